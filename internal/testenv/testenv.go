@@ -1,0 +1,58 @@
+// Package testenv holds the gates that tests use to say what they need from the machine.
+//
+// The rule: a test that needs something this machine may lack never passes silently without it.
+// Outside CI it skips, naming what is missing. Under CI (CI is set) the same lack fails the test,
+// because CI is where those tests must really run.
+package testenv
+
+import (
+	"os"
+	"os/exec"
+	"testing"
+)
+
+// InCI reports whether the tests run under CI (the CI variable is set and not "false").
+func InCI() bool {
+	v := os.Getenv("CI")
+	return v != "" && v != "false" && v != "0"
+}
+
+// missing skips the test outside CI and fails it under CI.
+func missing(t testing.TB, what string) {
+	t.Helper()
+	if InCI() {
+		t.Fatalf("this test needs %s, which is missing; CI must provide it", what)
+	}
+	t.Skipf("skipped: needs %s", what)
+}
+
+// RequireRoot gates tests that create network namespaces, links, routes or firewall rules.
+func RequireRoot(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		missing(t, "root (network namespaces, links and routes)")
+	}
+}
+
+// RequireCommand gates tests that drive an external program such as iperf3 or aws.
+func RequireCommand(t testing.TB, name string) string {
+	t.Helper()
+	p, err := exec.LookPath(name)
+	if err != nil {
+		missing(t, "the "+name+" command on PATH")
+	}
+	return p
+}
+
+// RequireDocker gates tests that need a running Docker engine and the locally built images.
+// They run only when NETLAB_E2E=1 (the e2e stage of ci/test sets it); with NETLAB_E2E=1 and
+// no engine, the test fails loudly instead of skipping.
+func RequireDocker(t testing.TB) {
+	t.Helper()
+	if os.Getenv("NETLAB_E2E") != "1" {
+		t.Skip("skipped: Docker tests run in the e2e stage (NETLAB_E2E=1)")
+	}
+	if err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").Run(); err != nil {
+		t.Fatalf("NETLAB_E2E=1 but the Docker engine does not answer (docker info: %v); run ci/setup.d/20-docker.sh", err)
+	}
+}
