@@ -1,0 +1,202 @@
+package plan
+
+// Plan is a scenario fully resolved: every default filled in, every CIDR allocated, every name that
+// provisioning and the checks need computed. It is a plain value; marshal it with encoding/json.
+type Plan struct {
+	// Lab is the lab's name: the scenario's metadata.name. Every Docker object and kind cluster of
+	// the lab carries it.
+	Lab            string        `json:"lab"`
+	Description    string        `json:"description,omitempty"`
+	Source         string        `json:"source"`
+	VPCs           []VPCPlan     `json:"vpcs"`
+	Clusters       []ClusterPlan `json:"clusters"`
+	TransitGateway *TGWPlan      `json:"transitGateway,omitempty"`
+	Istio          *IstioPlan    `json:"istio,omitempty"`
+	Checks         ChecksPlan    `json:"checks"`
+	Warnings       []string      `json:"warnings,omitempty"`
+}
+
+// VPCPlan is a VPC: an address range and the Docker networks (subnets) inside it.
+type VPCPlan struct {
+	Name    string       `json:"name"`
+	CIDR    string       `json:"cidr"`
+	MTU     int          `json:"mtu"`
+	Subnets []SubnetPlan `json:"subnets"`
+}
+
+// SubnetPlan is one Docker network. Its lower half is where Docker assigns node addresses
+// (NodeRange, Docker's --ip-range); the top eighth is reserved for netlab's own containers.
+type SubnetPlan struct {
+	Name string `json:"name"`
+	CIDR string `json:"cidr"`
+	// Network is the Docker network's name.
+	Network string `json:"network"`
+	// Gateway is the Docker bridge's address (the host).
+	Gateway   string `json:"gateway"`
+	NodeRange string `json:"nodeRange"`
+	// Reserved is the block kept for netlab's containers; TGWAddress and ClientAddress are in it.
+	Reserved string `json:"reserved"`
+	// TGWAddress is the transit gateway's leg in this subnet, when a TGW attachment includes it.
+	TGWAddress string `json:"tgwAddress,omitempty"`
+	// ClientAddress is where checks put a client "outside the cluster, on the VPC network".
+	ClientAddress string `json:"clientAddress"`
+}
+
+// ClusterPlan is one kind cluster.
+type ClusterPlan struct {
+	Name string `json:"name"`
+	// KindName is the kind cluster name: <lab>-<name>. Node containers are named after it.
+	KindName string `json:"kindName"`
+	// Context is the kubeconfig context kind writes: kind-<kindName>.
+	Context     string     `json:"context"`
+	VPC         string     `json:"vpc"`
+	Subnet      string     `json:"subnet"`
+	Network     string     `json:"network"`
+	NodeImage   string     `json:"nodeImage"`
+	Nodes       []NodePlan `json:"nodes"`
+	PodCIDR     string     `json:"podCIDR"`
+	ServiceCIDR string     `json:"serviceCIDR"`
+	// NodeCIDRMaskSize is the per-node Pod range size the controller manager hands out.
+	NodeCIDRMaskSize int             `json:"nodeCIDRMaskSize"`
+	CNI              CNIPlan         `json:"cni"`
+	KubeProxyMode    string          `json:"kubeProxyMode"`
+	MetalLB          *MetalLBPlan    `json:"metallb,omitempty"`
+	Ingress          *IngressPlan    `json:"ingress,omitempty"`
+	NetworkPolicies  []NetworkPolicy `json:"networkPolicies,omitempty"`
+	// KernelFeatures are what the cluster's datapath needs from the host kernel; preflight checks them.
+	KernelFeatures []string `json:"kernelFeatures"`
+	// VPCRoutes is the VPC route table seen from this cluster's nodes: destinations outside the
+	// node's own subnet and where to send them.
+	VPCRoutes []VPCRoute `json:"vpcRoutes,omitempty"`
+}
+
+// NodePlan is one kind node container.
+type NodePlan struct {
+	Name string `json:"name"`
+	Role string `json:"role"`
+}
+
+// CNIPlan is the CNI with everything the checks expect of it.
+type CNIPlan struct {
+	Type string `json:"type"`
+	Mode string `json:"mode"`
+	// Encapsulation is vxlan, ipip or none (native routing).
+	Encapsulation string `json:"encapsulation"`
+	// VXLANPort is the UDP port of the overlay, when Encapsulation is vxlan.
+	VXLANPort int `json:"vxlanPort,omitempty"`
+	// Overhead is the bytes encapsulation adds; PodMTU = UplinkMTU - Overhead.
+	Overhead  int `json:"overhead"`
+	UplinkMTU int `json:"uplinkMTU"`
+	PodMTU    int `json:"podMTU"`
+	// EnforcesNetworkPolicy tells whether NetworkPolicy objects take effect.
+	EnforcesNetworkPolicy bool `json:"enforcesNetworkPolicy"`
+	// CrossClusterSource is masquerade (peers see the node IP) or preserve (peers see the Pod IP).
+	CrossClusterSource string `json:"crossClusterSource"`
+	// NonMasqueradeCIDRs are destinations the CNI must not masquerade to (with preserve).
+	NonMasqueradeCIDRs []string `json:"nonMasqueradeCIDRs,omitempty"`
+}
+
+// MetalLBPlan is the cluster's LoadBalancer address pool.
+type MetalLBPlan struct {
+	// Addresses are the pool's blocks as written or allocated (CIDR or first-last).
+	Addresses []string `json:"addresses"`
+	Size      int64    `json:"size"`
+}
+
+// IngressPlan is the cluster's ingress controller.
+type IngressPlan struct {
+	Controller string `json:"controller"`
+}
+
+// VPCRoute is one route of a node's VPC route table.
+type VPCRoute struct {
+	CIDR string `json:"cidr"`
+	Via  string `json:"via"`
+	// Target names what Via is, e.g. "tgw".
+	Target string `json:"target"`
+}
+
+// TGWPlan is the transit gateway: its container, legs and route tables.
+type TGWPlan struct {
+	Name        string           `json:"name"`
+	ASN         int64            `json:"asn"`
+	Container   string           `json:"container"`
+	Attachments []AttachmentPlan `json:"attachments"`
+	RouteTables []RouteTablePlan `json:"routeTables"`
+}
+
+// AttachmentPlan is a VPC attachment with the TGW's leg in each attached subnet.
+type AttachmentPlan struct {
+	Name    string   `json:"name"`
+	VPC     string   `json:"vpc"`
+	VPCCIDR string   `json:"vpcCIDR"`
+	Legs    []TGWLeg `json:"legs"`
+	// PodRoutes are the Pod CIDRs behind the VPC's clusters; the TGW reaches them through nodes.
+	PodCIDRs []string `json:"podCIDRs,omitempty"`
+}
+
+// TGWLeg is one interface of the TGW container.
+type TGWLeg struct {
+	Subnet  string `json:"subnet"`
+	Network string `json:"network"`
+	Address string `json:"address"`
+}
+
+// RouteTablePlan is a TGW route table and its effective routes.
+type RouteTablePlan struct {
+	Name         string   `json:"name"`
+	Associations []string `json:"associations"`
+	Propagations []string `json:"propagations"`
+	// Routes are the effective routes, longest prefix first.
+	Routes []TGWRoute `json:"routes"`
+}
+
+// TGWRoute is an effective route: propagated or static, to an attachment or a blackhole.
+type TGWRoute struct {
+	CIDR string `json:"cidr"`
+	// Attachment is empty for a blackhole.
+	Attachment string `json:"attachment,omitempty"`
+	Blackhole  bool   `json:"blackhole,omitempty"`
+	Type       string `json:"type"`
+}
+
+// IstioPlan is the mesh.
+type IstioPlan struct {
+	MeshID         string             `json:"meshID"`
+	MTLS           string             `json:"mtls"`
+	EastWestExpose string             `json:"eastWestExpose"`
+	Clusters       []IstioClusterPlan `json:"clusters"`
+	MultiNetwork   bool               `json:"multiNetwork"`
+}
+
+// IstioClusterPlan is one mesh member.
+type IstioClusterPlan struct {
+	Cluster string `json:"cluster"`
+	Network string `json:"network"`
+}
+
+// ChecksPlan is the selection of packet paths to prove.
+type ChecksPlan struct {
+	Paths []string `json:"paths"`
+	Perf  bool     `json:"perf"`
+}
+
+// Cluster returns the planned cluster with the given name.
+func (p *Plan) Cluster(name string) (*ClusterPlan, bool) {
+	for i := range p.Clusters {
+		if p.Clusters[i].Name == name {
+			return &p.Clusters[i], true
+		}
+	}
+	return nil, false
+}
+
+// VPC returns the planned VPC with the given name.
+func (p *Plan) VPC(name string) (*VPCPlan, bool) {
+	for i := range p.VPCs {
+		if p.VPCs[i].Name == name {
+			return &p.VPCs[i], true
+		}
+	}
+	return nil, false
+}

@@ -1,0 +1,149 @@
+package plan
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+)
+
+// WriteTable renders the plan for people: VPCs and subnets, clusters, nodes, CIDRs, MTUs, pools, the
+// VPC route tables, the transit gateway's route tables, Istio and the selected checks.
+func (p *Plan) WriteTable(out io.Writer) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	line := func(format string, args ...any) { fmt.Fprintf(w, format+"\n", args...) }
+	section := func(title string) { line("\n%s", title) }
+
+	line("LAB %s\t(%s)", p.Lab, p.Source)
+	if p.Description != "" {
+		line("%s", p.Description)
+	}
+
+	section("VPCS")
+	line("VPC\tCIDR\tMTU\tSUBNET\tCIDR\tDOCKER NETWORK\tNODE RANGE\tTGW\tCLIENT")
+	for _, v := range p.VPCs {
+		for i, s := range v.Subnets {
+			name, cidr, mtu := v.Name, v.CIDR, fmt.Sprint(v.MTU)
+			if i > 0 {
+				name, cidr, mtu = "", "", ""
+			}
+			line("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", name, cidr, mtu, s.Name, s.CIDR, s.Network, s.NodeRange, dash(s.TGWAddress), s.ClientAddress)
+		}
+	}
+
+	section("CLUSTERS")
+	line("CLUSTER\tCONTEXT\tVPC/SUBNET\tNODES\tCNI\tKUBE-PROXY\tPOD CIDR\tSERVICE CIDR\tPOD MTU\tLB POOL")
+	for _, c := range p.Clusters {
+		cni := c.CNI.Type + "/" + c.CNI.Mode
+		pool := "-"
+		if c.MetalLB != nil {
+			pool = strings.Join(c.MetalLB.Addresses, ",") + fmt.Sprintf(" (%d)", c.MetalLB.Size)
+		}
+		line("%s\t%s\t%s/%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s", c.Name, c.Context, c.VPC, c.Subnet, nodeSummary(c.Nodes), cni, c.KubeProxyMode, c.PodCIDR, c.ServiceCIDR, c.CNI.PodMTU, pool)
+	}
+
+	section("NODES AND DATAPATH")
+	line("CLUSTER\tNODE\tROLE\tIMAGE")
+	for _, c := range p.Clusters {
+		for _, n := range c.Nodes {
+			line("%s\t%s\t%s\t%s", c.Name, n.Name, n.Role, c.NodeImage)
+		}
+	}
+	line("")
+	line("CLUSTER\tENCAPSULATION\tUPLINK MTU\tOVERHEAD\tCROSS-CLUSTER SOURCE\tNETPOL\tKERNEL NEEDS")
+	for _, c := range p.Clusters {
+		encap := c.CNI.Encapsulation
+		if c.CNI.VXLANPort != 0 {
+			encap += fmt.Sprintf(" (udp %d)", c.CNI.VXLANPort)
+		}
+		netpol := "enforced"
+		if !c.CNI.EnforcesNetworkPolicy {
+			netpol = "not enforced"
+		}
+		line("%s\t%s\t%d\t%d\t%s\t%s\t%s", c.Name, encap, c.CNI.UplinkMTU, c.CNI.Overhead, c.CNI.CrossClusterSource, netpol, strings.Join(c.KernelFeatures, ","))
+	}
+
+	var routes bool
+	for _, c := range p.Clusters {
+		routes = routes || len(c.VPCRoutes) > 0
+	}
+	if routes {
+		section("VPC ROUTE TABLES (on every node)")
+		line("CLUSTER\tDESTINATION\tVIA\tTARGET")
+		for _, c := range p.Clusters {
+			for _, r := range c.VPCRoutes {
+				line("%s\t%s\t%s\t%s", c.Name, r.CIDR, r.Via, r.Target)
+			}
+		}
+	}
+
+	if t := p.TransitGateway; t != nil {
+		section(fmt.Sprintf("TRANSIT GATEWAY %s (ASN %d, container %s)", t.Name, t.ASN, t.Container))
+		line("ATTACHMENT\tVPC\tVPC CIDR\tLEGS\tPOD CIDRS BEHIND NODES")
+		for _, a := range t.Attachments {
+			var legs []string
+			for _, l := range a.Legs {
+				legs = append(legs, l.Address+"@"+l.Subnet)
+			}
+			line("%s\t%s\t%s\t%s\t%s", a.Name, a.VPC, a.VPCCIDR, strings.Join(legs, ","), dash(strings.Join(a.PodCIDRs, ",")))
+		}
+		for _, rt := range t.RouteTables {
+			line("")
+			line("ROUTE TABLE %s\tassociations: %s\tpropagations: %s", rt.Name, dash(strings.Join(rt.Associations, ",")), dash(strings.Join(rt.Propagations, ",")))
+			line("  DESTINATION\tTARGET\tTYPE")
+			for _, r := range rt.Routes {
+				target := r.Attachment
+				if r.Blackhole {
+					target = "blackhole"
+				}
+				line("  %s\t%s\t%s", r.CIDR, target, r.Type)
+			}
+		}
+	}
+
+	if is := p.Istio; is != nil {
+		section(fmt.Sprintf("ISTIO mesh %s (mTLS %s, east-west gateway via %s)", is.MeshID, is.MTLS, is.EastWestExpose))
+		line("CLUSTER\tNETWORK")
+		for _, c := range is.Clusters {
+			line("%s\t%s", c.Cluster, c.Network)
+		}
+	}
+
+	section(fmt.Sprintf("CHECKS (%d packet paths%s)", len(p.Checks.Paths), map[bool]string{true: ", with throughput", false: ""}[p.Checks.Perf]))
+	line("%s", wrap(p.Checks.Paths, 6))
+
+	if len(p.Warnings) > 0 {
+		section("WARNINGS")
+		for _, wn := range p.Warnings {
+			line("%s", wn)
+		}
+	}
+	return w.Flush()
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func nodeSummary(nodes []NodePlan) string {
+	cp, w := 0, 0
+	for _, n := range nodes {
+		if n.Role == "control-plane" {
+			cp++
+		} else {
+			w++
+		}
+	}
+	return fmt.Sprintf("%d cp + %d w", cp, w)
+}
+
+func wrap(items []string, per int) string {
+	var lines []string
+	for i := 0; i < len(items); i += per {
+		lines = append(lines, strings.Join(items[i:min(i+per, len(items))], "  "))
+	}
+	return strings.Join(lines, "\n")
+}
