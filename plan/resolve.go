@@ -178,7 +178,9 @@ func (rs *resolver) reserveExplicit() {
 		}
 		if sp, ok := rs.cidrField(fmt.Sprintf("clusters[%d].serviceCIDR", i), c.ServiceCIDR); ok {
 			rs.svcPrefix[i] = sp
-			rs.global.take(sp)
+			if sp.Bits() >= 12 {
+				rs.global.take(sp) // an oversized one is reported later and must not starve allocation
+			}
 		}
 	}
 }
@@ -269,31 +271,35 @@ func (rs *resolver) vpcs() {
 
 // allocSubnet takes the first free /24 of a VPC after its first one (10.0.1.0/24 in 10.0.0.0/16,
 // as in the seed's CIDR plan); a VPC smaller than a /23 is one subnet.
+// Subnets must also avoid every other VPC's subnets, since each is a Docker network on one host.
 func (rs *resolver) allocSubnet(vpc string, vp netip.Prefix) (netip.Prefix, bool) {
 	a := rs.inVPC[vpc]
+	free := func(p netip.Prefix) bool {
+		if !a.free(p) {
+			return false
+		}
+		for _, other := range rs.inVPC {
+			if other != a && !other.free(p) {
+				return false
+			}
+		}
+		return true
+	}
 	if vp.Bits() > 23 {
-		if a.free(vp) {
+		if free(vp) {
 			a.take(vp)
 			return vp, true
 		}
 		return netip.Prefix{}, false
 	}
-	first := netip.PrefixFrom(vp.Addr(), 24)
-	if a.free(first) {
-		a.take(first)
-		defer func() { a.taken = removePrefix(a.taken, first) }()
-	}
-	return a.next(vp, 24)
-}
-
-func removePrefix(ps []netip.Prefix, p netip.Prefix) []netip.Prefix {
-	out := ps[:0]
-	for _, q := range ps {
-		if q != p {
-			out = append(out, q)
+	for i := int64(1); i < int64(1)<<(24-vp.Bits()); i++ {
+		p := netip.PrefixFrom(nth(vp, i*256), 24)
+		if free(p) {
+			a.take(p)
+			return p, true
 		}
 	}
-	return out
+	return netip.Prefix{}, false
 }
 
 // subnetPlan lays out a subnet: nodes in the lower half, a LoadBalancer block at 3/4 to 7/8, and

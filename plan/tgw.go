@@ -63,7 +63,11 @@ func (rs *resolver) transitGateway() {
 		ap := AttachmentPlan{Name: a.Name, VPC: a.VPC, VPCCIDR: vp.String()}
 		subnets := a.Subnets
 		if len(subnets) == 0 {
-			subnets = subnetNames(vpc)
+			if vplan, ok := rs.p.VPC(a.VPC); ok {
+				for _, s := range vplan.Subnets {
+					subnets = append(subnets, s.Name)
+				}
+			}
 		}
 		for k, sn := range subnets {
 			sp := rs.findSubnetPlan(a.VPC, sn)
@@ -334,7 +338,8 @@ func (rs *resolver) nodeRoutes() {
 	for ci, c := range rs.sc.Clusters {
 		att, attached := rs.attachOf[c.VPC]
 		pp := rs.podPrefix[ci]
-		if !attached || !pp.IsValid() || contains(rs.vpcPrefix[c.VPC], pp) {
+		vp, known := rs.vpcPrefix[c.VPC]
+		if !attached || !known || !pp.IsValid() || contains(vp, pp) {
 			continue
 		}
 		covered := false

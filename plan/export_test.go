@@ -1,0 +1,10 @@
+package plan
+
+// RuleCaseFiles exposes the rule cases' files to the external test package (fuzz seeds).
+func RuleCaseFiles() []string {
+	out := []string{base}
+	for _, c := range ruleCases {
+		out = append(out, c.file)
+	}
+	return out
+}

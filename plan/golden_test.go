@@ -1,0 +1,88 @@
+package plan_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/scenarios"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// TestGoldenPlans pins the resolved plan (JSON and table) of every built-in scenario. A change to
+// planning shows up as a diff here; rewrite with: go test ./plan -run TestGoldenPlans -update
+func TestGoldenPlans(t *testing.T) {
+	names := scenarios.Names()
+	if len(names) < 6 {
+		t.Fatalf("expected at least six built-in scenarios, found %v", names)
+	}
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			data, _ := scenarios.Lookup(name)
+			p, diags := plan.Build("builtin/"+name+".yaml", data, plan.Options{})
+			if p == nil {
+				t.Fatalf("built-in scenario is invalid:\n%s", diags.Error())
+			}
+			js, err := json.MarshalIndent(p, "", "  ")
+			if err != nil {
+				t.Fatal(err)
+			}
+			var table bytes.Buffer
+			if err := p.WriteTable(&table); err != nil {
+				t.Fatal(err)
+			}
+			golden(t, filepath.Join("testdata", "golden", name+".json"), append(js, '\n'))
+			golden(t, filepath.Join("testdata", "golden", name+".txt"), table.Bytes())
+			assertInvariants(t, p)
+		})
+	}
+}
+
+// TestPlanIsDeterministic plans every built-in twice and expects identical bytes.
+func TestPlanIsDeterministic(t *testing.T) {
+	for _, name := range scenarios.Names() {
+		data, _ := scenarios.Lookup(name)
+		a, _ := plan.Build(name, data, plan.Options{})
+		b, _ := plan.Build(name, data, plan.Options{})
+		ja, _ := json.Marshal(a)
+		jb, _ := json.Marshal(b)
+		if !bytes.Equal(ja, jb) {
+			t.Fatalf("%s: two plans of the same file differ", name)
+		}
+	}
+}
+
+func TestNodeImageOverride(t *testing.T) {
+	data, _ := scenarios.Lookup("tgw-two-vpc")
+	p, _ := plan.Build("x", data, plan.Options{NodeImage: "netlab.local/node:v1.33.13"})
+	for _, c := range p.Clusters {
+		if c.NodeImage != "netlab.local/node:v1.33.13" {
+			t.Fatalf("cluster %s: node image %q, want the override", c.Name, c.NodeImage)
+		}
+	}
+}
+
+func golden(t *testing.T, path string, got []byte) {
+	t.Helper()
+	if *update {
+		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatalf("missing golden file %s (run with -update to create it): %v", path, err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Fatalf("%s differs from the plan; review and rerun with -update.\n--- got\n%s", path, got)
+	}
+}
