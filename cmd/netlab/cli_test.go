@@ -111,7 +111,10 @@ func TestValidateJSON(t *testing.T) {
 	var res []struct {
 		Scenario    string
 		Valid       bool
-		Diagnostics []struct{ Line, Column int; Field, Message string }
+		Diagnostics []struct {
+			Line, Column   int
+			Field, Message string
+		}
 	}
 	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 2 {
 		t.Fatalf("not the expected JSON: %v\n%s", err, out)
