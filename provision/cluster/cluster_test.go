@@ -1,0 +1,60 @@
+package cluster
+
+import (
+	"os"
+	"sync"
+	"testing"
+	"time"
+)
+
+// The lock holds NetworkEnv at one cluster's value from lockNetwork until release, and the logger
+// releases it exactly when kind reports having read it.
+func TestNetworkEnvIsSerialisedAndRestored(t *testing.T) {
+	t.Setenv(NetworkEnv, "users-own")
+	release := lockNetwork("lab-vpc-a")
+	if got := os.Getenv(NetworkEnv); got != "lab-vpc-a" {
+		t.Fatalf("env = %q while locked", got)
+	}
+	// A second creator must wait until the first releases.
+	second := make(chan string)
+	go func() {
+		r := lockNetwork("lab-vpc-b")
+		second <- os.Getenv(NetworkEnv)
+		r()
+	}()
+	select {
+	case v := <-second:
+		t.Fatalf("second creator ran while the first held the variable (saw %q)", v)
+	case <-time.After(50 * time.Millisecond):
+	}
+	l := &kindLogger{onNetworkRead: release, cluster: "a"}
+	l.Warn("WARNING: Overriding docker network due to KIND_EXPERIMENTAL_DOCKER_NETWORK")
+	select {
+	case v := <-second:
+		if v != "lab-vpc-b" {
+			t.Fatalf("second creator saw %q", v)
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("kind's warning did not release the lock")
+	}
+	release() // idempotent: Create's deferred release after the logger's
+	var wg sync.WaitGroup
+	wg.Wait()
+	if got := os.Getenv(NetworkEnv); got != "users-own" {
+		t.Fatalf("env not restored: %q", got)
+	}
+}
+
+func TestLoggerKeepsErrorsAndStatus(t *testing.T) {
+	var lines []string
+	l := &kindLogger{status: func(s string) { lines = append(lines, s) }, onNetworkRead: func() {}, cluster: "c1"}
+	l.V(0).Info(" \u2022 Preparing nodes \U0001F4E6  ...")
+	l.V(1).Info("debug noise")
+	l.Error("boom")
+	if len(lines) != 1 || lines[0] != "[c1] Preparing nodes \U0001F4E6  ..." {
+		t.Fatalf("status lines: %q", lines)
+	}
+	if l.lastErrors() != "\nboom" {
+		t.Fatalf("errors: %q", l.lastErrors())
+	}
+}
