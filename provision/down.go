@@ -1,0 +1,133 @@
+package provision
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/docker"
+	"github.com/netlab-dev/netlab/provision/lab"
+	"sigs.k8s.io/kind/pkg/log"
+
+	kindcluster "sigs.k8s.io/kind/pkg/cluster"
+)
+
+// Removed reports what 'down' removed.
+type Removed struct {
+	Lab        string   `json:"lab"`
+	Clusters   []string `json:"clusters"`
+	Containers []string `json:"containers"`
+	Networks   []string `json:"networks"`
+	Volumes    []string `json:"volumes"`
+	State      bool     `json:"state"`
+}
+
+// Down removes every trace of a lab: its kind clusters and their kubeconfig contexts, netlab's own
+// containers, its networks and volumes, and its recorded state. It works on a half-built lab, and
+// on a lab whose state was lost (then kind clusters named <lab>-* are taken as the lab's). It
+// checks at the end that nothing labelled with the lab is left.
+func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed, error) {
+	rm := &Removed{Lab: labName}
+	st, err := lab.Load(labName)
+	if err != nil && !errors.Is(err, lab.ErrNoLab) {
+		return rm, err
+	}
+	kindNames, err := labKindClusters(labName, st)
+	if err != nil {
+		return rm, err
+	}
+	eng, err := docker.Connect(ctx)
+	if err != nil {
+		return rm, err
+	}
+	defer eng.Close()
+
+	prov := &cluster.Provider{KubeconfigPath: kubeconfigPath}
+	var errs []error
+	for _, k := range kindNames {
+		exists, _, err := prov.Exists(k)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		// Delete also when kind does not list it: it removes a leftover kubeconfig context.
+		if err := prov.Delete(k); err != nil {
+			errs = append(errs, fmt.Errorf("delete cluster %s: %w", k, err))
+			continue
+		}
+		if exists {
+			rm.Clusters = append(rm.Clusters, k)
+		}
+	}
+	objs, err := eng.LabObjects(ctx, labName, kindNames)
+	if err != nil {
+		return rm, errors.Join(append(errs, err)...)
+	}
+	if err := eng.RemoveContainers(ctx, objs.Containers); err != nil {
+		errs = append(errs, err)
+	}
+	rm.Containers = objs.Containers
+	if err := eng.RemoveVolumes(ctx, objs.Volumes); err != nil {
+		errs = append(errs, err)
+	}
+	rm.Volumes = objs.Volumes
+	if err := eng.RemoveNetworks(ctx, objs.Networks); err != nil {
+		errs = append(errs, err)
+	}
+	rm.Networks = objs.Networks
+	left, err := eng.LabObjects(ctx, labName, kindNames)
+	if err != nil {
+		errs = append(errs, err)
+	} else if !left.Empty() {
+		errs = append(errs, fmt.Errorf("lab %s still has Docker objects after down: containers %v, networks %v, volumes %v", labName, left.Containers, left.Networks, left.Volumes))
+	}
+	if len(errs) > 0 {
+		return rm, fmt.Errorf("%w\nThe lab's state is kept, so 'netlab down %s' can be run again", errors.Join(errs...), labName)
+	}
+	if st != nil || dirExists(labName) {
+		if err := lab.Remove(labName); err != nil {
+			return rm, err
+		}
+		rm.State = true
+	}
+	if st == nil && len(rm.Clusters)+len(rm.Containers)+len(rm.Networks)+len(rm.Volumes) == 0 {
+		return rm, fmt.Errorf("%w: %s: nothing on this host belongs to it", lab.ErrNoLab, labName)
+	}
+	return rm, nil
+}
+
+// labKindClusters returns the lab's kind cluster names: from its plan, plus any kind cluster named
+// <lab>-<cluster> that the plan does not list (left by an older scenario or a lost state).
+func labKindClusters(labName string, st *lab.State) ([]string, error) {
+	set := map[string]bool{}
+	if st != nil && st.Plan != nil {
+		for _, c := range st.Plan.Clusters {
+			set[c.KindName] = true
+		}
+	}
+	all, err := kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(log.NoopLogger{})).List()
+	if err != nil {
+		return nil, fmt.Errorf("ask kind for its clusters: %w", err)
+	}
+	if st == nil {
+		for _, k := range all {
+			if strings.HasPrefix(k, labName+"-") {
+				set[k] = true
+			}
+		}
+	}
+	var out []string
+	for k := range set {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+func dirExists(labName string) bool {
+	_, err := lab.ReadFile(labName, "state.json")
+	return err == nil
+}

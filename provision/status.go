@@ -1,0 +1,175 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/docker"
+	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/lab"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// LabStatus is what 'netlab status' reports for one lab.
+type LabStatus struct {
+	Lab      string          `json:"lab"`
+	Scenario string          `json:"scenario"`
+	Updated  time.Time       `json:"updated"`
+	Steps    []lab.Step      `json:"steps"`
+	Clusters []ClusterStatus `json:"clusters"`
+	Networks []string        `json:"networks"`
+	// Complete is true when every step of 'up' finished and every node is Ready.
+	Complete    bool   `json:"complete"`
+	TGWEndpoint string `json:"tgwEndpoint,omitempty"`
+}
+
+// ClusterStatus is one cluster's live state.
+type ClusterStatus struct {
+	Name          string       `json:"name"`
+	Context       string       `json:"context"`
+	Exists        bool         `json:"exists"`
+	CNI           string       `json:"cni"`
+	KubeProxyMode string       `json:"kubeProxyMode"`
+	MetalLBPool   []string     `json:"metallbPool,omitempty"`
+	Nodes         []NodeStatus `json:"nodes"`
+	Error         string       `json:"error,omitempty"`
+}
+
+// NodeStatus is one node.
+type NodeStatus struct {
+	Name  string `json:"name"`
+	IP    string `json:"ip"`
+	Ready bool   `json:"ready"`
+}
+
+// Status reads a lab's state and asks Docker, kind and each API server how it is now.
+func Status(ctx context.Context, labName string) (*LabStatus, error) {
+	st, err := lab.Load(labName)
+	if err != nil {
+		return nil, err
+	}
+	ls := &LabStatus{Lab: st.Lab, Scenario: st.Scenario, Updated: st.Updated, Steps: st.Steps, TGWEndpoint: st.TGWEndpoint}
+	eng, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer eng.Close()
+	var kinds []string
+	for _, c := range st.Plan.Clusters {
+		kinds = append(kinds, c.KindName)
+	}
+	if objs, err := eng.LabObjects(ctx, st.Lab, kinds); err == nil {
+		ls.Networks = objs.Networks
+	}
+	prov := &cluster.Provider{}
+	complete := true
+	for _, s := range st.Steps {
+		complete = complete && s.Done
+	}
+	for _, c := range st.Plan.Clusters {
+		cs := clusterStatus(ctx, prov, st.Lab, c)
+		for _, n := range cs.Nodes {
+			complete = complete && n.Ready
+		}
+		complete = complete && cs.Exists && len(cs.Nodes) == len(c.Nodes)
+		ls.Clusters = append(ls.Clusters, cs)
+	}
+	ls.Complete = complete && len(st.Steps) > 0
+	return ls, nil
+}
+
+func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, c plan.ClusterPlan) ClusterStatus {
+	cs := ClusterStatus{Name: c.Name, Context: c.Context, CNI: c.CNI.Type + "/" + c.CNI.Mode, KubeProxyMode: c.KubeProxyMode}
+	if c.MetalLB != nil {
+		cs.MetalLBPool = c.MetalLB.Addresses
+	}
+	exists, _, err := prov.Exists(c.KindName)
+	if err != nil {
+		cs.Error = err.Error()
+		return cs
+	}
+	cs.Exists = exists
+	if !exists {
+		return cs
+	}
+	kc, err := lab.ReadFile(labName, "kubeconfig-"+c.Name)
+	if err != nil {
+		cs.Error = "no kubeconfig recorded yet"
+		return cs
+	}
+	client, err := kube.New(c.Name, kc)
+	if err != nil {
+		cs.Error = err.Error()
+		return cs
+	}
+	qctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	nodes, err := client.Clientset.CoreV1().Nodes().List(qctx, metav1.ListOptions{})
+	if err != nil {
+		cs.Error = "API server: " + err.Error()
+		return cs
+	}
+	for _, n := range nodes.Items {
+		ns := NodeStatus{Name: n.Name}
+		for _, a := range n.Status.Addresses {
+			if a.Type == corev1.NodeInternalIP {
+				ns.IP = a.Address
+			}
+		}
+		for _, cd := range n.Status.Conditions {
+			if cd.Type == corev1.NodeReady {
+				ns.Ready = cd.Status == corev1.ConditionTrue
+			}
+		}
+		cs.Nodes = append(cs.Nodes, ns)
+	}
+	return cs
+}
+
+// WriteTable renders a status for people.
+func (s *LabStatus) WriteTable(out io.Writer) error {
+	w := tabwriter.NewWriter(out, 0, 4, 2, ' ', 0)
+	state := "incomplete: run 'netlab up' again to finish it"
+	if s.Complete {
+		state = "up"
+	}
+	fmt.Fprintf(w, "LAB %s\t%s\t(scenario %s, updated %s)\n", s.Lab, state, s.Scenario, s.Updated.Format(time.RFC3339))
+	fmt.Fprintf(w, "\nCLUSTER\tCONTEXT\tCNI\tKUBE-PROXY\tLB POOL\tNODES READY\tNOTE\n")
+	for _, c := range s.Clusters {
+		ready := 0
+		for _, n := range c.Nodes {
+			if n.Ready {
+				ready++
+			}
+		}
+		note := c.Error
+		if !c.Exists {
+			note = "not created"
+		}
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", c.Name, c.Context, c.CNI, c.KubeProxyMode, strings.Join(c.MetalLBPool, ","), ready, len(c.Nodes), note)
+	}
+	fmt.Fprintf(w, "\nNODE\tIP\tREADY\n")
+	for _, c := range s.Clusters {
+		for _, n := range c.Nodes {
+			fmt.Fprintf(w, "%s\t%s\t%v\n", n.Name, n.IP, n.Ready)
+		}
+	}
+	fmt.Fprintf(w, "\nSTEP\tDONE\tERROR\n")
+	for _, st := range s.Steps {
+		fmt.Fprintf(w, "%s\t%v\t%s\n", st.Name, st.Done, st.Error)
+	}
+	if len(s.Networks) > 0 {
+		fmt.Fprintf(w, "\nNETWORKS\t%s\n", strings.Join(s.Networks, ", "))
+	}
+	if s.TGWEndpoint != "" {
+		fmt.Fprintf(w, "TGW API\t%s\n", s.TGWEndpoint)
+	}
+	return w.Flush()
+}
