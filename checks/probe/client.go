@@ -1,0 +1,307 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptrace"
+	"net/netip"
+	"net/url"
+	"strings"
+	"time"
+)
+
+// DefaultTimeout bounds a client call when Client.Timeout is zero.
+const DefaultTimeout = 5 * time.Second
+
+// Client runs probes against targets. Every call goes through Guard and is bounded by Timeout.
+type Client struct {
+	Guard    *Guard
+	Timeout  time.Duration
+	Identity Identity // reported in results; zero means IdentityFromEnv
+}
+
+// NewClient returns a client that checks targets with g.
+func NewClient(g *Guard) *Client { return &Client{Guard: g} }
+
+func (c *Client) timeout() time.Duration {
+	if c.Timeout > 0 {
+		return c.Timeout
+	}
+	return DefaultTimeout
+}
+
+func (c *Client) identity() Identity {
+	if c.Identity == (Identity{}) {
+		return IdentityFromEnv()
+	}
+	return c.Identity
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// TCP connects to target (host:port), sends msg as one line and returns the server's report.
+func (c *Client) TCP(ctx context.Context, target, msg string) (Result, error) {
+	res := Result{Proto: "tcp", Target: target, Client: c.identity()}
+	if strings.ContainsAny(msg, "\r\n") {
+		return res.fail(fmt.Errorf("message must be one line"))
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	ap, err := c.Guard.Resolve(ctx, target)
+	if err != nil {
+		return res.fail(err)
+	}
+	res.Addr = ap.String()
+	var d net.Dialer
+	t0 := time.Now()
+	conn, err := d.DialContext(ctx, "tcp", ap.String())
+	if err != nil {
+		return res.fail(err)
+	}
+	defer conn.Close()
+	res.ConnectMillis = ms(time.Since(t0))
+	res.Source = conn.LocalAddr().String()
+	if dl, ok := ctx.Deadline(); ok {
+		conn.SetDeadline(dl)
+	}
+	t1 := time.Now()
+	if _, err := io.WriteString(conn, msg+"\n"); err != nil {
+		return res.fail(err)
+	}
+	var rep Report
+	if err := readJSONLine(bufio.NewReader(conn), &rep); err != nil {
+		return res.fail(fmt.Errorf("reading the server's report: %w", err))
+	}
+	res.RTTMillis = ms(time.Since(t1))
+	res.Server, res.OK = &rep, true
+	return res, nil
+}
+
+func (r Result) fail(err error) (Result, error) {
+	r.OK = false
+	r.Error = err.Error()
+	return r, err
+}
+
+func readJSONLine(br *bufio.Reader, v any) error {
+	line, err := br.ReadBytes('\n')
+	if len(line) > 1<<20 {
+		return fmt.Errorf("reply longer than 1 MiB")
+	}
+	if err != nil && (len(line) == 0 || !errors.Is(err, io.EOF)) {
+		if errors.Is(err, io.EOF) {
+			return fmt.Errorf("connection closed before a reply (is this a netlab probe?)")
+		}
+		return err
+	}
+	if err := json.Unmarshal(line, v); err != nil {
+		return fmt.Errorf("reply is not a probe report: %w", err)
+	}
+	return nil
+}
+
+// UDP sends msg to target and returns the server's report. It tries up to three times within
+// the timeout, since a datagram can be lost.
+func (c *Client) UDP(ctx context.Context, target, msg string) (Result, error) {
+	res := Result{Proto: "udp", Target: target, Client: c.identity()}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	ap, err := c.Guard.Resolve(ctx, target)
+	if err != nil {
+		return res.fail(err)
+	}
+	res.Addr = ap.String()
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "udp", ap.String())
+	if err != nil {
+		return res.fail(err)
+	}
+	defer conn.Close()
+	res.Source = conn.LocalAddr().String()
+	dl, _ := ctx.Deadline()
+	per := time.Until(dl) / 3
+	buf := make([]byte, 64<<10)
+	var lastErr error
+	for attempt := 0; attempt < 3 && ctx.Err() == nil; attempt++ {
+		t1 := time.Now()
+		if _, err := conn.Write([]byte(msg)); err != nil {
+			lastErr = err
+			// ECONNREFUSED from an ICMP port unreachable: nobody listens; retrying will not help.
+			if errors.Is(err, errConnRefused) {
+				break
+			}
+			continue
+		}
+		conn.SetReadDeadline(minTime(t1.Add(per), dl))
+		n, err := conn.Read(buf)
+		if err != nil {
+			lastErr = err
+			if errors.Is(err, errConnRefused) {
+				break
+			}
+			continue
+		}
+		var rep Report
+		if err := json.Unmarshal(buf[:n], &rep); err != nil {
+			return res.fail(fmt.Errorf("reply is not a probe report: %w", err))
+		}
+		res.RTTMillis = ms(time.Since(t1))
+		res.Server, res.OK = &rep, true
+		return res, nil
+	}
+	if lastErr == nil {
+		lastErr = ctx.Err()
+	}
+	return res.fail(fmt.Errorf("no UDP reply from %s: %w", ap, lastErr))
+}
+
+func minTime(a, b time.Time) time.Time {
+	if b.IsZero() || a.Before(b) {
+		return a
+	}
+	return b
+}
+
+// HTTP GETs rawURL (http only) and returns the echo's report. host, when set, overrides the Host
+// header (ingress checks). Redirects are not followed.
+func (c *Client) HTTP(ctx context.Context, rawURL, host string) (Result, error) {
+	res := Result{Proto: "http", Target: rawURL, Client: c.identity()}
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Scheme != "http" || u.Host == "" {
+		return res.fail(&RefusedError{Target: rawURL, Reason: "not an http:// URL with a host", Allowed: c.Guard.Allowed()})
+	}
+	hostport := u.Host
+	if u.Port() == "" {
+		hostport = net.JoinHostPort(u.Hostname(), "80")
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	// Check first, so that a refusal is reported as such and not as a transport error.
+	ap, err := c.Guard.Resolve(ctx, hostport)
+	if err != nil {
+		return res.fail(err)
+	}
+	res.Addr = ap.String()
+	tr := &http.Transport{
+		Proxy:             nil,
+		DialContext:       c.Guard.DialContext,
+		DisableKeepAlives: true,
+	}
+	defer tr.CloseIdleConnections()
+	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var t1 time.Time
+	trace := &httptrace.ClientTrace{
+		GotConn:      func(i httptrace.GotConnInfo) { res.Source = i.Conn.LocalAddr().String() },
+		ConnectStart: func(string, string) { t1 = time.Now() },
+		ConnectDone: func(string, string, error) {
+			res.ConnectMillis = ms(time.Since(t1))
+		},
+		WroteRequest: func(httptrace.WroteRequestInfo) { t1 = time.Now() },
+	}
+	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), http.MethodGet, u.String(), nil)
+	if err != nil {
+		return res.fail(err)
+	}
+	if host != "" {
+		req.Host = host
+	}
+	resp, err := hc.Do(req)
+	if err != nil {
+		return res.fail(err)
+	}
+	defer resp.Body.Close()
+	res.HTTPStatus = resp.StatusCode
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
+	if err != nil {
+		return res.fail(err)
+	}
+	res.RTTMillis = ms(time.Since(t1))
+	var rep Report
+	if err := json.Unmarshal(body, &rep); err != nil || rep.Proto == "" {
+		// Not our echo (an ingress default backend, a 404 page): that is an answer, not a report.
+		snippet := strings.TrimSpace(string(body))
+		if len(snippet) > 200 {
+			snippet = snippet[:200]
+		}
+		return res.fail(fmt.Errorf("HTTP %d without a probe report: %q", resp.StatusCode, snippet))
+	}
+	res.Server, res.OK = &rep, true
+	return res, nil
+}
+
+// DNS looks name up against server (host:port, port 53 when omitted) with Go's resolver dialing
+// only that server. qtype is "A", "AAAA" or "" (both). The name is treated as absolute (no search
+// domains) unless search is set. NXDomain is set when the resolver says the name does not exist
+// (which Go's resolver also says for a name without records of the asked type).
+func (c *Client) DNS(ctx context.Context, server, name, qtype string, search bool) (DNSResult, error) {
+	if _, _, err := net.SplitHostPort(server); err != nil {
+		server = net.JoinHostPort(strings.Trim(server, "[]"), "53")
+	}
+	res := DNSResult{Name: name, Server: server, Type: strings.ToUpper(qtype), Answers: []string{}}
+	network := "ip"
+	switch res.Type {
+	case "A":
+		network = "ip4"
+	case "AAAA":
+		network = "ip6"
+	case "", "IP":
+		res.Type = "A+AAAA"
+	default:
+		err := fmt.Errorf("DNS type %q: want A, AAAA or nothing", qtype)
+		res.Error = err.Error()
+		return res, err
+	}
+	ctx, cancel := context.WithTimeout(ctx, c.timeout())
+	defer cancel()
+	ap, err := c.Guard.Resolve(ctx, server)
+	if err != nil {
+		res.Error = err.Error()
+		return res, err
+	}
+	res.Server = ap.String()
+	r := &net.Resolver{
+		PreferGo: true,
+		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
+			var d net.Dialer
+			return d.DialContext(ctx, network, ap.String())
+		},
+	}
+	q := name
+	if !search && !strings.HasSuffix(q, ".") {
+		q += "."
+	}
+	t0 := time.Now()
+	ips, err := r.LookupNetIP(ctx, network, q)
+	res.RTTMillis = ms(time.Since(t0))
+	if err != nil {
+		var de *net.DNSError
+		if errors.As(err, &de) && de.IsNotFound {
+			res.NXDomain, res.OK = true, true
+			return res, nil
+		}
+		res.Error = err.Error()
+		return res, err
+	}
+	for _, a := range ips {
+		res.Answers = append(res.Answers, a.Unmap().String())
+	}
+	res.OK = true
+	return res, nil
+}
+
+// dialTCP dials a guarded TCP target and returns the connection and the checked address.
+func (c *Client) dialTCP(ctx context.Context, target string) (net.Conn, netip.AddrPort, error) {
+	ap, err := c.Guard.Resolve(ctx, target)
+	if err != nil {
+		return nil, ap, err
+	}
+	var d net.Dialer
+	conn, err := d.DialContext(ctx, "tcp", ap.String())
+	return conn, ap, err
+}

@@ -1,0 +1,5 @@
+package probe
+
+import "syscall"
+
+var errConnRefused = syscall.ECONNREFUSED

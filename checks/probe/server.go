@@ -1,0 +1,431 @@
+package probe
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+)
+
+// Commands a client sends as the first line on the TCP port. Any other first line is echoed.
+const (
+	cmdBulk = "NETLAB-BULK"
+	cmdRR   = "NETLAB-RR"
+)
+
+// ServerConfig says what to serve. An empty address disables that server; ":0" picks a free port.
+type ServerConfig struct {
+	TCPAddr  string   // TCP echo, and the bulk and request/response sessions
+	HTTPAddr string   // HTTP echo
+	UDPAddr  string   // UDP echo (IPv4; see UDP6Addr)
+	UDP6Addr string   // UDP echo over IPv6 (optional)
+	Identity Identity // reported in every reply; zero means IdentityFromEnv
+
+	// Bounds on what one client can make the server do.
+	MaxSession   time.Duration // a bulk or request/response session (default 2m)
+	MaxBulkBytes int64         // bytes accepted by one bulk session (default 64 GiB)
+	IdleTimeout  time.Duration // waiting for a client's first line or next request (default 10s)
+
+	Logf func(format string, args ...any) // optional
+}
+
+func (c *ServerConfig) defaults() {
+	if c.Identity == (Identity{}) {
+		c.Identity = IdentityFromEnv()
+	}
+	if c.MaxSession <= 0 {
+		c.MaxSession = 2 * time.Minute
+	}
+	if c.MaxBulkBytes <= 0 {
+		c.MaxBulkBytes = 64 << 30
+	}
+	if c.IdleTimeout <= 0 {
+		c.IdleTimeout = 10 * time.Second
+	}
+	if c.Logf == nil {
+		c.Logf = func(string, ...any) {}
+	}
+}
+
+// Server runs the echo servers. Create it with Start; stop it with Close.
+type Server struct {
+	cfg     ServerConfig
+	tcp     net.Listener
+	httpLn  net.Listener
+	httpSrv *http.Server
+	udp     []*net.UDPConn
+	wg      sync.WaitGroup
+	mu      sync.Mutex
+	conns   map[net.Conn]struct{}
+	closed  bool
+}
+
+// Start listens on the configured addresses and serves in the background. Sockets are created in
+// the calling goroutine's network namespace (call it inside ns.Do to serve in a netns).
+func Start(ctx context.Context, cfg ServerConfig) (*Server, error) {
+	cfg.defaults()
+	s := &Server{cfg: cfg, conns: map[net.Conn]struct{}{}}
+	fail := func(err error) (*Server, error) { s.Close(); return nil, err }
+	if cfg.TCPAddr != "" {
+		ln, err := listenTCP(ctx, cfg.TCPAddr)
+		if err != nil {
+			return fail(fmt.Errorf("tcp echo: %w", err))
+		}
+		s.tcp = ln
+		s.wg.Add(1)
+		go s.serveTCP()
+	}
+	if cfg.HTTPAddr != "" {
+		ln, err := listenTCP(ctx, cfg.HTTPAddr)
+		if err != nil {
+			return fail(fmt.Errorf("http echo: %w", err))
+		}
+		s.httpLn = ln
+		s.httpSrv = &http.Server{
+			Handler:           http.HandlerFunc(s.serveHTTP),
+			ReadHeaderTimeout: cfg.IdleTimeout,
+			ReadTimeout:       cfg.IdleTimeout,
+			WriteTimeout:      cfg.IdleTimeout,
+			IdleTimeout:       cfg.IdleTimeout,
+			ConnContext: func(ctx context.Context, c net.Conn) context.Context {
+				ttl, err := savedSYNTTL(c)
+				return context.WithValue(ctx, ttlKey{}, ttlInfo{ttl, err})
+			},
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			if err := s.httpSrv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+				cfg.Logf("http echo: %v", err)
+			}
+		}()
+	}
+	for _, u := range []struct{ network, addr string }{{"udp4", cfg.UDPAddr}, {"udp6", cfg.UDP6Addr}} {
+		if u.addr == "" {
+			continue
+		}
+		c, err := listenUDP(ctx, u.network, u.addr)
+		if err != nil {
+			return fail(fmt.Errorf("udp echo: %w", err))
+		}
+		s.udp = append(s.udp, c)
+		s.wg.Add(1)
+		go s.serveUDP(c)
+	}
+	return s, nil
+}
+
+// TCPAddr, HTTPAddr and UDPAddr return the bound addresses ("" when not serving).
+func (s *Server) TCPAddr() string  { return addrString(s.tcp) }
+func (s *Server) HTTPAddr() string { return addrString(s.httpLn) }
+func (s *Server) UDPAddr() string {
+	if len(s.udp) == 0 {
+		return ""
+	}
+	return s.udp[0].LocalAddr().String()
+}
+
+func addrString(l net.Listener) string {
+	if l == nil {
+		return ""
+	}
+	return l.Addr().String()
+}
+
+// Close stops every server and open session and waits for them.
+func (s *Server) Close() error {
+	s.mu.Lock()
+	s.closed = true
+	for c := range s.conns {
+		c.Close()
+	}
+	s.mu.Unlock()
+	if s.tcp != nil {
+		s.tcp.Close()
+	}
+	if s.httpSrv != nil {
+		s.httpSrv.Close()
+	} else if s.httpLn != nil {
+		s.httpLn.Close()
+	}
+	for _, u := range s.udp {
+		u.Close()
+	}
+	s.wg.Wait()
+	return nil
+}
+
+func (s *Server) track(c net.Conn) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.closed {
+		return false
+	}
+	s.conns[c] = struct{}{}
+	return true
+}
+
+func (s *Server) untrack(c net.Conn) {
+	s.mu.Lock()
+	delete(s.conns, c)
+	s.mu.Unlock()
+}
+
+// report builds the report for a connection, reading the TTL of its SYN.
+func (s *Server) tcpReport(proto string, c net.Conn) Report {
+	r := Report{Proto: proto, Server: s.cfg.Identity}
+	fillAddrs(&r, c.RemoteAddr(), c.LocalAddr())
+	ttl, err := savedSYNTTL(c)
+	setTTL(&r, ttl, err, TTLFromSYN)
+	return r
+}
+
+func setTTL(r *Report, ttl int, err error, source string) {
+	if err != nil {
+		r.TTLError = err.Error()
+		return
+	}
+	r.TTL, r.TTLSource = ttl, source
+}
+
+func (s *Server) serveTCP() {
+	defer s.wg.Done()
+	var delay time.Duration
+	for {
+		c, err := s.tcp.Accept()
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			// Temporary failure (EMFILE and the like): back off, bounded.
+			delay = min(max(2*delay, 5*time.Millisecond), time.Second)
+			s.cfg.Logf("tcp accept: %v; retrying in %v", err, delay)
+			time.Sleep(delay)
+			continue
+		}
+		delay = 0
+		if !s.track(c) {
+			c.Close()
+			return
+		}
+		s.wg.Add(1)
+		go func() {
+			defer s.wg.Done()
+			defer s.untrack(c)
+			defer c.Close()
+			s.handleTCP(c)
+		}()
+	}
+}
+
+const maxLine = 4096
+
+func (s *Server) handleTCP(c net.Conn) {
+	rep := s.tcpReport("tcp", c) // read the SYN first: the kernel keeps it until asked once
+	c.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	br := bufio.NewReaderSize(c, 64<<10)
+	line, err := readLine(br)
+	if err != nil && line == "" {
+		// No message: still answer, so a bare connect gets the report.
+		if !errors.Is(err, io.EOF) {
+			s.cfg.Logf("tcp %s: %v", c.RemoteAddr(), err)
+		}
+	}
+	switch {
+	case line == cmdBulk:
+		s.bulkSession(c, br, rep)
+		return
+	case strings.HasPrefix(line, cmdRR+" "):
+		s.rrSession(c, br, rep, strings.TrimPrefix(line, cmdRR+" "))
+		return
+	}
+	rep.Echo = line
+	writeJSONLine(c, rep)
+}
+
+// readLine reads one line of at most maxLine bytes, without its line end.
+func readLine(br *bufio.Reader) (string, error) {
+	var b []byte
+	for {
+		chunk, isPrefix, err := br.ReadLine()
+		b = append(b, chunk...)
+		if len(b) > maxLine {
+			return string(b[:maxLine]), fmt.Errorf("line longer than %d bytes", maxLine)
+		}
+		if err != nil || !isPrefix {
+			return string(b), err
+		}
+	}
+}
+
+func writeJSONLine(w io.Writer, v any) error {
+	b, err := json.Marshal(v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(append(b, '\n'))
+	return err
+}
+
+// BulkReport is the server's account of a bulk session: what it received and how fast.
+type BulkReport struct {
+	Report
+	Bytes   int64   `json:"bytes"`
+	Seconds float64 `json:"seconds"` // first byte to end of stream
+	Gbps    float64 `json:"gbps"`
+	Stopped string  `json:"stopped"` // eof, bytes (the server's bound), time (the server's bound), error: ...
+}
+
+func (s *Server) bulkSession(c net.Conn, br *bufio.Reader, rep Report) {
+	deadline := time.Now().Add(s.cfg.MaxSession)
+	c.SetDeadline(deadline)
+	buf := make([]byte, 256<<10)
+	var n int64
+	var first time.Time
+	stopped := "eof"
+	for {
+		k, err := br.Read(buf)
+		if k > 0 {
+			if n == 0 {
+				first = time.Now()
+			}
+			n += int64(k)
+		}
+		if err != nil {
+			if !errors.Is(err, io.EOF) {
+				var ne net.Error
+				if errors.As(err, &ne) && ne.Timeout() {
+					stopped = "time"
+				} else {
+					stopped = "error: " + err.Error()
+				}
+			}
+			break
+		}
+		if n >= s.cfg.MaxBulkBytes {
+			stopped = "bytes"
+			break
+		}
+	}
+	br2 := BulkReport{Report: rep, Bytes: n, Stopped: stopped}
+	if n > 0 {
+		br2.Seconds = time.Since(first).Seconds()
+		if br2.Seconds > 0 {
+			br2.Gbps = float64(n) * 8 / br2.Seconds / 1e9
+		}
+	}
+	c.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	writeJSONLine(c, br2)
+}
+
+func (s *Server) rrSession(c net.Conn, br *bufio.Reader, rep Report, arg string) {
+	size, err := strconv.Atoi(strings.TrimSpace(arg))
+	if err != nil || size < 1 || size > 1<<20 {
+		rep.Echo = "bad request size " + strconv.Quote(arg) + " (want 1..1048576)"
+		writeJSONLine(c, rep)
+		return
+	}
+	c.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
+	if err := writeJSONLine(c, rep); err != nil {
+		return
+	}
+	end := time.Now().Add(s.cfg.MaxSession)
+	buf := make([]byte, size)
+	for time.Now().Before(end) {
+		d := time.Now().Add(s.cfg.IdleTimeout)
+		if d.After(end) {
+			d = end
+		}
+		c.SetDeadline(d)
+		if _, err := io.ReadFull(br, buf); err != nil {
+			return
+		}
+		if _, err := c.Write(buf); err != nil {
+			return
+		}
+	}
+}
+
+type ttlKey struct{}
+type ttlInfo struct {
+	ttl int
+	err error
+}
+
+func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
+	rep := Report{Proto: "http", Server: s.cfg.Identity}
+	remote, _ := net.ResolveTCPAddr("tcp", r.RemoteAddr)
+	var local net.Addr
+	if la, ok := r.Context().Value(http.LocalAddrContextKey).(net.Addr); ok {
+		local = la
+	}
+	if remote != nil {
+		fillAddrs(&rep, remote, local)
+	} else {
+		fillAddrs(&rep, nil, local)
+		rep.Remote = r.RemoteAddr
+	}
+	if ti, ok := r.Context().Value(ttlKey{}).(ttlInfo); ok {
+		setTTL(&rep, ti.ttl, ti.err, TTLFromSYN)
+	}
+	rep.HTTP = &HTTPSeen{Method: r.Method, Host: r.Host, Path: r.URL.Path, XForwardedFor: r.Header.Get("X-Forwarded-For")}
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("X-Netlab-Pod", s.cfg.Identity.PodName)
+	writeJSONLine(w, rep)
+}
+
+const maxEcho = 512
+
+func (s *Server) serveUDP(c *net.UDPConn) {
+	defer s.wg.Done()
+	buf := make([]byte, 64<<10)
+	oob := make([]byte, 512)
+	for {
+		n, oobn, _, from, err := c.ReadMsgUDPAddrPort(buf, oob)
+		if err != nil {
+			if errors.Is(err, net.ErrClosed) {
+				return
+			}
+			s.cfg.Logf("udp read: %v", err)
+			time.Sleep(10 * time.Millisecond)
+			continue
+		}
+		meta, merr := parseUDPControl(oob[:oobn])
+		rep := Report{Proto: "udp", Server: s.cfg.Identity}
+		local := c.LocalAddr().(*net.UDPAddr).AddrPort()
+		if meta.Dst.IsValid() {
+			local = netip.AddrPortFrom(meta.Dst, local.Port())
+		}
+		fillAddrs(&rep, net.UDPAddrFromAddrPort(from), net.UDPAddrFromAddrPort(local))
+		switch {
+		case merr != nil:
+			rep.TTLError = "control messages: " + merr.Error()
+		case meta.TTL == 0:
+			rep.TTLError = "no IP_TTL control message arrived"
+		default:
+			rep.TTL, rep.TTLSource = meta.TTL, TTLFromRecvTTL
+		}
+		msg := buf[:n]
+		if len(msg) > maxEcho {
+			msg = msg[:maxEcho]
+		}
+		rep.Echo = strings.TrimRight(string(msg), "\r\n")
+		b, _ := json.Marshal(rep)
+		var oobOut []byte
+		if meta.Dst.IsValid() && !meta.Dst.IsMulticast() && meta.Dst != netip.IPv4Unspecified() && meta.Dst != netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+			oobOut = srcControl(meta.Dst)
+		}
+		if _, _, err := c.WriteMsgUDPAddrPort(append(b, '\n'), oobOut, from); err != nil {
+			s.cfg.Logf("udp reply to %s: %v", from, err)
+		}
+	}
+}
