@@ -79,8 +79,8 @@ type Result struct {
 	Error  string `json:"error,omitempty"`  // why not
 	Source string `json:"source,omitempty"` // local ip:port the client used
 	// RTTMillis is the time from sending the request to the complete reply (TCP: excluding connect).
-	RTTMillis     float64 `json:"rttMillis"`
-	ConnectMillis float64 `json:"connectMillis,omitempty"`
+	RTTMillis     float64  `json:"rttMillis"`
+	ConnectMillis float64  `json:"connectMillis,omitempty"`
 	Client        Identity `json:"client"`
 	Server        *Report  `json:"server,omitempty"`
 	HTTPStatus    int      `json:"httpStatus,omitempty"`
