@@ -8,7 +8,8 @@ import (
 
 var (
 	read        = []string{"get", "list", "watch"}
-	writeCR     = []string{"create", "update", "patch", "delete"}
+	write       = []string{"create", "update", "patch"}
+	writeDelete = []string{"create", "update", "patch", "delete"}
 	statusVerbs = []string{"get", "update", "patch"}
 	emit        = []string{"create", "patch"}
 	review      = []string{"create"}
@@ -58,8 +59,8 @@ func ControllerRules() Rules {
 		Namespaced: []rbacv1.PolicyRule{
 			{APIGroups: []string{""}, Resources: []string{"pods"}, Verbs: []string{"get"}},
 			{APIGroups: []string{Group}, Resources: []string{"ipaddresspools", "communities"}, Verbs: read},
-			{APIGroups: []string{Group}, Resources: []string{"ipaddresspools/status"}, Verbs: statusVerbs},
-			{APIGroups: []string{Group}, Resources: []string{"configurationstates"}, Verbs: writeCR},
+			{APIGroups: []string{Group}, Resources: []string{"ipaddresspools/status"}, Verbs: []string{"get", "update"}},
+			{APIGroups: []string{Group}, Resources: []string{"configurationstates"}, Verbs: write},
 			{APIGroups: []string{Group}, Resources: []string{"configurationstates/status"}, Verbs: statusVerbs},
 		},
 	}
@@ -82,7 +83,8 @@ func SpeakerRules() Rules {
 			{APIGroups: []string{Group}, Resources: []string{
 				"bfdprofiles", "bgpadvertisements", "bgppeers", "communities", "ipaddresspools", "l2advertisements", "servicebgpstatuses",
 			}, Verbs: read},
-			{APIGroups: []string{Group}, Resources: []string{"configurationstates", "servicel2statuses", "servicebgpstatuses"}, Verbs: writeCR},
+			{APIGroups: []string{Group}, Resources: []string{"configurationstates"}, Verbs: write},
+			{APIGroups: []string{Group}, Resources: []string{"servicel2statuses", "servicebgpstatuses"}, Verbs: writeDelete},
 			{APIGroups: []string{Group}, Resources: []string{"configurationstates/status", "servicel2statuses/status", "servicebgpstatuses/status"}, Verbs: statusVerbs},
 		},
 	}
