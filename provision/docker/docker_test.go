@@ -1,0 +1,74 @@
+package docker
+
+import (
+	"context"
+	"net/netip"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/moby/moby/client"
+	"github.com/netlab-dev/netlab/internal/testenv"
+)
+
+// TestNetworksAgainstTheEngine runs against the real Docker engine (e2e stage).
+func TestNetworksAgainstTheEngine(t *testing.T) {
+	testenv.RequireDocker(t)
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	e, err := Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer e.Close()
+	lab := "nltest-docker"
+	spec := NetworkSpec{Name: lab + "-vpc", Subnet: netip.MustParsePrefix("10.250.1.0/24"), Gateway: netip.MustParseAddr("10.250.1.1"),
+		IPRange: netip.MustParsePrefix("10.250.1.0/25"), MTU: 1450, Lab: lab, VPC: "vpc", SubnetTag: "nodes"}
+	t.Cleanup(func() { e.RemoveNetworks(context.Background(), []string{spec.Name, "nltest-foreign"}) })
+
+	created, err := e.EnsureNetwork(ctx, spec)
+	if err != nil || !created {
+		t.Fatalf("create: created=%v err=%v", created, err)
+	}
+	created, err = e.EnsureNetwork(ctx, spec)
+	if err != nil || created {
+		t.Fatalf("second ensure must accept the existing network: created=%v err=%v", created, err)
+	}
+	got, err := e.C.NetworkInspect(ctx, spec.Name, client.NetworkInspectOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := got.Network
+	if n.Labels[LabelLab] != lab || n.Options["com.docker.network.driver.mtu"] != "1450" || len(n.IPAM.Config) != 1 ||
+		n.IPAM.Config[0].Subnet != spec.Subnet || n.IPAM.Config[0].IPRange != spec.IPRange || n.IPAM.Config[0].Gateway != spec.Gateway {
+		t.Fatalf("network as created: labels %v options %v ipam %+v", n.Labels, n.Options, n.IPAM.Config)
+	}
+	changed := spec
+	changed.Subnet = netip.MustParsePrefix("10.250.2.0/24")
+	if _, err := e.EnsureNetwork(ctx, changed); err == nil || !strings.Contains(err.Error(), "netlab down "+lab) {
+		t.Fatalf("a changed subnet must be refused with what to do, got %v", err)
+	}
+	foreign := spec
+	foreign.Lab = "someone-else"
+	if _, err := e.EnsureNetwork(ctx, foreign); err == nil || !strings.Contains(err.Error(), "does not belong to lab someone-else") {
+		t.Fatalf("another lab's network must be refused, got %v", err)
+	}
+	overlap := NetworkSpec{Name: "nltest-foreign", Subnet: netip.MustParsePrefix("10.250.1.0/25"), Gateway: netip.MustParseAddr("10.250.1.1"),
+		IPRange: netip.MustParsePrefix("10.250.1.0/26"), MTU: 1500, Lab: "other", VPC: "v", SubnetTag: "s"}
+	if _, err := e.EnsureNetwork(ctx, overlap); err == nil || !strings.Contains(err.Error(), "overlapping") {
+		t.Fatalf("an overlapping network must fail with advice, got %v", err)
+	}
+	objs, err := e.LabObjects(ctx, lab, nil)
+	if err != nil || len(objs.Networks) != 1 || objs.Networks[0] != spec.Name {
+		t.Fatalf("inventory: %+v %v", objs, err)
+	}
+	if err := e.RemoveNetworks(ctx, objs.Networks); err != nil {
+		t.Fatal(err)
+	}
+	if objs, _ := e.LabObjects(ctx, lab, nil); !objs.Empty() {
+		t.Fatalf("left after removal: %+v", objs)
+	}
+	if err := e.RemoveNetworks(ctx, []string{spec.Name}); err != nil {
+		t.Fatalf("removing a missing network is not an error: %v", err)
+	}
+}
