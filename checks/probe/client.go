@@ -53,14 +53,18 @@ func (c *Client) TCP(ctx context.Context, target, msg string) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	ap, err := c.Guard.Resolve(ctx, target)
+	dial, release, err := hereDialer()
+	if err != nil {
+		return res.fail(err)
+	}
+	defer release()
+	ap, err := c.Guard.resolve(ctx, target, dial)
 	if err != nil {
 		return res.fail(err)
 	}
 	res.Addr = ap.String()
-	var d net.Dialer
 	t0 := time.Now()
-	conn, err := d.DialContext(ctx, "tcp", ap.String())
+	conn, err := dial(ctx, "tcp", ap.String())
 	if err != nil {
 		return res.fail(err)
 	}
@@ -112,13 +116,17 @@ func (c *Client) UDP(ctx context.Context, target, msg string) (Result, error) {
 	res := Result{Proto: "udp", Target: target, Client: c.identity()}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	ap, err := c.Guard.Resolve(ctx, target)
+	dial, release, err := hereDialer()
+	if err != nil {
+		return res.fail(err)
+	}
+	defer release()
+	ap, err := c.Guard.resolve(ctx, target, dial)
 	if err != nil {
 		return res.fail(err)
 	}
 	res.Addr = ap.String()
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "udp", ap.String())
+	conn, err := dial(ctx, "udp", ap.String())
 	if err != nil {
 		return res.fail(err)
 	}
@@ -182,15 +190,20 @@ func (c *Client) HTTP(ctx context.Context, rawURL, host string) (Result, error) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
+	dial, release, err := hereDialer()
+	if err != nil {
+		return res.fail(err)
+	}
+	defer release()
 	// Check first, so that a refusal is reported as such and not as a transport error.
-	ap, err := c.Guard.Resolve(ctx, hostport)
+	ap, err := c.Guard.resolve(ctx, hostport, dial)
 	if err != nil {
 		return res.fail(err)
 	}
 	res.Addr = ap.String()
 	tr := &http.Transport{
 		Proxy:             nil,
-		DialContext:       c.Guard.DialContext,
+		DialContext:       c.Guard.guardedDial(dial),
 		DisableKeepAlives: true,
 	}
 	defer tr.CloseIdleConnections()
@@ -259,7 +272,13 @@ func (c *Client) DNS(ctx context.Context, server, name, qtype string, search boo
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	ap, err := c.Guard.Resolve(ctx, server)
+	dial, release, err := hereDialer()
+	if err != nil {
+		res.Error = err.Error()
+		return res, err
+	}
+	defer release()
+	ap, err := c.Guard.resolve(ctx, server, dial)
 	if err != nil {
 		res.Error = err.Error()
 		return res, err
@@ -267,9 +286,10 @@ func (c *Client) DNS(ctx context.Context, server, name, qtype string, search boo
 	res.Server = ap.String()
 	r := &net.Resolver{
 		PreferGo: true,
+		// The resolver dials from goroutines of its own; dial keeps them in this namespace,
+		// and only ever to the checked server address.
 		Dial: func(ctx context.Context, network, _ string) (net.Conn, error) {
-			var d net.Dialer
-			return d.DialContext(ctx, network, ap.String())
+			return dial(ctx, network, ap.String())
 		},
 	}
 	q := name
@@ -297,11 +317,15 @@ func (c *Client) DNS(ctx context.Context, server, name, qtype string, search boo
 
 // dialTCP dials a guarded TCP target and returns the connection and the checked address.
 func (c *Client) dialTCP(ctx context.Context, target string) (net.Conn, netip.AddrPort, error) {
-	ap, err := c.Guard.Resolve(ctx, target)
+	dial, release, err := hereDialer()
+	if err != nil {
+		return nil, netip.AddrPort{}, err
+	}
+	defer release()
+	ap, err := c.Guard.resolve(ctx, target, dial)
 	if err != nil {
 		return nil, ap, err
 	}
-	var d net.Dialer
-	conn, err := d.DialContext(ctx, "tcp", ap.String())
+	conn, err := dial(ctx, "tcp", ap.String())
 	return conn, ap, err
 }

@@ -143,6 +143,12 @@ func (g *Guard) checkAddr(target string, a netip.Addr) error {
 // Resolve checks a host:port target and returns the address to dial. A host name is resolved and
 // every address it resolves to must be allowed (the first one is returned).
 func (g *Guard) Resolve(ctx context.Context, target string) (netip.AddrPort, error) {
+	return g.resolve(ctx, target, nil)
+}
+
+// resolve is Resolve with the resolver's sockets made by dial (nil: net.DefaultResolver's own),
+// so a client in a network namespace asks for names from that namespace.
+func (g *Guard) resolve(ctx context.Context, target string, dial dialFunc) (netip.AddrPort, error) {
 	host, portStr, err := net.SplitHostPort(target)
 	if err != nil {
 		return netip.AddrPort{}, &RefusedError{Target: target, Reason: "not host:port (" + err.Error() + ")", Allowed: g.Allowed()}
@@ -151,7 +157,7 @@ func (g *Guard) Resolve(ctx context.Context, target string) (netip.AddrPort, err
 	if err != nil {
 		return netip.AddrPort{}, &RefusedError{Target: target, Reason: "port " + strconv.Quote(portStr) + " is not a number 0-65535", Allowed: g.Allowed()}
 	}
-	addrs, err := g.lookup(ctx, target, host)
+	addrs, err := g.lookup(ctx, target, host, dial)
 	if err != nil {
 		return netip.AddrPort{}, err
 	}
@@ -159,7 +165,7 @@ func (g *Guard) Resolve(ctx context.Context, target string) (netip.AddrPort, err
 }
 
 // lookup resolves host (an address literal or a name) and checks every address.
-func (g *Guard) lookup(ctx context.Context, target, host string) ([]netip.Addr, error) {
+func (g *Guard) lookup(ctx context.Context, target, host string, dial dialFunc) ([]netip.Addr, error) {
 	if a, err := netip.ParseAddr(strings.Trim(host, "[]")); err == nil {
 		if err := g.checkAddr(target, a); err != nil {
 			return nil, err
@@ -172,6 +178,8 @@ func (g *Guard) lookup(ctx context.Context, target, host string) ([]netip.Addr, 
 	r := net.DefaultResolver
 	if g != nil && g.resolver != nil {
 		r = g.resolver
+	} else if dial != nil {
+		r = &net.Resolver{PreferGo: true, Dial: dial}
 	}
 	ips, err := r.LookupNetIP(ctx, "ip", host)
 	if err != nil {
@@ -191,7 +199,8 @@ func (g *Guard) lookup(ctx context.Context, target, host string) ([]netip.Addr, 
 }
 
 // DialContext dials network ("tcp", "udp" and their 4/6 forms) to a checked address. It fits
-// http.Transport.DialContext, so redirects are guarded too.
+// http.Transport.DialContext. It dials in the namespace of whatever thread runs it; the Client
+// methods instead dial in the namespace they were called in.
 func (g *Guard) DialContext(ctx context.Context, network, target string) (net.Conn, error) {
 	ap, err := g.Resolve(ctx, target)
 	if err != nil {
@@ -199,4 +208,15 @@ func (g *Guard) DialContext(ctx context.Context, network, target string) (net.Co
 	}
 	var d net.Dialer
 	return d.DialContext(ctx, network, ap.String())
+}
+
+// guardedDial checks every target with g and dials it with dial.
+func (g *Guard) guardedDial(dial dialFunc) dialFunc {
+	return func(ctx context.Context, network, target string) (net.Conn, error) {
+		ap, err := g.resolve(ctx, target, dial)
+		if err != nil {
+			return nil, err
+		}
+		return dial(ctx, network, ap.String())
+	}
 }
