@@ -31,7 +31,9 @@ type dialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 // out of the host's namespace instead of the one it was called in.
 func hereDialer() (dialFunc, func(), error) {
 	var d net.Dialer
-	plain := func(ctx context.Context, network, addr string) (net.Conn, error) { return d.DialContext(ctx, network, addr) }
+	plain := func(ctx context.Context, network, addr string) (net.Conn, error) {
+		return d.DialContext(ctx, network, addr)
+	}
 	runtime.LockOSThread()
 	defer runtime.UnlockOSThread()
 	var here unix.Stat_t
