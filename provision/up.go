@@ -17,6 +17,7 @@ import (
 	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/lab"
+	"github.com/netlab-dev/netlab/provision/metallb"
 	"github.com/netlab-dev/netlab/provision/preflight"
 )
 
@@ -58,6 +59,7 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 		{"clusters", "Creating kind clusters", r.clusters},
 		{"images", "Loading images into the nodes", r.images},
 		{"cni", "Installing the CNI", r.cni},
+		{"metallb", "Installing MetalLB", r.metallb},
 		{"ready", "Waiting for every node to be Ready", r.ready},
 	}
 	for _, s := range steps {
@@ -380,6 +382,9 @@ func clusterImages(c plan.ClusterPlan) ([]string, error) {
 		return nil, err
 	}
 	refs := cni.Images(c)
+	if c.MetalLB != nil {
+		refs = append(refs, metallb.Images()...)
+	}
 	return refs, nil
 }
 

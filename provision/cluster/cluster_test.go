@@ -17,7 +17,10 @@ func TestNetworkEnvIsSerialisedAndRestored(t *testing.T) {
 	}
 	// A second creator must wait until the first releases.
 	second := make(chan string)
+	var wg sync.WaitGroup
+	wg.Add(1)
 	go func() {
+		defer wg.Done()
 		r := lockNetwork("lab-vpc-b")
 		second <- os.Getenv(NetworkEnv)
 		r()
@@ -38,7 +41,6 @@ func TestNetworkEnvIsSerialisedAndRestored(t *testing.T) {
 		t.Fatal("kind's warning did not release the lock")
 	}
 	release() // idempotent: Create's deferred release after the logger's
-	var wg sync.WaitGroup
 	wg.Wait()
 	if got := os.Getenv(NetworkEnv); got != "users-own" {
 		t.Fatalf("env not restored: %q", got)

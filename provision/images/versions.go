@@ -1,0 +1,27 @@
+// Package images names every container image a lab runs, in one place, and builds netlab's own.
+//
+// The references are upstream's, so that a host with registry access can pull them unchanged; on a
+// host without one, ci/images builds each of them locally from Debian packages and Go modules under
+// exactly these names (see docs/ci.md), and netlab side-loads them into the nodes.
+package images
+
+const (
+	// KubernetesVersion is the version of the hermetic node image.
+	KubernetesVersion = "v1.33.13"
+	// HermeticNodeImage is the kind node image ci/images builds (it does not pose as upstream's).
+	HermeticNodeImage = "netlab.local/node:" + KubernetesVersion
+
+	// FlannelVersion is flanneld's release (github.com/flannel-io/flannel).
+	FlannelVersion = "v0.28.10"
+	// Flannel runs flanneld; its init container copies the CNI config (needs cp).
+	Flannel = "ghcr.io/flannel-io/flannel:" + FlannelVersion
+	// FlannelCNIPlugin carries the flannel CNI shim at /flannel (and cp). Upstream builds it from
+	// flannel-io/cni-plugin; the hermetic build uses the same shim from containernetworking/plugins
+	// v1.1.1 (plugins/meta/flannel), which is on the Go module proxy.
+	FlannelCNIPlugin = "ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3"
+
+	// MetalLBVersion is MetalLB's release (go.universe.tf/metallb).
+	MetalLBVersion    = "v0.16.2"
+	MetalLBController = "quay.io/metallb/controller:" + MetalLBVersion
+	MetalLBSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
+)
