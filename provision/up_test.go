@@ -41,7 +41,9 @@ func TestUnsafeChanges(t *testing.T) {
 			return strings.Replace(s, "    cni: {type: flannel, mode: vxlan}\n", "    cni: {type: flannel, mode: vxlan}\n    kubeProxy: {mode: nftables}\n", 1)
 		}, []string{"cluster b: kube-proxy mode changed from iptables to nftables"}},
 		{"workers", func(s string) string { return strings.Replace(s, "    workers: 1\n", "    workers: 2\n", 1) }, []string{"cluster a: nodes changed"}},
-		{"VPC subnet", func(s string) string { return strings.Replace(strings.Replace(s, "cidr: 10.1.1.0/24", "cidr: 10.1.2.0/24", 1), "10.1.1.200-10.1.1.220", "10.1.2.200-10.1.2.220", 1) }, []string{"VPC vpc-b changed its subnets"}},
+		{"VPC subnet", func(s string) string {
+			return strings.Replace(strings.Replace(s, "cidr: 10.1.1.0/24", "cidr: 10.1.2.0/24", 1), "10.1.1.200-10.1.1.220", "10.1.2.200-10.1.2.220", 1)
+		}, []string{"VPC vpc-b changed its subnets"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
