@@ -34,6 +34,9 @@ type ServerConfig struct {
 	MaxSession   time.Duration // a bulk or request/response session (default 2m)
 	MaxBulkBytes int64         // bytes accepted by one bulk session (default 64 GiB)
 	IdleTimeout  time.Duration // waiting for a client's first line or next request (default 10s)
+	// BulkReadSize is the receive buffer of one read in a bulk session (default 128 KiB, as
+	// iperf3's default length, so that the two measure the same thing).
+	BulkReadSize int
 
 	Logf func(format string, args ...any) // optional
 }
@@ -50,6 +53,9 @@ func (c *ServerConfig) defaults() {
 	}
 	if c.IdleTimeout <= 0 {
 		c.IdleTimeout = 10 * time.Second
+	}
+	if c.BulkReadSize <= 0 {
+		c.BulkReadSize = 128 << 10
 	}
 	if c.Logf == nil {
 		c.Logf = func(string, ...any) {}
@@ -288,7 +294,7 @@ type BulkReport struct {
 func (s *Server) bulkSession(c net.Conn, br *bufio.Reader, rep Report) {
 	deadline := time.Now().Add(s.cfg.MaxSession)
 	c.SetDeadline(deadline)
-	buf := make([]byte, 256<<10)
+	buf := make([]byte, s.cfg.BulkReadSize)
 	var n int64
 	var first time.Time
 	stopped := "eof"
