@@ -11,6 +11,18 @@ const (
 	// HermeticNodeImage is the kind node image ci/images builds (it does not pose as upstream's).
 	HermeticNodeImage = "netlab.local/node:" + KubernetesVersion
 
+	// The Kubernetes component images, named exactly as kubeadm v1.33 asks for them
+	// ('kubeadm config images list'), so that nothing is ever pulled.
+	KubeAPIServer         = "registry.k8s.io/kube-apiserver:" + KubernetesVersion
+	KubeControllerManager = "registry.k8s.io/kube-controller-manager:" + KubernetesVersion
+	KubeScheduler         = "registry.k8s.io/kube-scheduler:" + KubernetesVersion
+	KubeProxy             = "registry.k8s.io/kube-proxy:" + KubernetesVersion
+	EtcdVersion           = "3.5.24"
+	Etcd                  = "registry.k8s.io/etcd:" + EtcdVersion + "-0"
+	CoreDNSVersion        = "v1.12.0"
+	CoreDNS               = "registry.k8s.io/coredns/coredns:" + CoreDNSVersion
+	Pause                 = "registry.k8s.io/pause:3.10"
+
 	// FlannelVersion is flanneld's release (github.com/flannel-io/flannel).
 	FlannelVersion = "v0.28.10"
 	// Flannel runs flanneld; its init container copies the CNI config (needs cp).
@@ -19,9 +31,17 @@ const (
 	// flannel-io/cni-plugin; the hermetic build uses the same shim from containernetworking/plugins
 	// v1.1.1 (plugins/meta/flannel), which is on the Go module proxy.
 	FlannelCNIPlugin = "ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3"
+	// FlannelShimModuleVersion is the containernetworking/plugins release whose plugins/meta/flannel
+	// the hermetic build compiles into FlannelCNIPlugin.
+	FlannelShimModuleVersion = "v1.1.1"
 
 	// MetalLBVersion is MetalLB's release (go.universe.tf/metallb).
 	MetalLBVersion    = "v0.16.2"
 	MetalLBController = "quay.io/metallb/controller:" + MetalLBVersion
 	MetalLBSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
 )
+
+// NodeImages are the images preloaded into the hermetic node image's containerd.
+func NodeImages() []string {
+	return []string{KubeAPIServer, KubeControllerManager, KubeScheduler, KubeProxy, Etcd, CoreDNS, Pause}
+}

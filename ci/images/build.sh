@@ -1,0 +1,299 @@
+#!/usr/bin/env bash
+# ci/images/build.sh: builds every image a hermetic netlab lab runs, from Debian packages and Go
+# modules only, with no registry: the kind node image (Kubernetes from its Go modules, on a Debian
+# root), the Kubernetes component images under the names kubeadm asks for, Flannel and MetalLB
+# under their upstream names. Versions come from provision/images (go run ./ci/images/versions).
+#
+# Every stage is cached in $NETLAB_IMAGE_CACHE (default /var/cache/netlab/images) and in Docker,
+# keyed by the versions and by the sources that build it: a second run only checks and returns.
+#
+# Usage: ci/images/build.sh            build (or verify) everything
+#        NETLAB_IMAGE_CACHE=DIR ...    cache elsewhere
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+REPO=$PWD
+export PATH="/usr/local/go/bin:$PATH"
+CACHE=${NETLAB_IMAGE_CACHE:-/var/cache/netlab/images}
+mkdir -p "$CACHE/src" "$CACHE/bin"
+eval "$(go run ./ci/images/versions)"
+export CGO_ENABLED=0 GOFLAGS=-mod=mod
+
+declare -a T_NAMES=() T_SECS=()
+timed() {
+	local name=$1 start=$SECONDS
+	shift
+	echo "== images: $name"
+	"$@"
+	T_NAMES+=("$name")
+	T_SECS+=($((SECONDS - start)))
+}
+report() {
+	echo "== images: timing"
+	for i in "${!T_NAMES[@]}"; do printf '   %-28s %5ss\n' "${T_NAMES[$i]}" "${T_SECS[$i]}"; done
+}
+trap report EXIT
+
+key() { printf '%s\n' "$@" | sha256sum | cut -c1-16; }
+filekey() { (cd "$REPO" && find "$@" -type f -print0 | sort -z | xargs -0 sha256sum) | sha256sum | cut -c1-16; }
+image_key() { docker image inspect -f '{{index .Config.Labels "netlab.build-key"}}' "$1" 2>/dev/null || true; }
+
+# The Debian mirror is the one this host's apt already uses.
+mirror() {
+	local m
+	m=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources 2>/dev/null || true)
+	[ -n "$m" ] || m=$(awk '$1=="deb"{print $2; exit}' /etc/apt/sources.list 2>/dev/null || true)
+	if [ -z "$m" ]; then
+		echo "images: cannot find this host's Debian mirror in /etc/apt" >&2
+		exit 1
+	fi
+	echo "$m"
+}
+
+need_tools() {
+	local missing=()
+	for t in debootstrap docker go; do command -v "$t" >/dev/null || missing+=("$t"); done
+	if [ "${#missing[@]}" -gt 0 ]; then
+		if [[ " ${missing[*]} " == *" debootstrap "* ]]; then
+			DEBIAN_FRONTEND=noninteractive apt-get install -y -qq debootstrap >/dev/null
+		fi
+		command -v docker >/dev/null || { echo "images: docker is missing; run ci/setup.d/20-docker.sh" >&2; exit 1; }
+	fi
+}
+
+# debootstrap_root NAME "PKGS": a minbase Debian root as a tarball, cached by its package list.
+debootstrap_root() {
+	local name=$1 pkgs=$2 k tmp
+	k=$(key bookworm "$pkgs" v2)
+	ROOT_TAR="$CACHE/$name-root-$k.tar"
+	if [ -f "$ROOT_TAR" ]; then
+		echo "   $name root cached ($(basename "$ROOT_TAR"))"
+		return
+	fi
+	tmp=$(mktemp -d "$CACHE/.root.XXXX")
+	debootstrap --variant=minbase --include="$(echo "$pkgs" | tr ' ' ',')" bookworm "$tmp" "$(mirror)" >"$CACHE/$name-debootstrap.log" 2>&1 ||
+		{ echo "debootstrap failed; see $CACHE/$name-debootstrap.log" >&2; tail -20 "$CACHE/$name-debootstrap.log" >&2; exit 1; }
+	chroot "$tmp" update-alternatives --set iptables /usr/sbin/iptables-nft >/dev/null 2>&1 || true
+	chroot "$tmp" update-alternatives --set ip6tables /usr/sbin/ip6tables-nft >/dev/null 2>&1 || true
+	rm -rf "$tmp"/var/lib/apt/lists/* "$tmp"/var/cache/apt/*.bin "$tmp"/usr/share/doc "$tmp"/usr/share/man
+	tar -C "$tmp" -cf "$ROOT_TAR.part" .
+	mv "$ROOT_TAR.part" "$ROOT_TAR"
+	rm -rf "$tmp"
+	echo "   $name root built ($(du -h "$ROOT_TAR" | cut -f1))"
+}
+
+NODE_PKGS="systemd systemd-sysv dbus containerd runc containernetworking-plugins iptables nftables iproute2 ethtool socat conntrack ipset util-linux mount kmod procps ca-certificates libseccomp2 pigz"
+SLIM_PKGS="iptables nftables conntrack ipset iproute2"
+
+stage_roots() {
+	debootstrap_root node "$NODE_PKGS"
+	NODE_ROOT=$ROOT_TAR
+	debootstrap_root slim "$SLIM_PKGS"
+	SLIM_ROOT=$ROOT_TAR
+	SLIM_IMAGE="netlab.local/slim-root:$(basename "$SLIM_ROOT" .tar | sed 's/^slim-root-//')"
+	if ! docker image inspect "$SLIM_IMAGE" >/dev/null 2>&1; then
+		docker import "$SLIM_ROOT" "$SLIM_IMAGE" >/dev/null
+	fi
+}
+
+# wrapper_module DIR MODULE VERSION PKG...: a module that requires MODULE and imports the PKGs, so
+# that 'go build' resolves a consistent graph (Kubernetes needs its staging replaces, etcd its
+# siblings pinned).
+wrapper_module() {
+	local dir=$1 mod=$2 ver=$3
+	shift 3
+	mkdir -p "$dir"
+	{
+		echo "module netlab.local/build"
+		echo
+		echo "go 1.26"
+		echo
+		echo "require $mod $ver"
+	} >"$dir/go.mod"
+	{
+		echo "//go:build tools"
+		echo
+		echo "package tools"
+		echo
+		echo "import ("
+		for p in "$@"; do echo "	_ \"$p\""; done
+		echo ")"
+	} >"$dir/tools.go"
+}
+
+build_kubernetes() {
+	local out=$1 dir=$CACHE/src/kubernetes-$K8S_VERSION gomod staging
+	local cmds=(kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
+	local pkgs=()
+	for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+	wrapper_module "$dir" k8s.io/kubernetes "$K8S_VERSION" "${pkgs[@]}"
+	(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" >/dev/null)
+	gomod=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | awk -F'"' '/"GoMod"/{print $4}')
+	# Each ./staging/src/k8s.io/X replace of Kubernetes' own go.mod becomes X => X v0.<minor>.<patch>.
+	staging=$(go mod edit -json "$gomod" | awk -F'"' '/"Old"/{getline; print $4}' | grep '^k8s.io/' | sort -u)
+	local v0="v0.${K8S_VERSION#v1.}"
+	{
+		echo "replace ("
+		for m in $staging; do echo "	$m => $m $v0"; done
+		echo ")"
+	} >>"$dir/go.mod"
+	(cd "$dir" && go mod tidy >/dev/null 2>&1)
+	local minor=${K8S_VERSION#v1.}
+	minor=${minor%%.*}
+	local ld="-s -w"
+	for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+		ld+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=2026-01-01T00:00:00Z"
+	done
+	(cd "$dir" && go build -trimpath -ldflags "$ld" -o "$out/" "${pkgs[@]}")
+}
+
+build_etcd() {
+	local out=$1 dir=$CACHE/src/etcd-$ETCD_VERSION
+	wrapper_module "$dir" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" go.etcd.io/etcd/server/v3
+	for m in api/v3 client/pkg/v3 client/v2 client/v3 pkg/v3 raft/v3; do
+		echo "require go.etcd.io/etcd/$m v$ETCD_VERSION" >>"$dir/go.mod"
+	done
+	(cd "$dir" && go mod tidy >/dev/null 2>&1 && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
+}
+
+# go_install OUT NAME PKG@VERSION: go install into a private directory, then name the binary.
+go_install() {
+	local out=$1 name=$2 spec=$3 tmp
+	tmp=$(mktemp -d)
+	GOBIN=$tmp go install -trimpath -ldflags "-s -w" "$spec"
+	mv "$tmp"/* "$out/$name"
+	rmdir "$tmp"
+}
+
+build_metallb() {
+	local out=$1 dir=$CACHE/src/metallb-$METALLB_VERSION
+	wrapper_module "$dir" go.universe.tf/metallb "$METALLB_VERSION" go.universe.tf/metallb/controller go.universe.tf/metallb/speaker
+	(cd "$dir" && go mod tidy >/dev/null 2>&1 &&
+		go build -trimpath -ldflags "-s -w" -o "$out/controller" go.universe.tf/metallb/controller &&
+		go build -trimpath -ldflags "-s -w" -o "$out/speaker" go.universe.tf/metallb/speaker)
+}
+
+stage_binaries() {
+	local k
+	k=$(key "$K8S_VERSION" "$ETCD_VERSION" "$COREDNS_VERSION" "$FLANNEL_VERSION" "$FLANNEL_SHIM_VERSION" "$METALLB_VERSION" "$(filekey ci/images/pause ci/images/build.sh)" "$(go version)")
+	BIN=$CACHE/bin/$k
+	if [ -f "$BIN/.complete" ]; then
+		echo "   binaries cached ($BIN)"
+		return
+	fi
+	mkdir -p "$BIN"
+	[ -x "$BIN/kube-proxy" ] || timed "compile kubernetes" build_kubernetes "$BIN"
+	[ -x "$BIN/etcd" ] || timed "compile etcd" build_etcd "$BIN"
+	[ -x "$BIN/coredns" ] || timed "compile coredns" go_install "$BIN" coredns "github.com/coredns/coredns@$COREDNS_VERSION"
+	[ -x "$BIN/flanneld" ] || timed "compile flanneld" go_install "$BIN" flanneld "github.com/flannel-io/flannel@$FLANNEL_VERSION"
+	[ -x "$BIN/flannel-shim" ] || timed "compile flannel shim" go_install "$BIN" flannel-shim "github.com/containernetworking/plugins/plugins/meta/flannel@$FLANNEL_SHIM_VERSION"
+	[ -x "$BIN/speaker" ] || timed "compile metallb" build_metallb "$BIN"
+	[ -x "$BIN/pause" ] || go build -trimpath -ldflags "-s -w" -o "$BIN/pause" ./ci/images/pause
+	touch "$BIN/.complete"
+}
+
+# image TAG KEY BASE ENTRYPOINT-JSON SRC:DEST...: a two-line image (FROM BASE, COPY the files),
+# rebuilt only when its key changes.
+image() {
+	local tag=$1 k=$2 base=$3 entry=$4
+	shift 4
+	if [ "$(image_key "$tag")" = "$k" ]; then
+		echo "   $tag cached"
+		return
+	fi
+	local ctx
+	ctx=$(mktemp -d)
+	{
+		echo "FROM $base"
+		for pair in "$@"; do
+			cp "${pair%%:*}" "$ctx/$(basename "${pair%%:*}")"
+			echo "COPY $(basename "${pair%%:*}") ${pair#*:}"
+		done
+		echo 'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+		[ -n "$entry" ] && echo "ENTRYPOINT $entry"
+		echo "LABEL netlab.build-key=$k"
+	} >"$ctx/Dockerfile"
+	DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >/dev/null
+	rm -rf "$ctx"
+	echo "   $tag built"
+}
+
+stage_component_images() {
+	local k
+	k=$(key "$BIN" "$SLIM_IMAGE")
+	image "$IMG_APISERVER" "$k" scratch '["/usr/local/bin/kube-apiserver"]' "$BIN/kube-apiserver:/usr/local/bin/kube-apiserver"
+	image "$IMG_CONTROLLER_MANAGER" "$k" scratch '["/usr/local/bin/kube-controller-manager"]' "$BIN/kube-controller-manager:/usr/local/bin/kube-controller-manager"
+	image "$IMG_SCHEDULER" "$k" scratch '["/usr/local/bin/kube-scheduler"]' "$BIN/kube-scheduler:/usr/local/bin/kube-scheduler"
+	image "$IMG_ETCD" "$k" scratch '["/usr/local/bin/etcd"]' "$BIN/etcd:/usr/local/bin/etcd"
+	image "$IMG_COREDNS" "$k" scratch '["/coredns"]' "$BIN/coredns:/coredns"
+	image "$IMG_PAUSE" "$k" scratch '["/pause"]' "$BIN/pause:/pause"
+	# kube-proxy and flanneld call iptables/nft: they run on the slim Debian root (nft backend).
+	image "$IMG_PROXY" "$k" "$SLIM_IMAGE" '' "$BIN/kube-proxy:/usr/local/bin/kube-proxy"
+	image "$IMG_FLANNEL" "$k" "$SLIM_IMAGE" '["/opt/bin/flanneld"]' "$BIN/flanneld:/opt/bin/flanneld"
+	# The CNI shim image only needs cp (its init container copies /flannel to the node).
+	image "$IMG_FLANNEL_CNI" "$k" "$SLIM_IMAGE" '' "$BIN/flannel-shim:/flannel"
+	image "$IMG_METALLB_CONTROLLER" "$k" scratch '["/controller"]' "$BIN/controller:/controller"
+	image "$IMG_METALLB_SPEAKER" "$k" scratch '["/speaker"]' "$BIN/speaker:/speaker"
+}
+
+stage_node_image() {
+	local k
+	k=$(key "$NODE_ROOT" "$BIN" "$(filekey ci/images/node)" "$(for i in $IMG_APISERVER $IMG_CONTROLLER_MANAGER $IMG_SCHEDULER $IMG_PROXY $IMG_ETCD $IMG_COREDNS $IMG_PAUSE; do image_key "$i"; done)")
+	if [ "$(image_key "$NODE_IMAGE")" = "$k" ]; then
+		echo "   $NODE_IMAGE cached"
+		return
+	fi
+	local tmp=$CACHE/.node-$k
+	rm -rf "$tmp" && mkdir -p "$tmp/root"
+	tar -C "$tmp/root" -xf "$NODE_ROOT"
+	cp -a ci/images/node/. "$tmp/root/"
+	install -m 0755 "$BIN/kubelet" "$BIN/kubeadm" "$BIN/kubectl" "$tmp/root/usr/bin/"
+	echo "$K8S_VERSION" >"$tmp/root/kind/version"
+	mkdir -p "$tmp/root/opt/cni/bin" "$tmp/root/etc/cni/net.d" "$tmp/root/var/lib/kubelet"
+	for p in "$tmp"/root/usr/lib/cni/*; do ln -sf "/usr/lib/cni/$(basename "$p")" "$tmp/root/opt/cni/bin/$(basename "$p")"; done
+	local wants=$tmp/root/etc/systemd/system/multi-user.target.wants
+	mkdir -p "$wants"
+	ln -sf /etc/systemd/system/kubelet.service "$wants/kubelet.service"
+	ln -sf /lib/systemd/system/containerd.service "$wants/containerd.service"
+	for u in systemd-udevd.service systemd-udevd-kernel.socket systemd-udevd-control.socket systemd-modules-load.service getty@tty1.service console-getty.service systemd-timesyncd.service; do
+		ln -sf /dev/null "$tmp/root/etc/systemd/system/$u"
+	done
+	tar -C "$tmp/root" -cf "$tmp/root.tar" .
+	rm -rf "$tmp/root"
+	docker import --change 'ENV container=docker' --change 'ENTRYPOINT ["/usr/local/bin/entrypoint","/sbin/init"]' \
+		"$tmp/root.tar" "netlab.local/node-base:$k" >/dev/null
+	rm -f "$tmp/root.tar"
+
+	# Preload the component images into the node's containerd (namespace k8s.io) and pin them, in a
+	# build container, then commit it.
+	docker save -o "$tmp/images.tar" "$IMG_APISERVER" "$IMG_CONTROLLER_MANAGER" "$IMG_SCHEDULER" "$IMG_PROXY" "$IMG_ETCD" "$IMG_COREDNS" "$IMG_PAUSE"
+	local b="netlab-nodebuild-$k"
+	docker rm -f "$b" >/dev/null 2>&1 || true
+	docker run -d --privileged --name "$b" --label netlab.dev/role=image-build --entrypoint /bin/sleep "netlab.local/node-base:$k" infinity >/dev/null
+	trap 'docker rm -f '"$b"' >/dev/null 2>&1 || true; report' EXIT
+	docker cp "$tmp/images.tar" "$b:/images.tar"
+	docker exec "$b" sh -c 'containerd >/tmp/containerd.log 2>&1 &'
+	for _ in $(seq 1 30); do docker exec "$b" ctr version >/dev/null 2>&1 && break; sleep 1; done
+	docker exec "$b" ctr -n k8s.io images import --all-platforms /images.tar >/dev/null
+	for i in $IMG_APISERVER $IMG_CONTROLLER_MANAGER $IMG_SCHEDULER $IMG_PROXY $IMG_ETCD $IMG_COREDNS $IMG_PAUSE; do
+		docker exec "$b" ctr -n k8s.io images label "$i" io.cri-containerd.pinned=pinned >/dev/null
+	done
+	docker exec "$b" sh -c 'ctr -n k8s.io images ls -q' | sort
+	docker exec "$b" sh -c 'pkill containerd; sleep 1; rm -f /images.tar /tmp/containerd.log; rm -rf /run/containerd'
+	docker commit --change 'ENTRYPOINT ["/usr/local/bin/entrypoint","/sbin/init"]' --change 'CMD []' "$b" "netlab.local/node-preloaded:$k" >/dev/null
+	docker rm -f "$b" >/dev/null
+	trap report EXIT
+	local ctx=$tmp/ctx
+	mkdir -p "$ctx"
+	printf 'FROM netlab.local/node-preloaded:%s\nSTOPSIGNAL SIGRTMIN+3\nLABEL netlab.build-key=%s\n' "$k" "$k" >"$ctx/Dockerfile"
+	DOCKER_BUILDKIT=0 docker build -q -t "$NODE_IMAGE" "$ctx" >/dev/null
+	docker rmi "netlab.local/node-preloaded:$k" "netlab.local/node-base:$k" >/dev/null 2>&1 || true
+	rm -rf "$tmp"
+	echo "   $NODE_IMAGE built ($(docker image inspect -f '{{.Size}}' "$NODE_IMAGE" | awk '{printf "%.0f MB", $1/1e6}'))"
+}
+
+need_tools
+timed "debian roots" stage_roots
+timed "go binaries" stage_binaries
+timed "component images" stage_component_images
+timed "node image" stage_node_image
+echo "== images: ready: $NODE_IMAGE and $(echo "$IMG_APISERVER $IMG_FLANNEL $IMG_METALLB_CONTROLLER" | wc -w)+ component images"
