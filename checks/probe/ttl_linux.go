@@ -162,3 +162,30 @@ func srcControl(src netip.Addr) []byte {
 	copy(b[unix.CmsgLen(0):], a[:])
 	return b
 }
+
+// setCongestion sets the connection's TCP congestion control algorithm (TCP_CONGESTION) when
+// name is not empty, and returns the algorithm in use.
+func setCongestion(c net.Conn, name string) (string, error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return "", fmt.Errorf("%T has no file descriptor", c)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return "", err
+	}
+	var cur string
+	var serr error
+	if err := rc.Control(func(fd uintptr) {
+		if name != "" {
+			if serr = unix.SetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION, name); serr != nil {
+				serr = fmt.Errorf("setsockopt TCP_CONGESTION %q: %w", name, serr)
+				return
+			}
+		}
+		cur, serr = unix.GetsockoptString(int(fd), unix.IPPROTO_TCP, unix.TCP_CONGESTION)
+	}); err != nil {
+		return "", err
+	}
+	return cur, serr
+}

@@ -291,6 +291,7 @@ func newProbeBulkCmd(pf *probeFlags) *cobra.Command {
 	cmd.Flags().DurationVar(&o.Duration, "duration", 3*time.Second, "stream at most this long")
 	cmd.Flags().StringVar(&bytesStr, "bytes", "4G", "stream at most this many bytes")
 	cmd.Flags().StringVar(&writeStr, "write-size", "128K", "bytes per write")
+	cmd.Flags().StringVar(&o.Congestion, "congestion", "", "sender's TCP congestion control (cubic, bbr, ...); default: the system's")
 	return cmd
 }
 
