@@ -135,7 +135,7 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 		var last error
 		for i := 0; i < 20; i++ { // the server needs a moment to listen
 			before := rxBytes()
-			out, err := l.Exec("client", bin, "probe", "bulk", nslab.PairServerIP+":7101", "--allow", nslab.PairCIDR, "--duration", d.String(), "--congestion", benchCongestion())
+			out, err := l.Exec("client", bin, "probe", "bulk", nslab.PairServerIP+":7101", "--allow", nslab.PairCIDR, "--duration", d.String(), "--bytes", "1T", "--congestion", benchCongestion())
 			var r BulkResult
 			if err == nil {
 				if err = json.Unmarshal(out, &r); err == nil {
@@ -153,7 +153,7 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 	}
 	runInProc := func() float64 {
 		var res BaselineResult
-		if err := RunPair(context.Background(), l, &res, BulkOptions{Duration: d, Congestion: benchCongestion()}, RROptions{}); err != nil {
+		if err := RunPair(context.Background(), l, &res, BulkOptions{Duration: d, Bytes: 1 << 40, Congestion: benchCongestion()}, RROptions{}); err != nil {
 			b.Fatal(err)
 		}
 		return res.Bulk.Gbps

@@ -2,7 +2,6 @@ package node
 
 import (
 	"context"
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net"
@@ -112,27 +111,6 @@ func CaptureUDP(ctx context.Context, o CaptureOptions) (CaptureResult, error) {
 	}
 	res.Seconds = time.Since(start).Seconds()
 	return res, nil
-}
-
-// udpDstPort reads the UDP destination port of an IP packet (as the filter matched it).
-func udpDstPort(p []byte) (uint16, bool) {
-	if len(p) < 1 {
-		return 0, false
-	}
-	switch p[0] >> 4 {
-	case 4:
-		ihl := int(p[0]&0xf) * 4
-		if len(p) < ihl+4 {
-			return 0, false
-		}
-		return binary.BigEndian.Uint16(p[ihl+2:]), true
-	case 6:
-		if len(p) < 44 {
-			return 0, false
-		}
-		return binary.BigEndian.Uint16(p[42:]), true
-	}
-	return 0, false
 }
 
 func htons(v uint16) uint16 { return v<<8 | v>>8 }

@@ -12,6 +12,7 @@ package node
 
 import (
 	"bufio"
+	"encoding/binary"
 	"sort"
 	"strings"
 )
@@ -164,4 +165,25 @@ func (k *KubeProxyRules) summarize() {
 	default:
 		k.Mode = "none"
 	}
+}
+
+// udpDstPort reads the UDP destination port of an IP packet (as the filter matched it).
+func udpDstPort(p []byte) (uint16, bool) {
+	if len(p) < 1 {
+		return 0, false
+	}
+	switch p[0] >> 4 {
+	case 4:
+		ihl := int(p[0]&0xf) * 4
+		if len(p) < ihl+4 {
+			return 0, false
+		}
+		return binary.BigEndian.Uint16(p[ihl+2:]), true
+	case 6:
+		if len(p) < 44 {
+			return 0, false
+		}
+		return binary.BigEndian.Uint16(p[42:]), true
+	}
+	return 0, false
 }
