@@ -3,6 +3,8 @@ package probe
 import (
 	"context"
 	"net/netip"
+	"os/exec"
+	"path/filepath"
 	"testing"
 	"time"
 
@@ -208,4 +210,31 @@ func TestClientsDialInCallersNamespace(t *testing.T) {
 	if res, err := c.HTTP(context.Background(), "http://"+s.HTTPAddr()+"/p", ""); err == nil && res.Server.Server.Hostname == "in-x" {
 		t.Errorf("reached the namespace's loopback from the host: %+v", res)
 	}
+}
+
+// The baseline with the server as a separate process: the netlab binary, built for the test.
+func TestBaselineServerProcess(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the netlab binary")
+	}
+	testenv.RequireRoot(t)
+	testenv.RequireCommand(t, "ip")
+	goBin := testenv.RequireCommand(t, "go")
+	bin := filepath.Join(t.TempDir(), "netlab")
+	if out, err := exec.Command(goBin, "build", "-o", bin, "../../cmd/netlab").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	res, err := BaselineWith(context.Background(), BaselineConfig{
+		Bulk: BulkOptions{Duration: 300 * time.Millisecond, Bytes: 1 << 40}, RR: RROptions{Count: 200},
+		ServerBinary: bin,
+	})
+	must(t, err)
+	if res.Server != "process" || res.Bulk.Stopped != "duration" || res.Bulk.Gbps <= 0.1 || res.Bulk.Server.RemoteIP != nslab.PairClientIP || res.RR.Count != 200 {
+		t.Errorf("%+v", res)
+	}
+	// The server identity is the process's (hostname fallback), not the in-process "baseline-server".
+	if res.Bulk.Server.Server.Hostname == "baseline-server" {
+		t.Errorf("served in-process: %+v", res.Bulk.Server.Server)
+	}
+	t.Logf("baseline (server process): %.2f Gbit/s, rr p50 %.1fµs", res.Bulk.Gbps, res.RR.P50Us)
 }

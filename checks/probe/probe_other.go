@@ -55,11 +55,24 @@ func setCongestion(net.Conn, string) (string, error) { return "", nil }
 // BaselineResult: see the Linux build.
 type BaselineResult struct {
 	Topology string     `json:"topology"`
+	Server   string     `json:"server"`
 	Bulk     BulkResult `json:"bulk"`
 	RR       RRResult   `json:"rr"`
 }
 
 // Baseline needs Linux network namespaces.
 func Baseline(context.Context, BulkOptions, RROptions) (BaselineResult, error) {
+	return BaselineResult{}, errNotLinux
+}
+
+// BaselineConfig: see the Linux build.
+type BaselineConfig struct {
+	Bulk         BulkOptions
+	RR           RROptions
+	ServerBinary string
+}
+
+// BaselineWith needs Linux network namespaces.
+func BaselineWith(context.Context, BaselineConfig) (BaselineResult, error) {
 	return BaselineResult{}, errNotLinux
 }

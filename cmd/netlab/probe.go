@@ -320,27 +320,37 @@ func newProbeRRCmd(pf *probeFlags) *cobra.Command {
 }
 
 func newProbeBaselineCmd(pf *probeFlags) *cobra.Command {
-	var bo probe.BulkOptions
-	var ro probe.RROptions
+	var cfg probe.BaselineConfig
+	var inProcess bool
 	cmd := &cobra.Command{
 		Use:   "baseline",
 		Short: "Measure bulk Gbit/s and rr latency between two fresh network namespaces on this host (root)",
 		Long: `baseline builds two network namespaces joined by a veth pair (198.18.0.0/30, never routed), runs
-the bulk stream and the request/response test between them, and deletes them. It is the ceiling
-every path's figures are compared with. Needs root and iproute2.`,
+this binary's 'probe serve' in one and the bulk stream and request/response test from the other,
+and deletes them. It is the ceiling every path's figures are compared with. Needs root and
+iproute2. --in-process serves from this process instead (it measures higher; see docs/probe.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if bo.Duration <= 0 || bo.Duration > 5*time.Minute || ro.Count <= 0 || ro.Duration <= 0 || ro.Duration > 5*time.Minute {
+			if cfg.Bulk.Duration <= 0 || cfg.Bulk.Duration > 5*time.Minute || cfg.RR.Count <= 0 || cfg.RR.Duration <= 0 || cfg.RR.Duration > 5*time.Minute {
 				return failf(exitUsage, "want 0 < --duration ≤ 5m, --count > 0, 0 < --rr-duration ≤ 5m")
 			}
-			bo.Bytes = 64 << 30
-			res, err := probe.Baseline(context.Background(), bo, ro)
+			cfg.Bulk.Bytes = 1 << 40 // bounded by --duration
+			if !inProcess {
+				self, err := os.Executable()
+				if err != nil {
+					return failf(exitFailed, "locating this binary for the server process: %v", err)
+				}
+				cfg.ServerBinary = self
+			}
+			res, err := probe.BaselineWith(context.Background(), cfg)
 			return pf.finish(cmd, res, err)
 		},
 	}
-	cmd.Flags().DurationVar(&bo.Duration, "duration", 3*time.Second, "bulk stream length")
-	cmd.Flags().IntVar(&ro.Count, "count", 1000, "rr round trips")
-	cmd.Flags().DurationVar(&ro.Duration, "rr-duration", 3*time.Second, "rr time bound")
+	cmd.Flags().DurationVar(&cfg.Bulk.Duration, "duration", 3*time.Second, "bulk stream length")
+	cmd.Flags().StringVar(&cfg.Bulk.Congestion, "congestion", "", "sender's TCP congestion control; default: the system's")
+	cmd.Flags().IntVar(&cfg.RR.Count, "count", 1000, "rr round trips")
+	cmd.Flags().DurationVar(&cfg.RR.Duration, "rr-duration", 3*time.Second, "rr time bound")
+	cmd.Flags().BoolVar(&inProcess, "in-process", false, "serve from this process instead of a separate 'probe serve'")
 	return cmd
 }
 
