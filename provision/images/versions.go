@@ -28,15 +28,16 @@ const (
 	// Flannel runs flanneld; its init container copies the CNI config (needs cp).
 	Flannel = "ghcr.io/flannel-io/flannel:" + FlannelVersion
 	// FlannelCNIPlugin carries the flannel CNI shim at /flannel (and cp). Upstream builds it from
-	// flannel-io/cni-plugin; the hermetic build uses the same shim from containernetworking/plugins
-	// v1.1.1 (plugins/meta/flannel), which is on the Go module proxy.
+	// flannel-io/cni-plugin, which is not on the Go module proxy; the hermetic build compiles the same
+	// shim from containernetworking/plugins (plugins/meta/flannel), which is.
 	FlannelCNIPlugin = "ghcr.io/flannel-io/flannel-cni-plugin:v1.9.1-flannel3"
 	// FlannelShimModuleVersion is the containernetworking/plugins release whose plugins/meta/flannel
-	// the hermetic build compiles into FlannelCNIPlugin.
-	FlannelShimModuleVersion = "v1.1.1"
+	// the hermetic build compiles into FlannelCNIPlugin. v0.9.1 is the last release that still holds
+	// it (it moved to flannel-io/cni-plugin; v1.x, including v1.1.1, no longer has it).
+	FlannelShimModuleVersion = "v0.9.1"
 
 	// MetalLBVersion is MetalLB's release (go.universe.tf/metallb).
-	MetalLBVersion    = "v0.16.2"
+	MetalLBVersion    = "v0.16.1"
 	MetalLBController = "quay.io/metallb/controller:" + MetalLBVersion
 	MetalLBSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
 )

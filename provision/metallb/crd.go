@@ -32,7 +32,7 @@ type crdKind struct {
 	versions               []crdVersion
 }
 
-// kinds are the MetalLB resources the v0.16.2 controller and speaker read or write, in the order
+// kinds are the MetalLB resources the v0.16.1 controller and speaker read or write, in the order
 // their CRDs are applied. Read from the module's Go source (internal/k8s/k8s.go and
 // internal/k8s/controllers/*): the speaker's ConfigReconciler lists IPAddressPool, BGPPeer (v1beta2),
 // BGPAdvertisement, L2Advertisement, BFDProfile and Community; the controller's PoolReconciler
@@ -68,7 +68,7 @@ var enums = map[reflect.Type][]string{
 }
 
 // CRDs returns MetalLB's CustomResourceDefinitions, generated from the Go API types of
-// go.universe.tf/metallb v0.16.2, sorted by name.
+// go.universe.tf/metallb v0.16.1, sorted by name.
 func CRDs() ([]*apiextv1.CustomResourceDefinition, error) {
 	var out []*apiextv1.CustomResourceDefinition
 	for _, k := range kinds {

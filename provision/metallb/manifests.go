@@ -1,5 +1,5 @@
 // Package metallb renders netlab's own MetalLB install: CustomResourceDefinitions generated from
-// MetalLB's Go API types, RBAC written for what the v0.16.2 controller and speaker actually do, the
+// MetalLB's Go API types, RBAC written for what the v0.16.1 controller and speaker actually do, the
 // controller Deployment and speaker DaemonSet (L2 mode, no webhooks, no FRR), and the address pool
 // objects from the plan. Everything is returned as unstructured objects in apply order, for
 // server-side apply.

@@ -246,7 +246,7 @@ func TestController(t *testing.T) {
 		t.Fatalf("containers %d", len(pod.Containers))
 	}
 	c := pod.Containers[0]
-	if c.Image != "quay.io/metallb/controller:v0.16.2" || c.ImagePullPolicy != corev1.PullIfNotPresent {
+	if c.Image != "quay.io/metallb/controller:v0.16.1" || c.ImagePullPolicy != corev1.PullIfNotPresent {
 		t.Errorf("image %s pull %s", c.Image, c.ImagePullPolicy)
 	}
 	if !slices.Contains(c.Args, "--webhook-mode=disabled") {
@@ -276,7 +276,7 @@ func TestSpeaker(t *testing.T) {
 	ds := typed[appsv1.DaemonSet](t, objs, "DaemonSet", SpeakerName)
 	pod := ds.Spec.Template.Spec
 	c := pod.Containers[0]
-	if c.Image != "quay.io/metallb/speaker:v0.16.2" || c.ImagePullPolicy != corev1.PullIfNotPresent {
+	if c.Image != "quay.io/metallb/speaker:v0.16.1" || c.ImagePullPolicy != corev1.PullIfNotPresent {
 		t.Errorf("image %s pull %s", c.Image, c.ImagePullPolicy)
 	}
 	if !pod.HostNetwork {

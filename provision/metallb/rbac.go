@@ -21,7 +21,7 @@ type Rules struct {
 	Namespaced []rbacv1.PolicyRule
 }
 
-// Where the rules come from (go.universe.tf/metallb v0.16.2 source):
+// Where the rules come from (go.universe.tf/metallb v0.16.1 source):
 //
 //   - Both components run a controller-runtime manager whose cache is restricted to Namespace
 //     (by a metadata.namespace field selector, which controller-runtime turns into namespaced

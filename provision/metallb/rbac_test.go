@@ -9,7 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 )
 
-// need is one API access a component makes, read from the v0.16.2 source. cluster means the
+// need is one API access a component makes, read from the v0.16.1 source. cluster means the
 // request is not namespaced (cluster-scoped resource, or a list/watch across all namespaces by a
 // controller-runtime informer whose cache is not restricted to metallb-system).
 type need struct {
@@ -26,7 +26,7 @@ func needs(component string, cluster bool, group, resource, why string, verbs ..
 	return out
 }
 
-// accessTable is what the controller and speaker do, from reading go.universe.tf/metallb v0.16.2:
+// accessTable is what the controller and speaker do, from reading go.universe.tf/metallb v0.16.1:
 // controller/main.go, speaker/main.go, internal/k8s/k8s.go (cache ByObject: namespaced for
 // BFDProfile, BGPAdvertisement, BGPPeer, IPAddressPool, L2Advertisement, Community,
 // ServiceBGPStatus, Secret, ConfigMap), internal/k8s/controllers/*.go (For/Watches/List/Get,
