@@ -77,6 +77,12 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 			return fmt.Errorf("%s: %w\nThe lab is left as it is; fix the cause and run 'netlab up' again to finish it, or 'netlab down %s' to remove it", s.title, err, p.Lab)
 		}
 	}
+	if p.TransitGateway != nil {
+		pr.line(" - Transit gateway %s: not provisioned by this version of netlab; the clusters are up on their VPC networks, and cross-VPC traffic has no route yet", p.TransitGateway.Name)
+	}
+	if p.Istio != nil {
+		pr.line(" - Istio mesh %s: not installed by this version of netlab", p.Istio.MeshID)
+	}
 	pr.line("Lab %q is up. Contexts: %s", p.Lab, strings.Join(contexts(p), ", "))
 	return nil
 }

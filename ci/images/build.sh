@@ -136,7 +136,7 @@ build_kubernetes() {
 		for m in $staging; do echo "	$m => $m $v0"; done
 		echo ")"
 	} >>"$dir/go.mod"
-	(cd "$dir" && go mod tidy >/dev/null 2>&1)
+	(cd "$dir" && go mod tidy)
 	local minor=${K8S_VERSION#v1.}
 	minor=${minor%%.*}
 	local ld="-s -w"
@@ -148,11 +148,10 @@ build_kubernetes() {
 
 build_etcd() {
 	local out=$1 dir=$CACHE/src/etcd-$ETCD_VERSION
+	# The server module's own requirements pin its sibling modules to released versions (its
+	# relative replaces are ignored in a dependency), so requiring the server is enough.
 	wrapper_module "$dir" go.etcd.io/etcd/server/v3 "v$ETCD_VERSION" go.etcd.io/etcd/server/v3
-	for m in api/v3 client/pkg/v3 client/v2 client/v3 pkg/v3 raft/v3; do
-		echo "require go.etcd.io/etcd/$m v$ETCD_VERSION" >>"$dir/go.mod"
-	done
-	(cd "$dir" && go mod tidy >/dev/null 2>&1 && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
+	(cd "$dir" && go mod tidy && go build -trimpath -ldflags "-s -w" -o "$out/etcd" go.etcd.io/etcd/server/v3)
 }
 
 # go_install OUT NAME PKG@VERSION: go install into a private directory, then name the binary.
@@ -164,10 +163,38 @@ go_install() {
 	rmdir "$tmp"
 }
 
+# flanneld's main package links every backend. Two facts of the Go module proxy shape its build:
+#  - the tencent-vpc backend's SDK submodules (tencentcloud/common v1.3.190, tencentcloud/vpc) are
+#    not served; the monolithic SDK module (v3.0.233+incompatible) is, and provides the vpc package.
+#    The wrapper pins common to a served version and points the vpc submodule path at an empty
+#    local module, so the package resolves from the monolithic module. (A lab never uses that
+#    backend; it only has to link.)
+#  - the udp backend is cgo; like upstream, flanneld is built with cgo. It runs on the slim Debian
+#    root, whose glibc matches this Debian build host.
+build_flanneld() {
+	local out=$1 dir=$CACHE/src/flannel-$FLANNEL_VERSION
+	wrapper_module "$dir" github.com/flannel-io/flannel "$FLANNEL_VERSION" github.com/flannel-io/flannel
+	mkdir -p "$dir/stub-tencent-vpc"
+	printf 'module github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc\n\ngo 1.21\n' >"$dir/stub-tencent-vpc/go.mod"
+	cat >>"$dir/go.mod" <<'MOD'
+
+require github.com/tencentcloud/tencentcloud-sdk-go v3.0.233+incompatible
+
+replace github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common => github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/common v1.3.180
+
+replace github.com/tencentcloud/tencentcloud-sdk-go/tencentcloud/vpc => ./stub-tencent-vpc
+MOD
+	(cd "$dir" && go mod tidy &&
+		CGO_ENABLED=1 go build -trimpath -ldflags "-s -w -X github.com/flannel-io/flannel/pkg/version.Version=$FLANNEL_VERSION" -o "$out/flanneld" github.com/flannel-io/flannel)
+}
+
+# MetalLB: netlab pins v0.16.1 (provision/images), not v0.16.2. v0.16.2 needs
+# github.com/metallb/frr-k8s v0.0.27, which the Go module proxy does not serve (403), and no served
+# frr-k8s has the API its speaker compiles against; v0.16.1 needs v0.0.25, which is served.
 build_metallb() {
 	local out=$1 dir=$CACHE/src/metallb-$METALLB_VERSION
 	wrapper_module "$dir" go.universe.tf/metallb "$METALLB_VERSION" go.universe.tf/metallb/controller go.universe.tf/metallb/speaker
-	(cd "$dir" && go mod tidy >/dev/null 2>&1 &&
+	(cd "$dir" && go mod tidy &&
 		go build -trimpath -ldflags "-s -w" -o "$out/controller" go.universe.tf/metallb/controller &&
 		go build -trimpath -ldflags "-s -w" -o "$out/speaker" go.universe.tf/metallb/speaker)
 }
@@ -184,7 +211,7 @@ stage_binaries() {
 	[ -x "$BIN/kube-proxy" ] || timed "compile kubernetes" build_kubernetes "$BIN"
 	[ -x "$BIN/etcd" ] || timed "compile etcd" build_etcd "$BIN"
 	[ -x "$BIN/coredns" ] || timed "compile coredns" go_install "$BIN" coredns "github.com/coredns/coredns@$COREDNS_VERSION"
-	[ -x "$BIN/flanneld" ] || timed "compile flanneld" go_install "$BIN" flanneld "github.com/flannel-io/flannel@$FLANNEL_VERSION"
+	[ -x "$BIN/flanneld" ] || timed "compile flanneld" build_flanneld "$BIN"
 	[ -x "$BIN/flannel-shim" ] || timed "compile flannel shim" go_install "$BIN" flannel-shim "github.com/containernetworking/plugins/plugins/meta/flannel@$FLANNEL_SHIM_VERSION"
 	[ -x "$BIN/speaker" ] || timed "compile metallb" build_metallb "$BIN"
 	[ -x "$BIN/pause" ] || go build -trimpath -ldflags "-s -w" -o "$BIN/pause" ./ci/images/pause
