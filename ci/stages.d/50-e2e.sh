@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Stage: end-to-end tests against real kind clusters built from the hermetic images, then a check
+# that no lab object is left on the engine. A machine that cannot run Docker fails here, loudly.
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+if ! docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; then
+	echo "e2e: FAILED: the Docker engine does not answer; the e2e stage cannot run on this machine." >&2
+	echo "e2e: ci/setup.d/20-docker.sh installs and starts it; see /var/log/dockerd.log" >&2
+	exit 1
+fi
+export NETLAB_E2E=1
+# -p 1: one package at a time, so that labs never compete for the two cores.
+status=0
+go test -count=1 -p 1 -timeout 50m ./... || status=$?
+left=$( { docker ps -aq --filter label=netlab.dev/lab; docker ps -aq --filter label=io.x-k8s.kind.cluster; \
+	docker network ls -q --filter label=netlab.dev/lab; docker volume ls -q --filter label=netlab.dev/lab; \
+	docker volume ls -q --filter label=io.x-k8s.kind.cluster; } | sort -u)
+if [ -n "$left" ]; then
+	echo "e2e: FAILED: lab objects were left behind:" >&2
+	docker ps -a --filter label=netlab.dev/lab --filter label=io.x-k8s.kind.cluster >&2 || true
+	docker network ls --filter label=netlab.dev/lab >&2 || true
+	status=1
+else
+	echo "e2e: no lab containers, networks or volumes left"
+fi
+exit "$status"

@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision"
+	"github.com/netlab-dev/netlab/provision/lab"
+	"github.com/netlab-dev/netlab/scenarios"
+	"github.com/spf13/cobra"
+)
+
+func init() {
+	addCommand(newUpCmd)
+	addCommand(newDownCmd)
+	addCommand(newStatusCmd)
+}
+
+// signalContext is cancelled on SIGINT or SIGTERM, so a step can stop cleanly.
+func signalContext() (context.Context, context.CancelFunc) {
+	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+}
+
+func newUpCmd() *cobra.Command {
+	var nodeImage, output, kubeconfig string
+	var offline bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "up [FILE|NAME]",
+		Short: "Create the lab of a scenario, or finish one that is half-made",
+		Long: `Up creates the lab that a scenario describes: a Docker network per VPC subnet, a kind cluster
+per cluster on its VPC network, the scenario's CNI and kube-proxy mode, and MetalLB. It runs as small
+steps with one status line each, and records its progress, so running it again on an existing lab
+finishes whatever is missing and changes nothing else. A scenario change that cannot be applied in
+place is refused, naming what would have to be recreated.
+
+Without an argument it uses the built-in default scenario (flannel-basic).
+
+Exit status: 0 when the lab is up, 1 when a step failed (the message says what to do), 2 for usage.`,
+		Example: `  netlab up                       # the default scenario
+  netlab up tgw-two-vpc --node-image netlab.local/node:v1.33.13 --offline
+  netlab up ./my-lab.yaml -o json`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := outputFlag(output, "text", "json"); err != nil {
+				return err
+			}
+			arg := scenarios.Default
+			if len(args) == 1 {
+				arg = args[0]
+			}
+			if nodeImage == "" {
+				nodeImage = os.Getenv("NETLAB_NODE_IMAGE")
+			}
+			p, _, err := buildPlan(arg, plan.Options{NodeImage: nodeImage}, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			progress := cmd.OutOrStdout()
+			if output == "json" {
+				progress = cmd.ErrOrStderr()
+			}
+			start := time.Now()
+			err = provision.Up(ctx, p, arg, provision.Options{Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Out: progress})
+			if output == "json" {
+				res := map[string]any{"lab": p.Lab, "ok": err == nil, "seconds": time.Since(start).Seconds()}
+				if err != nil {
+					res["error"] = err.Error()
+				}
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				enc.Encode(res)
+			}
+			if err != nil {
+				return failf(exitFailed, "%v", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&nodeImage, "node-image", "", "kind node image for every cluster (default: the scenario's, else kind's; env NETLAB_NODE_IMAGE)")
+	cmd.Flags().BoolVar(&offline, "offline", false, "never pull an image; fail naming any that is missing (env NETLAB_OFFLINE=1)")
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file to add the clusters' contexts to (default: $KUBECONFIG or ~/.kube/config)")
+	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long each readiness wait may take")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text (progress) or json (result on stdout, progress on stderr)")
+	return cmd
+}
+
+func newDownCmd() *cobra.Command {
+	var output, kubeconfig string
+	cmd := &cobra.Command{
+		Use:   "down LAB",
+		Short: "Remove every trace of a lab",
+		Long: `Down deletes a lab's kind clusters and their kubeconfig contexts, netlab's own containers, and the
+lab's networks and volumes, then its recorded state. It works on a half-built lab. It checks that
+nothing labelled with the lab is left, and reports what it removed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := outputFlag(output, "text", "json"); err != nil {
+				return err
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			rm, err := provision.Down(ctx, args[0], kubeconfig)
+			if output == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				enc.Encode(rm)
+			} else if rm != nil {
+				out := cmd.OutOrStdout()
+				fmt.Fprintf(out, "Removed from lab %s:\n", rm.Lab)
+				fmt.Fprintf(out, "  clusters:   %v\n  containers: %v\n  networks:   %v\n  volumes:    %v\n  state:      %v\n", rm.Clusters, rm.Containers, rm.Networks, rm.Volumes, rm.State)
+			}
+			if errors.Is(err, lab.ErrNoLab) {
+				return failf(exitUsage, "%v", err)
+			}
+			if err != nil {
+				return failf(exitFailed, "%v", err)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file holding the clusters' contexts (default: $KUBECONFIG or ~/.kube/config)")
+	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
+	return cmd
+}
+
+func newStatusCmd() *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status [LAB]",
+		Short: "Show a lab's clusters, nodes and progress, or list the labs on this host",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := outputFlag(output, "table", "json"); err != nil {
+				return err
+			}
+			labs := args
+			if len(labs) == 0 {
+				var err error
+				if labs, err = lab.List(); err != nil {
+					return err
+				}
+				if len(labs) == 0 && output == "table" {
+					fmt.Fprintln(cmd.OutOrStdout(), "No labs on this host. Create one with 'netlab up'.")
+					return nil
+				}
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			var all []*provision.LabStatus
+			for _, l := range labs {
+				s, err := provision.Status(ctx, l)
+				if errors.Is(err, lab.ErrNoLab) {
+					return failf(exitUsage, "%v", err)
+				}
+				if err != nil {
+					return failf(exitUsage, "lab %s cannot be reached: %v", l, err)
+				}
+				all = append(all, s)
+			}
+			if output == "json" {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				enc.SetIndent("", "  ")
+				if len(args) == 1 {
+					return enc.Encode(all[0])
+				}
+				return enc.Encode(all)
+			}
+			for i, s := range all {
+				if i > 0 {
+					fmt.Fprintln(cmd.OutOrStdout())
+				}
+				if err := s.WriteTable(cmd.OutOrStdout()); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}

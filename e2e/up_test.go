@@ -1,0 +1,190 @@
+package e2e
+
+import (
+	"context"
+	"net/netip"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/provision"
+	"github.com/netlab-dev/netlab/provision/docker"
+	"github.com/netlab-dev/netlab/provision/images"
+	"github.com/netlab-dev/netlab/scenarios"
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+)
+
+func builtinPlan(t *testing.T, name string) []byte {
+	data, ok := scenarios.Lookup(name)
+	if !ok {
+		t.Fatalf("no built-in %s", name)
+	}
+	return data
+}
+
+// nodeExec runs a command in a kind node container.
+func nodeExec(t *testing.T, node string, args ...string) (string, error) {
+	t.Helper()
+	out, err := exec.Command("docker", append([]string{"exec", node}, args...)...).CombinedOutput()
+	return string(out), err
+}
+
+// kube-proxy-modes: each cluster's nodes hold the rules of its own mode and none of the other's.
+// The kubernetes Service in default always exists, so both modes have rules for it.
+func TestE2EKubeProxyModesRules(t *testing.T) {
+	testenv.RequireDocker(t)
+	p := planFor(t, "builtin/kube-proxy-modes.yaml", builtinPlan(t, "kube-proxy-modes"))
+	up(t, p)
+	for _, c := range p.Clusters {
+		node := c.Nodes[len(c.Nodes)-1].Name
+		var iptCount, nftOK string
+		deadline := time.Now().Add(2 * time.Minute)
+		for {
+			out, _ := nodeExec(t, node, "sh", "-c", "iptables-save | grep -c '^:KUBE-SVC-' || true")
+			iptCount = strings.TrimSpace(out)
+			_, nftErr := nodeExec(t, node, "nft", "list", "table", "ip", "kube-proxy")
+			nftOK = map[bool]string{true: "present", false: "absent"}[nftErr == nil]
+			ready := (c.KubeProxyMode == "iptables" && iptCount != "0") || (c.KubeProxyMode == "nftables" && nftOK == "present")
+			if ready || time.Now().After(deadline) {
+				break
+			}
+			time.Sleep(3 * time.Second)
+		}
+		t.Logf("cluster %s (%s): KUBE-SVC chains %s, nft table ip kube-proxy %s", c.Name, c.KubeProxyMode, iptCount, nftOK)
+		switch c.KubeProxyMode {
+		case "iptables":
+			if iptCount == "0" || nftOK == "present" {
+				t.Errorf("iptables mode on %s: want KUBE-SVC chains and no kube-proxy nft table; got %s chains, table %s", node, iptCount, nftOK)
+			}
+		case "nftables":
+			if iptCount != "0" || nftOK != "present" {
+				t.Errorf("nftables mode on %s: want the kube-proxy nft table and no KUBE-SVC chains; got %s chains, table %s", node, iptCount, nftOK)
+			}
+		}
+	}
+}
+
+// kube-proxy-ipvs on a kernel without ip_vs: preflight refuses at once, naming the feature, and
+// creates nothing.
+func TestE2EIPVSRefusedByPreflight(t *testing.T) {
+	testenv.RequireDocker(t)
+	if out, _ := exec.Command("sh", "-c", "test -e /proc/net/ip_vs && echo yes").Output(); strings.TrimSpace(string(out)) == "yes" {
+		t.Skip("this kernel has ip_vs; the refusal cannot be shown here")
+	}
+	p := planFor(t, "builtin/kube-proxy-ipvs.yaml", builtinPlan(t, "kube-proxy-ipvs"))
+	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
+	start := time.Now()
+	err := provision.Up(context.Background(), p, p.Source, provision.Options{Offline: true, Out: testLog{t}})
+	if err == nil || !strings.Contains(err.Error(), "kernel feature ip_vs") || !strings.Contains(err.Error(), "kubeProxy.mode") {
+		t.Fatalf("want a preflight refusal naming ip_vs and the fix, got %v", err)
+	}
+	if d := time.Since(start); d > 30*time.Second {
+		t.Fatalf("preflight took %s; it must fail at once", d)
+	}
+	assertNothingLeft(t, p)
+}
+
+// tgw-two-vpc without the transit gateway: two clusters on two VPC networks, each with a MetalLB
+// pool, and a LoadBalancer Service answering a client that stands on its VPC network.
+func TestE2ETwoVPCsWithMetalLB(t *testing.T) {
+	testenv.RequireDocker(t)
+	p := planFor(t, "builtin/tgw-two-vpc.yaml", builtinPlan(t, "tgw-two-vpc"))
+	up(t, p)
+	loadProbe(t, p)
+	ctx := context.Background()
+	eng, err := docker.Connect(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.Close()
+	for _, c := range p.Clusters {
+		kc := client(t, p, c.Name)
+		// Each cluster's nodes stand on its own VPC network.
+		for _, n := range c.Nodes {
+			out, err := exec.Command("docker", "inspect", "-f", "{{range $k, $v := .NetworkSettings.Networks}}{{$k}}={{$v.IPAddress}} {{end}}", n.Name).Output()
+			if err != nil || !strings.Contains(string(out), c.Network+"=") {
+				t.Fatalf("node %s is not on network %s: %s %v", n.Name, c.Network, out, err)
+			}
+		}
+		labels := map[string]string{"app": "echo"}
+		replicas := int32(1)
+		dep := &appsv1.Deployment{
+			ObjectMeta: metav1.ObjectMeta{Name: "echo"},
+			Spec: appsv1.DeploymentSpec{Replicas: &replicas, Selector: &metav1.LabelSelector{MatchLabels: labels},
+				Template: corev1.PodTemplateSpec{ObjectMeta: metav1.ObjectMeta{Labels: labels}, Spec: probePod("echo", "", "probe", "serve").Spec}},
+		}
+		dep.Spec.Template.Spec.RestartPolicy = corev1.RestartPolicyAlways
+		if _, err := kc.Clientset.AppsV1().Deployments("default").Create(ctx, dep, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		svc := &corev1.Service{
+			ObjectMeta: metav1.ObjectMeta{Name: "echo"},
+			Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: labels,
+				Ports: []corev1.ServicePort{{Name: "tcp", Port: 7001, TargetPort: intstr.FromInt32(7001)}}},
+		}
+		if _, err := kc.Clientset.CoreV1().Services("default").Create(ctx, svc, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+		if err := kc.WaitDeployment(ctx, "default", "echo", 3*time.Minute); err != nil {
+			t.Fatal(err)
+		}
+		var lbIP string
+		if err := waitFor(ctx, 2*time.Minute, func() bool {
+			s, err := kc.Clientset.CoreV1().Services("default").Get(ctx, "echo", metav1.GetOptions{})
+			if err == nil && len(s.Status.LoadBalancer.Ingress) > 0 {
+				lbIP = s.Status.LoadBalancer.Ingress[0].IP
+			}
+			return lbIP != ""
+		}); err != nil {
+			t.Fatalf("cluster %s: the LoadBalancer Service got no address from MetalLB", c.Name)
+		}
+		if !inPool(lbIP, c.MetalLB.Addresses) {
+			t.Fatalf("cluster %s: LoadBalancer IP %s is not from the scenario's pool %v", c.Name, lbIP, c.MetalLB.Addresses)
+		}
+		// A client container on the VPC network, at the address the plan reserves for it.
+		v, _ := p.VPC(c.VPC)
+		sub := v.Subnets[0]
+		out, err := exec.Command("docker", "run", "--rm", "--network", sub.Network, "--ip", sub.ClientAddress, "--label", "netlab.dev/lab="+p.Lab,
+			images.Self(), "probe", "--allow", v.CIDR, "tcp", lbIP+":7001").CombinedOutput()
+		if err != nil || !strings.Contains(string(out), `"ok":true`) {
+			t.Fatalf("cluster %s: a client on %s (%s) did not reach the LoadBalancer %s: %v\n%s", c.Name, sub.Network, sub.ClientAddress, lbIP, err, out)
+		}
+		t.Logf("cluster %s: LoadBalancer %s (pool %v) answered a client at %s on %s", c.Name, lbIP, c.MetalLB.Addresses, sub.ClientAddress, sub.Network)
+	}
+}
+
+func inPool(ip string, pool []string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	for _, block := range pool {
+		if from, to, ok := strings.Cut(block, "-"); ok {
+			f, t := netip.MustParseAddr(from), netip.MustParseAddr(to)
+			if f.Compare(a) <= 0 && a.Compare(t) <= 0 {
+				return true
+			}
+		} else if pf, err := netip.ParsePrefix(block); err == nil && pf.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func waitFor(ctx context.Context, d time.Duration, ok func() bool) error {
+	ctx, cancel := context.WithTimeout(ctx, d)
+	defer cancel()
+	for !ok() {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(2 * time.Second):
+		}
+	}
+	return nil
+}
