@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"net/netip"
 	"os"
 	"reflect"
@@ -262,13 +263,23 @@ type runner struct {
 }
 
 func (r *runner) networks(ctx context.Context) error {
-	for _, v := range r.p.VPCs {
+	return ensureNetworks(ctx, r.eng, r.p, r.pr)
+}
+
+// EnsureNetworks creates the plan's VPC networks that do not exist yet (for tools and benchmarks
+// that need the lab's networks without the rest of 'up').
+func EnsureNetworks(ctx context.Context, eng *docker.Engine, p *plan.Plan) error {
+	return ensureNetworks(ctx, eng, p, &progress{out: io.Discard})
+}
+
+func ensureNetworks(ctx context.Context, eng *docker.Engine, p *plan.Plan, pr *progress) error {
+	for _, v := range p.VPCs {
 		for _, s := range v.Subnets {
 			spec := docker.NetworkSpec{
 				Name: s.Network, Subnet: netip.MustParsePrefix(s.CIDR), Gateway: netip.MustParseAddr(s.Gateway),
-				IPRange: netip.MustParsePrefix(s.NodeRange), MTU: v.MTU, Lab: r.p.Lab, VPC: v.Name, SubnetTag: s.Name,
+				IPRange: netip.MustParsePrefix(s.NodeRange), MTU: v.MTU, Lab: p.Lab, VPC: v.Name, SubnetTag: s.Name,
 			}
-			created, err := r.eng.EnsureNetwork(ctx, spec)
+			created, err := eng.EnsureNetwork(ctx, spec)
 			if err != nil {
 				return err
 			}
@@ -276,7 +287,7 @@ func (r *runner) networks(ctx context.Context) error {
 			if created {
 				verb = "created"
 			}
-			r.pr.line("   network %s (%s) %s", s.Network, s.CIDR, verb)
+			pr.line("   network %s (%s) %s", s.Network, s.CIDR, verb)
 		}
 	}
 	return nil
