@@ -160,6 +160,12 @@ func (l *kindLogger) V(level log.Level) log.InfoLogger {
 }
 
 func (l *kindLogger) line(m string) {
+	// kind prints each phase twice: " • X  ..." when it starts and " ✓ X" when it ends. The start
+	// line is the news; netlab's own step line reports success, so the echo is dropped. A failed
+	// phase (" ✗ X") is kept.
+	if strings.HasPrefix(strings.TrimSpace(m), "✓") {
+		return
+	}
 	if l.status != nil {
 		m = strings.TrimSpace(strings.Trim(m, " \u2022\u2713\u2717"))
 		if m != "" {

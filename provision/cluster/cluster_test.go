@@ -51,6 +51,7 @@ func TestLoggerKeepsErrorsAndStatus(t *testing.T) {
 	var lines []string
 	l := &kindLogger{status: func(s string) { lines = append(lines, s) }, onNetworkRead: func() {}, cluster: "c1"}
 	l.V(0).Info(" \u2022 Preparing nodes \U0001F4E6  ...")
+	l.V(0).Info(" \u2713 Preparing nodes \U0001F4E6")
 	l.V(1).Info("debug noise")
 	l.Error("boom")
 	if len(lines) != 1 || lines[0] != "[c1] Preparing nodes \U0001F4E6  ..." {
