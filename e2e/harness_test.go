@@ -66,12 +66,16 @@ func up(t *testing.T, p *plan.Plan) {
 		}
 		t.Logf("down removed: %+v", *rm)
 		assertNothingLeft(t, p)
+		assertNoContexts(t, p, kubeconfig)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	start := time.Now()
 	if err := provision.Up(ctx, p, p.Source, provision.Options{Offline: true, KubeconfigPath: kubeconfig, Out: testLog{t}}); err != nil {
 		t.Fatalf("up: %v", err)
+	}
+	if data, err := os.ReadFile(kubeconfig); err != nil || !bytes.Contains(data, []byte("name: "+p.Clusters[0].Context+"\n")) {
+		t.Fatalf("up did not write context %s to %s: %v", p.Clusters[0].Context, kubeconfig, err)
 	}
 	t.Logf("up %s took %s", p.Lab, time.Since(start).Round(time.Second))
 }
@@ -97,6 +101,20 @@ func assertNothingLeft(t *testing.T, p *plan.Plan) {
 	}
 	if _, err := lab.Load(p.Lab); err == nil {
 		t.Errorf("lab %s left its state behind", p.Lab)
+	}
+}
+
+// assertNoContexts checks that the kubeconfig 'up' wrote to holds none of the lab's contexts.
+func assertNoContexts(t *testing.T, p *plan.Plan, kubeconfig string) {
+	t.Helper()
+	data, err := os.ReadFile(kubeconfig)
+	if err != nil {
+		return // kind removes the file when its last context goes
+	}
+	for _, c := range p.Clusters {
+		if bytes.Contains(data, []byte("name: "+c.Context+"\n")) {
+			t.Errorf("kubeconfig %s still holds context %s after down", kubeconfig, c.Context)
+		}
 	}
 }
 
