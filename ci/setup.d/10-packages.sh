@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Debian packages the unit and datapath tests use. Idempotent: installs only what is missing.
 set -euo pipefail
-pkgs=(iproute2 iptables nftables conntrack iperf3 tcpdump debootstrap)
+pkgs=(iproute2 iptables nftables conntrack iperf3 tcpdump debootstrap awscli)
 need=()
 for p in "${pkgs[@]}"; do
 	dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || need+=("$p")
