@@ -1,0 +1,229 @@
+// Package datapath turns the transit gateway's state into Linux policy routing and keeps the kernel
+// in line with it.
+//
+// The mapping (see docs/tgw.md):
+//   - each TGW route table is one kernel routing table, number TableBase+seq;
+//   - each attachment leg (the TGW's interface in an attached subnet) gets an ip rule
+//     "iif LEG lookup TABLE" (priority RuleLookupBase+seq) for the route table the attachment is
+//     associated with, and always a rule "iif LEG blackhole" (priority RuleDropBase+seq) behind it, so
+//     a packet that matches no route, or comes from an attachment with no association, is dropped as in
+//     AWS instead of falling through to the main table;
+//   - a route to an attachment becomes a route out of that attachment's leg; where the attachment's
+//     VPC route table sends part of that CIDR to a node's network interface (a Pod CIDR behind a node),
+//     that part goes via the node's address instead;
+//   - a blackhole route (or a static route to a deleted attachment) becomes a blackhole route.
+//
+// netlab owns the kernel tables TableBase..TableMax and the rule priorities RuleLookupBase..RuleMax;
+// reconciling removes whatever else is found there.
+package datapath
+
+import (
+	"fmt"
+	"net/netip"
+	"sort"
+
+	"github.com/netlab-dev/netlab/provision/tgw/model"
+)
+
+// Ranges netlab owns in the kernel.
+const (
+	TableBase      = 10000 // kernel table of a TGW route table = TableBase + its Seq
+	TableMax       = 19999
+	RuleLookupBase = 10000 // "iif LEG lookup TABLE" = RuleLookupBase + attachment Seq
+	RuleDropBase   = 20000 // "iif LEG blackhole" = RuleDropBase + attachment Seq
+	RuleMax        = 29999
+)
+
+// Route is one kernel route the state asks for.
+type Route struct {
+	Table     int
+	Dst       netip.Prefix
+	Blackhole bool
+	// Out is the TGW's own address on the leg the packet leaves by; the kernel interface is the one
+	// carrying this address. Invalid for a blackhole.
+	Out netip.Addr
+	// Via is the next hop (a node's address) for a CIDR behind a node; invalid for on-link delivery
+	// into the VPC subnet.
+	Via netip.Addr
+
+	// What the route came from, for display.
+	RouteTableID string
+	AttachmentID string
+	Type         string // static or propagated
+	FromVPCRoute bool   // expanded from a VPC route table route to a network interface
+}
+
+// Rule is one kernel policy rule the state asks for.
+type Rule struct {
+	Priority     int
+	In           netip.Addr // the TGW's address on the leg; the rule's iif is the interface carrying it
+	Table        int        // 0 means blackhole
+	AttachmentID string
+}
+
+// Desired is the kernel state for a transit gateway state.
+type Desired struct {
+	Routes []Route
+	Rules  []Rule
+	// Tables maps kernel table numbers to TGW route table ids.
+	Tables map[int]string
+	// Legs maps each leg address to the kernel table its packets are looked up in (0: none).
+	Legs map[netip.Addr]int
+}
+
+// TableOf returns the kernel table number of a route table.
+func TableOf(rt *model.RouteTable) int { return TableBase + rt.Seq }
+
+// Plan computes the kernel state for s. It is pure: the addresses in it are resolved to interfaces
+// when applied. Problems that make part of the state impossible to express (a node address on no
+// attached subnet) are returned as warnings; the rest is still planned.
+func Plan(s *model.State) (Desired, []string) {
+	d := Desired{Tables: map[int]string{}, Legs: map[netip.Addr]int{}}
+	var warnings []string
+	for _, a := range s.ListAttachments() {
+		table := 0
+		if a.RouteTableID != "" {
+			if rt, ok := s.RouteTables[a.RouteTableID]; ok {
+				table = TableOf(rt)
+			}
+		}
+		for _, sub := range a.Subnets {
+			in := netip.MustParseAddr(sub.Address)
+			d.Legs[in] = table
+			if table != 0 {
+				d.Rules = append(d.Rules, Rule{Priority: RuleLookupBase + a.Seq, In: in, Table: table, AttachmentID: a.ID})
+			}
+			d.Rules = append(d.Rules, Rule{Priority: RuleDropBase + a.Seq, In: in, Table: 0, AttachmentID: a.ID})
+		}
+	}
+	for _, rt := range s.ListRouteTables() {
+		table := TableOf(rt)
+		d.Tables[table] = rt.ID
+		rs, _ := s.Routes(rt.ID)
+		var eff []model.Route
+		for _, r := range rs {
+			if r.Effective {
+				eff = append(eff, r)
+			}
+		}
+		// shadowed reports whether a route more specific than r (and still no more specific than p)
+		// covers p: then the TGW's longest-prefix match sends p's addresses by that route, not r.
+		shadowed := func(r model.Route, p netip.Prefix) bool {
+			for _, o := range eff {
+				if o.CIDR != r.CIDR && o.CIDR.Bits() > r.CIDR.Bits() && o.CIDR.Bits() <= p.Bits() && o.CIDR.Contains(p.Addr()) {
+					return true
+				}
+			}
+			return false
+		}
+		byDst := map[netip.Prefix]Route{}
+		order := []netip.Prefix{}
+		put := func(x Route) {
+			if _, ok := byDst[x.Dst]; !ok {
+				order = append(order, x.Dst)
+			}
+			byDst[x.Dst] = x
+		}
+		for _, r := range eff {
+			base := Route{Table: table, Dst: r.CIDR, RouteTableID: rt.ID, AttachmentID: r.AttachmentID, Type: r.Type}
+			if r.State == model.RouteStateBlackhole {
+				base.Blackhole = true
+				put(base)
+				continue
+			}
+			a := s.Attachments[r.AttachmentID]
+			if a == nil || len(a.Subnets) == 0 {
+				continue
+			}
+			// the leg: the attached subnet containing the CIDR, else the first
+			base.Out = netip.MustParseAddr(a.Subnets[0].Address)
+			for _, sub := range a.Subnets {
+				if p := netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR); p.Bits() <= r.CIDR.Bits() && p.Contains(r.CIDR.Addr()) {
+					base.Out = netip.MustParseAddr(sub.Address)
+				}
+			}
+			put(base)
+			// the attachment's other subnets inside the CIDR leave by their own legs
+			for _, sub := range a.Subnets {
+				p := netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR)
+				if sub.Address != base.Out.String() && p.Bits() > r.CIDR.Bits() && r.CIDR.Contains(p.Addr()) && !shadowed(r, p) {
+					x := base
+					x.Dst, x.Out = p, netip.MustParseAddr(sub.Address)
+					put(x)
+				}
+			}
+			// the VPC's route table: CIDRs behind a node's network interface go via the node
+			v := s.VPCs[a.VPCID]
+			if v == nil {
+				continue
+			}
+			vrt := s.VPCRouteTables[v.MainRouteTableID]
+			if vrt == nil {
+				continue
+			}
+			for _, vr := range vrt.Routes {
+				if vr.NetworkInterfaceID == "" || s.VPCRouteState(vr) != model.RouteStateActive {
+					continue
+				}
+				vp := netip.MustParsePrefix(vr.Destination)
+				if !vp.Overlaps(r.CIDR) {
+					continue
+				}
+				p := vp
+				if r.CIDR.Bits() > vp.Bits() {
+					p = r.CIDR
+				}
+				if shadowed(r, p) {
+					continue
+				}
+				eni := s.ENIs[vr.NetworkInterfaceID]
+				via := netip.MustParseAddr(eni.PrivateIP)
+				out := netip.Addr{}
+				for _, sub := range a.Subnets {
+					if netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR).Contains(via) {
+						out = netip.MustParseAddr(sub.Address)
+					}
+				}
+				if !out.IsValid() {
+					warnings = append(warnings, fmt.Sprintf("route table %s: %s via %s (%s): the node's subnet %s is not attached to %s; route not installed",
+						rt.ID, p, via, eni.ID, eni.SubnetID, a.ID))
+					continue
+				}
+				x := base
+				x.Dst, x.Out, x.Via, x.FromVPCRoute = p, out, via, true
+				put(x)
+			}
+		}
+		for _, p := range order {
+			d.Routes = append(d.Routes, byDst[p])
+		}
+	}
+	sort.SliceStable(d.Routes, func(i, j int) bool {
+		a, b := d.Routes[i], d.Routes[j]
+		if a.Table != b.Table {
+			return a.Table < b.Table
+		}
+		if a.Dst.Bits() != b.Dst.Bits() {
+			return a.Dst.Bits() > b.Dst.Bits()
+		}
+		return a.Dst.Addr().Less(b.Dst.Addr())
+	})
+	sort.SliceStable(d.Rules, func(i, j int) bool {
+		if d.Rules[i].Priority != d.Rules[j].Priority {
+			return d.Rules[i].Priority < d.Rules[j].Priority
+		}
+		return d.Rules[i].In.Less(d.Rules[j].In)
+	})
+	return d, warnings
+}
+
+// String renders a route like `ip route` does.
+func (r Route) String() string {
+	if r.Blackhole {
+		return fmt.Sprintf("blackhole %s table %d", r.Dst, r.Table)
+	}
+	if r.Via.IsValid() {
+		return fmt.Sprintf("%s via %s leg %s table %d", r.Dst, r.Via, r.Out, r.Table)
+	}
+	return fmt.Sprintf("%s leg %s table %d", r.Dst, r.Out, r.Table)
+}
