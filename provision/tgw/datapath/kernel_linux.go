@@ -26,29 +26,11 @@ type Kernel struct {
 	Sysctls bool
 }
 
-// Result counts what Apply changed; all zero means the kernel already matched.
-type Result struct {
-	RoutesAdded, RoutesDeleted, RulesAdded, RulesDeleted, CounterRulesChanged int
-	Warnings                                                                  []string
-}
-
-// Changed reports whether anything changed.
-func (r Result) Changed() bool {
-	return r.RoutesAdded+r.RoutesDeleted+r.RulesAdded+r.RulesDeleted+r.CounterRulesChanged > 0
-}
-
 func (k *Kernel) do(f func() error) error {
 	if k.NS == nil {
 		return f()
 	}
 	return k.NS.Do(func(ns.NetNS) error { return f() })
-}
-
-// LocalAddr is an IPv4 address on one of the namespace's interfaces.
-type LocalAddr struct {
-	Link   string
-	Index  int
-	Prefix netip.Prefix // the address with its prefix length
 }
 
 // Addresses lists the IPv4 addresses of the namespace's interfaces (not loopback).
@@ -295,15 +277,6 @@ func applyRules(d Desired, link map[netip.Addr]LocalAddr, res *Result) error {
 		res.RulesAdded++
 	}
 	return errors.Join(errs...)
-}
-
-// KernelRoute is a route found in one of netlab's kernel tables.
-type KernelRoute struct {
-	Table     int
-	Dst       netip.Prefix
-	Blackhole bool
-	Dev       string
-	Via       netip.Addr
 }
 
 // Routes lists the routes in netlab's kernel tables.

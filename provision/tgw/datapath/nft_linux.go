@@ -27,15 +27,6 @@ import (
 // counts packets no route matches (dropped). Packets to the TGW's own addresses are not counted.
 const CounterTable = "netlab_tgw"
 
-// Counter is the packet and byte count of one kernel route (Dst "unrouted": packets that matched no
-// route in the table and were dropped).
-type Counter struct {
-	Table   int
-	Dst     string
-	Packets uint64
-	Bytes   uint64
-}
-
 type nftRule struct {
 	tag   string // user data: identifies the rule and carries counter values across rebuilds
 	exprs []expr.Any

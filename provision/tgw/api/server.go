@@ -1,0 +1,411 @@
+// Package api serves the transit gateway's state through the EC2 Query API: POST / with a
+// form-encoded body (Action=…&Version=2016-11-15), SigV4-signed (the signature is not verified; the
+// lab's credentials are static), XML replies in EC2's namespace, EC2 error bodies with HTTP 400.
+//
+// Every mutating call changes a copy of the state; only when the call succeeds is the copy saved to
+// the state file and made current, and then the datapath is reconciled to it. A failed call leaves
+// the state as it was.
+package api
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"encoding/xml"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/netlab-dev/netlab/provision/tgw/datapath"
+	"github.com/netlab-dev/netlab/provision/tgw/model"
+)
+
+// Namespace is the XML namespace of EC2 replies.
+const Namespace = "http://ec2.amazonaws.com/doc/2016-11-15/"
+
+// APIVersion is the EC2 API version the server speaks.
+const APIVersion = "2016-11-15"
+
+// OwnerID is the account id shown as the owner of every resource.
+const OwnerID = "000000000000"
+
+// Datapath is what the server drives after each change: the Linux kernel in the TGW container
+// (datapath.Kernel), or a fake in tests.
+type Datapath interface {
+	Apply(*model.State) (datapath.Result, error)
+	// Addresses lists the TGW's own interface addresses; an attachment's leg in a subnet is the
+	// address inside that subnet.
+	Addresses() ([]datapath.LocalAddr, error)
+	Counters() ([]datapath.Counter, error)
+	Routes() ([]datapath.KernelRoute, error)
+}
+
+// Options configure a Server.
+type Options struct {
+	// StateFile is where the state is kept across restarts; "" keeps it in memory only.
+	StateFile string
+	// Datapath is reconciled after every change; nil means none (state only).
+	Datapath Datapath
+	// Region is the region shown in ARNs and availability zones (default us-east-1).
+	Region string
+	// Logf logs reconcile problems and requests; nil is silent.
+	Logf func(format string, args ...any)
+	// IDs makes resource ids (nil: random AWS-style ids); tests use model.Sequential().
+	IDs func(prefix string) string
+}
+
+// Server is the EC2 Query API endpoint of the transit gateway.
+type Server struct {
+	opt     Options
+	mu      sync.Mutex
+	st      *model.State
+	lastErr error
+	lastRes datapath.Result
+}
+
+// New loads the state (from Options.StateFile when it exists, else empty), reconciles the datapath to
+// it and returns the server.
+func New(o Options) (*Server, error) {
+	if o.Region == "" {
+		o.Region = "us-east-1"
+	}
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	st := model.New()
+	if o.StateFile != "" {
+		b, err := os.ReadFile(o.StateFile)
+		switch {
+		case err == nil:
+			st, err = model.Unmarshal(b)
+			if err != nil {
+				return nil, fmt.Errorf("%s: %w", o.StateFile, err)
+			}
+		case errors.Is(err, os.ErrNotExist):
+		default:
+			return nil, err
+		}
+	}
+	st.IDs = o.IDs
+	s := &Server{opt: o, st: st}
+	s.mu.Lock()
+	s.reconcileLocked()
+	s.mu.Unlock()
+	return s, nil
+}
+
+// Reconcile applies the current state to the datapath again and returns the datapath's error.
+func (s *Server) Reconcile() error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.reconcileLocked()
+	return s.lastErr
+}
+
+func (s *Server) reconcileLocked() {
+	if s.opt.Datapath == nil {
+		return
+	}
+	res, err := s.opt.Datapath.Apply(s.st)
+	s.lastRes, s.lastErr = res, err
+	for _, w := range res.Warnings {
+		s.opt.Logf("tgw datapath: %s", w)
+	}
+	if err != nil {
+		s.opt.Logf("tgw datapath: %v", err)
+	}
+}
+
+// State returns a copy of the current state.
+func (s *Server) State() *model.State {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.st.Clone()
+}
+
+func (s *Server) save(st *model.State) error {
+	if s.opt.StateFile == "" {
+		return nil
+	}
+	b, err := st.Marshal()
+	if err != nil {
+		return err
+	}
+	if err := os.MkdirAll(filepath.Dir(s.opt.StateFile), 0o755); err != nil {
+		return err
+	}
+	tmp := s.opt.StateFile + ".tmp"
+	if err := os.WriteFile(tmp, b, 0o644); err != nil {
+		return err
+	}
+	return os.Rename(tmp, s.opt.StateFile)
+}
+
+// mutate runs f on a copy of the state; on success the copy is saved and becomes current, and the
+// datapath is reconciled.
+func (s *Server) mutate(f func(st *model.State) (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	next := s.st.Clone()
+	out, err := f(next)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.save(next); err != nil {
+		return nil, &model.Error{Code: "InternalError", Message: "saving the transit gateway state: " + err.Error()}
+	}
+	s.st = next
+	s.reconcileLocked()
+	return out, nil
+}
+
+// read runs f on the current state.
+func (s *Server) read(f func(st *model.State) (any, error)) (any, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return f(s.st)
+}
+
+// addressFinder finds the TGW's own address inside a subnet.
+func (s *Server) addressFinder() model.AddressFinder {
+	var addrs []datapath.LocalAddr
+	if s.opt.Datapath != nil {
+		var err error
+		addrs, err = s.opt.Datapath.Addresses()
+		if err != nil {
+			s.opt.Logf("tgw: listing the interface addresses: %v", err)
+		}
+	}
+	return func(p netip.Prefix) (netip.Addr, bool) {
+		for _, a := range addrs {
+			if p.Contains(a.Prefix.Addr()) {
+				return a.Prefix.Addr(), true
+			}
+		}
+		return netip.Addr{}, false
+	}
+}
+
+func requestID() string {
+	b := make([]byte, 16)
+	rand.Read(b)
+	h := hex.EncodeToString(b)
+	return h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:32]
+}
+
+type xError struct {
+	Code    string `xml:"Code"`
+	Message string `xml:"Message"`
+}
+
+type xErrorResponse struct {
+	XMLName   xml.Name `xml:"Response"`
+	Errors    []xError `xml:"Errors>Error"`
+	RequestID string   `xml:"RequestID"`
+}
+
+func writeError(w http.ResponseWriter, status int, code, msg, reqID string) {
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	w.WriteHeader(status)
+	io.WriteString(w, xml.Header)
+	xml.NewEncoder(w).Encode(xErrorResponse{Errors: []xError{{Code: code, Message: msg}}, RequestID: reqID})
+}
+
+// ServeHTTP answers EC2 Query API requests on POST / and netlab's own JSON view on GET /netlab/routes.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	reqID := requestID()
+	if r.URL.Path == "/netlab/routes" && r.Method == http.MethodGet {
+		s.serveRoutes(w)
+		return
+	}
+	if r.URL.Path != "/" {
+		writeError(w, http.StatusNotFound, "InvalidAction", "unknown path "+r.URL.Path, reqID)
+		return
+	}
+	if r.Method != http.MethodPost && r.Method != http.MethodGet {
+		writeError(w, http.StatusMethodNotAllowed, "InvalidAction", "use POST", reqID)
+		return
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, "MalformedQueryString", err.Error(), reqID)
+		return
+	}
+	if msg := checkAuth(r); msg != "" {
+		writeError(w, http.StatusUnauthorized, "AuthFailure", msg, reqID)
+		return
+	}
+	action := r.Form.Get("Action")
+	if v := r.Form.Get("Version"); v != APIVersion {
+		writeError(w, http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("Version %q is not supported; use %s", v, APIVersion), reqID)
+		return
+	}
+	h, ok := handlers[action]
+	if !ok {
+		writeError(w, http.StatusBadRequest, "InvalidAction", fmt.Sprintf("The action %s is not valid for this web service.", action), reqID)
+		return
+	}
+	in := form{r.Form}
+	if in.bool("DryRun") {
+		writeError(w, http.StatusPreconditionFailed, "DryRunOperation", "Request would have succeeded, but DryRun flag is set.", reqID)
+		return
+	}
+	out, err := h(s, in)
+	if err != nil {
+		var me *model.Error
+		if errors.As(err, &me) {
+			status := http.StatusBadRequest
+			if me.Code == "InternalError" {
+				status = http.StatusInternalServerError
+			}
+			writeError(w, status, me.Code, me.Message, reqID)
+		} else {
+			writeError(w, http.StatusInternalServerError, "InternalError", err.Error(), reqID)
+		}
+		s.opt.Logf("tgw api: %s: %v", action, err)
+		return
+	}
+	s.opt.Logf("tgw api: %s ok", action)
+	if v, ok := out.(interface{ setRequestID(string) }); ok {
+		v.setRequestID(reqID)
+	}
+	var buf strings.Builder
+	enc := xml.NewEncoder(&buf)
+	start := xml.StartElement{Name: xml.Name{Local: action + "Response"}, Attr: []xml.Attr{{Name: xml.Name{Local: "xmlns"}, Value: Namespace}}}
+	if err := enc.EncodeElement(out, start); err != nil {
+		writeError(w, http.StatusInternalServerError, "InternalError", err.Error(), reqID)
+		return
+	}
+	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
+	io.WriteString(w, xml.Header)
+	io.WriteString(w, buf.String())
+}
+
+// checkAuth checks that the request is SigV4-signed (the form of the header only: the lab's
+// credentials are static and not secret). It returns a message when it is not.
+func checkAuth(r *http.Request) string {
+	a := r.Header.Get("Authorization")
+	if a == "" {
+		if r.Form.Get("X-Amz-Algorithm") == "AWS4-HMAC-SHA256" && r.Form.Get("X-Amz-Credential") != "" {
+			return ""
+		}
+		return "AWS was not able to validate the provided access credentials: the request is not signed (no Authorization header)"
+	}
+	if !strings.HasPrefix(a, "AWS4-HMAC-SHA256 ") || !strings.Contains(a, "Credential=") || !strings.Contains(a, "Signature=") {
+		return "AWS was not able to validate the provided access credentials: the Authorization header is not AWS4-HMAC-SHA256"
+	}
+	return ""
+}
+
+// RouteView is netlab's JSON view of one kernel route with its counters (GET /netlab/routes).
+type RouteView struct {
+	Dst          string `json:"dst"`
+	Type         string `json:"type"` // static, propagated, blackhole, unrouted
+	AttachmentID string `json:"attachmentId,omitempty"`
+	VPCID        string `json:"vpcId,omitempty"`
+	Via          string `json:"via,omitempty"`
+	Dev          string `json:"dev,omitempty"`
+	Blackhole    bool   `json:"blackhole,omitempty"`
+	Packets      uint64 `json:"packets"`
+	Bytes        uint64 `json:"bytes"`
+	Installed    bool   `json:"installed"` // found in the kernel table
+}
+
+// TableView is one TGW route table as the kernel holds it.
+type TableView struct {
+	RouteTableID string      `json:"routeTableId"`
+	Name         string      `json:"name,omitempty"`
+	Kernel       int         `json:"kernelTable"`
+	Associations []string    `json:"associations"`
+	Routes       []RouteView `json:"routes"`
+}
+
+// RoutesView is the reply of GET /netlab/routes.
+type RoutesView struct {
+	Tables        []TableView `json:"tables"`
+	DatapathError string      `json:"datapathError,omitempty"`
+	Warnings      []string    `json:"warnings,omitempty"`
+}
+
+// Routes returns the kernel's view of every TGW route table with per-route counters.
+func (s *Server) Routes() RoutesView {
+	s.mu.Lock()
+	st := s.st.Clone()
+	lastErr, lastRes := s.lastErr, s.lastRes
+	s.mu.Unlock()
+	var v RoutesView
+	if lastErr != nil {
+		v.DatapathError = lastErr.Error()
+	}
+	v.Warnings = lastRes.Warnings
+	d, _ := datapath.Plan(st)
+	counters := map[string]datapath.Counter{}
+	installed := map[string]datapath.KernelRoute{}
+	if s.opt.Datapath != nil {
+		cs, err := s.opt.Datapath.Counters()
+		if err != nil && v.DatapathError == "" {
+			v.DatapathError = err.Error()
+		}
+		for _, c := range cs {
+			counters[fmt.Sprintf("%d|%s", c.Table, c.Dst)] = c
+		}
+		krs, err := s.opt.Datapath.Routes()
+		if err != nil && v.DatapathError == "" {
+			v.DatapathError = err.Error()
+		}
+		for _, kr := range krs {
+			installed[fmt.Sprintf("%d|%s", kr.Table, kr.Dst)] = kr
+		}
+	}
+	for _, rt := range st.ListRouteTables() {
+		table := datapath.TableOf(rt)
+		name, _ := model.TagValue(rt.Tags, "Name")
+		tv := TableView{RouteTableID: rt.ID, Name: name, Kernel: table, Associations: []string{}, Routes: []RouteView{}}
+		as, _ := st.Associations(rt.ID)
+		for _, a := range as {
+			tv.Associations = append(tv.Associations, a.ID)
+		}
+		for _, r := range d.Routes {
+			if r.Table != table {
+				continue
+			}
+			key := fmt.Sprintf("%d|%s", table, r.Dst)
+			rv := RouteView{Dst: r.Dst.String(), Type: r.Type, AttachmentID: r.AttachmentID, Blackhole: r.Blackhole}
+			if a, ok := st.Attachments[r.AttachmentID]; ok {
+				rv.VPCID = a.VPCID
+			}
+			if r.Via.IsValid() {
+				rv.Via = r.Via.String()
+			}
+			if kr, ok := installed[key]; ok {
+				rv.Installed = true
+				rv.Dev = kr.Dev
+			}
+			c := counters[key]
+			rv.Packets, rv.Bytes = c.Packets, c.Bytes
+			tv.Routes = append(tv.Routes, rv)
+		}
+		c := counters[fmt.Sprintf("%d|unrouted", table)]
+		tv.Routes = append(tv.Routes, RouteView{Dst: "unrouted", Type: "unrouted", Packets: c.Packets, Bytes: c.Bytes, Installed: true})
+		v.Tables = append(v.Tables, tv)
+	}
+	sort.SliceStable(v.Tables, func(i, j int) bool { return v.Tables[i].Kernel < v.Tables[j].Kernel })
+	return v
+}
+
+func (s *Server) serveRoutes(w http.ResponseWriter) {
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.Encode(s.Routes())
+}
+
+func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
