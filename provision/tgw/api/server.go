@@ -68,6 +68,7 @@ type Server struct {
 	mu      sync.Mutex
 	st      *model.State
 	lastErr error
+	lastMsg string
 	lastRes datapath.Result
 }
 
@@ -115,13 +116,20 @@ func (s *Server) reconcileLocked() {
 		return
 	}
 	res, err := s.opt.Datapath.Apply(s.st)
-	s.lastRes, s.lastErr = res, err
-	for _, w := range res.Warnings {
-		s.opt.Logf("tgw datapath: %s", w)
-	}
+	msg := ""
 	if err != nil {
-		s.opt.Logf("tgw datapath: %v", err)
+		msg = err.Error()
 	}
+	msg += strings.Join(res.Warnings, "\n")
+	if msg != s.lastMsg { // log problems once, not on every resync
+		for _, w := range res.Warnings {
+			s.opt.Logf("tgw datapath: %s", w)
+		}
+		if err != nil {
+			s.opt.Logf("tgw datapath: %v", err)
+		}
+	}
+	s.lastRes, s.lastErr, s.lastMsg = res, err, msg
 }
 
 // State returns a copy of the current state.

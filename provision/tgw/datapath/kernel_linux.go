@@ -84,9 +84,23 @@ func (k *Kernel) Apply(s *model.State) (Result, error) {
 		for _, a := range addrs {
 			link[a.Prefix.Addr()] = a
 		}
-		if k.Sysctls {
+		var errs []error
+		if err := applyRoutes(d, link, &res); err != nil {
+			errs = append(errs, err)
+		}
+		rulesErr := applyRules(d, link, &res)
+		if rulesErr != nil {
+			errs = append(errs, rulesErr)
+		}
+		n, err := applyCounters(d, link, k.NS)
+		res.CounterRulesChanged = n
+		if err != nil {
+			errs = append(errs, err)
+		}
+		// forwarding goes on only once the rules that confine it are in place
+		if k.Sysctls && rulesErr == nil {
 			if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
-				return err
+				errs = append(errs, err)
 			}
 			writeSysctl("net/ipv4/conf/all/rp_filter", "0")
 			for _, r := range d.Rules {
@@ -94,18 +108,6 @@ func (k *Kernel) Apply(s *model.State) (Result, error) {
 					writeSysctl(filepath.Join("net/ipv4/conf", l.Link, "rp_filter"), "0")
 				}
 			}
-		}
-		var errs []error
-		if err := applyRoutes(d, link, &res); err != nil {
-			errs = append(errs, err)
-		}
-		if err := applyRules(d, link, &res); err != nil {
-			errs = append(errs, err)
-		}
-		n, err := applyCounters(d, link, k.NS)
-		res.CounterRulesChanged = n
-		if err != nil {
-			errs = append(errs, err)
 		}
 		return errors.Join(errs...)
 	})
@@ -227,13 +229,19 @@ func ruleKey(prio int, iif string, table int) string {
 func applyRules(d Desired, link map[netip.Addr]LocalAddr, res *Result) error {
 	var errs []error
 	want := map[string]Rule{}
+	iif := map[string]string{}
 	for _, r := range d.Rules {
-		l, ok := link[r.In]
-		if !ok {
-			errs = append(errs, fmt.Errorf("rule for %s: no interface carries the leg address %s", r.AttachmentID, r.In))
-			continue
+		name := r.Iif
+		if r.In.IsValid() {
+			l, ok := link[r.In]
+			if !ok {
+				errs = append(errs, fmt.Errorf("rule for %s: no interface carries the leg address %s", r.AttachmentID, r.In))
+				continue
+			}
+			name = l.Link
 		}
-		want[ruleKey(r.Priority, l.Link, r.Table)] = r
+		key := ruleKey(r.Priority, name, r.Table)
+		want[key], iif[key] = r, name
 	}
 	have, err := netlink.RuleList(netlink.FAMILY_V4)
 	if err != nil {
@@ -264,7 +272,7 @@ func applyRules(d Desired, link map[netip.Addr]LocalAddr, res *Result) error {
 		nr := netlink.NewRule()
 		nr.Family = netlink.FAMILY_V4
 		nr.Priority = r.Priority
-		nr.IifName = link[r.In].Link
+		nr.IifName = iif[key]
 		if r.Table == 0 {
 			nr.Type = unix.RTN_BLACKHOLE
 		} else {

@@ -3,6 +3,7 @@
 //
 // The mapping (see docs/tgw.md):
 //   - each TGW route table is one kernel routing table, number TableBase+seq;
+//   - packets from no attachment leg are dropped (rule RuleDropAll), except the TGW's own (iif lo);
 //   - each attachment leg (the TGW's interface in an attached subnet) gets an ip rule
 //     "iif LEG lookup TABLE" (priority RuleLookupBase+seq) for the route table the attachment is
 //     associated with, and always a rule "iif LEG blackhole" (priority RuleDropBase+seq) behind it, so
@@ -22,6 +23,8 @@ import (
 	"net/netip"
 	"sort"
 
+	"golang.org/x/sys/unix"
+
 	"github.com/netlab-dev/netlab/provision/tgw/model"
 )
 
@@ -31,6 +34,8 @@ const (
 	TableMax       = 19999
 	RuleLookupBase = 10000 // "iif LEG lookup TABLE" = RuleLookupBase + attachment Seq
 	RuleDropBase   = 20000 // "iif LEG blackhole" = RuleDropBase + attachment Seq
+	RuleLocalOut   = 29998 // "iif lo lookup main": the TGW's own packets (API replies, ICMP errors)
+	RuleDropAll    = 29999 // "blackhole": nothing else is forwarded, as a TGW forwards only for attachments
 	RuleMax        = 29999
 )
 
@@ -55,9 +60,11 @@ type Route struct {
 
 // Rule is one kernel policy rule the state asks for.
 type Rule struct {
-	Priority     int
-	In           netip.Addr // the TGW's address on the leg; the rule's iif is the interface carrying it
-	Table        int        // 0 means blackhole
+	Priority int
+	In       netip.Addr // the TGW's address on the leg; the rule's iif is the interface carrying it
+	// Iif names the input interface when In is not set ("lo"); neither set matches every packet.
+	Iif          string
+	Table        int // 0 means blackhole
 	AttachmentID string
 }
 
@@ -96,6 +103,8 @@ func Plan(s *model.State) (Desired, []string) {
 			d.Rules = append(d.Rules, Rule{Priority: RuleDropBase + a.Seq, In: in, Table: 0, AttachmentID: a.ID})
 		}
 	}
+	// packets that came in by no attachment leg are not forwarded; the TGW's own packets use main
+	d.Rules = append(d.Rules, Rule{Priority: RuleLocalOut, Iif: "lo", Table: unix.RT_TABLE_MAIN}, Rule{Priority: RuleDropAll})
 	for _, rt := range s.ListRouteTables() {
 		table := TableOf(rt)
 		d.Tables[table] = rt.ID

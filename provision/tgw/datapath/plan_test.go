@@ -68,10 +68,15 @@ func TestPlan(t *testing.T) {
 	}
 	var rules []string
 	for _, r := range d.Rules {
-		rules = append(rules, r.In.String()+" "+itoa(r.Priority)+" "+itoa(r.Table))
+		in := r.Iif
+		if r.In.IsValid() {
+			in = r.In.String()
+		}
+		rules = append(rules, in+" "+itoa(r.Priority)+" "+itoa(r.Table))
 	}
-	// A (seq 1) is associated: lookup then drop; B (seq 2) is not: drop only, on both legs
-	wantRules := []string{"10.0.1.1 10001 10003", "10.0.1.1 20001 0", "10.1.1.1 20002 0", "10.1.2.1 20002 0"}
+	// A (seq 1) is associated: lookup then drop; B (seq 2) is not: drop only, on both legs; then the
+	// TGW's own packets use main, and nothing else is forwarded
+	wantRules := []string{"10.0.1.1 10001 10003", "10.0.1.1 20001 0", "10.1.1.1 20002 0", "10.1.2.1 20002 0", "lo 29998 254", " 29999 0"}
 	if strings.Join(rules, ",") != strings.Join(wantRules, ",") {
 		t.Fatalf("rules %v, want %v", rules, wantRules)
 	}

@@ -1,0 +1,101 @@
+//go:build linux
+
+package tgw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/containernetworking/plugins/pkg/ns"
+
+	"github.com/netlab-dev/netlab/provision/tgw/api"
+	"github.com/netlab-dev/netlab/provision/tgw/datapath"
+)
+
+// ServeOptions configure Serve.
+type ServeOptions struct {
+	Listen    string // address of the EC2 API, e.g. 0.0.0.0:4566
+	StateFile string // the state file (a volume path in the container); "" keeps state in memory
+	// NetNS is the path of the network namespace whose kernel the TGW programs; "" is the current one
+	// (the container's).
+	NetNS string
+	// NoDatapath serves the API and keeps the state without touching the kernel.
+	NoDatapath bool
+	// Resync is how often the kernel is reconciled again (interfaces joined after start, state
+	// changed behind the server's back); 0 means every 5 s.
+	Resync time.Duration
+	Logf   func(format string, args ...any)
+	// Ready, if set, receives the API's listening address once it accepts connections.
+	Ready func(addr string)
+}
+
+// Serve loads the state, reconciles the kernel to it, serves the EC2 API until ctx ends, then shuts
+// down (in-flight requests get 5 s).
+func Serve(ctx context.Context, o ServeOptions) error {
+	if o.Logf == nil {
+		o.Logf = func(string, ...any) {}
+	}
+	if o.Resync == 0 {
+		o.Resync = 5 * time.Second
+	}
+	var dp api.Datapath
+	if !o.NoDatapath {
+		k := &datapath.Kernel{Sysctls: true}
+		if o.NetNS != "" {
+			n, err := ns.GetNS(o.NetNS)
+			if err != nil {
+				return fmt.Errorf("network namespace %s: %w", o.NetNS, err)
+			}
+			defer n.Close()
+			k.NS = n
+		}
+		dp = k
+	}
+	srv, err := api.New(api.Options{StateFile: o.StateFile, Datapath: dp, Logf: o.Logf})
+	if err != nil {
+		return err
+	}
+	l, err := net.Listen("tcp", o.Listen)
+	if err != nil {
+		return fmt.Errorf("listen %s: %w", o.Listen, err)
+	}
+	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- hs.Serve(l) }()
+	o.Logf("tgw: EC2 API on http://%s (state %s)", l.Addr(), or(o.StateFile, "in memory"))
+	if o.Ready != nil {
+		o.Ready(l.Addr().String())
+	}
+	tick := time.NewTicker(o.Resync)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+			defer cancel()
+			err := hs.Shutdown(sctx)
+			o.Logf("tgw: stopped")
+			return err
+		case err := <-errc:
+			if errors.Is(err, http.ErrServerClosed) {
+				return nil
+			}
+			return err
+		case <-tick.C:
+			if dp != nil {
+				srv.Reconcile() // idempotent; problems are logged once by the server
+			}
+		}
+	}
+}
+
+func or(s, def string) string {
+	if s == "" {
+		return def
+	}
+	return s
+}

@@ -1,0 +1,212 @@
+//go:build linux
+
+package tgw_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/containernetworking/plugins/pkg/ns"
+	"github.com/containernetworking/plugins/pkg/testutils"
+	"github.com/vishvananda/netlink"
+
+	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/provision/tgw"
+	"github.com/netlab-dev/netlab/provision/tgw/client"
+	"github.com/netlab-dev/netlab/provision/tgw/datapath"
+)
+
+func newNS(t *testing.T) ns.NetNS {
+	t.Helper()
+	n, err := testutils.NewNS()
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { n.Close(); testutils.UnmountNS(n) })
+	do(t, n, func() error {
+		lo, _ := netlink.LinkByName("lo")
+		return netlink.LinkSetUp(lo)
+	})
+	return n
+}
+
+func do(t *testing.T, n ns.NetNS, f func() error) {
+	t.Helper()
+	if err := n.Do(func(ns.NetNS) error { return f() }); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func up(name, cidr string) error {
+	l, err := netlink.LinkByName(name)
+	if err != nil {
+		return err
+	}
+	a, _ := netlink.ParseAddr(cidr)
+	if err := netlink.AddrAdd(l, a); err != nil {
+		return err
+	}
+	return netlink.LinkSetUp(l)
+}
+
+func veth(t *testing.T, a ns.NetNS, an, aa string, b ns.NetNS, bn, ba, gw string) {
+	t.Helper()
+	do(t, a, func() error {
+		if err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: an}, PeerName: bn, PeerNamespace: netlink.NsFd(int(b.Fd()))}); err != nil {
+			return err
+		}
+		return up(an, aa)
+	})
+	do(t, b, func() error {
+		if err := up(bn, ba); err != nil {
+			return err
+		}
+		return netlink.RouteAdd(&netlink.Route{Dst: &net.IPNet{IP: net.IPv4zero, Mask: net.CIDRMask(0, 32)}, Gw: net.ParseIP(gw)})
+	})
+}
+
+func dial(n ns.NetNS, addr string) string {
+	out := ""
+	n.Do(func(ns.NetNS) error {
+		c, err := net.DialTimeout("tcp4", addr, 1500*time.Millisecond)
+		if err != nil {
+			return nil
+		}
+		defer c.Close()
+		c.SetDeadline(time.Now().Add(2 * time.Second))
+		out, _ = bufio.NewReader(c).ReadString('\n')
+		return nil
+	})
+	return strings.TrimSpace(out)
+}
+
+// startServe runs Serve programming the TGW namespace, with the API on host loopback.
+func startServe(t *testing.T, tgwNS ns.NetNS, state string) (url string, stop func()) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	ready := make(chan string, 1)
+	done := make(chan error, 1)
+	go func() {
+		done <- tgw.Serve(ctx, tgw.ServeOptions{Listen: "127.0.0.1:0", StateFile: state, NetNS: tgwNS.Path(), Resync: 200 * time.Millisecond,
+			Logf: t.Logf, Ready: func(a string) { ready <- a }})
+	}()
+	select {
+	case a := <-ready:
+		url = "http://" + a
+	case err := <-done:
+		t.Fatalf("serve: %v", err)
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not start")
+	}
+	return url, func() {
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("serve returned %v", err)
+			}
+		case <-time.After(10 * time.Second):
+			t.Error("serve did not stop")
+		}
+	}
+}
+
+// TestServeSurvivesRestart runs the TGW server on a namespace topology (host A — TGW — host B),
+// configures it through client.Reconcile, checks that traffic crosses and is counted, then wipes the
+// namespace's policy routing (as a container restart does), starts the server again on the same state
+// file, and checks that traffic crosses again with the same resource ids.
+func TestServeSurvivesRestart(t *testing.T) {
+	testenv.RequireRoot(t)
+	tgwNS, hostA, hostB := newNS(t), newNS(t), newNS(t)
+	veth(t, tgwNS, "leg-a", "10.0.1.1/24", hostA, "eth0", "10.0.1.10/24", "10.0.1.1")
+	veth(t, tgwNS, "leg-b", "10.1.1.1/24", hostB, "eth0", "10.1.1.10/24", "10.1.1.1")
+	var l net.Listener
+	do(t, hostB, func() (err error) { l, err = net.Listen("tcp4", "0.0.0.0:7070"); return err })
+	defer l.Close()
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			fmt.Fprintf(c, "B saw %s\n", c.RemoteAddr().(*net.TCPAddr).IP)
+			c.Close()
+		}
+	}()
+	state := filepath.Join(t.TempDir(), "state.json")
+	url, stop := startServe(t, tgwNS, state)
+	spec := client.Spec{Name: "lab",
+		Attachments: []client.AttachmentSpec{
+			{Name: "a", CIDRs: []string{"10.0.0.0/16"}, Subnets: []client.SubnetSpec{{CIDR: "10.0.1.0/24", TGWAddress: "10.0.1.1"}}},
+			{Name: "b", CIDRs: []string{"10.1.0.0/16"}, Subnets: []client.SubnetSpec{{CIDR: "10.1.1.0/24", TGWAddress: "10.1.1.1"}}}},
+		RouteTables: []client.RouteTableSpec{{Name: "main", Associations: []string{"a", "b"}, Propagations: []string{"a", "b"}}}}
+	if got := dial(hostA, "10.1.1.10:7070"); got != "" {
+		t.Fatalf("traffic crossed before any route existed: %q", got)
+	}
+	res, err := client.Reconcile(context.Background(), client.NewEC2(url), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := dial(hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
+		t.Fatalf("A -> B through the TGW: %q", got)
+	}
+	v, err := tgw.FetchRoutes(context.Background(), url)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var text bytes.Buffer
+	tgw.WriteRoutes(&text, v)
+	t.Logf("routes:\n%s", text.String())
+	found := false
+	for _, tb := range v.Tables {
+		for _, r := range tb.Routes {
+			if tb.Name == "lab-main" && r.Dst == "10.1.0.0/16" && r.Installed && r.Dev == "leg-b" && r.Packets > 0 {
+				found = true
+			}
+		}
+	}
+	if !found || !strings.Contains(text.String(), "10.1.0.0/16 dev leg-b") {
+		t.Fatalf("route view lacks a counted 10.1.0.0/16 dev leg-b in main: %+v", v)
+	}
+	stop()
+
+	// a restarted container comes back with a fresh kernel: wipe netlab's rules, forwarding off
+	do(t, tgwNS, func() error {
+		if err := os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("0"), 0o644); err != nil {
+			return err
+		}
+		rules, _ := netlink.RuleList(netlink.FAMILY_V4)
+		for _, r := range rules {
+			if r.Priority >= datapath.RuleLookupBase && r.Priority <= datapath.RuleMax {
+				r := r
+				if err := netlink.RuleDel(&r); err != nil {
+					return err
+				}
+			}
+		}
+		return nil
+	})
+	if got := dial(hostA, "10.1.1.10:7070"); got == "B saw 10.0.1.10" {
+		t.Fatal("traffic still crossed with the rules wiped; the test proves nothing")
+	}
+	url, stop = startServe(t, tgwNS, state)
+	defer stop()
+	if got := dial(hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
+		t.Fatalf("A -> B after restart: %q", got)
+	}
+	again, err := client.Reconcile(context.Background(), client.NewEC2(url), spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(again.Changes) != 0 || again.AttachmentIDs["a"] != res.AttachmentIDs["a"] || again.RouteTableIDs["main"] != res.RouteTableIDs["main"] {
+		t.Fatalf("after restart: changes %v, ids %v vs %v", again.Changes, again.AttachmentIDs, res.AttachmentIDs)
+	}
+}

@@ -1,0 +1,23 @@
+//go:build !linux
+
+package tgw
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ServeOptions configure Serve.
+type ServeOptions struct {
+	Listen, StateFile, NetNS string
+	NoDatapath               bool
+	Resync                   time.Duration
+	Logf                     func(format string, args ...any)
+	Ready                    func(addr string)
+}
+
+// Serve needs Linux (policy routing and nftables).
+func Serve(ctx context.Context, o ServeOptions) error {
+	return errors.New("the transit gateway runs on Linux only")
+}
