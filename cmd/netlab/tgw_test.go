@@ -1,0 +1,105 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/netlab-dev/netlab/provision/tgw/api"
+	"github.com/netlab-dev/netlab/provision/tgw/client"
+)
+
+// TestTGWRoutes runs 'netlab tgw routes' against a TGW API server (state only, no kernel).
+func TestTGWRoutes(t *testing.T) {
+	srv, err := api.New(api.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	// no datapath: attachments need the TGW's own addresses, so this lab has only route tables and routes
+	c := client.NewEC2(hs.URL)
+	spec := client.Spec{Name: "lab", RouteTables: []client.RouteTableSpec{{Name: "main", Blackholes: []string{"10.250.0.0/16"}}, {Name: "other"}}}
+	if _, err := client.Reconcile(context.Background(), c, spec); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "tgw", "routes", "--endpoint", hs.URL)
+	if code != 0 || !strings.Contains(out, "blackhole 10.250.0.0/16") || !strings.Contains(out, "(lab-main)") || !strings.Contains(out, "(lab-other)") {
+		t.Fatalf("tgw routes: exit %d\n%s%s", code, out, errOut)
+	}
+	code, out, _ = runCLI(t, "tgw", "routes", "--endpoint", hs.URL, "--table", "lab-other", "-o", "json")
+	var v api.RoutesView
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v.Tables) != 1 || v.Tables[0].Name != "lab-other" {
+		t.Fatalf("tgw routes --table -o json: exit %d\n%s", code, out)
+	}
+	if code, _, _ := runCLI(t, "tgw", "routes", "--endpoint", hs.URL, "--table", "nope"); code != exitFailed {
+		t.Fatalf("unknown table: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "tgw", "routes", "--endpoint", "http://127.0.0.1:1"); code != exitUsage {
+		t.Fatalf("unreachable endpoint: exit %d", code)
+	}
+	if code, out, _ := runCLI(t, "tgw", "serve", "--help"); code != 0 || !strings.Contains(out, "--state") || !strings.Contains(out, "--listen") {
+		t.Fatalf("tgw serve --help: exit %d\n%s", code, out)
+	}
+}
+
+// TestTGWServeSIGTERM runs 'netlab tgw serve --no-datapath' in-process, changes its state through
+// the API, sends the process SIGTERM and checks that serve exits 0 with the state saved.
+func TestTGWServeSIGTERM(t *testing.T) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := l.Addr().String()
+	l.Close()
+	state := filepath.Join(t.TempDir(), "state.json")
+	done := make(chan int, 1)
+	var stderr bytes.Buffer
+	go func() {
+		done <- run([]string{"tgw", "serve", "--no-datapath", "--listen", addr, "--state", state}, io.Discard, &stderr)
+	}()
+	c := client.NewEC2("http://" + addr)
+	var vpc string
+	for i := 0; i < 100 && vpc == ""; i++ {
+		out, err := c.CreateVpc(context.Background(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
+		if err == nil {
+			vpc = aws.ToString(out.Vpc.VpcId)
+			break
+		}
+		select {
+		case code := <-done:
+			t.Fatalf("serve exited %d: %s", code, stderr.String())
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	if vpc == "" {
+		t.Fatal("serve did not answer")
+	}
+	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case code := <-done:
+		if code != 0 {
+			t.Fatalf("serve exited %d after SIGTERM: %s", code, stderr.String())
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("serve did not stop on SIGTERM")
+	}
+	b, err := os.ReadFile(state)
+	if err != nil || !strings.Contains(string(b), vpc) {
+		t.Fatalf("state file after SIGTERM lacks %s: %v\n%s", vpc, err, b)
+	}
+}
