@@ -106,7 +106,15 @@ func startServe(t *testing.T, tgwNS ns.NetNS, state string) (url string, stop fu
 	case <-time.After(10 * time.Second):
 		t.Fatal("serve did not start")
 	}
+	stopped := false
+	t.Cleanup(func() { // before the namespaces go, even when the test fails early
+		if !stopped {
+			cancel()
+			<-done
+		}
+	})
 	return url, func() {
+		stopped = true
 		cancel()
 		select {
 		case err := <-done:
