@@ -260,6 +260,8 @@ type runner struct {
 	pr      *progress
 	mu      sync.Mutex
 	clients map[string]*kube.Client
+	// self is netlab's own image (probe, TGW), built by the images step.
+	self string
 }
 
 func (r *runner) networks(ctx context.Context) error {
@@ -377,11 +379,17 @@ func (r *runner) client(c plan.ClusterPlan) (*kube.Client, error) {
 
 // images side-loads what the lab's Pods run into every node, reading each image from the host once.
 func (r *runner) images(ctx context.Context) error {
+	self, err := EnsureSelfImage(ctx, r.eng, func(s string) { r.pr.line("   %s", s) })
+	if err != nil {
+		return fmt.Errorf("netlab's own image: %w", err)
+	}
+	r.self = self
 	for _, c := range r.p.Clusters {
 		refs, err := clusterImages(c)
 		if err != nil {
 			return err
 		}
+		refs = append(refs, self)
 		ns, err := r.kind.Nodes(c.KindName)
 		if err != nil {
 			return fmt.Errorf("cluster %s: list nodes: %w", c.Name, err)

@@ -22,6 +22,10 @@ import (
 // binary alone in a FROM scratch image, built on the host, never pulled.
 func Self() string { return "netlab.local/netlab:" + tagSafe(version.Get()) }
 
+// SelfRef is the self image's reference for a binary whose content hash starts with sum: the tag
+// names the version and the binary, so a changed binary gets a new tag (provision.EnsureSelfImage).
+func SelfRef(sum string) string { return Self() + "-" + tagSafe(sum) }
+
 func tagSafe(v string) string {
 	return strings.Map(func(r rune) rune {
 		if r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_' {
