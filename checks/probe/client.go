@@ -113,6 +113,26 @@ func readJSONLine(br *bufio.Reader, v any) error {
 // UDP sends msg to target and returns the server's report. It tries up to three times within
 // the timeout, since a datagram can be lost.
 func (c *Client) UDP(ctx context.Context, target, msg string) (Result, error) {
+	return c.udp(ctx, target, []byte(msg), false)
+}
+
+// UDPDF sends one datagram of size payload bytes with the IP Don't Fragment bit set (path MTU
+// discovery "do"): a datagram too big for the path fails with "message too long" at the first hop
+// that cannot carry it (locally, when it exceeds the interface MTU) instead of being fragmented.
+// size+28 is the IPv4 packet's length.
+func (c *Client) UDPDF(ctx context.Context, target string, size int) (Result, error) {
+	if size < 6 || size > 65507 {
+		return Result{Proto: "udp", Target: target}, fmt.Errorf("UDP payload size %d: want 6 to 65507 bytes", size)
+	}
+	msg := make([]byte, size)
+	copy(msg, "netlab")
+	for i := 6; i < size; i++ {
+		msg[i] = '.'
+	}
+	return c.udp(ctx, target, msg, true)
+}
+
+func (c *Client) udp(ctx context.Context, target string, msg []byte, df bool) (Result, error) {
 	res := Result{Proto: "udp", Target: target, Client: c.identity()}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
@@ -132,16 +152,22 @@ func (c *Client) UDP(ctx context.Context, target, msg string) (Result, error) {
 	}
 	defer conn.Close()
 	res.Source = conn.LocalAddr().String()
+	if df {
+		if err := setDontFragment(conn); err != nil {
+			return res.fail(err)
+		}
+	}
 	dl, _ := ctx.Deadline()
 	per := time.Until(dl) / 3
 	buf := make([]byte, 64<<10)
 	var lastErr error
 	for attempt := 0; attempt < 3 && ctx.Err() == nil; attempt++ {
 		t1 := time.Now()
-		if _, err := conn.Write([]byte(msg)); err != nil {
+		if _, err := conn.Write(msg); err != nil {
 			lastErr = err
-			// ECONNREFUSED from an ICMP port unreachable: nobody listens; retrying will not help.
-			if errors.Is(err, errConnRefused) {
+			// ECONNREFUSED from an ICMP port unreachable: nobody listens; EMSGSIZE: the datagram
+			// does not fit the path with DF set. Retrying will not help either.
+			if errors.Is(err, errConnRefused) || errors.Is(err, errMsgSize) {
 				break
 			}
 			continue
@@ -150,7 +176,7 @@ func (c *Client) UDP(ctx context.Context, target, msg string) (Result, error) {
 		n, err := conn.Read(buf)
 		if err != nil {
 			lastErr = err
-			if errors.Is(err, errConnRefused) {
+			if errors.Is(err, errConnRefused) || errors.Is(err, errMsgSize) {
 				break
 			}
 			continue

@@ -17,6 +17,10 @@ var errNotLinux = errors.New("not supported on this operating system (the probe 
 
 var errConnRefused = syscall.ECONNREFUSED
 
+var errMsgSize = syscall.EMSGSIZE
+
+func setDontFragment(net.Conn) error { return errNotLinux }
+
 func listenTCP(ctx context.Context, addr string) (net.Listener, error) {
 	var lc net.ListenConfig
 	return lc.Listen(ctx, "tcp", addr)

@@ -170,6 +170,7 @@ func newProbeTCPCmd(pf *probeFlags) *cobra.Command {
 
 func newProbeUDPCmd(pf *probeFlags) *cobra.Command {
 	var msg string
+	var size int
 	cmd := &cobra.Command{
 		Use:   "udp HOST:PORT",
 		Short: "Send a UDP datagram and print the server's report (up to three tries within --timeout)",
@@ -179,11 +180,16 @@ func newProbeUDPCmd(pf *probeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if size > 0 {
+				res, err := c.UDPDF(context.Background(), args[0], size)
+				return pf.finish(cmd, res, err)
+			}
 			res, err := c.UDP(context.Background(), args[0], msg)
 			return pf.finish(cmd, res, err)
 		},
 	}
 	cmd.Flags().StringVar(&msg, "message", "netlab", "payload to send (echoed back)")
+	cmd.Flags().IntVar(&size, "df-size", 0, "send one datagram of this many payload bytes with Don't Fragment set instead (IPv4 packet = size+28); too big for the path fails with 'message too long'")
 	return cmd
 }
 
