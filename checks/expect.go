@@ -44,19 +44,18 @@ func EgressSource(client plan.ClusterPlan, dst string) Source {
 }
 
 // ExternalTrafficSource is what a backend sees from a client outside the cluster, for a request
-// that lands on a node with (local) or without (remote) a backend. Cluster policy SNATs a request
-// that must be forwarded to another node; Local keeps the client IP and never forwards.
+// that lands on a node with (local) or without (remote) a backend. Cluster policy masquerades every
+// external request to the receiving node's IP (kube-proxy marks all external traffic of a Cluster
+// policy Service for masquerade, even when the backend is local); Local keeps the client IP and never
+// forwards, so a node without a local backend does not answer.
 func ExternalTrafficSource(policy string, landsOnBackendNode bool) (Source, bool) {
 	switch policy {
 	case "Local":
 		if !landsOnBackendNode {
-			return "", false // a node without a local backend does not answer
+			return "", false
 		}
 		return SourceClientIP, true
 	default: // Cluster
-		if landsOnBackendNode {
-			return SourceClientIP, true
-		}
 		return SourceNodeIP, true
 	}
 }

@@ -57,7 +57,7 @@ func TestExternalTrafficPolicy(t *testing.T) {
 		answers bool
 	}{
 		{"Cluster", false, SourceNodeIP, true},
-		{"Cluster", true, SourceClientIP, true},
+		{"Cluster", true, SourceNodeIP, true},
 		{"Local", true, SourceClientIP, true},
 		{"Local", false, "", false},
 	}

@@ -19,6 +19,8 @@ import (
 type Env struct {
 	Plan *plan.Plan
 	Lab  any
+	// Perf asks reachable paths to measure throughput and latency beside the host baseline.
+	Perf bool
 }
 
 // Check proves one path at one target.

@@ -1,0 +1,99 @@
+package catalog
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/paths"
+	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/scenarios"
+)
+
+func builtin(t *testing.T, name string) *plan.Plan {
+	t.Helper()
+	data, ok := scenarios.Lookup(name)
+	if !ok {
+		t.Fatalf("no built-in %s", name)
+	}
+	p, d := plan.Build(name, data, plan.Options{})
+	if p == nil {
+		t.Fatal(d.Error())
+	}
+	return p
+}
+
+func TestOverlapRefusedOnTheTwoVPCLab(t *testing.T) {
+	res := overlapRefused(builtin(t, "tgw-two-vpc"), &builder{})
+	if res.Verdict != report.Pass {
+		t.Fatalf("verdict %s: %+v", res.Verdict, res.Evidence)
+	}
+	if !strings.Contains(res.Evidence[0].Observed, "10.0.0.0/16") {
+		t.Fatalf("evidence does not quote the refusal: %+v", res.Evidence)
+	}
+}
+
+func TestOverlapRefusedSkipsWithoutATGW(t *testing.T) {
+	if res := overlapRefused(builtin(t, "flannel-basic"), &builder{}); res.Verdict != report.Skip {
+		t.Fatalf("verdict %s", res.Verdict)
+	}
+}
+
+func TestBuilderVerdicts(t *testing.T) {
+	b := &builder{}
+	if r := b.done("nothing"); r.Verdict != report.Fail {
+		t.Fatalf("no evidence must not pass: %s", r.Verdict)
+	}
+	b = &builder{}
+	b.add("x", "1", "1", true)
+	if r := b.done("ok"); r.Verdict != report.Pass {
+		t.Fatalf("verdict %s", r.Verdict)
+	}
+	b = &builder{}
+	b.add("x", "1", "1", true)
+	b.negative("backend scaled to 0", false, "answered", "no answer")
+	if r := b.done("neg"); r.Verdict != report.Fail || !strings.Contains(r.Reason, "backend scaled to 0") {
+		t.Fatalf("a negative control that did not break the path must fail the check: %+v", r)
+	}
+	b = &builder{}
+	b.add("x", "1", "2", false)
+	if r := b.done("bad"); r.Verdict != report.Fail || !strings.Contains(r.Reason, "x") {
+		t.Fatalf("%+v", r)
+	}
+}
+
+func TestInPool(t *testing.T) {
+	pool := []string{"10.0.1.200-10.0.1.220", "10.9.0.0/30"}
+	for ip, want := range map[string]bool{"10.0.1.200": true, "10.0.1.220": true, "10.0.1.221": false, "10.9.0.3": true, "10.9.0.4": false, "x": false} {
+		if InPool(ip, pool) != want {
+			t.Errorf("InPool(%s) = %v", ip, !want)
+		}
+	}
+}
+
+// kube-proxy names a Service port's iptables chain from sha256 of "ns/name:port" + protocol; the
+// value here is the one kube-proxy v1.33 created for this Service in a live lab.
+func TestKubeSVCChainShape(t *testing.T) {
+	c := KubeSVCChain("netlab-checks/echo:tcp", "tcp")
+	if !strings.HasPrefix(c, "KUBE-SVC-") || len(c) != len("KUBE-SVC-")+16 || c != KubeSVCChain("netlab-checks/echo:tcp", "tcp") || c == KubeSVCChain("netlab-checks/echo:udp", "udp") {
+		t.Fatalf("chain %q", c)
+	}
+}
+
+// Without a live lab every registered check reports an error verdict, never a pass.
+func TestChecksNeedALiveLab(t *testing.T) {
+	p := builtin(t, "flannel-basic")
+	for _, pa := range paths.All() {
+		if pa.ID == "cross-cluster/overlap-refused" {
+			continue
+		}
+		rep := checks.Run(context.Background(), &checks.Env{Plan: p}, checks.Options{Paths: []string{pa.ID}})
+		for _, r := range rep.Results {
+			if r.Verdict == report.Pass {
+				t.Errorf("%s passed without a lab", r.Path)
+			}
+		}
+	}
+}

@@ -1,0 +1,247 @@
+// Package catalog implements the packet-path checks: one file per path id of PATHS.md, beside
+// docs/paths/<id>.md. Each check declares what the scenario must have (checks.Applies), sets up its
+// peers from the probe workloads that package live deploys, computes its expectations from the plan
+// (checks/expect.go), asserts its path's defining evidence and, where the path can be broken on
+// purpose, runs its negative control and requires it to fail.
+//
+// Importing the package registers every check with checks.Register.
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// builder collects a check's evidence and decides its verdict: pass only when there is evidence
+// and every item holds, and the negative control (when there is one) failed as it must.
+type builder struct {
+	res report.Result
+}
+
+func (b *builder) add(name, observed, expected string, ok bool) bool {
+	b.res.Evidence = append(b.res.Evidence, report.Evidence{Name: name, Observed: observed, Expected: expected, OK: ok})
+	return ok
+}
+
+// errorf ends the check with an error verdict: it could not run (setup failed, lab unreachable).
+func (b *builder) errorf(format string, a ...any) report.Result {
+	b.res.Verdict = report.Error
+	b.res.Reason = fmt.Sprintf(format, a...)
+	return b.res
+}
+
+// skip ends the check as skipped, keeping the evidence gathered so far.
+func (b *builder) skip(reason string) report.Result {
+	b.res.Verdict = report.Skip
+	b.res.Reason = reason
+	return b.res
+}
+
+// negative records the negative control: broke says what was broken on purpose, ok whether the
+// path then behaved as a broken path must (no answer, or for a removed restriction, an answer).
+func (b *builder) negative(broke string, ok bool, observed, expected string) {
+	n := report.Result{Summary: broke, Evidence: []report.Evidence{{
+		Name: "while broken", Observed: observed, Expected: expected, OK: ok,
+	}}}
+	n.Verdict = report.Pass
+	if !ok {
+		n.Verdict = report.Fail
+	}
+	b.res.Negative = &n
+}
+
+func (b *builder) done(summary string) report.Result {
+	b.res.Summary = summary
+	ok := len(b.res.Evidence) > 0
+	var bad []string
+	for _, e := range b.res.Evidence {
+		if !e.OK {
+			ok = false
+			bad = append(bad, e.Name)
+		}
+	}
+	if b.res.Negative != nil && b.res.Negative.Verdict != report.Pass {
+		ok = false
+		bad = append(bad, "negative control: "+b.res.Negative.Summary)
+	}
+	if ok {
+		b.res.Verdict = report.Pass
+	} else {
+		b.res.Verdict = report.Fail
+		if b.res.Reason == "" {
+			b.res.Reason = "not as expected: " + strings.Join(bad, "; ")
+		}
+	}
+	return b.res
+}
+
+// labOf returns the live lab from the environment.
+func labOf(env *checks.Env) (*live.Lab, error) {
+	l, ok := env.Lab.(*live.Lab)
+	if !ok || l == nil {
+		return nil, fmt.Errorf("no live lab: this check runs against a lab made by 'netlab up'")
+	}
+	return l, nil
+}
+
+func register(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result) {
+	checks.Register(id, checks.CheckFunc(func(ctx context.Context, env *checks.Env, t checks.Target) report.Result {
+		b := &builder{}
+		l, err := labOf(env)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		return f(ctx, env, l, t, b)
+	}))
+}
+
+// cluster returns the target's cluster.
+func cluster(l *live.Lab, name string) (*live.Cluster, error) {
+	c, ok := l.Clusters[name]
+	if !ok {
+		return nil, fmt.Errorf("cluster %s is not in the lab", name)
+	}
+	return c, nil
+}
+
+// twoNodes returns two distinct nodes of c, the second one the pinned backend's node.
+func twoNodes(c *live.Cluster) (a, b live.Node, ok bool) {
+	if len(c.Nodes) < 2 {
+		return live.Node{}, live.Node{}, false
+	}
+	pinned := live.PinnedNode(c.Plan)
+	for _, n := range c.Nodes {
+		if n.Name == pinned {
+			b = n
+		} else if a.Name == "" {
+			a = n
+		}
+	}
+	return a, b, a.Name != "" && b.Name != ""
+}
+
+// podsOf lists the running Pods of a workload (app label) with their IPs and nodes.
+func podsOf(ctx context.Context, c *live.Cluster, app string) ([]live.Pod, error) {
+	list, err := c.Kube.Clientset.CoreV1().Pods(live.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
+	if err != nil {
+		return nil, err
+	}
+	var out []live.Pod
+	for _, p := range list.Items {
+		if p.DeletionTimestamp == nil && p.Status.PodIP != "" && p.Status.Phase == "Running" {
+			out = append(out, live.Pod{Name: p.Name, Node: p.Spec.NodeName, IP: p.Status.PodIP})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+func hostPort(ip string, port int) string { return fmt.Sprintf("%s:%d", ip, port) }
+
+// seen summarizes a probe result in one line of evidence.
+func seen(r probe.Result, err error) string {
+	if err != nil || !r.OK || r.Server == nil {
+		msg := r.Error
+		if msg == "" && err != nil {
+			msg = err.Error()
+		}
+		return "no answer: " + truncate(msg, 160)
+	}
+	s := fmt.Sprintf("%s answered; saw source %s, TTL %d", r.Server.Server.PodName, r.Server.RemoteIP, r.Server.TTL)
+	return s
+}
+
+func truncate(s string, n int) string {
+	s = strings.Join(strings.Fields(s), " ")
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+func answered(r probe.Result, err error) bool { return err == nil && r.OK && r.Server != nil }
+
+// ttlEvidence asserts the TTL the server saw, or reports it when the datapath promises no number.
+func ttlEvidence(b *builder, r probe.Result, want int, why string) {
+	if r.Server == nil {
+		b.add("TTL at the server", "no answer", fmt.Sprint(want), false)
+		return
+	}
+	if want < 0 {
+		b.add("TTL at the server ("+why+")", fmt.Sprint(r.Server.TTL), "reported, not asserted", true)
+		return
+	}
+	b.add("TTL at the server ("+why+")", fmt.Sprint(r.Server.TTL), fmt.Sprint(want), r.Server.TTL == want)
+}
+
+// poll retries f every interval until it returns true or the time is up.
+func poll(ctx context.Context, d, every time.Duration, f func() bool) bool {
+	deadline := time.Now().Add(d)
+	for {
+		if f() {
+			return true
+		}
+		if time.Now().After(deadline) || ctx.Err() != nil {
+			return false
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-time.After(every):
+		}
+	}
+}
+
+// baseline is the host's two-namespace measurement, taken once per process.
+var (
+	baselineOnce sync.Once
+	baselineRes  probe.BaselineResult
+	baselineErr  error
+)
+
+// measure adds throughput and latency between from and target, each beside the host baseline.
+// Measurements run one at a time, so that they do not compete for the CPUs.
+func measure(ctx context.Context, l *live.Lab, b *builder, from live.Where, target string) {
+	unlock := l.Lock("perf", true)
+	defer unlock()
+	baselineOnce.Do(func() {
+		baselineRes, baselineErr = probe.Baseline(ctx, probe.BulkOptions{Duration: 3 * time.Second, Bytes: 2 << 30}, probe.RROptions{Count: 1000, Duration: 3 * time.Second})
+	})
+	bulk, berr := l.Bulk(ctx, from, target, 3*time.Second)
+	rr, rerr := l.RR(ctx, from, target, 1000)
+	ratio := func(v, base float64) float64 {
+		if base == 0 {
+			return 0
+		}
+		return v / base
+	}
+	var base probe.BaselineResult
+	if baselineErr == nil {
+		base = baselineRes
+	} else {
+		b.add("host baseline", baselineErr.Error(), "two namespaces on the host (needs root)", true)
+	}
+	if berr == nil {
+		b.res.Perf = append(b.res.Perf, report.Measurement{Name: "bulk TCP", Unit: "Gbit/s", Value: bulk.Gbps, Baseline: base.Bulk.Gbps, Ratio: ratio(bulk.Gbps, base.Bulk.Gbps)})
+	} else {
+		b.add("bulk TCP measurement", truncate(berr.Error(), 160), "a figure", false)
+	}
+	if rerr == nil {
+		b.res.Perf = append(b.res.Perf,
+			report.Measurement{Name: "latency p50", Unit: "µs", Value: rr.P50Us, Baseline: base.RR.P50Us, Ratio: ratio(rr.P50Us, base.RR.P50Us)},
+			report.Measurement{Name: "latency p99", Unit: "µs", Value: rr.P99Us, Baseline: base.RR.P99Us, Ratio: ratio(rr.P99Us, base.RR.P99Us)})
+	} else {
+		b.add("latency measurement", truncate(rerr.Error(), 160), "a figure", false)
+	}
+}

@@ -1,0 +1,48 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// dns/cluster-local: from a probe Pod, CoreDNS (the kube-dns Service) answers the echo Service's
+// name with its ClusterIP; the name of a Service that does not exist gets NXDOMAIN.
+func init() {
+	register("dns/cluster-local", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		dns, err := c.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, "kube-dns", metav1.GetOptions{})
+		if err != nil {
+			return b.errorf("the kube-dns Service: %v", err)
+		}
+		svc, err := c.Kube.Clientset.CoreV1().Services(live.Namespace).Get(ctx, live.SvcEcho, metav1.GetOptions{})
+		if err != nil {
+			return b.errorf("the %s Service: %v", live.SvcEcho, err)
+		}
+		pod := c.Probe[c.Nodes[0].Name]
+		name := fmt.Sprintf("%s.%s.svc.cluster.local", live.SvcEcho, live.Namespace)
+		r, err := l.DNS(ctx, c.InPod(pod), dns.Spec.ClusterIP, name)
+		got := strings.Join(r.Answers, ",")
+		if err != nil && got == "" {
+			got = truncate(err.Error(), 120)
+		}
+		b.add(name, got, svc.Spec.ClusterIP, err == nil && len(r.Answers) == 1 && r.Answers[0] == svc.Spec.ClusterIP)
+		missing := fmt.Sprintf("no-such-service.%s.svc.cluster.local", live.Namespace)
+		m, merr := l.DNS(ctx, c.InPod(pod), dns.Spec.ClusterIP, missing)
+		obs := fmt.Sprintf("nxdomain=%v answers=%v", m.NXDomain, m.Answers)
+		if merr != nil && !m.NXDomain {
+			obs += " " + truncate(merr.Error(), 100)
+		}
+		b.add(missing, obs, "NXDOMAIN", m.NXDomain && len(m.Answers) == 0)
+		return b.done(fmt.Sprintf("CoreDNS at %s answers %s", dns.Spec.ClusterIP, name))
+	})
+}

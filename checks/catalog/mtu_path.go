@@ -1,0 +1,37 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// mtu/path: from a probe Pod to a probe Pod on another node, one Don't-Fragment UDP datagram of
+// exactly the Pod MTU crosses the overlay and is echoed; one byte more is refused with "message too
+// long" (EMSGSIZE) at the Pod's own eth0, whose MTU the CNI lowered by the encapsulation overhead.
+func init() {
+	register("mtu/path", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		na, nb, ok := twoNodes(c)
+		if !ok {
+			return b.skip("the cluster has fewer than two nodes")
+		}
+		cli, srv := c.Probe[na.Name], c.Probe[nb.Name]
+		want := checks.ExpectMTUProbe(c.Plan)
+		target := hostPort(srv.IP, live.PortUDP)
+		fit, ferr := l.UDPDF(ctx, c.InPod(cli), target, want.FitPayload)
+		b.add(fmt.Sprintf("DF datagram of %d bytes (Pod MTU %d)", want.FitPayload+28, c.Plan.CNI.PodMTU), seen(fit, ferr), "crosses and is echoed", answered(fit, ferr))
+		big, berr := l.UDPDF(ctx, c.InPod(cli), target, want.TooBigPayload)
+		obs := seen(big, berr)
+		tooLong := strings.Contains(big.Error, "message too long") || (berr != nil && strings.Contains(berr.Error(), "message too long"))
+		b.add(fmt.Sprintf("DF datagram of %d bytes (one more)", want.TooBigPayload+28), obs, "refused: message too long", !answered(big, berr) && tooLong)
+		return b.done(fmt.Sprintf("usable MTU %d between %s and %s (%s, overhead %d)", c.Plan.CNI.PodMTU, na.Name, nb.Name, c.Plan.CNI.Encapsulation, c.Plan.CNI.Overhead))
+	})
+}

@@ -1,0 +1,177 @@
+package catalog
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/base32"
+	"fmt"
+	"slices"
+	"sort"
+	"strings"
+	"time"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/probe/node"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// service/clusterip: a probe Pod calls the echo Service's ClusterIP several times. Replies must come
+// from the echo Pods' own IPs and from more than one of them; the client node's conntrack must show
+// the ClusterIP DNATed to a backend; and the node must hold the Service rules of the kube-proxy
+// mode in use (the iptables KUBE-SVC chain of this very Service, or its chain in the nftables
+// kube-proxy table) and not the other mode's. Negative control: the backend scaled to 0, the
+// ClusterIP stops answering; scaled back, it answers again.
+func init() {
+	register("service/clusterip", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		unlock := l.Lock(c.Plan.Name+"/"+live.DeployEcho, true)
+		defer unlock()
+		svc, err := c.Kube.Clientset.CoreV1().Services(live.Namespace).Get(ctx, live.SvcEcho, metav1.GetOptions{})
+		if err != nil {
+			return b.errorf("the %s Service: %v", live.SvcEcho, err)
+		}
+		vip := svc.Spec.ClusterIP
+		backends, err := podsOf(ctx, c, live.DeployEcho)
+		if err != nil || len(backends) == 0 {
+			return b.errorf("no running %s Pods: %v", live.DeployEcho, err)
+		}
+		var ips []string
+		for _, p := range backends {
+			ips = append(ips, p.IP)
+		}
+		from := c.Nodes[0]
+		cli := c.InPod(c.Probe[from.Name])
+		seenIPs := map[string]int{}
+		answers := 0
+		for i := 0; i < 10; i++ {
+			r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
+			if answered(r, err) {
+				answers++
+				seenIPs[r.Server.Server.PodIP]++
+			}
+		}
+		var got []string
+		allBackends := true
+		for ip, n := range seenIPs {
+			got = append(got, fmt.Sprintf("%s×%d", ip, n))
+			allBackends = allBackends && slices.Contains(ips, ip)
+		}
+		sort.Strings(got)
+		b.add("ClusterIP "+vip+" answers", fmt.Sprintf("%d of 10", answers), "10 of 10", answers == 10)
+		b.add("replies come from backend Pod IPs", strings.Join(got, " "), "in "+strings.Join(ips, ","), answers > 0 && allBackends)
+		want := 2
+		if len(backends) < 2 {
+			want = len(backends)
+		}
+		b.add("more than one backend answered", fmt.Sprint(len(seenIPs)), fmt.Sprintf("≥ %d", want), len(seenIPs) >= want)
+
+		if c.Plan.KubeProxyMode != "none" {
+			cts, err := l.Conntrack(ctx, c.OnNode(from.Name), vip, live.PortTCP, "tcp")
+			dnat := ""
+			for _, e := range cts {
+				if e.DNAT && slices.Contains(ips, e.ReplySrc) {
+					dnat = fmt.Sprintf("%s:%d -> %s:%d", e.OrigDst, e.OrigDport, e.ReplySrc, e.ReplySport)
+					break
+				}
+			}
+			b.add("conntrack on "+from.Name+": ClusterIP DNATed to a backend", orText(dnat, fmt.Sprintf("%d DNAT entries %s", len(cts), errText(err))), vip+" -> a backend Pod", dnat != "")
+		}
+		rules, err := l.KubeProxy(ctx, c.OnNode(from.Name))
+		if err != nil {
+			b.add("kube-proxy rules on "+from.Name, truncate(err.Error(), 160), "read", false)
+		} else {
+			serviceRuleEvidence(b, c, rules)
+		}
+		if env.Perf && answers > 0 {
+			measure(ctx, l, b, cli, hostPort(vip, live.PortTCP))
+		}
+
+		// Negative control: no backend, no answer.
+		dep := c.Kube.Clientset.AppsV1().Deployments(live.Namespace)
+		scale := func(n int32) error {
+			s, err := dep.GetScale(ctx, live.DeployEcho, metav1.GetOptions{})
+			if err != nil {
+				return err
+			}
+			s.Spec.Replicas = n
+			_, err = dep.UpdateScale(ctx, live.DeployEcho, s, metav1.UpdateOptions{})
+			return err
+		}
+		if err := scale(0); err != nil {
+			return b.errorf("scale %s to 0: %v", live.DeployEcho, err)
+		}
+		poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := podsOf(ctx, c, live.DeployEcho); return len(ps) == 0 })
+		r, nerr := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
+		b.negative(live.DeployEcho+" scaled to 0", !answered(r, nerr), seen(r, nerr), "no answer")
+		if err := scale(2); err != nil {
+			return b.errorf("scale %s back to 2: %v", live.DeployEcho, err)
+		}
+		if err := c.Kube.WaitDeployment(ctx, live.Namespace, live.DeployEcho, 2*time.Minute); err != nil {
+			return b.errorf("%s did not come back: %v", live.DeployEcho, err)
+		}
+		restored := poll(ctx, 30*time.Second, time.Second, func() bool { r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP)); return answered(r, err) })
+		b.add("ClusterIP answers again once scaled back", fmt.Sprint(restored), "true", restored)
+		return b.done(fmt.Sprintf("%s:%d (%s) -> %d backends", vip, live.PortTCP, c.Plan.KubeProxyMode, len(seenIPs)))
+	})
+}
+
+func orText(s, alt string) string {
+	if s != "" {
+		return s
+	}
+	return alt
+}
+
+// serviceRuleEvidence asserts that the node holds the echo Service's rules of the mode in use and
+// none of the other modes'.
+func serviceRuleEvidence(b *builder, c *live.Cluster, k node.KubeProxyRules) {
+	chain := KubeSVCChain(live.Namespace+"/"+live.SvcEcho+":tcp", "tcp")
+	hasChain := slices.Contains(k.KubeSVCChains, chain)
+	nftSvc := ""
+	for _, ch := range k.KubeProxyNFTChains {
+		if strings.Contains(ch, live.Namespace+"/"+live.SvcEcho+"/tcp") {
+			nftSvc = ch
+			break
+		}
+	}
+	present := map[string]bool{
+		checks.RuleIptablesKubeSVC: hasChain || len(k.KubeSVCChains) > 0,
+		checks.RuleNftKubeProxy:    k.NFTKubeProxyTable,
+		checks.RuleIPVSVirtual:     k.IPVSInterface,
+		checks.RuleCiliumService:   false, // netlab reads no Cilium maps in this version; asserted absent only where Cilium is not used
+	}
+	exp := checks.ExpectServiceRules(c.Plan)
+	for _, r := range exp.Present {
+		obs := fmt.Sprint(present[r])
+		switch r {
+		case checks.RuleIptablesKubeSVC:
+			obs = fmt.Sprintf("%s present=%v (%d KUBE-SVC chains)", chain, hasChain, len(k.KubeSVCChains))
+			b.add("rule of the mode in use: "+r, obs, chain, hasChain)
+			continue
+		case checks.RuleNftKubeProxy:
+			obs = fmt.Sprintf("table=%v service chain=%q", k.NFTKubeProxyTable, nftSvc)
+			b.add("rule of the mode in use: "+r, obs, "the table and the Service's chain", k.NFTKubeProxyTable && nftSvc != "")
+			continue
+		}
+		b.add("rule of the mode in use: "+r, obs, "present", present[r])
+	}
+	for _, r := range exp.Absent {
+		if r == checks.RuleCiliumService {
+			continue
+		}
+		b.add("rule of another mode: "+r, fmt.Sprint(present[r]), "absent", !present[r])
+	}
+}
+
+// KubeSVCChain is the name kube-proxy's iptables mode gives a Service port's chain:
+// "KUBE-SVC-" + the first 16 characters of base32(sha256(namespace/name:port + protocol)).
+func KubeSVCChain(servicePortName, protocol string) string {
+	h := sha256.Sum256([]byte(servicePortName + protocol))
+	return "KUBE-SVC-" + base32.StdEncoding.EncodeToString(h[:])[:16]
+}

@@ -1,0 +1,78 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// service/etp-cluster: the VPC client calls the Cluster-policy NodePort on a node without a backend.
+// The one backend (pinned to another node) must see that node's IP: the request was SNATed to be
+// forwarded.
+//
+// service/etp-local: the Local-policy NodePort on the backend's node answers and the backend sees the
+// VPC client's own IP; on a node without a local backend it does not answer, and its
+// healthCheckNodePort says so (503), while the backend node's says 200.
+func init() {
+	register("service/etp-cluster", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		other, pinned, ok := twoNodes(c)
+		if !ok {
+			return b.skip("the cluster has fewer than two nodes")
+		}
+		e, err := external(ctx, l, c, live.SvcCluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		r, err := l.TCP(ctx, live.InClient(e.client), hostPort(other.IP, e.port))
+		b.add(fmt.Sprintf("node without a backend (%s) answers", other.Name), seen(r, err), "an answer (forwarded)", answered(r, err))
+		if answered(r, err) {
+			want, _ := checks.ExternalTrafficSource("Cluster", false)
+			b.add("backend on "+pinned.Name+" saw", r.Server.RemoteIP, fmt.Sprintf("%s %s, not the client %s", want, other.IP, e.client.IP), r.Server.RemoteIP == other.IP)
+		}
+		return b.done(fmt.Sprintf("client %s -> %s:%d -> backend on %s", e.client.IP, other.IP, e.port, pinned.Name))
+	})
+
+	register("service/etp-local", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		other, pinned, ok := twoNodes(c)
+		if !ok {
+			return b.skip("the cluster has fewer than two nodes")
+		}
+		e, err := external(ctx, l, c, live.SvcLocal)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		cl := live.InClient(e.client)
+		r, err := l.TCP(ctx, cl, hostPort(pinned.IP, e.port))
+		b.add(fmt.Sprintf("backend's node (%s) answers", pinned.Name), seen(r, err), "an answer", answered(r, err))
+		if answered(r, err) {
+			b.add("backend saw the client's own IP", r.Server.RemoteIP, e.client.IP, r.Server.RemoteIP == e.client.IP)
+		}
+		r2, err2 := l.TCP(ctx, cl, hostPort(other.IP, e.port))
+		b.add(fmt.Sprintf("node without a local backend (%s)", other.Name), seen(r2, err2), "no answer", !answered(r2, err2))
+		hc := int(e.svc.Spec.HealthCheckNodePort)
+		if hc == 0 {
+			b.add("healthCheckNodePort", "none allocated", "a port", false)
+		} else {
+			for _, n := range []struct {
+				node string
+				ip   string
+				want int
+			}{{pinned.Name, pinned.IP, 200}, {other.Name, other.IP, 503}} {
+				h, _ := l.HTTP(ctx, cl, fmt.Sprintf("http://%s:%d/healthz", n.ip, hc))
+				b.add(fmt.Sprintf("healthCheckNodePort %d on %s", hc, n.node), fmt.Sprintf("HTTP %d", h.HTTPStatus), fmt.Sprintf("HTTP %d", n.want), h.HTTPStatus == n.want)
+			}
+		}
+		return b.done(fmt.Sprintf("client %s keeps its IP to the backend on %s", e.client.IP, pinned.Name))
+	})
+}

@@ -1,0 +1,66 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"strings"
+	"time"
+
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// service/loadbalancer: the LoadBalancer Service gets an address from the scenario's MetalLB pool,
+// and the VPC client reaches the Service there (MetalLB answers ARP for it on the VPC network).
+func init() {
+	register("service/loadbalancer", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		var e *extService
+		poll(ctx, 60*time.Second, 2*time.Second, func() bool {
+			e, err = external(ctx, l, c, live.SvcCluster)
+			return err == nil && e.lbIP() != ""
+		})
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		ip := e.lbIP()
+		b.add("MetalLB assigned an address from the pool", orText(ip, "none"), strings.Join(c.Plan.MetalLB.Addresses, ","), ip != "" && InPool(ip, c.Plan.MetalLB.Addresses))
+		if ip == "" {
+			return b.done("no LoadBalancer address")
+		}
+		r, err := l.TCP(ctx, live.InClient(e.client), hostPort(ip, live.PortTCP))
+		b.add(fmt.Sprintf("VPC client %s reaches %s:%d", e.client.IP, ip, live.PortTCP), seen(r, err), "an answer", answered(r, err))
+		if env.Perf && answered(r, err) {
+			measure(ctx, l, b, live.InClient(e.client), hostPort(ip, live.PortTCP))
+		}
+		return b.done(fmt.Sprintf("%s from pool %s", ip, strings.Join(c.Plan.MetalLB.Addresses, ",")))
+	})
+}
+
+// InPool reports whether ip is inside one of MetalLB's address blocks (CIDR or first-last).
+func InPool(ip string, pool []string) bool {
+	a, err := netip.ParseAddr(ip)
+	if err != nil {
+		return false
+	}
+	for _, block := range pool {
+		if pf, err := netip.ParsePrefix(block); err == nil && pf.Contains(a) {
+			return true
+		}
+		if first, last, ok := strings.Cut(block, "-"); ok {
+			f, err1 := netip.ParseAddr(strings.TrimSpace(first))
+			t, err2 := netip.ParseAddr(strings.TrimSpace(last))
+			if err1 == nil && err2 == nil && f.Compare(a) <= 0 && a.Compare(t) <= 0 {
+				return true
+			}
+		}
+	}
+	return false
+}
+

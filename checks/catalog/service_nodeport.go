@@ -1,0 +1,31 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// service/nodeport: the VPC client (outside the cluster, on the VPC network) calls the NodePort of
+// the externalTrafficPolicy Cluster Service on every node's IP; every node must answer, including
+// the nodes without a backend, which forward to the one pinned backend.
+func init() {
+	register("service/nodeport", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		e, err := external(ctx, l, c, live.SvcCluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		for _, n := range c.Nodes {
+			r, err := l.TCP(ctx, live.InClient(e.client), hostPort(n.IP, e.port))
+			b.add(fmt.Sprintf("%s:%d (%s)", n.IP, e.port, n.Name), seen(r, err), "an answer", answered(r, err))
+		}
+		return b.done(fmt.Sprintf("NodePort %d answers on %d nodes, from %s", e.port, len(c.Nodes), e.client.IP))
+	})
+}

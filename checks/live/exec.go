@@ -1,0 +1,212 @@
+package live
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"os/exec"
+	"strconv"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/client-go/kubernetes/scheme"
+	"k8s.io/client-go/tools/remotecommand"
+
+	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/checks/probe/node"
+)
+
+// Where names the place a probe command runs: a container of a Pod, or a VPC client container.
+type Where struct {
+	Cluster   *Cluster
+	Pod       string
+	Container string
+	Client    *Client // instead of a Pod
+}
+
+// InPod is the probe container of Pod p.
+func (c *Cluster) InPod(p Pod) Where { return Where{Cluster: c, Pod: p.Name, Container: ContainerProbe} }
+
+// OnNode is the hostNetwork probe on node n.
+func (c *Cluster) OnNode(n string) Where {
+	return Where{Cluster: c, Pod: c.Host[n].Name, Container: ContainerProbe}
+}
+
+// InClient is a VPC client container.
+func InClient(cl *Client) Where { return Where{Client: cl} }
+
+func (w Where) String() string {
+	if w.Client != nil {
+		return "container " + w.Client.Name
+	}
+	return fmt.Sprintf("%s/%s/%s", w.Cluster.Plan.Name, w.Pod, w.Container)
+}
+
+// Exec runs the netlab binary with args where w says, bounded by ctx, and returns its standard
+// output. A non-zero exit is returned as an error along with the output (the probe prints its JSON
+// result before exiting 1 on a failed probe).
+func (l *Lab) Exec(ctx context.Context, w Where, args ...string) ([]byte, error) {
+	if w.Client != nil {
+		cmd := exec.CommandContext(ctx, "docker", append([]string{"exec", w.Client.Name, "/netlab"}, args...)...)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if err != nil {
+			return stdout.Bytes(), fmt.Errorf("%s: netlab %s: %v: %s", w, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		}
+		return stdout.Bytes(), nil
+	}
+	kc := w.Cluster.Kube
+	req := kc.Clientset.CoreV1().RESTClient().Post().Resource("pods").Namespace(Namespace).Name(w.Pod).SubResource("exec").
+		VersionedParams(&corev1.PodExecOptions{Container: w.Container, Command: append([]string{"/netlab"}, args...), Stdout: true, Stderr: true}, scheme.ParameterCodec)
+	ex, err := remotecommand.NewSPDYExecutor(kc.Config, "POST", req.URL())
+	if err != nil {
+		return nil, err
+	}
+	var stdout, stderr bytes.Buffer
+	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
+	if err != nil {
+		return stdout.Bytes(), fmt.Errorf("%s: netlab %s: %v: %s", w, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+	}
+	return stdout.Bytes(), nil
+}
+
+// probeJSON runs a probe command and decodes its JSON output into v. A probe that failed but
+// printed its result returns the decoded result and the error.
+func (l *Lab) probeJSON(ctx context.Context, w Where, v any, args ...string) error {
+	out, err := l.Exec(ctx, w, args...)
+	if jerr := json.Unmarshal(bytes.TrimSpace(out), v); jerr != nil {
+		if err != nil {
+			return err
+		}
+		return fmt.Errorf("%s: netlab %s: output is not JSON: %v: %q", w, strings.Join(args, " "), jerr, truncate(string(out), 200))
+	}
+	return err
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n] + "…"
+}
+
+const callTimeout = "5s"
+
+// TCP connects from w to target (ip:port) and returns the server's report.
+func (l *Lab) TCP(ctx context.Context, w Where, target string) (probe.Result, error) {
+	if err := l.CheckTarget(target); err != nil {
+		return probe.Result{Target: target}, err
+	}
+	var r probe.Result
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", callTimeout, "tcp", target)
+	return r, err
+}
+
+// UDP sends one echo datagram from w to target.
+func (l *Lab) UDP(ctx context.Context, w Where, target string) (probe.Result, error) {
+	if err := l.CheckTarget(target); err != nil {
+		return probe.Result{Target: target}, err
+	}
+	var r probe.Result
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", callTimeout, "udp", target)
+	return r, err
+}
+
+// UDPDF sends one Don't-Fragment datagram of size payload bytes from w to target.
+func (l *Lab) UDPDF(ctx context.Context, w Where, target string, size int) (probe.Result, error) {
+	if err := l.CheckTarget(target); err != nil {
+		return probe.Result{Target: target}, err
+	}
+	var r probe.Result
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", callTimeout, "udp", "--df-size", strconv.Itoa(size), target)
+	return r, err
+}
+
+// HTTP fetches url from w.
+func (l *Lab) HTTP(ctx context.Context, w Where, url string) (probe.Result, error) {
+	if err := l.CheckTarget(url); err != nil {
+		return probe.Result{Target: url}, err
+	}
+	var r probe.Result
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", callTimeout, "http", url)
+	return r, err
+}
+
+// DNS asks server (ip) for name from w.
+func (l *Lab) DNS(ctx context.Context, w Where, server, name string) (probe.DNSResult, error) {
+	if err := l.CheckTarget(server); err != nil {
+		return probe.DNSResult{Name: name}, err
+	}
+	var r probe.DNSResult
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", callTimeout, "dns", name, "--server", server)
+	return r, err
+}
+
+// Bulk streams from w to target for d.
+func (l *Lab) Bulk(ctx context.Context, w Where, target string, d time.Duration) (probe.BulkResult, error) {
+	if err := l.CheckTarget(target); err != nil {
+		return probe.BulkResult{}, err
+	}
+	var r probe.BulkResult
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "bulk", "--duration", d.String(), "--bytes", "2G", target)
+	return r, err
+}
+
+// RR measures request/response latency from w to target.
+func (l *Lab) RR(ctx context.Context, w Where, target string, count int) (probe.RRResult, error) {
+	if err := l.CheckTarget(target); err != nil {
+		return probe.RRResult{}, err
+	}
+	var r probe.RRResult
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "rr", "--count", strconv.Itoa(count), "--duration", "3s", target)
+	return r, err
+}
+
+// Links reads the interfaces (and MTUs) where w runs: a node's with OnNode, a Pod's with InPod.
+func (l *Lab) Links(ctx context.Context, w Where) ([]node.Interface, error) {
+	var r struct {
+		Links []node.Interface `json:"links"`
+	}
+	err := l.probeJSON(ctx, w, &r, "probe", "node", "links")
+	return r.Links, err
+}
+
+// Routes reads the main routing table where w runs.
+func (l *Lab) Routes(ctx context.Context, w Where) ([]node.Route, error) {
+	var r struct {
+		Routes []node.Route `json:"routes"`
+	}
+	err := l.probeJSON(ctx, w, &r, "probe", "node", "routes")
+	return r.Routes, err
+}
+
+// KubeProxy reads kube-proxy's rules on a node.
+func (l *Lab) KubeProxy(ctx context.Context, w Where) (node.KubeProxyRules, error) {
+	var r node.KubeProxyRules
+	err := l.probeJSON(ctx, w, &r, "probe", "node", "kube-proxy")
+	return r, err
+}
+
+// Conntrack reads the DNATed entries towards dst:port on a node.
+func (l *Lab) Conntrack(ctx context.Context, w Where, dst string, port int, proto string) ([]node.ConntrackEntry, error) {
+	var r struct {
+		Entries []node.ConntrackEntry `json:"entries"`
+	}
+	err := l.probeJSON(ctx, w, &r, "probe", "node", "conntrack", "--dst", dst, "--dport", strconv.Itoa(port), "--proto", proto, "--dnat")
+	return r.Entries, err
+}
+
+// Capture counts UDP packets to ports on interface ifname of a node for d, while traffic runs.
+func (l *Lab) Capture(ctx context.Context, w Where, ifname string, ports []int, d time.Duration) (node.CaptureResult, error) {
+	var ps []string
+	for _, p := range ports {
+		ps = append(ps, strconv.Itoa(p))
+	}
+	var r node.CaptureResult
+	err := l.probeJSON(ctx, w, &r, "probe", "node", "capture", "--interface", ifname, "--ports", strings.Join(ps, ","), "--duration", d.String())
+	return r, err
+}
+

@@ -1,0 +1,342 @@
+// Package live connects the checks to a running lab: it deploys the probe workloads into every
+// cluster (a Pod-network DaemonSet, a hostNetwork evidence DaemonSet, Service backends and
+// Services), starts a client container on each VPC subnet, and runs the probe's clients inside
+// them (Kubernetes exec, docker exec), returning what the servers reported.
+//
+// Every probe client runs with the lab's own CIDRs as its allowlist, so no check can send a packet
+// anywhere else; Lab.Guard refuses such targets before a command is even issued.
+package live
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/netip"
+	"os/exec"
+	"sort"
+	"strings"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision"
+	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/docker"
+	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/lab"
+)
+
+// ErrUnreachable wraps every failure to reach the lab (no state, Docker or API server down), which
+// the CLI maps to exit code 2.
+var ErrUnreachable = errors.New("lab unreachable")
+
+// Lab is a running lab, ready for checks after Prepare.
+type Lab struct {
+	Plan     *plan.Plan
+	State    *lab.State
+	Clusters map[string]*Cluster
+	// Clients are the VPC client containers by subnet network name.
+	Clients map[string]*Client
+	// Allow are the only CIDRs a check may target.
+	Allow []netip.Prefix
+	Image string
+
+	eng   *docker.Engine
+	guard *probe.Guard
+	locks sync.Map // name -> *sync.RWMutex
+}
+
+// Cluster is one cluster's handles and the probe Pods found in it.
+type Cluster struct {
+	Plan  plan.ClusterPlan
+	Kube  *kube.Client
+	Nodes []Node
+	// Probe and Host are the DaemonSet Pods by node name.
+	Probe map[string]Pod
+	Host  map[string]Pod
+}
+
+// Node is a Kubernetes node of the lab.
+type Node struct {
+	Name    string
+	IP      string // InternalIP: its address on the VPC network
+	PodCIDR string
+}
+
+// Pod is a probe Pod.
+type Pod struct {
+	Name string
+	Node string
+	IP   string
+}
+
+// Client is a container on a VPC subnet, at the address the plan reserves for it: a client
+// "outside the cluster, on the VPC network", and a server for egress checks.
+type Client struct {
+	Name    string
+	Network string
+	IP      string
+	VPC     string
+	CIDR    string // the subnet's
+}
+
+// Open finds the lab's state and connects to Docker and to every cluster's API server.
+func Open(ctx context.Context, labName string) (*Lab, error) {
+	st, err := lab.Load(labName)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	if st.Plan == nil {
+		return nil, fmt.Errorf("%w: lab %s has no recorded plan; run 'netlab up' for it first", ErrUnreachable, labName)
+	}
+	eng, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+	}
+	l := &Lab{Plan: st.Plan, State: st, Clusters: map[string]*Cluster{}, Clients: map[string]*Client{}, eng: eng}
+	for _, pf := range checks.AllowedTargets(st.Plan) {
+		l.Allow = append(l.Allow, pf)
+	}
+	l.guard = probe.NewGuardPrefixes(l.Allow...)
+	for _, c := range st.Plan.Clusters {
+		kc, err := lab.ReadFile(labName, "kubeconfig-"+c.Name)
+		if err != nil {
+			eng.Close()
+			return nil, fmt.Errorf("%w: cluster %s: no kubeconfig in the lab's state (%v); run 'netlab up %s' to finish the lab", ErrUnreachable, c.Name, err, labName)
+		}
+		k, err := kube.New(c.Name, kc)
+		if err != nil {
+			eng.Close()
+			return nil, fmt.Errorf("%w: cluster %s: %v", ErrUnreachable, c.Name, err)
+		}
+		l.Clusters[c.Name] = &Cluster{Plan: c, Kube: k, Probe: map[string]Pod{}, Host: map[string]Pod{}}
+	}
+	for _, c := range l.Clusters {
+		pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+		nodes, err := c.Kube.Clientset.CoreV1().Nodes().List(pctx, metav1.ListOptions{})
+		cancel()
+		if err != nil {
+			eng.Close()
+			return nil, fmt.Errorf("%w: cluster %s: the API server does not answer: %v", ErrUnreachable, c.Plan.Name, err)
+		}
+		for _, n := range nodes.Items {
+			nd := Node{Name: n.Name, PodCIDR: n.Spec.PodCIDR}
+			for _, a := range n.Status.Addresses {
+				if a.Type == corev1.NodeInternalIP {
+					nd.IP = a.Address
+				}
+			}
+			c.Nodes = append(c.Nodes, nd)
+		}
+		sort.Slice(c.Nodes, func(i, j int) bool { return c.Nodes[i].Name < c.Nodes[j].Name })
+	}
+	return l, nil
+}
+
+// Close releases the Docker connection.
+func (l *Lab) Close() error { return l.eng.Close() }
+
+func (l *Lab) allowList() []string {
+	var out []string
+	for _, pf := range l.Allow {
+		if !pf.Addr().IsLoopback() {
+			out = append(out, pf.String())
+		}
+	}
+	return out
+}
+
+// CheckTarget refuses an address outside the lab's own ranges (host:port, ip, or URL host).
+func (l *Lab) CheckTarget(target string) error {
+	host := target
+	if i := strings.Index(host, "://"); i >= 0 {
+		host = host[i+3:]
+		if j := strings.IndexAny(host, "/?"); j >= 0 {
+			host = host[:j]
+		}
+	}
+	if ap, err := netip.ParseAddrPort(host); err == nil {
+		return l.guard.CheckAddr(ap.Addr())
+	}
+	if a, err := netip.ParseAddr(host); err == nil {
+		return l.guard.CheckAddr(a)
+	}
+	return fmt.Errorf("target %q is not an IP address of the lab; the checks only target addresses", target)
+}
+
+// Prepare makes netlab's image available in every node, applies the check workloads, waits for them,
+// starts the VPC clients and records where every probe Pod runs. It is idempotent.
+func (l *Lab) Prepare(ctx context.Context, progress io.Writer) error {
+	if progress == nil {
+		progress = io.Discard
+	}
+	say := func(f string, a ...any) { fmt.Fprintf(progress, f+"\n", a...) }
+	img, err := provision.EnsureSelfImage(ctx, l.eng, func(s string) { say("   %s", s) })
+	if err != nil {
+		return fmt.Errorf("netlab's own image: %w", err)
+	}
+	l.Image = img
+	prov := &cluster.Provider{}
+	var wg sync.WaitGroup
+	errs := make([]error, len(l.Plan.Clusters))
+	for i, cp := range l.Plan.Clusters {
+		c := l.Clusters[cp.Name]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = l.prepareCluster(ctx, prov, c)
+		}()
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return l.startClients(ctx)
+}
+
+func (l *Lab) prepareCluster(ctx context.Context, prov *cluster.Provider, c *Cluster) error {
+	nodes, err := prov.Nodes(c.Plan.KindName)
+	if err != nil {
+		return fmt.Errorf("%w: cluster %s: list nodes: %v", ErrUnreachable, c.Plan.Name, err)
+	}
+	if err := cluster.LoadImages(ctx, l.eng.C, nodes, []string{l.Image}, true, nil); err != nil {
+		return fmt.Errorf("cluster %s: load %s: %w", c.Plan.Name, l.Image, err)
+	}
+	objs, err := Objects(l.Plan, c.Plan, l.Image, l.allowList())
+	if err != nil {
+		return err
+	}
+	if err := c.Kube.Apply(ctx, objs); err != nil {
+		return fmt.Errorf("cluster %s: apply the check workloads: %w", c.Plan.Name, err)
+	}
+	const wait = 3 * time.Minute
+	for _, ds := range []string{DSProbe, DSHost} {
+		if err := c.Kube.WaitDaemonSet(ctx, Namespace, ds, wait); err != nil {
+			return fmt.Errorf("cluster %s: %w", c.Plan.Name, err)
+		}
+	}
+	for _, d := range []string{DeployEcho, DeployPinned, PodNetpol} {
+		if err := c.Kube.WaitDeployment(ctx, Namespace, d, wait); err != nil {
+			return fmt.Errorf("cluster %s: %w", c.Plan.Name, err)
+		}
+	}
+	return c.refreshPods(ctx)
+}
+
+func (c *Cluster) refreshPods(ctx context.Context) error {
+	for ds, into := range map[string]map[string]Pod{DSProbe: c.Probe, DSHost: c.Host} {
+		pods, err := c.Kube.Clientset.CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + ds})
+		if err != nil {
+			return err
+		}
+		for _, p := range pods.Items {
+			if p.DeletionTimestamp != nil || p.Status.Phase != corev1.PodRunning || p.Spec.NodeName == "" {
+				continue
+			}
+			into[p.Spec.NodeName] = Pod{Name: p.Name, Node: p.Spec.NodeName, IP: p.Status.PodIP}
+		}
+		for _, n := range c.Nodes {
+			if _, ok := into[n.Name]; !ok {
+				return fmt.Errorf("cluster %s: no running %s Pod on node %s", c.Plan.Name, ds, n.Name)
+			}
+		}
+	}
+	return nil
+}
+
+// Node returns the node by name.
+func (c *Cluster) Node(name string) (Node, bool) {
+	for _, n := range c.Nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Node{}, false
+}
+
+// NodeByIP returns the node with the given InternalIP.
+func (c *Cluster) NodeByIP(ip string) (Node, bool) {
+	for _, n := range c.Nodes {
+		if n.IP == ip {
+			return n, true
+		}
+	}
+	return Node{}, false
+}
+
+// ClientFor returns the VPC client on cluster c's subnet.
+func (l *Lab) ClientFor(c plan.ClusterPlan) (*Client, error) {
+	if cl, ok := l.Clients[c.Network]; ok {
+		return cl, nil
+	}
+	return nil, fmt.Errorf("no VPC client on network %s", c.Network)
+}
+
+// startClients runs one client container per cluster subnet, at the plan's ClientAddress, labelled
+// with the lab so that 'netlab down' removes it.
+func (l *Lab) startClients(ctx context.Context) error {
+	for _, c := range l.Plan.Clusters {
+		if _, ok := l.Clients[c.Network]; ok {
+			continue
+		}
+		v, ok := l.Plan.VPC(c.VPC)
+		if !ok {
+			return fmt.Errorf("cluster %s: VPC %s is not in the plan", c.Name, c.VPC)
+		}
+		var sub plan.SubnetPlan
+		for _, s := range v.Subnets {
+			if s.Network == c.Network {
+				sub = s
+			}
+		}
+		if sub.ClientAddress == "" {
+			return fmt.Errorf("cluster %s: network %s has no client address in the plan", c.Name, c.Network)
+		}
+		cl := &Client{Name: c.Network + "-client", Network: c.Network, IP: sub.ClientAddress, VPC: v.Name, CIDR: sub.CIDR}
+		if err := l.ensureClient(ctx, cl); err != nil {
+			return err
+		}
+		l.Clients[c.Network] = cl
+	}
+	return nil
+}
+
+func (l *Lab) ensureClient(ctx context.Context, cl *Client) error {
+	out, err := exec.CommandContext(ctx, "docker", "inspect", "-f", "{{.State.Running}} {{.Config.Image}}", cl.Name).Output()
+	if err == nil {
+		f := strings.Fields(string(out))
+		if len(f) == 2 && f[0] == "true" && f[1] == l.Image {
+			return nil
+		}
+		if b, err := exec.CommandContext(ctx, "docker", "rm", "-f", cl.Name).CombinedOutput(); err != nil {
+			return fmt.Errorf("replace client container %s: %v: %s", cl.Name, err, b)
+		}
+	}
+	args := []string{"run", "-d", "--name", cl.Name, "--network", cl.Network, "--ip", cl.IP,
+		"--label", docker.LabelLab + "=" + l.Plan.Lab, "--label", docker.LabelRole + "=client",
+		"-e", "POD_NAME=" + cl.Name, "-e", "POD_IP=" + cl.IP, "-e", "NETLAB_PROBE_ALLOW=" + strings.Join(l.allowList(), ","),
+		l.Image, "probe", "serve"}
+	if b, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput(); err != nil {
+		return fmt.Errorf("start the VPC client %s on %s at %s: %v: %s", cl.Name, cl.Network, cl.IP, err, strings.TrimSpace(string(b)))
+	}
+	return nil
+}
+
+// Lock serializes checks that change shared workloads (a negative control scaling a backend to 0,
+// a TGW route blackholed) against checks that use them: exclusive for the changer, shared for users.
+func (l *Lab) Lock(name string, exclusive bool) (unlock func()) {
+	v, _ := l.locks.LoadOrStore(name, &sync.RWMutex{})
+	mu := v.(*sync.RWMutex)
+	if exclusive {
+		mu.Lock()
+		return mu.Unlock
+	}
+	mu.RLock()
+	return mu.RUnlock
+}

@@ -1,0 +1,160 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/netlab-dev/netlab/checks"
+	_ "github.com/netlab-dev/netlab/checks/catalog" // registers every path check
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/paths"
+	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/spf13/cobra"
+)
+
+func init() { addCommand(newCheckCmd) }
+
+type checkFlags struct {
+	paths       []string
+	perf        bool
+	output      string
+	junit       string
+	concurrency int
+	timeout     time.Duration
+}
+
+func (f *checkFlags) register(cmd *cobra.Command, withOutput bool) {
+	cmd.Flags().StringSliceVar(&f.paths, "path", nil, "path id or glob to run (repeatable; default: the scenario's selection); see 'netlab check --list'")
+	cmd.Flags().BoolVar(&f.perf, "perf", false, "also measure throughput (Gbit/s) and latency (p50, p99) on reachable paths, beside the host's two-namespace baseline")
+	cmd.Flags().StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
+	cmd.Flags().IntVar(&f.concurrency, "concurrency", 4, "checks run at once (independent paths run in parallel)")
+	cmd.Flags().DurationVar(&f.timeout, "check-timeout", 3*time.Minute, "bound on each check")
+	if withOutput {
+		cmd.Flags().StringVarP(&f.output, "output", "o", "table", "report format: table, json, junit or markdown")
+	}
+}
+
+func newCheckCmd() *cobra.Command {
+	f := &checkFlags{}
+	var list bool
+	cmd := &cobra.Command{
+		Use:   "check LAB",
+		Short: "Prove the lab's packet paths, each by its defining evidence",
+		Long: `check runs the packet-path checks of the catalogue (PATHS.md; 'netlab check --list') against a
+running lab. It deploys netlab's probe into every cluster (namespace ` + live.Namespace + `: a probe Pod and a
+hostNetwork evidence Pod on each node, Service backends and Services) and a client container on each
+VPC subnet, then asserts each path's evidence: the source IP the server saw, the TTL, VXLAN on the
+uplink, conntrack DNAT and kube-proxy's rules, the transit gateway's route counters. Where a path can
+be broken on purpose, its negative control breaks it and requires the check to fail, then repairs it.
+
+Paths the scenario cannot show are skipped, with the reason. Every probe refuses targets outside the
+lab's own CIDRs.
+
+Exit status: 0 when every check passed (skips allowed), 1 when any failed or errored, 2 for usage or a
+lab that cannot be reached.`,
+		Example: `  netlab check flannel-basic
+  netlab check tgw-two-vpc --path 'cross-cluster/*' -o json
+  netlab check flannel-basic --path service/clusterip --perf --junit report.xml
+  netlab check flannel-basic -o markdown > handout.md`,
+		Args: func(cmd *cobra.Command, args []string) error {
+			if list {
+				return cobra.NoArgs(cmd, args)
+			}
+			return cobra.ExactArgs(1)(cmd, args)
+		},
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if list {
+				for _, p := range paths.All() {
+					fmt.Fprintf(cmd.OutOrStdout(), "%-32s %s\n", p.ID, p.Title)
+				}
+				return nil
+			}
+			if err := outputFlag(f.output, "table", "json", "junit", "markdown"); err != nil {
+				return err
+			}
+			ctx, cancel := signalContext()
+			defer cancel()
+			rep, err := runChecks(ctx, args[0], f, cmd.ErrOrStderr())
+			if err != nil {
+				return err
+			}
+			return writeReport(cmd.OutOrStdout(), rep, f)
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().BoolVar(&list, "list", false, "list the catalogue's path ids and exit")
+	return cmd
+}
+
+// runChecks opens the lab, prepares the probes and runs the selected checks. Errors carry the exit
+// code: 2 for usage and an unreachable lab.
+func runChecks(ctx context.Context, labName string, f *checkFlags, progress io.Writer) (*report.Report, error) {
+	if f.concurrency < 1 || f.concurrency > 32 {
+		return nil, failf(exitUsage, "--concurrency %d: want 1 to 32", f.concurrency)
+	}
+	for _, p := range f.paths {
+		if len(paths.Match(p)) == 0 {
+			return nil, failf(exitUsage, "--path %q matches no path id; 'netlab check --list' shows them", p)
+		}
+	}
+	l, err := live.Open(ctx, labName)
+	if err != nil {
+		return nil, failf(exitUsage, "%v", err)
+	}
+	defer l.Close()
+	fmt.Fprintf(progress, "Checking lab %q ...\n", labName)
+	t0 := time.Now()
+	fmt.Fprintf(progress, " • Deploying the probes (namespace %s in each cluster, a client on each VPC subnet) ...\n", live.Namespace)
+	if err := l.Prepare(ctx, progress); err != nil {
+		code := exitFailed
+		if errors.Is(err, live.ErrUnreachable) {
+			code = exitUsage
+		}
+		return nil, failf(code, "deploying the probes: %v", err)
+	}
+	fmt.Fprintf(progress, " ✓ Probes ready (%s)\n", time.Since(t0).Round(100*time.Millisecond))
+	rep := checks.Run(ctx, &checks.Env{Plan: l.Plan, Lab: l, Perf: f.perf}, checks.Options{
+		Paths: f.paths, Concurrency: f.concurrency, Timeout: f.timeout, Progress: progress,
+	})
+	if f.junit != "" {
+		file, err := os.Create(f.junit)
+		if err != nil {
+			return nil, failf(exitUsage, "--junit: %v", err)
+		}
+		werr := rep.JUnit(file)
+		if cerr := file.Close(); werr == nil {
+			werr = cerr
+		}
+		if werr != nil {
+			return nil, failf(exitFailed, "--junit %s: %v", f.junit, werr)
+		}
+	}
+	return rep, nil
+}
+
+// writeReport prints the report and maps its verdicts to the exit code.
+func writeReport(w io.Writer, rep *report.Report, f *checkFlags) error {
+	var err error
+	switch f.output {
+	case "json":
+		err = rep.JSON(w)
+	case "junit":
+		err = rep.JUnit(w)
+	case "markdown":
+		err = rep.Markdown(w)
+	default:
+		err = rep.Table(w)
+	}
+	if err != nil {
+		return err
+	}
+	if !rep.OK() {
+		c := rep.Counts()
+		return failf(exitFailed, "%d check(s) failed, %d could not run", c[report.Fail], c[report.Error])
+	}
+	return nil
+}
