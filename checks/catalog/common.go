@@ -245,3 +245,13 @@ func measure(ctx context.Context, l *live.Lab, b *builder, from live.Where, targ
 		b.add("latency measurement", truncate(rerr.Error(), 160), "a figure", false)
 	}
 }
+
+// tcpSettled calls target from w until it answers or 15 s pass: right after the probes were
+// (re)deployed, Service rules and endpoints may still be catching up. Checks that assert the
+// absence of an answer call l.TCP once instead.
+func tcpSettled(ctx context.Context, l *live.Lab, w live.Where, target string) (probe.Result, error) {
+	var r probe.Result
+	var err error
+	poll(ctx, 15*time.Second, time.Second, func() bool { r, err = l.TCP(ctx, w, target); return answered(r, err) })
+	return r, err
+}

@@ -23,7 +23,7 @@ func init() {
 		}
 		n := c.Nodes[len(c.Nodes)-1]
 		pod := c.Probe[n.Name]
-		r, err := l.TCP(ctx, c.InPod(pod), hostPort(cl.IP, live.PortTCP))
+		r, err := tcpSettled(ctx, l, c.InPod(pod), hostPort(cl.IP, live.PortTCP))
 		b.add("server outside the cluster answers", seen(r, err), "an answer", answered(r, err))
 		if answered(r, err) {
 			want := n.IP

@@ -30,11 +30,16 @@ func init() {
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		r, err := l.TCP(ctx, live.InClient(e.client), hostPort(other.IP, e.port))
+		r, err := tcpSettled(ctx, l, live.InClient(e.client), hostPort(other.IP, e.port))
 		b.add(fmt.Sprintf("node without a backend (%s) answers", other.Name), seen(r, err), "an answer (forwarded)", answered(r, err))
 		if answered(r, err) {
+			// MASQUERADE takes the address of the interface the forwarded packet leaves by: the
+			// node's eth0 for native routing, its overlay device (flannel.1) for VXLAN.
 			want, _ := checks.ExternalTrafficSource("Cluster", false)
-			b.add("backend on "+pinned.Name+" saw", r.Server.RemoteIP, fmt.Sprintf("%s %s, not the client %s", want, other.IP, e.client.IP), r.Server.RemoteIP == other.IP)
+			links, lerr := l.Links(ctx, c.OnNode(other.Name))
+			dev := ownerOf(links, r.Server.RemoteIP)
+			b.add("backend on "+pinned.Name+" saw", fmt.Sprintf("%s (%s of %s) %s", r.Server.RemoteIP, orText(dev, "no interface"), other.Name, errText(lerr)),
+				fmt.Sprintf("%s: an address of %s, not the client %s", want, other.Name, e.client.IP), dev != "" && r.Server.RemoteIP != e.client.IP)
 		}
 		return b.done(fmt.Sprintf("client %s -> %s:%d -> backend on %s", e.client.IP, other.IP, e.port, pinned.Name))
 	})
@@ -53,7 +58,7 @@ func init() {
 			return b.errorf("%v", err)
 		}
 		cl := live.InClient(e.client)
-		r, err := l.TCP(ctx, cl, hostPort(pinned.IP, e.port))
+		r, err := tcpSettled(ctx, l, cl, hostPort(pinned.IP, e.port))
 		b.add(fmt.Sprintf("backend's node (%s) answers", pinned.Name), seen(r, err), "an answer", answered(r, err))
 		if answered(r, err) {
 			b.add("backend saw the client's own IP", r.Server.RemoteIP, e.client.IP, r.Server.RemoteIP == e.client.IP)

@@ -34,7 +34,7 @@ func init() {
 		if ip == "" {
 			return b.done("no LoadBalancer address")
 		}
-		r, err := l.TCP(ctx, live.InClient(e.client), hostPort(ip, live.PortTCP))
+		r, err := tcpSettled(ctx, l, live.InClient(e.client), hostPort(ip, live.PortTCP))
 		b.add(fmt.Sprintf("VPC client %s reaches %s:%d", e.client.IP, ip, live.PortTCP), seen(r, err), "an answer", answered(r, err))
 		if env.Perf && answered(r, err) {
 			measure(ctx, l, b, live.InClient(e.client), hostPort(ip, live.PortTCP))

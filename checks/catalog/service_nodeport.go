@@ -23,7 +23,7 @@ func init() {
 			return b.errorf("%v", err)
 		}
 		for _, n := range c.Nodes {
-			r, err := l.TCP(ctx, live.InClient(e.client), hostPort(n.IP, e.port))
+			r, err := tcpSettled(ctx, l, live.InClient(e.client), hostPort(n.IP, e.port))
 			b.add(fmt.Sprintf("%s:%d (%s)", n.IP, e.port, n.Name), seen(r, err), "an answer", answered(r, err))
 		}
 		return b.done(fmt.Sprintf("NodePort %d answers on %d nodes, from %s", e.port, len(c.Nodes), e.client.IP))

@@ -1,0 +1,118 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/aws"
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/tgw"
+	"github.com/netlab-dev/netlab/provision/tgw/api"
+	"github.com/netlab-dev/netlab/provision/tgw/client"
+)
+
+// gateway is the lab's transit gateway as the cross-cluster checks use it: its EC2 API (to break a
+// route on purpose and repair it) and its route view with per-route counters.
+type gateway struct {
+	endpoint string
+	ec2      *ec2.Client
+}
+
+func gatewayOf(l *live.Lab) (*gateway, error) {
+	ep := l.State.TGWEndpoint
+	if ep == "" {
+		return nil, fmt.Errorf("the lab has no transit gateway API endpoint recorded; run 'netlab up %s' to finish the lab", l.Plan.Lab)
+	}
+	return &gateway{endpoint: ep, ec2: client.NewEC2(ep)}, nil
+}
+
+// tableFor is the name of the TGW route table associated with the client VPC's attachment.
+func tableFor(p *plan.Plan, vpc string) (plan.RouteTablePlan, string, bool) {
+	var att string
+	for _, a := range p.TransitGateway.Attachments {
+		if a.VPC == vpc {
+			att = a.Name
+		}
+	}
+	for _, rt := range p.TransitGateway.RouteTables {
+		for _, as := range rt.Associations {
+			if as == att {
+				return rt, att, true
+			}
+		}
+	}
+	return plan.RouteTablePlan{}, att, false
+}
+
+// routeFor is the plan's effective route that carries dst in table rt (longest prefix first).
+func routeFor(rt plan.RouteTablePlan, dst string) (plan.TGWRoute, bool) {
+	a, err := netip.ParseAddr(dst)
+	if err != nil {
+		return plan.TGWRoute{}, false
+	}
+	for _, r := range rt.Routes {
+		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) {
+			return r, true
+		}
+	}
+	return plan.TGWRoute{}, false
+}
+
+// counter reads the packets counted on route cidr of table name.
+func (g *gateway) counter(ctx context.Context, table, cidr string) (pkts uint64, tv api.TableView, rv api.RouteView, err error) {
+	v, err := tgw.FetchRoutes(ctx, g.endpoint)
+	if err != nil {
+		return 0, tv, rv, err
+	}
+	for _, t := range v.Tables {
+		if t.Name != table {
+			continue
+		}
+		for _, r := range t.Routes {
+			if r.Dst == cidr {
+				return r.Packets, t, r, nil
+			}
+		}
+		return 0, t, rv, fmt.Errorf("route table %s (%s) has no route %s", table, t.RouteTableID, cidr)
+	}
+	return 0, tv, rv, fmt.Errorf("the transit gateway has no route table named %s", table)
+}
+
+// blackhole makes cidr a blackhole in table rtb and returns the function that repairs it: a static
+// route to an attachment is replaced and later put back; otherwise a blackhole route is created and
+// later deleted.
+func (g *gateway) blackhole(ctx context.Context, rtb, cidr string, existing api.RouteView) (restore func() error, err error) {
+	if existing.Dst == cidr && existing.Type == "static" && existing.AttachmentID != "" {
+		if _, err := g.ec2.ReplaceTransitGatewayRoute(ctx, &ec2.ReplaceTransitGatewayRouteInput{
+			TransitGatewayRouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String(cidr), Blackhole: aws.Bool(true),
+		}); err != nil {
+			return nil, fmt.Errorf("ReplaceTransitGatewayRoute %s blackhole: %w", cidr, err)
+		}
+		return func() error {
+			ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+			defer cancel()
+			_, err := g.ec2.ReplaceTransitGatewayRoute(ctx, &ec2.ReplaceTransitGatewayRouteInput{
+				TransitGatewayRouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String(cidr), TransitGatewayAttachmentId: aws.String(existing.AttachmentID),
+			})
+			return err
+		}, nil
+	}
+	if _, err := g.ec2.CreateTransitGatewayRoute(ctx, &ec2.CreateTransitGatewayRouteInput{
+		TransitGatewayRouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String(cidr), Blackhole: aws.Bool(true),
+	}); err != nil {
+		return nil, fmt.Errorf("CreateTransitGatewayRoute %s blackhole: %w", cidr, err)
+	}
+	return func() error {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 20*time.Second)
+		defer cancel()
+		_, err := g.ec2.DeleteTransitGatewayRoute(ctx, &ec2.DeleteTransitGatewayRouteInput{
+			TransitGatewayRouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String(cidr),
+		})
+		return err
+	}, nil
+}
