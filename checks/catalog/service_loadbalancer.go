@@ -7,7 +7,6 @@ import (
 	"strings"
 	"time"
 
-
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
@@ -63,4 +62,3 @@ func InPool(ip string, pool []string) bool {
 	}
 	return false
 }
-

@@ -27,7 +27,9 @@ type Where struct {
 }
 
 // InPod is the probe container of Pod p.
-func (c *Cluster) InPod(p Pod) Where { return Where{Cluster: c, Pod: p.Name, Container: ContainerProbe} }
+func (c *Cluster) InPod(p Pod) Where {
+	return Where{Cluster: c, Pod: p.Name, Container: ContainerProbe}
+}
 
 // OnNode is the hostNetwork probe on node n.
 func (c *Cluster) OnNode(n string) Where {
@@ -209,4 +211,3 @@ func (l *Lab) Capture(ctx context.Context, w Where, ifname string, ports []int, 
 	err := l.probeJSON(ctx, w, &r, "probe", "node", "capture", "--interface", ifname, "--ports", strings.Join(ps, ","), "--duration", d.String())
 	return r, err
 }
-

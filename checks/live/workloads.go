@@ -148,7 +148,7 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string) ([]
 	})
 	netpol := deployment(PodNetpol, 1, corev1.PodSpec{
 		Tolerations: tolerateAll, TerminationGracePeriodSeconds: ptr(int64(1)),
-		Containers:  []corev1.Container{probeContainer(ContainerProbe, image, c.Name, allow)},
+		Containers: []corev1.Container{probeContainer(ContainerProbe, image, c.Name, allow)},
 	})
 	objs = append(objs, echo, pinned, netpol)
 

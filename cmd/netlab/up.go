@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision"
 	"github.com/netlab-dev/netlab/provision/lab"
@@ -30,8 +32,9 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 func newUpCmd() *cobra.Command {
 	var nodeImage, output, kubeconfig string
-	var offline bool
+	var offline, check bool
 	var timeout time.Duration
+	cf := &checkFlags{}
 	cmd := &cobra.Command{
 		Use:   "up [FILE|NAME]",
 		Short: "Create the lab of a scenario, or finish one that is half-made",
@@ -43,7 +46,11 @@ place is refused, naming what would have to be recreated.
 
 Without an argument it uses the built-in default scenario (flannel-basic).
 
-Exit status: 0 when the lab is up, 1 when a step failed (the message says what to do), 2 for usage.`,
+When the lab is up, up runs the scenario's packet-path checks, as 'netlab check LAB' does, and prints
+their table (--check=false skips them; --path, --perf, --junit and --concurrency select and shape them).
+
+Exit status: 0 when the lab is up (and every check passed), 1 when a step or a check failed (the
+message says what to do), 2 for usage.`,
 		Example: `  netlab up                       # the default scenario
   netlab up tgw-two-vpc --node-image netlab.local/node:v1.33.13 --offline
   netlab up ./my-lab.yaml -o json`,
@@ -71,21 +78,47 @@ Exit status: 0 when the lab is up, 1 when a step failed (the message says what t
 			}
 			start := time.Now()
 			err = provision.Up(ctx, p, arg, provision.Options{Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Out: progress})
+			upSeconds := time.Since(start).Seconds()
+			// The checks, when the lab is up and they are wanted.
+			var rep *report.Report
+			var checkErr error
+			if err == nil && check {
+				rep, checkErr = runChecks(ctx, p.Lab, cf, progress)
+				if checkErr == nil && output != "json" {
+					cf.output = "table"
+					checkErr = writeReport(cmd.OutOrStdout(), rep, cf)
+				}
+			}
 			if output == "json" {
-				res := map[string]any{"lab": p.Lab, "ok": err == nil, "seconds": time.Since(start).Seconds()}
+				res := map[string]any{"lab": p.Lab, "ok": err == nil && checkErr == nil && (rep == nil || rep.OK()), "seconds": upSeconds}
 				if err != nil {
 					res["error"] = err.Error()
+				}
+				if checkErr != nil {
+					res["checkError"] = checkErr.Error()
+				}
+				if rep != nil {
+					var buf bytes.Buffer
+					if rep.JSON(&buf) == nil {
+						res["checks"] = json.RawMessage(buf.Bytes())
+					}
 				}
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
 				enc.Encode(res)
+				if rep != nil && checkErr == nil && !rep.OK() {
+					c := rep.Counts()
+					checkErr = failf(exitFailed, "%d check(s) failed, %d could not run", c[report.Fail], c[report.Error])
+				}
 			}
 			if err != nil {
 				return failf(exitFailed, "%v", err)
 			}
-			return nil
+			return checkErr
 		},
 	}
+	cmd.Flags().BoolVar(&check, "check", true, "run the packet-path checks once the lab is up")
+	cf.register(cmd, false)
 	cmd.Flags().StringVar(&nodeImage, "node-image", "", "kind node image for every cluster (default: the scenario's, else kind's; env NETLAB_NODE_IMAGE)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "never pull an image; fail naming any that is missing (env NETLAB_OFFLINE=1)")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file to add the clusters' contexts to (default: $KUBECONFIG or ~/.kube/config)")
