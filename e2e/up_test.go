@@ -67,6 +67,7 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 			}
 		}
 	}
+	runChecks(t, p, "service/clusterip")
 }
 
 // kube-proxy-ipvs on a kernel without ip_vs: preflight refuses at once, naming the feature, and
