@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/probe"
 	"github.com/netlab-dev/netlab/checks/report"
 )
 
@@ -30,7 +32,13 @@ func init() {
 		}
 		pod := c.Probe[c.Nodes[0].Name]
 		name := fmt.Sprintf("%s.%s.svc.cluster.local", live.SvcEcho, live.Namespace)
-		r, err := l.DNS(ctx, c.InPod(pod), dns.Spec.ClusterIP, name)
+		// Right after 'up', CoreDNS may still be starting, and a new Service takes a moment to
+		// reach it: ask until the answer is the ClusterIP, for at most 20 s.
+		var r probe.DNSResult
+		poll(ctx, 20*time.Second, time.Second, func() bool {
+			r, err = l.DNS(ctx, c.InPod(pod), dns.Spec.ClusterIP, name)
+			return err == nil && len(r.Answers) == 1 && r.Answers[0] == svc.Spec.ClusterIP
+		})
 		got := strings.Join(r.Answers, ",")
 		if err != nil && got == "" {
 			got = truncate(err.Error(), 120)

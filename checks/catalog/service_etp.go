@@ -66,9 +66,13 @@ func init() {
 		r2, err2 := l.TCP(ctx, cl, hostPort(other.IP, e.port))
 		b.add(fmt.Sprintf("node without a local backend (%s)", other.Name), seen(r2, err2), "no answer", !answered(r2, err2))
 		hc := int(e.svc.Spec.HealthCheckNodePort)
-		if hc == 0 {
+		switch {
+		case e.svc.Spec.Type != "LoadBalancer":
+			// Kubernetes allocates a healthCheckNodePort only to LoadBalancer Services.
+			b.add("healthCheckNodePort", "none: a NodePort Service (no MetalLB in this cluster)", "reported only for LoadBalancer Services", hc == 0)
+		case hc == 0:
 			b.add("healthCheckNodePort", "none allocated", "a port", false)
-		} else {
+		default:
 			for _, n := range []struct {
 				node string
 				ip   string
