@@ -126,6 +126,17 @@ func oneLine(res Result) string {
 	if res.Negative != nil {
 		s += fmt.Sprintf(" [negative control: %s]", res.Negative.Summary)
 	}
+	if len(res.Perf) > 0 {
+		var ms []string
+		for _, m := range res.Perf {
+			f := fmt.Sprintf("%s %.3g %s", m.Name, m.Value, m.Unit)
+			if m.Ratio != 0 {
+				f += fmt.Sprintf(" (%.2f× baseline)", m.Ratio)
+			}
+			ms = append(ms, f)
+		}
+		s += " {" + strings.Join(ms, ", ") + "}"
+	}
 	return s
 }
 
