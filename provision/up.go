@@ -63,6 +63,13 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 		{"metallb", "Installing MetalLB", r.metallb},
 		{"ready", "Waiting for every node to be Ready", r.ready},
 	}
+	if p.TransitGateway != nil {
+		// after MetalLB, before the final readiness wait
+		steps = append(steps[:len(steps)-1], append([]struct {
+			name, title string
+			fn          func(context.Context) error
+		}{{"tgw", "Starting the transit gateway and routing the VPCs through it", r.tgw}}, steps[len(steps)-1:]...)...)
+	}
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err
@@ -77,9 +84,6 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 		if err != nil {
 			return fmt.Errorf("%s: %w\nThe lab is left as it is; fix the cause and run 'netlab up' again to finish it, or 'netlab down %s' to remove it", s.title, err, p.Lab)
 		}
-	}
-	if p.TransitGateway != nil {
-		pr.line(" - Transit gateway %s: not provisioned by this version of netlab; the clusters are up on their VPC networks, and cross-VPC traffic has no route yet", p.TransitGateway.Name)
 	}
 	if p.Istio != nil {
 		pr.line(" - Istio mesh %s: not installed by this version of netlab", p.Istio.MeshID)

@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netlab-dev/netlab/provision/lab"
 	"github.com/netlab-dev/netlab/provision/tgw"
 )
 
@@ -60,18 +61,37 @@ kernel is updated, so the TGW keeps its route tables, routes, associations and i
 func newTGWRoutesCmd() *cobra.Command {
 	var endpoint, output, table string
 	cmd := &cobra.Command{
-		Use:   "routes --endpoint URL",
+		Use:   "routes [LAB] [--endpoint URL]",
 		Short: "Show a running TGW's route tables like 'ip route', with packet and byte counters",
-		Args:  cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, _ []string) error {
+		Long: `routes shows the transit gateway's route tables as the kernel holds them, one block per table,
+with packet and byte counters per route. LAB finds the TGW of a lab made by 'netlab up' (its API
+endpoint is in the lab's state, and 'netlab status LAB' shows it); --endpoint names any TGW API.`,
+		Example: `  netlab tgw routes tgw-two-vpc
+  netlab tgw routes tgw-two-vpc --table main -o json
+  netlab tgw routes --endpoint http://127.0.0.1:32768`,
+		Args: cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := outputFlag(output, "text", "json"); err != nil {
 				return err
+			}
+			if len(args) == 1 {
+				if endpoint != "" {
+					return failf(exitUsage, "tgw routes: give LAB or --endpoint, not both")
+				}
+				st, err := lab.Load(args[0])
+				if err != nil {
+					return failf(exitUsage, "tgw routes: %v", err)
+				}
+				if st.TGWEndpoint == "" {
+					return failf(exitUsage, "tgw routes: lab %s has no transit gateway endpoint recorded (no TGW in its scenario, or 'netlab up' has not reached the tgw step)", args[0])
+				}
+				endpoint = st.TGWEndpoint
 			}
 			if endpoint == "" {
 				endpoint = os.Getenv("AWS_ENDPOINT_URL_EC2")
 			}
 			if endpoint == "" {
-				return failf(exitUsage, "tgw routes: give --endpoint URL (the TGW's EC2 API)")
+				return failf(exitUsage, "tgw routes: give LAB or --endpoint URL (the TGW's EC2 API)")
 			}
 			v, err := tgw.FetchRoutes(context.Background(), endpoint)
 			if err != nil {

@@ -1,0 +1,103 @@
+package tgw
+
+import (
+	"fmt"
+	"sort"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/tgw/client"
+)
+
+// Node is a Kubernetes node as the TGW needs to know it: its address on its VPC network and the
+// Pod range behind it (Node.spec.podCIDR).
+type Node struct {
+	Cluster string
+	Name    string
+	IP      string
+	PodCIDR string
+}
+
+// SpecFor maps the plan's transit gateway, and the nodes found in its clusters, onto the API calls'
+// desired state: one VPC and attachment per plan attachment (legs at the plan's addresses), the
+// route tables with their associations, propagations and static and blackhole routes, each VPC's
+// routes to the TGW (what its nodes send to the TGW), and one VPC route per node for its Pod range
+// to the node's network interface.
+func SpecFor(p *plan.Plan, nodes []Node) (client.Spec, error) {
+	t := p.TransitGateway
+	if t == nil {
+		return client.Spec{}, fmt.Errorf("the plan has no transit gateway")
+	}
+	s := client.Spec{Name: t.Name, ASN: t.ASN}
+	attOfVPC := map[string]string{}
+	for _, a := range t.Attachments {
+		v, ok := p.VPC(a.VPC)
+		if !ok {
+			return client.Spec{}, fmt.Errorf("attachment %s: VPC %s is not in the plan", a.Name, a.VPC)
+		}
+		as := client.AttachmentSpec{Name: a.Name, CIDRs: []string{a.VPCCIDR}}
+		for _, leg := range a.Legs {
+			cidr := ""
+			for _, sn := range v.Subnets {
+				if sn.Name == leg.Subnet {
+					cidr = sn.CIDR
+				}
+			}
+			if cidr == "" {
+				return client.Spec{}, fmt.Errorf("attachment %s: subnet %s is not in VPC %s", a.Name, leg.Subnet, v.Name)
+			}
+			as.Subnets = append(as.Subnets, client.SubnetSpec{CIDR: cidr, TGWAddress: leg.Address})
+		}
+		seen := map[string]bool{}
+		for _, c := range p.Clusters {
+			if c.VPC != a.VPC {
+				continue
+			}
+			for _, r := range c.VPCRoutes {
+				if r.Target == "tgw" && !seen[r.CIDR] {
+					seen[r.CIDR] = true
+					as.TGWRoutes = append(as.TGWRoutes, r.CIDR)
+				}
+			}
+		}
+		sort.Strings(as.TGWRoutes)
+		attOfVPC[a.VPC] = a.Name
+		s.Attachments = append(s.Attachments, as)
+	}
+	for _, rt := range t.RouteTables {
+		rs := client.RouteTableSpec{Name: rt.Name, Associations: rt.Associations, Propagations: rt.Propagations}
+		for _, r := range rt.Routes {
+			switch {
+			case r.Type == "propagated":
+			case r.Blackhole:
+				rs.Blackholes = append(rs.Blackholes, r.CIDR)
+			default:
+				rs.Routes = append(rs.Routes, client.StaticRoute{CIDR: r.CIDR, Attachment: r.Attachment})
+			}
+		}
+		s.RouteTables = append(s.RouteTables, rs)
+	}
+	clusterVPC := map[string]string{}
+	for _, c := range p.Clusters {
+		clusterVPC[c.Name] = c.VPC
+	}
+	for _, n := range nodes {
+		att, ok := attOfVPC[clusterVPC[n.Cluster]]
+		if !ok || n.PodCIDR == "" || n.IP == "" {
+			continue // a cluster in a VPC the TGW does not attach, or a node without a Pod range yet
+		}
+		s.NodeRoutes = append(s.NodeRoutes, client.NodeRoute{Attachment: att, CIDR: n.PodCIDR, Via: n.IP, Node: n.Name})
+	}
+	sort.Slice(s.NodeRoutes, func(i, j int) bool { return s.NodeRoutes[i].CIDR < s.NodeRoutes[j].CIDR })
+	return s, s.Validate()
+}
+
+// ContainerFor is the TGW container of the plan, with netlab's image and the lab's labels.
+func ContainerFor(p *plan.Plan, image string, labels map[string]string) ContainerSpec {
+	cs := ContainerSpec{Lab: p.Lab, Name: p.TransitGateway.Container, Image: image, Labels: labels}
+	for _, a := range p.TransitGateway.Attachments {
+		for _, l := range a.Legs {
+			cs.Legs = append(cs.Legs, Leg{Network: l.Network, Address: l.Address})
+		}
+	}
+	return cs
+}

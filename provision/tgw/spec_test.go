@@ -1,0 +1,85 @@
+package tgw
+
+import (
+	"reflect"
+	"testing"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/tgw/client"
+	"github.com/netlab-dev/netlab/scenarios"
+)
+
+func builtin(t *testing.T, name string) *plan.Plan {
+	t.Helper()
+	data, _ := scenarios.Lookup(name)
+	p, d := plan.Build(name, data, plan.Options{})
+	if p == nil {
+		t.Fatal(d.Error())
+	}
+	return p
+}
+
+func TestSpecForTwoVPCs(t *testing.T) {
+	p := builtin(t, "tgw-two-vpc")
+	nodes := []Node{
+		{Cluster: "a", Name: "tgw-two-vpc-a-control-plane", IP: "10.0.1.2", PodCIDR: "10.0.64.0/24"},
+		{Cluster: "a", Name: "tgw-two-vpc-a-worker", IP: "10.0.1.3", PodCIDR: "10.0.65.0/24"},
+		{Cluster: "b", Name: "tgw-two-vpc-b-control-plane", IP: "10.1.1.2", PodCIDR: "10.1.64.0/24"},
+		{Cluster: "b", Name: "tgw-two-vpc-b-worker", IP: "10.1.1.3", PodCIDR: ""}, // not allocated yet: left out
+	}
+	s, err := SpecFor(p, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := client.Spec{
+		Name: "tgw", ASN: 64512,
+		Attachments: []client.AttachmentSpec{
+			{Name: "vpc-a", CIDRs: []string{"10.0.0.0/16"}, Subnets: []client.SubnetSpec{{CIDR: "10.0.1.0/24", TGWAddress: "10.0.1.254"}}, TGWRoutes: []string{"10.1.0.0/16", "10.1.64.0/18"}},
+			{Name: "vpc-b", CIDRs: []string{"10.1.0.0/16"}, Subnets: []client.SubnetSpec{{CIDR: "10.1.1.0/24", TGWAddress: "10.1.1.254"}}, TGWRoutes: []string{"10.0.0.0/16", "10.0.64.0/18"}},
+		},
+		RouteTables: []client.RouteTableSpec{{Name: "main", Associations: []string{"vpc-a", "vpc-b"}, Propagations: []string{"vpc-a", "vpc-b"},
+			Routes: []client.StaticRoute{{CIDR: "10.0.64.0/18", Attachment: "vpc-a"}, {CIDR: "10.1.64.0/18", Attachment: "vpc-b"}}}},
+		NodeRoutes: []client.NodeRoute{
+			{Attachment: "vpc-a", CIDR: "10.0.64.0/24", Via: "10.0.1.2", Node: "tgw-two-vpc-a-control-plane"},
+			{Attachment: "vpc-a", CIDR: "10.0.65.0/24", Via: "10.0.1.3", Node: "tgw-two-vpc-a-worker"},
+			{Attachment: "vpc-b", CIDR: "10.1.64.0/24", Via: "10.1.1.2", Node: "tgw-two-vpc-b-control-plane"},
+		},
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Fatalf("spec:\n got %+v\nwant %+v", s, want)
+	}
+	cs := ContainerFor(p, "img", map[string]string{"netlab.dev/lab": p.Lab})
+	if cs.Name != "tgw-two-vpc-tgw" || cs.Volume() != "tgw-two-vpc-tgw-state" ||
+		!reflect.DeepEqual(cs.Legs, []Leg{{"tgw-two-vpc-vpc-a", "10.0.1.254"}, {"tgw-two-vpc-vpc-b", "10.1.1.254"}}) {
+		t.Fatalf("container %+v", cs)
+	}
+}
+
+func TestSpecForHubAndSpokeValidates(t *testing.T) {
+	p := builtin(t, "enterprise-hub-spoke")
+	s, err := SpecFor(p, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(s.Attachments) != len(p.TransitGateway.Attachments) || len(s.RouteTables) != len(p.TransitGateway.RouteTables) {
+		t.Fatalf("spec %+v", s)
+	}
+	// Blackholes in the plan become blackholes in the spec, never static routes.
+	for i, rt := range p.TransitGateway.RouteTables {
+		n := 0
+		for _, r := range rt.Routes {
+			if r.Blackhole {
+				n++
+			}
+		}
+		if len(s.RouteTables[i].Blackholes) != n {
+			t.Errorf("table %s: %d blackholes in the plan, %d in the spec", rt.Name, n, len(s.RouteTables[i].Blackholes))
+		}
+	}
+}
+
+func TestSpecForNeedsATGW(t *testing.T) {
+	if _, err := SpecFor(builtin(t, "flannel-basic"), nil); err == nil {
+		t.Fatal("a plan without a TGW must be refused")
+	}
+}

@@ -1,0 +1,125 @@
+package provision
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/docker"
+	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/tgw"
+	"github.com/netlab-dev/netlab/provision/tgw/client"
+)
+
+// tgw starts the transit gateway container (netlab's own image, one leg per attached subnet at the
+// plan's address), configures it through its EC2 API from the plan and the nodes' Pod ranges, and
+// then gives every node of the attached VPCs its VPC route table: the other VPCs' CIDRs via the TGW's
+// address in the node's own subnet. Under crossClusterSource: preserve, the nodes also stop
+// masquerading their Pods towards the plan's non-masquerade CIDRs.
+func (r *runner) tgw(ctx context.Context) error {
+	t := r.p.TransitGateway
+	if t == nil {
+		return nil
+	}
+	labels := map[string]string{docker.LabelLab: r.p.Lab, docker.LabelRole: "tgw"}
+	ep, err := tgw.EnsureContainer(ctx, r.eng.C, tgw.ContainerFor(r.p, r.self, labels))
+	if err != nil {
+		return err
+	}
+	var nodes []tgw.Node
+	err = r.eachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
+		list, err := kc.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
+		if err != nil {
+			return fmt.Errorf("cluster %s: list nodes: %w", c.Name, err)
+		}
+		r.mu.Lock()
+		defer r.mu.Unlock()
+		for _, n := range list.Items {
+			nd := tgw.Node{Cluster: c.Name, Name: n.Name, PodCIDR: n.Spec.PodCIDR}
+			for _, a := range n.Status.Addresses {
+				if a.Type == corev1.NodeInternalIP {
+					nd.IP = a.Address
+				}
+			}
+			nodes = append(nodes, nd)
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	spec, err := tgw.SpecFor(r.p, nodes)
+	if err != nil {
+		return err
+	}
+	res, err := client.Reconcile(ctx, client.NewEC2(ep), spec)
+	if err != nil {
+		return fmt.Errorf("configure transit gateway %s through its EC2 API at %s: %w", t.Name, ep, err)
+	}
+	r.mu.Lock()
+	r.st.TGWEndpoint = ep
+	err = r.st.Save()
+	r.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	r.pr.line("   transit gateway %s (%s): EC2 API %s, %d API change(s)", t.Name, res.TransitGatewayID, ep, len(res.Changes))
+	return r.eachCluster(func(c plan.ClusterPlan, _ *kube.Client) error { return r.nodeSide(ctx, c) })
+}
+
+// nodeSide installs the cluster's VPC routes on each node and, for preserve, the non-masquerade rules.
+func (r *runner) nodeSide(ctx context.Context, c plan.ClusterPlan) error {
+	ns, err := r.kind.Nodes(c.KindName)
+	if err != nil {
+		return fmt.Errorf("cluster %s: list nodes: %w", c.Name, err)
+	}
+	script := NodeScript(c)
+	if script == "" {
+		return nil
+	}
+	for _, n := range ns {
+		var out bytes.Buffer
+		cmd := n.Command("sh", "-c", script)
+		cmd.SetStdout(&out)
+		cmd.SetStderr(&out)
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("cluster %s node %s: VPC routes: %v: %s", c.Name, n.String(), err, strings.TrimSpace(out.String()))
+		}
+	}
+	return nil
+}
+
+// PreserveChain is the nat chain that exempts a cluster's Pods from masquerade towards the
+// scenario's non-masquerade CIDRs; ACCEPT in the nat table ends POSTROUTING for the packet, so
+// Flannel's MASQUERADE after it is not reached.
+const PreserveChain = "NETLAB-PRESERVE"
+
+// NodeScript is the idempotent shell script run in each node of cluster c: the VPC route table's
+// routes to the TGW, and under preserve, the non-masquerade chain kept first in nat POSTROUTING.
+func NodeScript(c plan.ClusterPlan) string {
+	var b strings.Builder
+	for _, r := range c.VPCRoutes {
+		if r.Target == "tgw" {
+			fmt.Fprintf(&b, "ip route replace %s via %s\n", r.CIDR, r.Via)
+		}
+	}
+	if c.CNI.CrossClusterSource == "preserve" && len(c.CNI.NonMasqueradeCIDRs) > 0 {
+		fmt.Fprintf(&b, "iptables -t nat -N %[1]s 2>/dev/null || true\niptables -t nat -F %[1]s\n", PreserveChain)
+		for _, cidr := range c.CNI.NonMasqueradeCIDRs {
+			fmt.Fprintf(&b, "iptables -t nat -A %s -s %s -d %s -j ACCEPT\n", PreserveChain, c.PodCIDR, cidr)
+		}
+		// Keep the jump first, ahead of Flannel's masquerade (re-inserted if anything moved above it).
+		fmt.Fprintf(&b, "if ! iptables -t nat -S POSTROUTING | sed -n 2p | grep -q -- '-j %[1]s$'; then\n"+
+			"  while iptables -t nat -D POSTROUTING -j %[1]s 2>/dev/null; do :; done\n"+
+			"  iptables -t nat -I POSTROUTING 1 -j %[1]s\nfi\n", PreserveChain)
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	return "set -e\n" + b.String()
+}
