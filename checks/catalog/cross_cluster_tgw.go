@@ -88,23 +88,31 @@ func crossTGW(ctx context.Context, env *checks.Env, l *live.Lab, b *builder, fro
 	if !ok {
 		return b.errorf("TGW route table %s has no route for %s", rt.Name, dst)
 	}
+	b.add("plan: TGW route for "+dst, route.CIDR+" "+route.Type+" -> "+orText(route.Attachment, "blackhole"), "a route to "+to.Plan.VPC, route.Attachment != "" && !route.Blackhole)
 	cli := from.Probe[from.Nodes[0].Name]
 	target := hostPort(dst, live.PortTCP)
 
 	unlock := l.Lock("tgw", false)
 	tcpSettled(ctx, l, from.InPod(cli), target)
-	before, tv, _, cerr := gw.counter(ctx, rt.Name, route.CIDR)
+	tv, terr := gw.table(ctx, l.Plan, rt.Name)
+	kr, _ := carrying(tv, dst)
 	r, err := l.TCP(ctx, from.InPod(cli), target)
 	for i := 0; i < 2; i++ {
 		l.TCP(ctx, from.InPod(cli), target)
 	}
-	after, _, _, cerr2 := gw.counter(ctx, rt.Name, route.CIDR)
+	tv2, terr2 := gw.table(ctx, l.Plan, rt.Name)
+	kr2, _ := carrying(tv2, dst)
 	unlock()
 	b.add(fmt.Sprintf("%s (%s) -> %s", cli.Name, cli.IP, target), seen(r, err), "an answer through the TGW", answered(r, err))
-	if cerr != nil || cerr2 != nil {
-		b.add("TGW route counter", fmt.Sprintf("%v %v", cerr, cerr2), "readable", false)
+	if terr != nil || terr2 != nil || kr.Dst == "" {
+		b.add("TGW route counter", fmt.Sprintf("%v %v (route %q)", terr, terr2, kr.Dst), "readable", false)
 	} else {
-		b.add(fmt.Sprintf("TGW table %s (%s) route %s packets", rt.Name, tv.RouteTableID, route.CIDR), fmt.Sprintf("%d -> %d", before, after), "grows", after > before)
+		what := kr.Dst + " " + kr.Type
+		if kr.Via != "" {
+			what += " via node " + kr.Via
+		}
+		b.add(fmt.Sprintf("TGW table %s (%s): packets on the route carrying %s (%s)", rt.Name, tv.RouteTableID, dst, what),
+			fmt.Sprintf("%d -> %d", kr.Packets, kr2.Packets), "grows", kr2.Packets > kr.Packets)
 	}
 	if answered(r, err) {
 		assert(r, cli)
@@ -116,10 +124,11 @@ func crossTGW(ctx context.Context, env *checks.Env, l *live.Lab, b *builder, fro
 	// Negative control, alone on the TGW.
 	unlock = l.Lock("tgw", true)
 	defer unlock()
-	_, tv, existing, _ := gw.counter(ctx, rt.Name, breakCIDR)
-	if tv.RouteTableID == "" {
-		return b.errorf("the TGW has no route table %s", rt.Name)
+	tv, err = gw.table(ctx, l.Plan, rt.Name)
+	if err != nil {
+		return b.errorf("%v", err)
 	}
+	existing := exact(tv, breakCIDR)
 	restore, err := gw.blackhole(ctx, tv.RouteTableID, breakCIDR, existing)
 	if err != nil {
 		return b.errorf("%v", err)

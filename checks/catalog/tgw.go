@@ -63,24 +63,46 @@ func routeFor(rt plan.RouteTablePlan, dst string) (plan.TGWRoute, bool) {
 	return plan.TGWRoute{}, false
 }
 
-// counter reads the packets counted on route cidr of table name.
-func (g *gateway) counter(ctx context.Context, table, cidr string) (pkts uint64, tv api.TableView, rv api.RouteView, err error) {
+// table returns the TGW's kernel view of the plan's route table name (its Name tag is
+// "<tgw>-<name>", see provision/tgw/client).
+func (g *gateway) table(ctx context.Context, p *plan.Plan, name string) (api.TableView, error) {
 	v, err := tgw.FetchRoutes(ctx, g.endpoint)
 	if err != nil {
-		return 0, tv, rv, err
+		return api.TableView{}, err
 	}
 	for _, t := range v.Tables {
-		if t.Name != table {
-			continue
+		if t.Name == p.TransitGateway.Name+"-"+name || t.Name == name {
+			return t, nil
 		}
-		for _, r := range t.Routes {
-			if r.Dst == cidr {
-				return r.Packets, t, r, nil
-			}
-		}
-		return 0, t, rv, fmt.Errorf("route table %s (%s) has no route %s", table, t.RouteTableID, cidr)
 	}
-	return 0, tv, rv, fmt.Errorf("the transit gateway has no route table named %s", table)
+	return api.TableView{}, fmt.Errorf("the transit gateway has no route table named %s", name)
+}
+
+// carrying is the kernel route of t that carries dst: the longest installed prefix containing it,
+// a Pod range behind a node (expanded from the VPC route table) included.
+func carrying(t api.TableView, dst string) (api.RouteView, bool) {
+	a, err := netip.ParseAddr(dst)
+	if err != nil {
+		return api.RouteView{}, false
+	}
+	best, bits := api.RouteView{}, -1
+	for _, r := range t.Routes {
+		pf, err := netip.ParsePrefix(r.Dst)
+		if err == nil && pf.Contains(a) && pf.Bits() > bits {
+			best, bits = r, pf.Bits()
+		}
+	}
+	return best, bits >= 0
+}
+
+// exact returns the route of t whose destination is cidr.
+func exact(t api.TableView, cidr string) api.RouteView {
+	for _, r := range t.Routes {
+		if r.Dst == cidr {
+			return r
+		}
+	}
+	return api.RouteView{}
 }
 
 // blackhole makes cidr a blackhole in table rtb and returns the function that repairs it: a static
