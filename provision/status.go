@@ -13,6 +13,7 @@ import (
 	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/lab"
+	"github.com/netlab-dev/netlab/provision/tgw"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -56,6 +57,9 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		return nil, err
 	}
 	ls := &LabStatus{Lab: st.Lab, Scenario: st.Scenario, Updated: st.Updated, Steps: st.Steps, TGWEndpoint: st.TGWEndpoint}
+	if st.Plan != nil && st.Plan.TransitGateway != nil && st.TGWEndpoint != "" {
+		ls.TGWEndpoint = tgw.LiveEndpoint(ctx, st.Plan.TransitGateway.Container, st.TGWEndpoint)
+	}
 	eng, err := docker.Connect(ctx)
 	if err != nil {
 		return nil, err

@@ -25,6 +25,9 @@ type gateway struct {
 
 func gatewayOf(l *live.Lab) (*gateway, error) {
 	ep := l.State.TGWEndpoint
+	if l.Plan.TransitGateway != nil {
+		ep = tgw.LiveEndpoint(context.Background(), l.Plan.TransitGateway.Container, ep)
+	}
 	if ep == "" {
 		return nil, fmt.Errorf("the lab has no transit gateway API endpoint recorded; run 'netlab up %s' to finish the lab", l.Plan.Lab)
 	}

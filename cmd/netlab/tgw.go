@@ -86,6 +86,9 @@ endpoint is in the lab's state, and 'netlab status LAB' shows it); --endpoint na
 					return failf(exitUsage, "tgw routes: lab %s has no transit gateway endpoint recorded (no TGW in its scenario, or 'netlab up' has not reached the tgw step)", args[0])
 				}
 				endpoint = st.TGWEndpoint
+				if st.Plan != nil && st.Plan.TransitGateway != nil {
+					endpoint = tgw.LiveEndpoint(cmd.Context(), st.Plan.TransitGateway.Container, endpoint)
+				}
 			}
 			if endpoint == "" {
 				endpoint = os.Getenv("AWS_ENDPOINT_URL_EC2")

@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net"
 	"net/http"
 	"net/netip"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -16,6 +18,7 @@ import (
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
+	tclog "github.com/testcontainers/testcontainers-go/log"
 )
 
 // Inside the TGW container.
@@ -51,7 +54,10 @@ var ryukOnce sync.Once
 // and must outlive the netlab process that started it. testcontainers reads the setting once, so it
 // is set before the first call.
 func disableReaper() {
-	ryukOnce.Do(func() { os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true") })
+	ryukOnce.Do(func() {
+		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+		tclog.SetDefault(tclog.NewNoopLogger()) // netlab prints its own status lines
+	})
 }
 
 // EnsureContainer starts the TGW container, or reuses it, and returns its EC2 API endpoint on
@@ -99,6 +105,10 @@ func create(ctx context.Context, c *client.Client, s ContainerSpec) error {
 	if _, err := c.VolumeCreate(ctx, client.VolumeCreateOptions{Name: s.Volume(), Labels: s.Labels}); err != nil {
 		return fmt.Errorf("create the TGW state volume %s: %w", s.Volume(), err)
 	}
+	hostPort, err := freeLoopbackPort()
+	if err != nil {
+		return err
+	}
 	first := s.Legs[0]
 	ip, err := netip.ParseAddr(first.Address)
 	if err != nil {
@@ -112,7 +122,7 @@ func create(ctx context.Context, c *client.Client, s ContainerSpec) error {
 			Cmd:          []string{"tgw", "serve", "--listen", "0.0.0.0:4566", "--state", StateFile},
 			Labels:       s.Labels,
 			Networks:     []string{first.Network},
-			ExposedPorts: []string{"127.0.0.1::" + APIPort},
+			ExposedPorts: []string{APIPort},
 			Mounts:       testcontainers.Mounts(testcontainers.VolumeMount(s.Volume(), StateDir)),
 			EndpointSettingsModifier: func(m map[string]*network.EndpointSettings) {
 				es := m[first.Network]
@@ -131,6 +141,9 @@ func create(ctx context.Context, c *client.Client, s ContainerSpec) error {
 					"net.ipv4.conf.default.rp_filter": "0",
 				}
 				hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
+				// The API is published on the host's loopback only, on a fixed free port, so that it
+				// stays the same across 'docker restart' (Docker re-picks an unfixed one on start).
+				hc.PortBindings = network.PortMap{network.MustParsePort(APIPort): {{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: hostPort}}}
 			},
 		},
 	}
@@ -218,4 +231,28 @@ func WaitAPI(ctx context.Context, endpoint string, d time.Duration) error {
 		}
 	}
 	return fmt.Errorf("the TGW's API at %s did not answer within %s: %v ('docker logs' of the TGW container says why)", endpoint, d, last)
+}
+
+// freeLoopbackPort asks the kernel for a free TCP port on 127.0.0.1.
+func freeLoopbackPort() (string, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return "", fmt.Errorf("find a free loopback port for the TGW's API: %w", err)
+	}
+	defer l.Close()
+	return strconv.Itoa(l.Addr().(*net.TCPAddr).Port), nil
+}
+
+// LiveEndpoint is the lab's TGW API endpoint as its container publishes it now, or recorded when
+// Docker cannot say (the container is gone or stopped).
+func LiveEndpoint(ctx context.Context, containerName, recorded string) string {
+	c, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	if err != nil {
+		return recorded
+	}
+	defer c.Close()
+	if ep, err := Endpoint(ctx, c, containerName); err == nil {
+		return ep
+	}
+	return recorded
 }
