@@ -157,6 +157,8 @@ func TestE2ETwoVPCsWithMetalLB(t *testing.T) {
 		}
 		t.Logf("cluster %s: LoadBalancer %s (pool %v) answered a client at %s on %s", c.Name, lbIP, c.MetalLB.Addresses, sub.ClientAddress, sub.Network)
 	}
+	// The whole catalogue, across the transit gateway too: both pairs, their blackhole controls.
+	runChecks(t, p, "service/clusterip", "cross-cluster/tgw-pod", "cross-cluster/tgw-internal-lb")
 }
 
 func inPool(ip string, pool []string) bool {
