@@ -26,7 +26,7 @@ type Facts struct {
 	EchoClusterIP map[string]string
 	EchoChain     map[string]string
 	// TGWTables are the TGW route tables by plan name: their id and kernel routes as "dst -> target".
-	TGWTables map[string]TGWTable
+	TGWTables   map[string]TGWTable
 	TGWEndpoint string
 }
 
