@@ -76,8 +76,11 @@ func applies(p *plan.Plan, id string) ([]Target, string) {
 	case "mtu/path":
 		return each(func(c plan.ClusterPlan) bool { return c.CNI.Encapsulation != "none" && len(c.Nodes) >= 2 },
 			"uses an overlay (VXLAN or IPIP) and has two or more nodes; native routing keeps the full MTU")
-	case "cross-cluster/tgw-pod", "dns/cross-cluster":
+	case "cross-cluster/tgw-pod":
 		return pairs(p, func(from, to plan.ClusterPlan) bool { return true })
+	case "dns/cross-cluster":
+		// the server cluster's CoreDNS is exposed on an internal LoadBalancer address of its VPC
+		return pairs(p, func(from, to plan.ClusterPlan) bool { return to.MetalLB != nil })
 	case "cross-cluster/tgw-internal-lb":
 		return pairs(p, func(from, to plan.ClusterPlan) bool { return to.MetalLB != nil })
 	case "cross-cluster/overlap-refused":

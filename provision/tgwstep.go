@@ -69,7 +69,10 @@ func (r *runner) tgw(ctx context.Context) error {
 		return err
 	}
 	r.pr.line("   transit gateway %s (%s): EC2 API %s, %d API change(s)", t.Name, res.TransitGatewayID, ep, len(res.Changes))
-	return r.eachCluster(func(c plan.ClusterPlan, _ *kube.Client) error { return r.nodeSide(ctx, c) })
+	if err := r.eachCluster(func(c plan.ClusterPlan, _ *kube.Client) error { return r.nodeSide(ctx, c) }); err != nil {
+		return err
+	}
+	return r.crossDNS(ctx)
 }
 
 // nodeSide installs the cluster's VPC routes on each node and, for preserve, the non-masquerade rules.

@@ -35,6 +35,9 @@ const (
 	SvcCluster = "echo-cluster"
 	// SvcLocal is externalTrafficPolicy Local, of the same type.
 	SvcLocal = "echo-local"
+	// SvcHeadless resolves to the pinned backend's Pod IP (dns/cross-cluster: a Pod IP is routable
+	// across the transit gateway, a ClusterIP is not).
+	SvcHeadless = "echo-headless"
 	// PodNetpol is the client Pod the NetworkPolicy check confines.
 	PodNetpol = "netpol-client"
 
@@ -166,6 +169,9 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string) ([]
 	objs = append(objs,
 		service(SvcCluster, DeployPinned, ext, corev1.ServiceExternalTrafficPolicyCluster, tcpOnly),
 		service(SvcLocal, DeployPinned, ext, corev1.ServiceExternalTrafficPolicyLocal, tcpOnly))
+	headless := service(SvcHeadless, DeployPinned, corev1.ServiceTypeClusterIP, "", tcpOnly)
+	headless.Spec.ClusterIP = corev1.ClusterIPNone
+	objs = append(objs, headless)
 
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {

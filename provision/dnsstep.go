@@ -1,0 +1,153 @@
+package provision
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/kube"
+)
+
+// Cross-cluster DNS (path dns/cross-cluster): each cluster of an attached VPC with MetalLB exposes
+// its CoreDNS on an internal LoadBalancer address of its VPC (Service kube-system/netlab-dns), which
+// the transit gateway routes; every other attached cluster's CoreDNS gets a server block for the
+// zone <cluster>.netlab that rewrites names to cluster.local and forwards them there. So
+// echo.ns.svc.b.netlab asked in cluster a is answered by cluster b's CoreDNS.
+const (
+	DNSServiceName = "netlab-dns"
+	dnsBegin       = "# netlab:cross-cluster-dns:begin"
+	dnsEnd         = "# netlab:cross-cluster-dns:end"
+)
+
+// DNSZone is the zone under which cluster's Service names resolve from the other clusters.
+func DNSZone(cluster string) string { return cluster + ".netlab" }
+
+// crossDNS exposes and wires the clusters' DNS; it runs at the end of the tgw step.
+func (r *runner) crossDNS(ctx context.Context) error {
+	attached := map[string]bool{}
+	for _, a := range r.p.TransitGateway.Attachments {
+		attached[a.VPC] = true
+	}
+	ips := map[string]string{}
+	err := r.eachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
+		if c.MetalLB == nil || !attached[c.VPC] {
+			return nil
+		}
+		ip, err := exposeDNS(ctx, kc)
+		if err != nil {
+			return fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+		r.mu.Lock()
+		ips[c.Name] = ip
+		r.mu.Unlock()
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return r.eachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
+		if !attached[c.VPC] {
+			return nil
+		}
+		zones := map[string]string{}
+		for _, o := range r.p.Clusters {
+			if o.Name != c.Name && o.VPC != c.VPC && ips[o.Name] != "" {
+				zones[o.Name] = ips[o.Name]
+			}
+		}
+		changed, err := patchCorefile(ctx, kc, zones)
+		if err != nil {
+			return fmt.Errorf("cluster %s: CoreDNS: %w", c.Name, err)
+		}
+		if changed {
+			var zs []string
+			for z, ip := range zones {
+				zs = append(zs, DNSZone(z)+" -> "+ip)
+			}
+			sort.Strings(zs)
+			r.pr.line("   [%s] CoreDNS forwards %s", c.Name, strings.Join(zs, ", "))
+		}
+		return nil
+	})
+}
+
+func exposeDNS(ctx context.Context, kc *kube.Client) (string, error) {
+	svcs := kc.Clientset.CoreV1().Services("kube-system")
+	want := &corev1.Service{
+		ObjectMeta: metav1.ObjectMeta{Name: DNSServiceName, Labels: map[string]string{"app.kubernetes.io/part-of": "netlab"}},
+		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{"k8s-app": "kube-dns"},
+			Ports: []corev1.ServicePort{
+				{Name: "dns", Protocol: corev1.ProtocolUDP, Port: 53, TargetPort: intstr.FromInt32(53)},
+				{Name: "dns-tcp", Protocol: corev1.ProtocolTCP, Port: 53, TargetPort: intstr.FromInt32(53)},
+			}},
+	}
+	if _, err := svcs.Get(ctx, DNSServiceName, metav1.GetOptions{}); err != nil {
+		if _, err := svcs.Create(ctx, want, metav1.CreateOptions{}); err != nil {
+			return "", fmt.Errorf("create Service kube-system/%s: %w", DNSServiceName, err)
+		}
+	}
+	var ip string
+	err := kube.Poll(ctx, 2*time.Minute, func(ctx context.Context) (bool, string, error) {
+		s, err := svcs.Get(ctx, DNSServiceName, metav1.GetOptions{})
+		if err != nil {
+			return false, "", err
+		}
+		for _, in := range s.Status.LoadBalancer.Ingress {
+			if in.IP != "" {
+				ip = in.IP
+				return true, "", nil
+			}
+		}
+		return false, "Service kube-system/" + DNSServiceName + " has no LoadBalancer address from MetalLB yet", nil
+	})
+	return ip, err
+}
+
+// CorefileWith returns corefile with netlab's cross-cluster block replaced by one server block per
+// zone (cluster name -> DNS address); no zones removes the block.
+func CorefileWith(corefile string, zones map[string]string) string {
+	if i := strings.Index(corefile, dnsBegin); i >= 0 {
+		if j := strings.Index(corefile, dnsEnd); j > i {
+			corefile = corefile[:i] + corefile[j+len(dnsEnd):]
+		}
+	}
+	corefile = strings.TrimRight(corefile, "\n") + "\n"
+	if len(zones) == 0 {
+		return corefile
+	}
+	names := make([]string, 0, len(zones))
+	for n := range zones {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var b strings.Builder
+	b.WriteString(corefile + dnsBegin + "\n")
+	for _, n := range names {
+		z := DNSZone(n)
+		fmt.Fprintf(&b, "%s:53 {\n    errors\n    cache 30\n    rewrite name suffix .%s. .cluster.local. answer auto\n    forward . %s\n}\n", z, z, zones[n])
+	}
+	b.WriteString(dnsEnd + "\n")
+	return b.String()
+}
+
+func patchCorefile(ctx context.Context, kc *kube.Client, zones map[string]string) (bool, error) {
+	cms := kc.Clientset.CoreV1().ConfigMaps("kube-system")
+	cm, err := cms.Get(ctx, "coredns", metav1.GetOptions{})
+	if err != nil {
+		return false, err
+	}
+	next := CorefileWith(cm.Data["Corefile"], zones)
+	if next == cm.Data["Corefile"] {
+		return false, nil
+	}
+	cm.Data["Corefile"] = next
+	_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
+	return err == nil, err
+}
