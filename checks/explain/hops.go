@@ -136,10 +136,15 @@ func hops(id string, x *ctx) []string {
 			"'netlab validate' refuses such a scenario, naming both ranges and their owners",
 		}
 	case "dns/cross-cluster":
+		zone := "<B>.netlab"
+		if x.d != nil {
+			zone = x.d.Name + ".netlab"
+		}
 		return []string{
-			"a Pod in cluster A asks its CoreDNS for a name in cluster B's zone",
-			"CoreDNS A forwards that zone to cluster B's DNS, reachable across the TGW (an internal LoadBalancer for it)",
-			"B's CoreDNS answers with B's address; the client then reaches it across the TGW",
+			"a Pod in cluster " + x.cName() + " asks its CoreDNS (kube-dns ClusterIP) for echo-headless.netlab-checks.svc." + zone,
+			"CoreDNS " + x.cName() + " has a server block for " + zone + ": rewrite the suffix to cluster.local, forward to cluster " + x.dName() + "'s CoreDNS on its internal LoadBalancer address (Service kube-system/netlab-dns, from the MetalLB pool of VPC " + x.dVPC() + ")",
+			"that address is reached through the transit gateway (the VPC route and the TGW route table, as for any address of VPC " + x.dVPC() + ")",
+			"CoreDNS " + x.dName() + " answers with the headless Service's Pod IP, which the client then reaches across the TGW",
 		}
 	case "mesh/east-west":
 		return []string{
@@ -230,6 +235,13 @@ func (x *ctx) podCIDR() string {
 		return "<Pod CIDR>"
 	}
 	return x.c.PodCIDR
+}
+
+func (x *ctx) cName() string {
+	if x.c == nil {
+		return "A"
+	}
+	return x.c.Name
 }
 
 func (x *ctx) dName() string {
