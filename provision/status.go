@@ -29,6 +29,19 @@ type LabStatus struct {
 	// Complete is true when every step of 'up' finished and every node is Ready.
 	Complete    bool   `json:"complete"`
 	TGWEndpoint string `json:"tgwEndpoint,omitempty"`
+	// TGW is the lab's transit gateway container, when its scenario has one.
+	TGW *TGWStatus `json:"tgw,omitempty"`
+}
+
+// TGWStatus is the transit gateway container of a lab.
+type TGWStatus struct {
+	Name      string `json:"name"`
+	Container string `json:"container"`
+	// State is Docker's ("running", "exited", ...) or "missing".
+	State    string `json:"state"`
+	Endpoint string `json:"endpoint,omitempty"` // its EC2 API on the host's loopback
+	Volume   string `json:"volume"`             // the named volume holding its state
+	Error    string `json:"error,omitempty"`
 }
 
 // ClusterStatus is one cluster's live state.
@@ -57,14 +70,24 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		return nil, err
 	}
 	ls := &LabStatus{Lab: st.Lab, Scenario: st.Scenario, Updated: st.Updated, Steps: st.Steps, TGWEndpoint: st.TGWEndpoint}
-	if st.Plan != nil && st.Plan.TransitGateway != nil && st.TGWEndpoint != "" {
-		ls.TGWEndpoint = tgw.LiveEndpoint(ctx, st.Plan.TransitGateway.Container, st.TGWEndpoint)
-	}
 	eng, err := docker.Connect(ctx)
 	if err != nil {
 		return nil, err
 	}
 	defer eng.Close()
+	if st.Plan != nil && st.Plan.TransitGateway != nil {
+		t := st.Plan.TransitGateway
+		ts := &TGWStatus{Name: t.Name, Container: t.Container, Volume: tgw.ContainerSpec{Name: t.Container}.Volume(), Endpoint: st.TGWEndpoint}
+		if state, err := tgw.ContainerState(ctx, eng.C, t.Container); err != nil {
+			ts.Error = err.Error()
+		} else {
+			ts.State = state
+		}
+		if ep, err := tgw.Endpoint(ctx, eng.C, t.Container); err == nil {
+			ts.Endpoint = ep
+		}
+		ls.TGW, ls.TGWEndpoint = ts, ts.Endpoint
+	}
 	var kinds []string
 	for _, c := range st.Plan.Clusters {
 		kinds = append(kinds, c.KindName)
@@ -84,6 +107,9 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		}
 		complete = complete && cs.Exists && len(cs.Nodes) == len(c.Nodes)
 		ls.Clusters = append(ls.Clusters, cs)
+	}
+	if ls.TGW != nil {
+		complete = complete && ls.TGW.State == "running"
 	}
 	ls.Complete = complete && len(st.Steps) > 0
 	return ls, nil
@@ -172,8 +198,20 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 	if len(s.Networks) > 0 {
 		fmt.Fprintf(w, "\nNETWORKS\t%s\n", strings.Join(s.Networks, ", "))
 	}
-	if s.TGWEndpoint != "" {
-		fmt.Fprintf(w, "TGW API\t%s\n", s.TGWEndpoint)
+	if t := s.TGW; t != nil {
+		note := t.Error
+		if note == "" && t.State != "running" {
+			note = "not running: run 'netlab up' again to start it"
+		}
+		fmt.Fprintf(w, "\nTGW\tCONTAINER\tSTATE\tAPI\tSTATE VOLUME\tNOTE\n")
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Container, t.State, orDash(t.Endpoint), t.Volume, note)
 	}
 	return w.Flush()
+}
+
+func orDash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
 }

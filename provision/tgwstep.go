@@ -103,11 +103,14 @@ func (r *runner) nodeSide(ctx context.Context, c plan.ClusterPlan) error {
 const PreserveChain = "NETLAB-PRESERVE"
 
 // NodeScript is the idempotent shell script run in each node of cluster c: the VPC route table's
-// routes to the TGW, and under preserve, the non-masquerade chain kept first in nat POSTROUTING.
+// routes, and under preserve, the non-masquerade chain kept first in nat POSTROUTING. Both targets
+// go to the TGW container's leg in the node's subnet: "tgw" (other VPCs and their Pod ranges) and
+// "local" (the VPC's other subnets, which are separate Docker networks; the container has a leg
+// on each and plays the VPC router).
 func NodeScript(c plan.ClusterPlan) string {
 	var b strings.Builder
 	for _, r := range c.VPCRoutes {
-		if r.Target == "tgw" {
+		if r.Target == "tgw" || r.Target == "local" {
 			fmt.Fprintf(&b, "ip route replace %s via %s\n", r.CIDR, r.Via)
 		}
 	}

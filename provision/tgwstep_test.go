@@ -31,6 +31,22 @@ func TestNodeScriptRoutesAndPreserve(t *testing.T) {
 	if !strings.Contains(sb, "ip route replace 10.0.64.0/18 via 10.1.1.254\n") || strings.Contains(sb, "iptables") {
 		t.Errorf("cluster b (masquerade) must get routes and no non-masquerade rules:\n%s", sb)
 	}
+	// enterprise-hub-spoke: VPC main's subnets are separate networks; its clusters reach the sibling
+	// subnets ("local") and VPC gpu ("tgw") through the TGW's leg in their own subnet, and masquerade.
+	h, d := plan.Build("enterprise-hub-spoke", mustScenario(t, "enterprise-hub-spoke"), plan.Options{})
+	if h == nil {
+		t.Fatal(d.Error())
+	}
+	web, _ := h.Cluster("web")
+	gpu, _ := h.Cluster("gpu")
+	want := "set -e\nip route replace 10.0.0.0/24 via 10.0.1.254\nip route replace 10.0.2.0/24 via 10.0.1.254\n" +
+		"ip route replace 10.0.3.0/24 via 10.0.1.254\nip route replace 10.1.0.0/16 via 10.0.1.254\n"
+	if s := NodeScript(*web); s != want {
+		t.Errorf("cluster web:\n got %q\nwant %q", s, want)
+	}
+	if s := NodeScript(*gpu); s != "set -e\nip route replace 10.0.0.0/16 via 10.1.1.254\n" {
+		t.Errorf("cluster gpu: %q", s)
+	}
 	f, _ := plan.Build("x", mustScenario(t, "flannel-basic"), plan.Options{})
 	if s := NodeScript(f.Clusters[0]); s != "" {
 		t.Errorf("no TGW, no script: %q", s)

@@ -12,7 +12,6 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netlab-dev/netlab/provision/lab"
 	"github.com/netlab-dev/netlab/provision/tgw"
 )
 
@@ -78,17 +77,11 @@ endpoint is in the lab's state, and 'netlab status LAB' shows it); --endpoint na
 				if endpoint != "" {
 					return failf(exitUsage, "tgw routes: give LAB or --endpoint, not both")
 				}
-				st, err := lab.Load(args[0])
+				ep, err := tgw.EndpointForContext(cmd.Context(), args[0])
 				if err != nil {
 					return failf(exitUsage, "tgw routes: %v", err)
 				}
-				if st.TGWEndpoint == "" {
-					return failf(exitUsage, "tgw routes: lab %s has no transit gateway endpoint recorded (no TGW in its scenario, or 'netlab up' has not reached the tgw step)", args[0])
-				}
-				endpoint = st.TGWEndpoint
-				if st.Plan != nil && st.Plan.TransitGateway != nil {
-					endpoint = tgw.LiveEndpoint(cmd.Context(), st.Plan.TransitGateway.Container, endpoint)
-				}
+				endpoint = ep
 			}
 			if endpoint == "" {
 				endpoint = os.Getenv("AWS_ENDPOINT_URL_EC2")

@@ -38,7 +38,9 @@ func FetchRoutes(ctx context.Context, endpoint string) (api.RoutesView, error) {
 	return v, nil
 }
 
-// Filter keeps only the route table with the given id or name ("" keeps all).
+// Filter keeps only the route table with the given id or Name tag ("" keeps all). When none
+// matches exactly, the scenario's table name matches too: netlab tags its tables "<tgw>-<name>"
+// (provision/tgw/client), so "main" finds "tgw-main".
 func Filter(v api.RoutesView, table string) api.RoutesView {
 	if table == "" {
 		return v
@@ -48,6 +50,13 @@ func Filter(v api.RoutesView, table string) api.RoutesView {
 	for _, t := range v.Tables {
 		if t.RouteTableID == table || t.Name == table {
 			out.Tables = append(out.Tables, t)
+		}
+	}
+	if len(out.Tables) == 0 {
+		for _, t := range v.Tables {
+			if strings.HasSuffix(t.Name, "-"+table) {
+				out.Tables = append(out.Tables, t)
+			}
 		}
 	}
 	return out

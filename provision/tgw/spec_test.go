@@ -55,25 +55,57 @@ func TestSpecForTwoVPCs(t *testing.T) {
 	}
 }
 
-func TestSpecForHubAndSpokeValidates(t *testing.T) {
+func TestSpecForHubAndSpoke(t *testing.T) {
 	p := builtin(t, "enterprise-hub-spoke")
+	nodes := []Node{
+		{Cluster: "web", Name: "enterprise-hub-spoke-web-control-plane", IP: "10.0.1.2", PodCIDR: "10.0.64.0/24"},
+		{Cluster: "gpu", Name: "enterprise-hub-spoke-gpu-control-plane", IP: "10.1.1.2", PodCIDR: "10.1.64.0/24"},
+		{Cluster: "nosuch", Name: "stray", IP: "10.9.1.2", PodCIDR: "10.9.64.0/24"}, // not in an attached VPC: left out
+	}
+	s, err := SpecFor(p, nodes)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := client.Spec{
+		Name: "tgw", ASN: 64512,
+		Attachments: []client.AttachmentSpec{
+			{Name: "main", CIDRs: []string{"10.0.0.0/16"}, Subnets: []client.SubnetSpec{
+				{CIDR: "10.0.0.0/24", TGWAddress: "10.0.0.254"}, {CIDR: "10.0.1.0/24", TGWAddress: "10.0.1.254"},
+				{CIDR: "10.0.2.0/24", TGWAddress: "10.0.2.254"}, {CIDR: "10.0.3.0/24", TGWAddress: "10.0.3.254"}},
+				TGWRoutes: []string{"10.1.0.0/16"}},
+			{Name: "gpu", CIDRs: []string{"10.1.0.0/16"}, Subnets: []client.SubnetSpec{{CIDR: "10.1.1.0/24", TGWAddress: "10.1.1.254"}},
+				TGWRoutes: []string{"10.0.0.0/16"}},
+		},
+		// Only propagated routes in the plan's table: no static routes, no blackholes.
+		RouteTables: []client.RouteTableSpec{{Name: "hub", Associations: []string{"main", "gpu"}, Propagations: []string{"main", "gpu"}}},
+		NodeRoutes: []client.NodeRoute{
+			{Attachment: "main", CIDR: "10.0.64.0/24", Via: "10.0.1.2", Node: "enterprise-hub-spoke-web-control-plane"},
+			{Attachment: "gpu", CIDR: "10.1.64.0/24", Via: "10.1.1.2", Node: "enterprise-hub-spoke-gpu-control-plane"},
+		},
+	}
+	if !reflect.DeepEqual(s, want) {
+		t.Fatalf("spec:\n got %+v\nwant %+v", s, want)
+	}
+	cs := ContainerFor(p, "img", nil)
+	if len(cs.Legs) != 5 || cs.Legs[0] != (Leg{"enterprise-hub-spoke-main-dmz", "10.0.0.254"}) || cs.Legs[4] != (Leg{"enterprise-hub-spoke-gpu", "10.1.1.254"}) {
+		t.Fatalf("legs %+v", cs.Legs)
+	}
+}
+
+func TestSpecForBlackholesStayBlackholes(t *testing.T) {
+	p := builtin(t, "tgw-two-vpc")
+	rt := &p.TransitGateway.RouteTables[0]
+	rt.Routes = append([]plan.TGWRoute{{CIDR: "10.1.64.0/24", Type: "static", Blackhole: true}}, rt.Routes...)
 	s, err := SpecFor(p, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(s.Attachments) != len(p.TransitGateway.Attachments) || len(s.RouteTables) != len(p.TransitGateway.RouteTables) {
-		t.Fatalf("spec %+v", s)
+	if got := s.RouteTables[0].Blackholes; !reflect.DeepEqual(got, []string{"10.1.64.0/24"}) {
+		t.Fatalf("blackholes %v", got)
 	}
-	// Blackholes in the plan become blackholes in the spec, never static routes.
-	for i, rt := range p.TransitGateway.RouteTables {
-		n := 0
-		for _, r := range rt.Routes {
-			if r.Blackhole {
-				n++
-			}
-		}
-		if len(s.RouteTables[i].Blackholes) != n {
-			t.Errorf("table %s: %d blackholes in the plan, %d in the spec", rt.Name, n, len(s.RouteTables[i].Blackholes))
+	for _, r := range s.RouteTables[0].Routes {
+		if r.CIDR == "10.1.64.0/24" || r.Attachment == "" {
+			t.Fatalf("a blackhole became a static route: %+v", r)
 		}
 	}
 }

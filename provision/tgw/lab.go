@@ -1,0 +1,61 @@
+package tgw
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	cerrdefs "github.com/containerd/errdefs"
+	"github.com/moby/moby/client"
+
+	"github.com/netlab-dev/netlab/provision/lab"
+)
+
+// ErrNoTGW means the lab's scenario has no transit gateway, or 'up' has not reached its tgw step.
+var ErrNoTGW = errors.New("no transit gateway")
+
+// EndpointFor is the EC2 API endpoint (http://127.0.0.1:PORT) of lab labName's transit gateway:
+// the port its container publishes now, or, when Docker cannot say (container stopped or gone),
+// the endpoint recorded in the lab's state by 'netlab up'. Use it with client.NewEC2.
+func EndpointFor(labName string) (string, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	return EndpointForContext(ctx, labName)
+}
+
+// EndpointForContext is EndpointFor with a context.
+func EndpointForContext(ctx context.Context, labName string) (string, error) {
+	st, err := lab.Load(labName)
+	if err != nil {
+		return "", err
+	}
+	if st.Plan == nil || st.Plan.TransitGateway == nil {
+		return "", fmt.Errorf("%w in lab %s: its scenario (%s) declares none", ErrNoTGW, labName, st.Scenario)
+	}
+	ep := LiveEndpoint(ctx, st.Plan.TransitGateway.Container, st.TGWEndpoint)
+	if ep == "" {
+		return "", fmt.Errorf("%w endpoint recorded for lab %s and its container %s publishes none: run 'netlab up' to finish the lab", ErrNoTGW, labName, st.Plan.TransitGateway.Container)
+	}
+	return ep, nil
+}
+
+// Container states as ContainerState reports them, besides Docker's own (running, exited,
+// restarting, paused, created, dead).
+const StateMissing = "missing"
+
+// ContainerState is Docker's state of the TGW container name ("running", "exited", ...), or
+// StateMissing when there is no such container.
+func ContainerState(ctx context.Context, c *client.Client, name string) (string, error) {
+	res, err := c.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
+	if cerrdefs.IsNotFound(err) {
+		return StateMissing, nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("inspect the TGW container %s: %w", name, err)
+	}
+	if res.Container.State == nil {
+		return "unknown", nil
+	}
+	return string(res.Container.State.Status), nil
+}
