@@ -115,7 +115,7 @@ func liveFacts(ctx context.Context, l *live.Lab) *explain.Facts {
 					if r.Blackhole {
 						target = "blackhole"
 					}
-					if r.Dst != "" {
+					if r.Dst != "" && r.Type != "unrouted" {
 						lt.Routes = append(lt.Routes, fmt.Sprintf("%s -> %s", r.Dst, target))
 					}
 				}
