@@ -8,22 +8,11 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/paths"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/scenarios"
 )
 
-func builtin(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	data, ok := scenarios.Lookup(name)
-	if !ok {
-		t.Fatalf("no built-in %s", name)
-	}
-	p, d := plan.Build(name, data, plan.Options{})
-	if p == nil {
-		t.Fatal(d.Error())
-	}
-	return p
-}
+func builtin(t *testing.T, name string) *plan.Plan { return testplan.Builtin(t, name) }
 
 func TestOverlapRefusedOnTheTwoVPCLab(t *testing.T) {
 	res := overlapRefused(builtin(t, "tgw-two-vpc"), &builder{})

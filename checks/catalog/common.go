@@ -106,6 +106,29 @@ func register(id string, f func(ctx context.Context, env *checks.Env, l *live.La
 	}))
 }
 
+// registerCluster registers an in-cluster check: the wrapper resolves the target's cluster.
+func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result) {
+	register(id, func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		c, err := cluster(l, t.Cluster)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		return f(ctx, env, l, c, b)
+	})
+}
+
+// registerTwoNodes registers a check that needs two nodes of the target's cluster: the first is not
+// the pinned backend's node, the second is (see twoNodes). With fewer nodes it is skipped.
+func registerTwoNodes(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, a, pinned live.Node, b *builder) report.Result) {
+	registerCluster(id, func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+		na, nb, ok := twoNodes(c)
+		if !ok {
+			return b.skip("the cluster has fewer than two nodes")
+		}
+		return f(ctx, env, l, c, na, nb, b)
+	})
+}
+
 // cluster returns the target's cluster.
 func cluster(l *live.Lab, name string) (*live.Cluster, error) {
 	c, ok := l.Clusters[name]

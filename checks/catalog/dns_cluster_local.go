@@ -17,11 +17,7 @@ import (
 // dns/cluster-local: from a probe Pod, CoreDNS (the kube-dns Service) answers the echo Service's
 // name with its ClusterIP; the name of a Service that does not exist gets NXDOMAIN.
 func init() {
-	register("dns/cluster-local", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
+	registerCluster("dns/cluster-local", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
 		dns, err := c.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, "kube-dns", metav1.GetOptions{})
 		if err != nil {
 			return b.errorf("the kube-dns Service: %v", err)

@@ -23,11 +23,7 @@ const netpolName = "netlab-egress-allowlist"
 // policy deleted (the negative control) the denied port connects. On a CNI that does not enforce
 // NetworkPolicy (Flannel alone) the check reports that, with what it observed, and does not pass.
 func init() {
-	register("netpol/egress-allowlist", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
+	registerCluster("netpol/egress-allowlist", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
 		cl, err := l.ClientFor(c.Plan)
 		if err != nil {
 			return b.errorf("%v", err)

@@ -16,11 +16,7 @@ import (
 // same node and to one on another node. Each Pod must see one of the client node's own addresses
 // (eth0, or the CNI's bridge or overlay device the route picked): no NAT.
 func init() {
-	register("node/to-pod", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
+	registerCluster("node/to-pod", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
 		from := c.Nodes[0]
 		links, err := l.Links(ctx, c.OnNode(from.Name))
 		if err != nil {

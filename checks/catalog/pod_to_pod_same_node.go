@@ -13,11 +13,7 @@ import (
 // the client's Pod IP (no NAT) and the TTL the CNI's same-node datapath implies: unchanged through
 // Flannel's cni0 bridge, one less through Calico's routed veths.
 func init() {
-	register("pod-to-pod/same-node", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
+	registerCluster("pod-to-pod/same-node", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
 		servers, err := podsOf(ctx, c, live.DeployPinned)
 		if err != nil || len(servers) == 0 {
 			return b.errorf("no running %s Pod: %v", live.DeployPinned, err)

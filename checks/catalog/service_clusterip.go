@@ -25,11 +25,7 @@ import (
 // kube-proxy table) and not the other mode's. Negative control: the backend scaled to 0, the
 // ClusterIP stops answering; scaled back, it answers again.
 func init() {
-	register("service/clusterip", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
+	registerCluster("service/clusterip", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
 		unlock := l.Lock(c.Plan.Name+"/"+live.DeployEcho, true)
 		defer unlock()
 		svc, err := c.Kube.Clientset.CoreV1().Services(live.Namespace).Get(ctx, live.SvcEcho, metav1.GetOptions{})

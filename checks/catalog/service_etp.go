@@ -17,15 +17,7 @@ import (
 // VPC client's own IP; on a node without a local backend it does not answer, and its
 // healthCheckNodePort says so (503), while the backend node's says 200.
 func init() {
-	register("service/etp-cluster", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
-		other, pinned, ok := twoNodes(c)
-		if !ok {
-			return b.skip("the cluster has fewer than two nodes")
-		}
+	registerTwoNodes("service/etp-cluster", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, other, pinned live.Node, b *builder) report.Result {
 		e, err := external(ctx, l, c, live.SvcCluster)
 		if err != nil {
 			return b.errorf("%v", err)
@@ -44,15 +36,7 @@ func init() {
 		return b.done(fmt.Sprintf("client %s -> %s:%d -> backend on %s", e.client.IP, other.IP, e.port, pinned.Name))
 	})
 
-	register("service/etp-local", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
-		other, pinned, ok := twoNodes(c)
-		if !ok {
-			return b.skip("the cluster has fewer than two nodes")
-		}
+	registerTwoNodes("service/etp-local", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, other, pinned live.Node, b *builder) report.Result {
 		e, err := external(ctx, l, c, live.SvcLocal)
 		if err != nil {
 			return b.errorf("%v", err)

@@ -15,12 +15,9 @@ import (
 // service/loadbalancer: the LoadBalancer Service gets an address from the scenario's MetalLB pool,
 // and the VPC client reaches the Service there (MetalLB answers ARP for it on the VPC network).
 func init() {
-	register("service/loadbalancer", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
+	registerCluster("service/loadbalancer", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
 		var e *extService
+		var err error
 		poll(ctx, 60*time.Second, 2*time.Second, func() bool {
 			e, err = external(ctx, l, c, live.SvcCluster)
 			return err == nil && e.lbIP() != ""

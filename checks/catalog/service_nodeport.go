@@ -13,11 +13,7 @@ import (
 // the externalTrafficPolicy Cluster Service on every node's IP; every node must answer, including
 // the nodes without a backend, which forward to the one pinned backend.
 func init() {
-	register("service/nodeport", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		c, err := cluster(l, t.Cluster)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
+	registerCluster("service/nodeport", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
 		e, err := external(ctx, l, c, live.SvcCluster)
 		if err != nil {
 			return b.errorf("%v", err)

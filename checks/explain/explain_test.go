@@ -9,21 +9,13 @@ import (
 	"testing"
 
 	"github.com/netlab-dev/netlab/checks/paths"
+	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/scenarios"
 )
 
 var update = flag.Bool("update", false, "rewrite golden files")
 
-func builtin(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	data, _ := scenarios.Lookup(name)
-	p, d := plan.Build(name, data, plan.Options{})
-	if p == nil {
-		t.Fatal(d.Error())
-	}
-	return p
-}
+func builtin(t *testing.T, name string) *plan.Plan { return testplan.Builtin(t, name) }
 
 // Every catalogue id is explained, with and without a scenario, and never with an empty hop list.
 func TestEveryPathHasHops(t *testing.T) {

@@ -6,19 +6,11 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/scenarios"
 )
 
-func builtin(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	data, _ := scenarios.Lookup(name)
-	p, d := plan.Build(name, data, plan.Options{})
-	if p == nil {
-		t.Fatal(d.Error())
-	}
-	return p
-}
+func builtin(t *testing.T, name string) *plan.Plan { return testplan.Builtin(t, name) }
 
 func labFor(p *plan.Plan) *Lab {
 	l := &Lab{Plan: p}
