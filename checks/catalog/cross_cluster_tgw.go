@@ -11,58 +11,7 @@ import (
 	"github.com/netlab-dev/netlab/checks/report"
 )
 
-// cross-cluster/tgw-pod: a probe Pod in cluster From calls a probe Pod IP in cluster To. The
-// packets leave the client node by the VPC route table to the TGW, which forwards them by the route
-// table associated with From's attachment, to the node of To that owns the Pod range. Evidence: the
-// TGW's counter on that route grows; the server sees TTL 61 (client node, TGW, server node); the
-// source it sees is the client Pod IP under crossClusterSource preserve, or the client's node IP
-// under masquerade. Negative control: the route to To's Pod range blackholed through the EC2 API
-// (ReplaceTransitGatewayRoute, or CreateTransitGatewayRoute where no static route exists) stops
-// the path; putting the route back restores it. Deleting the static /18 alone would not: the
-// propagated VPC /16 still reaches the nodes, which the TGW knows from the VPC route table.
-//
-// cross-cluster/tgw-internal-lb: the same client calls the LoadBalancer address of To's
-// externalTrafficPolicy Cluster Service (an internal address of VPC To from MetalLB's pool), which
-// MetalLB answers for on To's network. Negative control: a /32 blackhole for that address.
-func init() {
-	register("cross-cluster/tgw-pod", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		from, to, err := pair(l, t)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
-		srv := to.Probe[to.Nodes[len(to.Nodes)-1].Name]
-		return crossTGW(ctx, env, l, b, from, to, srv.IP, to.Plan.PodCIDR, func(r probe.Result, cli live.Pod) {
-			node, _ := from.Node(cli.Node)
-			want := checks.CrossClusterSource(from.Plan)
-			ip := node.IP
-			if want == checks.SourcePodIP {
-				ip = cli.IP
-			}
-			b.add("server in "+to.Plan.Name+" saw", r.Server.RemoteIP, fmt.Sprintf("%s %s (crossClusterSource %s)", want, ip, from.Plan.CNI.CrossClusterSource), r.Server.RemoteIP == ip)
-			ttlEvidence(b, r, checks.TTLSeen(checks.CrossClusterHops(from.Plan, to.Plan)), "client node, TGW, server node")
-		})
-	})
-
-	register("cross-cluster/tgw-internal-lb", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
-		from, to, err := pair(l, t)
-		if err != nil {
-			return b.errorf("%v", err)
-		}
-		var e *extService
-		poll(ctx, 60*time.Second, 2*time.Second, func() bool {
-			e, err = external(ctx, l, to, live.SvcCluster)
-			return err == nil && e.lbIP() != ""
-		})
-		if err != nil || e.lbIP() == "" {
-			return b.errorf("cluster %s: the LoadBalancer Service has no address: %v", to.Plan.Name, err)
-		}
-		ip := e.lbIP()
-		b.add("LB address from "+to.Plan.Name+"'s pool", ip, fmt.Sprint(to.Plan.MetalLB.Addresses), InPool(ip, to.Plan.MetalLB.Addresses))
-		return crossTGW(ctx, env, l, b, from, to, ip, ip+"/32", func(r probe.Result, cli live.Pod) {
-			b.add("the backend in "+to.Plan.Name+" answered", r.Server.Server.ClusterName+"/"+r.Server.Server.PodName, to.Plan.Name+"/"+live.DeployPinned+"-…", r.Server.Server.ClusterName == to.Plan.Name)
-		})
-	})
-}
+// crossTGW is shared by the two TGW paths (cross_cluster_tgw_pod.go, cross_cluster_tgw_internal_lb.go).
 
 func pair(l *live.Lab, t checks.Target) (*live.Cluster, *live.Cluster, error) {
 	from, err := cluster(l, t.From)

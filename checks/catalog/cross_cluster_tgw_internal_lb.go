@@ -1,0 +1,37 @@
+package catalog
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/checks/report"
+)
+
+// cross-cluster/tgw-internal-lb: the same client calls the LoadBalancer address of To's
+// externalTrafficPolicy Cluster Service (an internal address of VPC To from MetalLB's pool), which
+// MetalLB answers for on To's network. Negative control: a /32 blackhole for that address.
+func init() {
+	register("cross-cluster/tgw-internal-lb", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+		from, to, err := pair(l, t)
+		if err != nil {
+			return b.errorf("%v", err)
+		}
+		var e *extService
+		poll(ctx, 60*time.Second, 2*time.Second, func() bool {
+			e, err = external(ctx, l, to, live.SvcCluster)
+			return err == nil && e.lbIP() != ""
+		})
+		if err != nil || e.lbIP() == "" {
+			return b.errorf("cluster %s: the LoadBalancer Service has no address: %v", to.Plan.Name, err)
+		}
+		ip := e.lbIP()
+		b.add("LB address from "+to.Plan.Name+"'s pool", ip, fmt.Sprint(to.Plan.MetalLB.Addresses), InPool(ip, to.Plan.MetalLB.Addresses))
+		return crossTGW(ctx, env, l, b, from, to, ip, ip+"/32", func(r probe.Result, cli live.Pod) {
+			b.add("the backend in "+to.Plan.Name+" answered", r.Server.Server.ClusterName+"/"+r.Server.Server.PodName, to.Plan.Name+"/"+live.DeployPinned+"-…", r.Server.Server.ClusterName == to.Plan.Name)
+		})
+	})
+}
