@@ -51,8 +51,9 @@ func planFor(t *testing.T, name string, yaml []byte) *plan.Plan {
 	return p
 }
 
-// up creates the lab and registers its removal, which must leave nothing behind.
-func up(t *testing.T, p *plan.Plan) {
+// up creates the lab and registers its removal, which must leave nothing behind. It returns the
+// kubeconfig file it wrote the lab's contexts to (for a second 'up' of the same lab).
+func up(t *testing.T, p *plan.Plan) string {
 	t.Helper()
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
@@ -78,6 +79,7 @@ func up(t *testing.T, p *plan.Plan) {
 		t.Fatalf("up did not write context %s to %s: %v", p.Clusters[0].Context, kubeconfig, err)
 	}
 	t.Logf("up %s took %s", p.Lab, time.Since(start).Round(time.Second))
+	return kubeconfig
 }
 
 func assertNothingLeft(t *testing.T, p *plan.Plan) {

@@ -95,7 +95,8 @@ func TestE2EIPVSRefusedByPreflight(t *testing.T) {
 func TestE2ETwoVPCsWithMetalLB(t *testing.T) {
 	testenv.RequireDocker(t)
 	p := planFor(t, "builtin/tgw-two-vpc.yaml", builtinPlan(t, "tgw-two-vpc"))
-	up(t, p)
+	assertTGWGoneAfterDown(t, p) // registered first, so it runs after up's cleanup (down)
+	kubeconfig := up(t, p)
 	loadProbe(t, p)
 	ctx := context.Background()
 	eng, err := docker.Connect(ctx)
@@ -158,7 +159,11 @@ func TestE2ETwoVPCsWithMetalLB(t *testing.T) {
 		t.Logf("cluster %s: LoadBalancer %s (pool %v) answered a client at %s on %s", c.Name, lbIP, c.MetalLB.Addresses, sub.ClientAddress, sub.Network)
 	}
 	// The whole catalogue, across the transit gateway too: both pairs, their blackhole controls.
-	runChecks(t, p, "service/clusterip", "cross-cluster/tgw-pod", "cross-cluster/tgw-internal-lb")
+	rep := runChecks(t, p, "service/clusterip", "cross-cluster/tgw-pod", "cross-cluster/tgw-internal-lb")
+	assertTGWEvidence(t, rep)
+	// The TGW container, the node side, status, and a second 'up' that changes nothing (after the
+	// checks' negative controls: their repairs must have put back exactly what up made).
+	assertTGWLab(t, p, kubeconfig)
 }
 
 func inPool(ip string, pool []string) bool {
