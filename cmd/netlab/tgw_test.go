@@ -17,8 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/lab"
 	"github.com/netlab-dev/netlab/provision/tgw/api"
 	"github.com/netlab-dev/netlab/provision/tgw/client"
+	"github.com/netlab-dev/netlab/scenarios"
 )
 
 // TestTGWRoutes runs 'netlab tgw routes' against a TGW API server (state only, no kernel).
@@ -52,6 +55,50 @@ func TestTGWRoutes(t *testing.T) {
 	}
 	if code, out, _ := runCLI(t, "tgw", "serve", "--help"); code != 0 || !strings.Contains(out, "--state") || !strings.Contains(out, "--listen") {
 		t.Fatalf("tgw serve --help: exit %d\n%s", code, out)
+	}
+}
+
+// TestTGWRoutesOfALab resolves LAB to the endpoint recorded in the lab's state (the lab's TGW
+// container does not exist here, so the recorded one is used), and takes the scenario's table name.
+func TestTGWRoutesOfALab(t *testing.T) {
+	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
+	srv, err := api.New(api.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(srv)
+	defer hs.Close()
+	if _, err := client.Reconcile(context.Background(), client.NewEC2(hs.URL), client.Spec{Name: "tgw",
+		RouteTables: []client.RouteTableSpec{{Name: "main", Blackholes: []string{"10.250.0.0/16"}}, {Name: "other"}}}); err != nil {
+		t.Fatal(err)
+	}
+	data, _ := scenarios.Lookup("tgw-two-vpc")
+	p, d := plan.Build("tgw-two-vpc", data, plan.Options{})
+	if p == nil {
+		t.Fatal(d.Error())
+	}
+	p.TransitGateway.Container = "netlab-cli-test-no-such-tgw"
+	st := &lab.State{Lab: p.Lab, Scenario: "tgw-two-vpc", Plan: p}
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "tgw", "routes", p.Lab); code != exitUsage || !strings.Contains(errOut, "no transit gateway") {
+		t.Fatalf("no endpoint recorded yet: exit %d %s", code, errOut)
+	}
+	st.TGWEndpoint = hs.URL
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "tgw", "routes", p.Lab, "--table", "main", "-o", "json")
+	var v api.RoutesView
+	if code != 0 || json.Unmarshal([]byte(out), &v) != nil || len(v.Tables) != 1 || v.Tables[0].Name != "tgw-main" {
+		t.Fatalf("tgw routes LAB --table main -o json: exit %d\n%s%s", code, out, errOut)
+	}
+	if code, _, _ := runCLI(t, "tgw", "routes", p.Lab, "--endpoint", hs.URL); code != exitUsage {
+		t.Fatalf("LAB and --endpoint together: exit %d", code)
+	}
+	if code, _, _ := runCLI(t, "tgw", "routes", "no-such-lab"); code != exitUsage {
+		t.Fatalf("unknown lab: exit %d", code)
 	}
 }
 

@@ -157,4 +157,28 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 		t.Fatalf("after the restart the state must match the spec with no change: %v %v", again.Changes, err)
 	}
 	expectCross("after docker restart")
+
+	// EnsureContainer is idempotent: a running container is kept as it is.
+	id := func() string { return run(t, "docker", "inspect", "-f", "{{.Id}}", spec.Name) }
+	id1 := id()
+	if ep3, err := tgw.EnsureContainer(ctx, eng.C, spec); err != nil || ep3 != ep || id() != id1 {
+		t.Fatalf("EnsureContainer on a running TGW must keep it: %s %v, id %s -> %s", ep3, err, id1[:12], id()[:12])
+	}
+	// A stopped one is started again (same container, same endpoint).
+	run(t, "docker", "stop", "-t", "2", spec.Name)
+	if ep3, err := tgw.EnsureContainer(ctx, eng.C, spec); err != nil || ep3 != ep || id() != id1 || run(t, "docker", "inspect", "-f", "{{.State.Status}}", spec.Name) != "running" {
+		t.Fatalf("EnsureContainer on a stopped TGW must start it: %s %v", ep3, err)
+	}
+	expectCross("after stop and EnsureContainer")
+	// A removed one is created again from its state volume: same ids, nothing to change.
+	run(t, "docker", "rm", "-f", spec.Name)
+	ep4, err := tgw.EnsureContainer(ctx, eng.C, spec)
+	if err != nil || id() == id1 {
+		t.Fatalf("EnsureContainer after removal: %v", err)
+	}
+	again, err = client.Reconcile(ctx, client.NewEC2(ep4), cs)
+	if err != nil || len(again.Changes) != 0 || again.RouteTableIDs["main"] != rtb || again.AttachmentIDs["b"] != res.AttachmentIDs["b"] {
+		t.Fatalf("a re-created TGW must reload its state from the volume: changes %v, ids %v/%v, %v", again.Changes, again.RouteTableIDs, again.AttachmentIDs, err)
+	}
+	expectCross("after re-creation from the volume")
 }
