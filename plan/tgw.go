@@ -307,12 +307,17 @@ func (rs *resolver) nodeRoutes() {
 		}
 		// The VPC's local route: sibling subnets that the attachment also reaches are routed by the
 		// gateway container, which plays the VPC router (AWS's "local" target).
+		// The whole VPC CIDR goes there too (AWS's local route is the VPC CIDR): sibling clusters'
+		// Pod ranges and any other address of the VPC then reach the TGW, which forwards or drops
+		// them by its route table, instead of following the node's default route to the Docker host
+		// and possibly off the machine. The node's own subnet and Pod routes are more specific.
 		if v, ok := rs.p.VPC(cp.VPC); ok {
 			for _, s := range v.Subnets {
 				if s.Name != cp.Subnet && s.TGWAddress != "" {
 					cp.VPCRoutes = append(cp.VPCRoutes, VPCRoute{CIDR: s.CIDR, Via: sp.TGWAddress, Target: "local"})
 				}
 			}
+			cp.VPCRoutes = append(cp.VPCRoutes, VPCRoute{CIDR: v.CIDR, Via: sp.TGWAddress, Target: "local"})
 		}
 		ti, ok := rs.tableOf[att]
 		if !ok {

@@ -32,7 +32,8 @@ func TestNodeScriptRoutesAndPreserve(t *testing.T) {
 		t.Errorf("cluster b (masquerade) must get routes and no non-masquerade rules:\n%s", sb)
 	}
 	// enterprise-hub-spoke: VPC main's subnets are separate networks; its clusters reach the sibling
-	// subnets ("local") and VPC gpu ("tgw") through the TGW's leg in their own subnet, and masquerade.
+	// subnets and the rest of their own VPC, sibling clusters' Pods included ("local"), and VPC gpu
+	// ("tgw") through the TGW's leg in their own subnet, and masquerade.
 	h, d := plan.Build("enterprise-hub-spoke", mustScenario(t, "enterprise-hub-spoke"), plan.Options{})
 	if h == nil {
 		t.Fatal(d.Error())
@@ -40,11 +41,11 @@ func TestNodeScriptRoutesAndPreserve(t *testing.T) {
 	web, _ := h.Cluster("web")
 	gpu, _ := h.Cluster("gpu")
 	want := "set -e\nip route replace 10.0.0.0/24 via 10.0.1.254\nip route replace 10.0.2.0/24 via 10.0.1.254\n" +
-		"ip route replace 10.0.3.0/24 via 10.0.1.254\nip route replace 10.1.0.0/16 via 10.0.1.254\n"
+		"ip route replace 10.0.3.0/24 via 10.0.1.254\nip route replace 10.0.0.0/16 via 10.0.1.254\nip route replace 10.1.0.0/16 via 10.0.1.254\n"
 	if s := NodeScript(*web); s != want {
 		t.Errorf("cluster web:\n got %q\nwant %q", s, want)
 	}
-	if s := NodeScript(*gpu); s != "set -e\nip route replace 10.0.0.0/16 via 10.1.1.254\n" {
+	if s := NodeScript(*gpu); s != "set -e\nip route replace 10.1.0.0/16 via 10.1.1.254\nip route replace 10.0.0.0/16 via 10.1.1.254\n" {
 		t.Errorf("cluster gpu: %q", s)
 	}
 	f, _ := plan.Build("x", mustScenario(t, "flannel-basic"), plan.Options{})
