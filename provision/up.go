@@ -137,6 +137,9 @@ func Preflight(ctx context.Context, p *plan.Plan) (*docker.Engine, error) {
 	if avail, ok := memAvailableMiB(); ok && avail < needMiB {
 		errs = append(errs, fmt.Errorf("the lab needs about %d MiB of memory (%d control planes x %d MiB + %d workers x %d MiB) and %d MiB are available; free memory or use a smaller scenario", needMiB, cp, controlPlaneMiB, w, workerMiB, avail))
 	}
+	if err := inotifyCheck(cp+w, "/proc/sys/fs/inotify/max_user_instances"); err != nil {
+		errs = append(errs, err)
+	}
 	if len(errs) > 0 {
 		return nil, errors.Join(errs...)
 	}
@@ -458,4 +461,19 @@ func (r *runner) eachCluster(fn func(plan.ClusterPlan, *kube.Client) error) erro
 	}
 	wg.Wait()
 	return errors.Join(errs...)
+}
+
+// inotifyCheck refuses a lab of more than four nodes on a host whose inotify instance limit is
+// below 512: measured here, eight kind nodes fail in kubeadm at the default 128 (kubelet and
+// containerd in every node take their instances from the host's one per-user budget).
+func inotifyCheck(nodes int, path string) error {
+	data, err := os.ReadFile(path)
+	if err != nil || nodes <= 4 {
+		return nil
+	}
+	var limit int
+	if _, err := fmt.Sscan(strings.TrimSpace(string(data)), &limit); err != nil || limit >= 512 {
+		return nil
+	}
+	return fmt.Errorf("the lab has %d nodes and fs.inotify.max_user_instances is %d: kind nodes fail to start above four nodes at this limit; raise it with 'sysctl -w fs.inotify.max_user_instances=512' (ci/setup.d/20-docker.sh does) or use a smaller scenario", nodes, limit)
 }

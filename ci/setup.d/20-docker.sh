@@ -67,3 +67,8 @@ if ! running; then
 	exit 1
 fi
 echo "docker: engine $(docker info --format '{{.ServerVersion}}') up, default runtime $(docker info --format '{{.DefaultRuntime}}')"
+# kind nodes take inotify instances from the host's per-user budget; more than four nodes fail to
+# start at the usual default of 128 (netlab's preflight refuses such a lab with this fix).
+if [ "$(cat /proc/sys/fs/inotify/max_user_instances)" -lt 512 ]; then
+	sysctl -qw fs.inotify.max_user_instances=512 && echo "docker: fs.inotify.max_user_instances raised to 512 for kind nodes"
+fi
