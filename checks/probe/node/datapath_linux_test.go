@@ -117,7 +117,17 @@ func TestCaptureVXLAN(t *testing.T) {
 	}
 	traffic() // resolve ARP over the overlay first
 
-	idle := capture(t, l, nil, 400*time.Millisecond, nil)
+	// The last connections' closing segments can trail the traffic by a moment on a loaded host
+	// (seen once in CI: one FIN and its ACK 102 bytes each), so the idle window is taken again, up to
+	// five times, until it is quiet; it must be quiet once traffic has stopped.
+	var idle node.CaptureResult
+	for i := 0; i < 5; i++ {
+		idle = capture(t, l, nil, 400*time.Millisecond, nil)
+		if idle.Packets == 0 {
+			break
+		}
+		t.Logf("idle window %d: %d trailing packets, taking it again", i+1, idle.Packets)
+	}
 	if idle.Packets != 0 || idle.Stopped != "duration" {
 		t.Errorf("idle underlay: %+v, want 0 encapsulated packets", idle)
 	}
