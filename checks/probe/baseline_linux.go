@@ -95,7 +95,7 @@ func measurePair(ctx context.Context, l *nslab.Lab, res *BaselineResult, target 
 func runPairProcess(ctx context.Context, l *nslab.Lab, res *BaselineResult, cfg BaselineConfig) error {
 	res.Server = "process"
 	target := net.JoinHostPort(nslab.PairServerIP, fmt.Sprint(BaselinePort))
-	life := cfg.Bulk.Duration + cfg.RR.Duration + 2*time.Minute
+	life := cfg.Bulk.Omit + cfg.Bulk.Duration + cfg.RR.Duration + 2*time.Minute
 	pctx, cancel := context.WithTimeout(ctx, life)
 	defer cancel()
 	cmd := l.Command(pctx, "server", cfg.ServerBinary, "probe", "serve", "--tcp", target, "--http", "", "--udp", "", "--for", life.String())

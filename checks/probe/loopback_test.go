@@ -175,6 +175,37 @@ func TestBulkAndRRLoopback(t *testing.T) {
 	}
 }
 
+// TestBulkOmit: with Omit the stream lasts Omit+Duration and both ends leave the start out of the
+// rate, as iperf3's -O does; a bad omit argument is answered with an echo naming it.
+func TestBulkOmit(t *testing.T) {
+	s := startLoopback(t)
+	c := loopbackClient(t)
+	t0 := time.Now()
+	b, err := c.Bulk(context.Background(), s.TCPAddr(), BulkOptions{Duration: 200 * time.Millisecond, Omit: 200 * time.Millisecond, Bytes: 1 << 40})
+	if err != nil {
+		t.Fatal(err)
+	}
+	el := time.Since(t0)
+	srv := b.Server
+	if b.Stopped != "duration" || el < 400*time.Millisecond || el > 3*time.Second || b.OmitSeconds != 0.2 || b.SenderSeconds < 0.4 {
+		t.Errorf("omitted bulk: %+v, took %v", b, el)
+	}
+	if srv == nil || srv.Bytes != b.BytesSent || srv.OmitBytes <= 0 || srv.OmitBytes >= srv.Bytes || srv.OmitSeconds < 0.2 || srv.OmitSeconds > 0.3 || srv.Seconds < 0.35 {
+		t.Fatalf("server's account: %+v", srv)
+	}
+	want := float64(srv.Bytes-srv.OmitBytes) * 8 / (b.SenderSeconds - 0.2) / 1e9
+	if b.Gbps != want || b.Gbps <= 0 || b.SenderGbps <= 0 || srv.Gbps <= 0 {
+		t.Errorf("gbps %v, want %v (sender %v, server %v)", b.Gbps, want, b.SenderGbps, srv.Gbps)
+	}
+
+	for _, line := range []string{"NETLAB-BULK omit=2m", "NETLAB-BULK omit=-1s", "NETLAB-BULK speed=1"} {
+		res, err := c.TCP(context.Background(), s.TCPAddr(), line)
+		if err != nil || !strings.HasPrefix(res.Server.Echo, "bad bulk") {
+			t.Errorf("%q: %v %+v", line, err, res.Server)
+		}
+	}
+}
+
 func TestServerBoundsBulkSession(t *testing.T) {
 	s, err := Start(context.Background(), ServerConfig{TCPAddr: "127.0.0.1:0", Identity: testID, MaxBulkBytes: 8 << 20})
 	if err != nil {

@@ -14,7 +14,7 @@ import (
 	"time"
 )
 
-// BulkOptions bound a bulk stream: it stops at whichever of Duration and Bytes comes first.
+// BulkOptions bound a bulk stream: it stops at whichever of Omit+Duration and Bytes comes first.
 type BulkOptions struct {
 	Duration  time.Duration // default 3s; at most 5m
 	Bytes     int64         // default 4 GiB
@@ -22,6 +22,9 @@ type BulkOptions struct {
 	// Congestion is the sender's TCP congestion control (cubic, bbr, ...); empty keeps the
 	// system's default. The result reports the algorithm used either way.
 	Congestion string
+	// Omit leaves the stream's first Omit out of the rate, as iperf3's -O does: the stream then
+	// lasts Omit+Duration and Gbps covers the last Duration. At most 1m; 0 omits nothing.
+	Omit time.Duration
 }
 
 // BulkResult is one bulk stream, measured at both ends.
@@ -31,13 +34,16 @@ type BulkResult struct {
 	Source string `json:"source"`
 	// Gbps is iperf3's receiver figure: the bytes the server received over the sender's duration
 	// (first write to the end of the stream). Server.Gbps is the server's own view (first byte
-	// received to end of stream), which leaves out a slow start of the receiver.
+	// received to end of stream), which leaves out a slow start of the receiver. With
+	// BulkOptions.Omit both leave out the stream's start: Gbps is the bytes the server received
+	// after its first byte plus Omit over the sender's duration less Omit.
 	Gbps          float64     `json:"gbps"`
 	SenderGbps    float64     `json:"senderGbps"`
 	BytesSent     int64       `json:"bytesSent"`
-	SenderSeconds float64     `json:"senderSeconds"`
-	Stopped       string      `json:"stopped"`    // duration or bytes: which bound ended the stream
-	Congestion    string      `json:"congestion"` // the sender's TCP congestion control
+	SenderSeconds float64     `json:"senderSeconds"`         // the whole stream, the omitted start included
+	OmitSeconds   float64     `json:"omitSeconds,omitempty"` // the start left out of gbps and senderGbps
+	Stopped       string      `json:"stopped"`               // duration or bytes: which bound ended the stream
+	Congestion    string      `json:"congestion"`            // the sender's TCP congestion control
 	Server        *BulkReport `json:"server,omitempty"`
 	Error         string      `json:"error,omitempty"`
 }
@@ -58,8 +64,11 @@ func (c *Client) Bulk(ctx context.Context, target string, o BulkOptions) (BulkRe
 	if o.WriteSize <= 0 {
 		o.WriteSize = 128 << 10
 	}
+	if o.Omit < 0 || o.Omit > maxBulkOmit {
+		return fail(fmt.Errorf("bulk omit %v is outside 0 to %v", o.Omit, maxBulkOmit))
+	}
 	// Whole call: the stream, plus time to connect and to collect the server's account.
-	ctx, cancel := context.WithTimeout(ctx, o.Duration+c.timeout()+5*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, o.Omit+o.Duration+c.timeout()+5*time.Second)
 	defer cancel()
 	dctx, dcancel := context.WithTimeout(ctx, c.timeout())
 	conn, ap, err := c.dialTCP(dctx, target)
@@ -75,17 +84,26 @@ func (c *Client) Bulk(ctx context.Context, target string, o BulkOptions) (BulkRe
 	if res.Congestion, err = setCongestion(conn, o.Congestion); err != nil {
 		return fail(err)
 	}
-	if _, err := io.WriteString(conn, cmdBulk+"\n"); err != nil {
+	line := cmdBulk
+	if o.Omit > 0 {
+		line += " omit=" + o.Omit.String()
+	}
+	if _, err := io.WriteString(conn, line+"\n"); err != nil {
 		return fail(err)
 	}
 	// Random bytes, as iperf3 sends (measured: no difference on veth, but nothing to explain).
 	buf := make([]byte, o.WriteSize)
 	rand.Read(buf)
 	start := time.Now()
-	end := start.Add(o.Duration)
+	end := start.Add(o.Omit + o.Duration)
 	conn.SetWriteDeadline(end.Add(time.Second)) // a write stuck at the end cannot overrun by much
 	res.Stopped = "duration"
-	for time.Now().Before(end) {
+	omitEnd, omitting := start.Add(o.Omit), o.Omit > 0
+	var sentAtOmit int64
+	for now := time.Now(); now.Before(end); now = time.Now() {
+		if omitting && !now.Before(omitEnd) {
+			omitting, sentAtOmit = false, res.BytesSent
+		}
 		chunk := buf
 		if rest := o.Bytes - res.BytesSent; rest < int64(len(chunk)) {
 			chunk = chunk[:rest]
@@ -105,7 +123,7 @@ func (c *Client) Bulk(ctx context.Context, target string, o BulkOptions) (BulkRe
 		}
 	}
 	res.SenderSeconds = time.Since(start).Seconds()
-	if res.SenderSeconds > 0 {
+	if res.SenderSeconds > 0 && (o.Omit == 0 || omitting) { // omitting: the stream ended within Omit
 		res.SenderGbps = float64(res.BytesSent) * 8 / res.SenderSeconds / 1e9
 	}
 	if tc, ok := conn.(*net.TCPConn); ok {
@@ -117,8 +135,20 @@ func (c *Client) Bulk(ctx context.Context, target string, o BulkOptions) (BulkRe
 		return fail(fmt.Errorf("reading the server's bulk account: %w", err))
 	}
 	res.Server = &srv
-	if res.SenderSeconds > 0 {
-		res.Gbps = float64(srv.Bytes) * 8 / res.SenderSeconds / 1e9
+	if srv.OmitSeconds == 0 {
+		if res.SenderSeconds > 0 {
+			res.Gbps = float64(srv.Bytes) * 8 / res.SenderSeconds / 1e9
+		}
+		return res, nil
+	}
+	// The omitted start: the server's count up to its first byte plus Omit, and the sender's
+	// clock less the same Omit (the two starts are one round trip apart).
+	res.OmitSeconds = o.Omit.Seconds()
+	if secs := res.SenderSeconds - res.OmitSeconds; secs > 0 {
+		res.Gbps = float64(srv.Bytes-srv.OmitBytes) * 8 / secs / 1e9
+		if !omitting {
+			res.SenderGbps = float64(res.BytesSent-sentAtOmit) * 8 / secs / 1e9
+		}
 	}
 	return res, nil
 }

@@ -247,8 +247,14 @@ func (s *Server) handleTCP(c net.Conn) {
 		}
 	}
 	switch {
-	case line == cmdBulk:
-		s.bulkSession(c, br, rep)
+	case line == cmdBulk || strings.HasPrefix(line, cmdBulk+" "):
+		omit, err := parseBulkArgs(strings.TrimPrefix(line, cmdBulk))
+		if err != nil {
+			rep.Echo = err.Error()
+			writeJSONLine(c, rep)
+			return
+		}
+		s.bulkSession(c, br, rep, omit)
 		return
 	case strings.HasPrefix(line, cmdRR+" "):
 		s.rrSession(c, br, rep, strings.TrimPrefix(line, cmdRR+" "))
@@ -285,24 +291,54 @@ func writeJSONLine(w io.Writer, v any) error {
 // BulkReport is the server's account of a bulk session: what it received and how fast.
 type BulkReport struct {
 	Report
-	Bytes   int64   `json:"bytes"`
+	Bytes   int64   `json:"bytes"`   // everything received, the omitted start included
 	Seconds float64 `json:"seconds"` // first byte to end of stream
+	// OmitBytes and OmitSeconds are the start of the stream that the client asked to leave out
+	// of the rate (iperf3's -O): what arrived in the first OmitSeconds after the first byte.
+	OmitBytes   int64   `json:"omitBytes,omitempty"`
+	OmitSeconds float64 `json:"omitSeconds,omitempty"`
+	// Gbps is (Bytes-OmitBytes) over (Seconds-OmitSeconds): the rate after the omitted start.
 	Gbps    float64 `json:"gbps"`
 	Stopped string  `json:"stopped"` // eof, bytes (the server's bound), time (the server's bound), error: ...
 }
 
-func (s *Server) bulkSession(c net.Conn, br *bufio.Reader, rep Report) {
+// maxBulkOmit bounds the omitted start a client may ask for.
+const maxBulkOmit = time.Minute
+
+// parseBulkArgs reads the bulk command's arguments: empty, or " omit=DURATION" (at most 1m).
+func parseBulkArgs(args string) (omit time.Duration, err error) {
+	for _, f := range strings.Fields(args) {
+		v, ok := strings.CutPrefix(f, "omit=")
+		if !ok {
+			return 0, fmt.Errorf("bad bulk argument %q (want omit=DURATION)", f)
+		}
+		if omit, err = time.ParseDuration(v); err != nil || omit < 0 || omit > maxBulkOmit {
+			return 0, fmt.Errorf("bad bulk omit %q (want 0 to %v)", v, maxBulkOmit)
+		}
+	}
+	return omit, nil
+}
+
+func (s *Server) bulkSession(c net.Conn, br *bufio.Reader, rep Report, omit time.Duration) {
 	deadline := time.Now().Add(s.cfg.MaxSession)
 	c.SetDeadline(deadline)
 	buf := make([]byte, s.cfg.BulkReadSize)
-	var n int64
-	var first time.Time
+	var n, omitBytes int64
+	var first, omitEnd time.Time
+	omitting := omit > 0
 	stopped := "eof"
 	for {
 		k, err := br.Read(buf)
 		if k > 0 {
 			if n == 0 {
 				first = time.Now()
+				omitEnd = first.Add(omit)
+			} else if omitting {
+				// The omitted start ends with the first read after first+omit; that read counts
+				// as measured, since most of its bytes arrived after the boundary.
+				if now := time.Now(); !now.Before(omitEnd) {
+					omitting, omitBytes, omitEnd = false, n, now
+				}
 			}
 			n += int64(k)
 		}
@@ -324,9 +360,14 @@ func (s *Server) bulkSession(c net.Conn, br *bufio.Reader, rep Report) {
 	}
 	br2 := BulkReport{Report: rep, Bytes: n, Stopped: stopped}
 	if n > 0 {
-		br2.Seconds = time.Since(first).Seconds()
-		if br2.Seconds > 0 {
-			br2.Gbps = float64(n) * 8 / br2.Seconds / 1e9
+		end := time.Now()
+		br2.Seconds = end.Sub(first).Seconds()
+		from := first
+		if omit > 0 && !omitting {
+			br2.OmitBytes, br2.OmitSeconds, from = omitBytes, omitEnd.Sub(first).Seconds(), omitEnd
+		}
+		if secs := end.Sub(from).Seconds(); secs > 0 {
+			br2.Gbps = float64(n-br2.OmitBytes) * 8 / secs / 1e9
 		}
 	}
 	c.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))

@@ -286,6 +286,9 @@ func newProbeBulkCmd(pf *probeFlags) *cobra.Command {
 			if o.Duration <= 0 || o.Duration > 5*time.Minute {
 				return failf(exitUsage, "--duration %v: want more than 0 and at most 5m", o.Duration)
 			}
+			if o.Omit < 0 || o.Omit > time.Minute {
+				return failf(exitUsage, "--omit %v: want 0 to 1m", o.Omit)
+			}
 			c, err := pf.client()
 			if err != nil {
 				return err
@@ -298,6 +301,7 @@ func newProbeBulkCmd(pf *probeFlags) *cobra.Command {
 	cmd.Flags().StringVar(&bytesStr, "bytes", "4G", "stream at most this many bytes")
 	cmd.Flags().StringVar(&writeStr, "write-size", "128K", "bytes per write")
 	cmd.Flags().StringVar(&o.Congestion, "congestion", "", "sender's TCP congestion control (cubic, bbr, ...); default: the system's")
+	cmd.Flags().DurationVar(&o.Omit, "omit", 0, "leave the stream's first D out of the rate, as iperf3 -O (the stream lasts --omit plus --duration)")
 	return cmd
 }
 
@@ -337,8 +341,8 @@ and deletes them. It is the ceiling every path's figures are compared with. Need
 iproute2. --in-process serves from this process instead (it measures higher; see docs/probe.md).`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			if cfg.Bulk.Duration <= 0 || cfg.Bulk.Duration > 5*time.Minute || cfg.RR.Count <= 0 || cfg.RR.Duration <= 0 || cfg.RR.Duration > 5*time.Minute {
-				return failf(exitUsage, "want 0 < --duration ≤ 5m, --count > 0, 0 < --rr-duration ≤ 5m")
+			if cfg.Bulk.Duration <= 0 || cfg.Bulk.Duration > 5*time.Minute || cfg.RR.Count <= 0 || cfg.RR.Duration <= 0 || cfg.RR.Duration > 5*time.Minute || cfg.Bulk.Omit < 0 || cfg.Bulk.Omit > time.Minute {
+				return failf(exitUsage, "want 0 < --duration ≤ 5m, 0 ≤ --omit ≤ 1m, --count > 0, 0 < --rr-duration ≤ 5m")
 			}
 			cfg.Bulk.Bytes = 1 << 40 // bounded by --duration
 			if !inProcess {
@@ -354,6 +358,7 @@ iproute2. --in-process serves from this process instead (it measures higher; see
 	}
 	cmd.Flags().DurationVar(&cfg.Bulk.Duration, "duration", 3*time.Second, "bulk stream length")
 	cmd.Flags().StringVar(&cfg.Bulk.Congestion, "congestion", "", "sender's TCP congestion control; default: the system's")
+	cmd.Flags().DurationVar(&cfg.Bulk.Omit, "omit", 0, "leave the bulk stream's first D out of the rate, as iperf3 -O")
 	cmd.Flags().IntVar(&cfg.RR.Count, "count", 1000, "rr round trips")
 	cmd.Flags().DurationVar(&cfg.RR.Duration, "rr-duration", 3*time.Second, "rr time bound")
 	cmd.Flags().BoolVar(&inProcess, "in-process", false, "serve from this process instead of a separate 'probe serve'")
