@@ -35,8 +35,8 @@ wait_idle() {
 	done
 }
 
-echo "| streams | cc | pinning | probe median Gbit/s | iperf3 median Gbit/s | ratio of medians | paired ratio median (range) | rounds within 10 % | median within 10 % | baseline rr p50 / p99 µs | probe bytes / veth rx bytes | load (1 min) before → after |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| streams | cc | pinning | probe median Gbit/s | iperf3 median Gbit/s | ratio of medians | paired ratio median (range) | rounds within 10 % | median within 10 % | baseline rr p50 / p99 µs | veth-rate ratio | probe bytes / veth rx bytes | load (1 min) before → after |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 before=$(ip netns list | grep -c '^netlab-' || true)
 status=0
 for pin in "${pins[@]}"; do
@@ -61,7 +61,7 @@ print(f"| {len(s['rounds'])} × ({c['omitSeconds']:g}+{c['seconds']:g}) s | {c['
       f"| {s['probeMedianGbps']:.1f} | {s['iperf3MedianGbps']:.1f} | {s['ratioOfMedians']:.3f} "
       f"| **{s['pairedRatioMedian']:.3f}** ({s['pairedRatioMin']:.2f}–{s['pairedRatioMax']:.2f}) "
       f"| {s['roundsWithin10Percent']}/{len(s['rounds'])} | {'yes' if s['agreeWithin10Percent'] else 'no'} "
-      f"| {s['rrP50UsMedian']:.1f} / {s['rrP99UsMedian']:.1f} | {s['kernelRatioMedian']:.4f} "
+      f"| {s['rrP50UsMedian']:.1f} / {s['rrP99UsMedian']:.1f} | {s['vethRatioMedian']:.3f} | {s['kernelRatioMedian']:.4f} "
       f"| {s['loadavgBefore'].split()[0]} → {s['loadavgAfter'].split()[0]}, kind nodes {sys.argv[3]} |")
 PY
 done

@@ -98,6 +98,10 @@ type benchRun struct {
 	ClientCPU  float64 `json:"clientCPU"`
 	ServerCPU  float64 `json:"serverCPU"`
 	Congestion string  `json:"congestion"`
+	// VethGbps is the tool-independent view: the server veth's rx_bytes over the client
+	// process's whole run (omitted start, connection setup and teardown included), so it is
+	// lower than Gbps but measured the same way for both tools.
+	VethGbps float64 `json:"vethGbps"`
 }
 
 type benchRound struct {
@@ -125,6 +129,7 @@ type benchSummary struct {
 	Agree         bool         `json:"agreeWithin10Percent"` // the paired ratio median is within 0.9..1.1
 	RRP50Us       float64      `json:"rrP50UsMedian"`
 	RRP99Us       float64      `json:"rrP99UsMedian"`
+	VethRatio     float64      `json:"vethRatioMedian"` // median of the per-round probe/iperf3 veth rates
 	KernelRatio   float64      `json:"kernelRatioMedian"`
 	LoadBefore    string       `json:"loadavgBefore"`
 	LoadAfter     string       `json:"loadavgAfter"`
@@ -298,8 +303,9 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 			}
 			// The kernel's own count of what crossed the veth (payload plus the headers of
 			// GSO-sized frames) against the payload the probe's server counted.
-			kernelRatio = float64(res.Server.Bytes) / float64(rxBytes()-before)
-			r = benchRun{Gbps: res.Gbps, Congestion: res.Congestion,
+			rx := rxBytes() - before
+			kernelRatio = float64(res.Server.Bytes) / float64(rx)
+			r = benchRun{Gbps: res.Gbps, Congestion: res.Congestion, VethGbps: float64(rx) * 8 / wall.Seconds() / 1e9,
 				ClientCPU: 100 * cpu.Seconds() / wall.Seconds(),
 				ServerCPU: 100 * (procCPU(probeSrv.Process.Pid) - srvBefore).Seconds() / wall.Seconds()}
 			return nil
@@ -310,7 +316,7 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 		retry("iperf3 -c", func() error {
 			cctx, ccancel := context.WithTimeout(ctx, timeout)
 			defer ccancel()
-			srvBefore, t0 := procCPU(iperfSrv.Process.Pid), time.Now()
+			before, srvBefore, t0 := rxBytes(), procCPU(iperfSrv.Process.Pid), time.Now()
 			out, cpu, err := runCPU(l.Command(cctx, "client", cfg.argv(false, "iperf3", "-c", nslab.PairServerIP, "-p", "5201",
 				"-t", strconv.FormatFloat(cfg.Seconds, 'f', -1, 64), "-O", strconv.FormatFloat(cfg.Omit, 'f', -1, 64),
 				"-l", strconv.Itoa(cfg.Length), "-C", cfg.Congestion, "-J")...))
@@ -320,6 +326,7 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 				return fmt.Errorf("%v; %q; JSON: %v", err, rep.Error, jerr)
 			}
 			r = benchRun{Gbps: rep.End.SumReceived.BitsPerSecond / 1e9, Congestion: rep.End.SenderCongestion,
+				VethGbps:  float64(rxBytes()-before) * 8 / wall.Seconds() / 1e9,
 				ClientCPU: 100 * cpu.Seconds() / wall.Seconds(),
 				ServerCPU: 100 * (procCPU(iperfSrv.Process.Pid) - srvBefore).Seconds() / wall.Seconds()}
 			return nil
@@ -365,8 +372,8 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 		rd.KernelRatio = kernelRatio
 		rd.Ratio = rd.Probe.Gbps / rd.Iperf3.Gbps
 		rd.RRP50Us, rd.RRP99Us = runRR()
-		b.Logf("round %2d (%-6s first): probe %5.2f Gbit/s (cpu client %3.0f%% server %3.0f%%), iperf3 %5.2f Gbit/s (cpu client %3.0f%% server %3.0f%%), ratio %.3f; rr p50 %.1f µs p99 %.1f µs",
-			rd.Round, rd.First, rd.Probe.Gbps, rd.Probe.ClientCPU, rd.Probe.ServerCPU, rd.Iperf3.Gbps, rd.Iperf3.ClientCPU, rd.Iperf3.ServerCPU, rd.Ratio, rd.RRP50Us, rd.RRP99Us)
+		b.Logf("round %2d (%-6s first): probe %5.2f Gbit/s (cpu client %3.0f%% server %3.0f%%), iperf3 %5.2f Gbit/s (cpu client %3.0f%% server %3.0f%%), ratio %.3f (veth %.1f/%.1f); rr p50 %.1f µs p99 %.1f µs",
+			rd.Round, rd.First, rd.Probe.Gbps, rd.Probe.ClientCPU, rd.Probe.ServerCPU, rd.Iperf3.Gbps, rd.Iperf3.ClientCPU, rd.Iperf3.ServerCPU, rd.Ratio, rd.Probe.VethGbps, rd.Iperf3.VethGbps, rd.RRP50Us, rd.RRP99Us)
 		sum.Rounds = append(sum.Rounds, rd)
 	}
 	sum.LoadAfter = loadavg()
@@ -392,9 +399,10 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 	sum.RRP50Us = median(col(func(r benchRound) float64 { return r.RRP50Us }))
 	sum.RRP99Us = median(col(func(r benchRound) float64 { return r.RRP99Us }))
 	sum.KernelRatio = median(col(func(r benchRound) float64 { return r.KernelRatio }))
-	b.Logf("%d rounds, %s, pin %q, load %s -> %s: probe median %.2f Gbit/s, iperf3 median %.2f Gbit/s, ratio of medians %.3f, paired ratio median %.3f (%.3f-%.3f, %d of %d rounds within 10%%); baseline rr p50 %.1f µs, p99 %.1f µs",
+	sum.VethRatio = median(col(func(r benchRound) float64 { return r.Probe.VethGbps / r.Iperf3.VethGbps }))
+	b.Logf("%d rounds, %s, pin %q, load %s -> %s: probe median %.2f Gbit/s, iperf3 median %.2f Gbit/s, ratio of medians %.3f, paired ratio median %.3f (%.3f-%.3f, %d of %d rounds within 10%%), veth-rate ratio median %.3f; baseline rr p50 %.1f µs, p99 %.1f µs",
 		len(sum.Rounds), cfg.Congestion, cfg.Pin, sum.LoadBefore, sum.LoadAfter, sum.ProbeMedian, sum.Iperf3Median, sum.RatioOfMedian,
-		sum.PairedMedian, sum.PairedMin, sum.PairedMax, sum.Within10, len(sum.Rounds), sum.RRP50Us, sum.RRP99Us)
+		sum.PairedMedian, sum.PairedMin, sum.PairedMax, sum.Within10, len(sum.Rounds), sum.VethRatio, sum.RRP50Us, sum.RRP99Us)
 	if p := os.Getenv("NETLAB_BENCH_JSON"); p != "" {
 		js, _ := json.MarshalIndent(sum, "", "  ")
 		if err := os.WriteFile(p, append(js, '\n'), 0o644); err != nil {
