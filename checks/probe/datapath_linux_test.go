@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"os/exec"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -167,6 +169,70 @@ func TestBaselinePair(t *testing.T) {
 		t.Errorf("rr: %+v", r)
 	}
 	t.Logf("baseline: %.2f Gbit/s; rr p50 %.1fµs p99 %.1fµs mean %.1fµs", b.Gbps, r.P50Us, r.P99Us, r.MeanUs)
+}
+
+// TestBulkCountsWhatCrossesTheVeth checks the probe's byte count against the kernel's: what the
+// server counts must be what crossed the server's veth, less the headers (one set per GSO frame
+// of up to 64 KiB, so about 0.15%). Bounded by bytes, not time, so it does not depend on the
+// machine's speed; with --omit the omitted and the measured bytes must still add up.
+func TestBulkCountsWhatCrossesTheVeth(t *testing.T) {
+	testenv.RequireRoot(t)
+	testenv.RequireCommand(t, "ip")
+	l, err := nslab.NewPair()
+	must(t, err)
+	defer l.Close()
+	var srv *Server
+	must(t, l.Do("server", func() error {
+		var err error
+		srv, err = Start(context.Background(), ServerConfig{TCPAddr: nslab.PairServerIP + ":7003", Identity: testID})
+		return err
+	}))
+	defer srv.Close()
+	rx := func() int64 {
+		out, err := l.Exec("server", "cat", "/sys/class/net/eth0/statistics/rx_bytes")
+		must(t, err)
+		n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
+		must(t, err)
+		return n
+	}
+	g, _ := NewGuard(nslab.PairCIDR)
+	c := &Client{Guard: g, Timeout: 5 * time.Second}
+	for _, o := range []BulkOptions{
+		{Duration: 20 * time.Second, Bytes: 256 << 20},
+		{Duration: 20 * time.Second, Bytes: 256 << 20, WriteSize: 1 << 20, Congestion: "reno"},
+	} {
+		before := rx()
+		var b BulkResult
+		must(t, l.Do("client", func() error {
+			var err error
+			b, err = c.Bulk(context.Background(), srv.TCPAddr(), o)
+			return err
+		}))
+		got := rx() - before
+		if b.Stopped != "bytes" || b.BytesSent != o.Bytes || b.Server.Bytes != o.Bytes || b.Server.Stopped != "eof" {
+			t.Errorf("%+v: %+v %+v", o, b, b.Server)
+		}
+		if r := float64(b.Server.Bytes) / float64(got); r < 0.995 || r > 1 {
+			t.Errorf("%+v: server counted %d bytes, the veth received %d (ratio %.4f)", o, b.Server.Bytes, got, r)
+		}
+		if o.Congestion != "" && b.Congestion != o.Congestion {
+			t.Errorf("congestion %q, asked for %q", b.Congestion, o.Congestion)
+		}
+	}
+	// Omitted start: a stream bounded by time, whose omitted and measured bytes add up.
+	var b BulkResult
+	must(t, l.Do("client", func() error {
+		var err error
+		b, err = c.Bulk(context.Background(), srv.TCPAddr(), BulkOptions{Duration: 300 * time.Millisecond, Omit: 200 * time.Millisecond, Bytes: 1 << 40})
+		return err
+	}))
+	s := b.Server
+	if s.Bytes != b.BytesSent || s.OmitBytes <= 0 || s.OmitBytes >= s.Bytes || b.OmitSeconds != 0.2 {
+		t.Errorf("omitted stream: %+v %+v", b, s)
+	}
+	if want := float64(s.Bytes-s.OmitBytes) * 8 / (b.SenderSeconds - 0.2) / 1e9; b.Gbps != want {
+		t.Errorf("gbps %v, want %v", b.Gbps, want)
+	}
 }
 
 // The HTTP transport and the DNS resolver dial from goroutines of their own; the client must
