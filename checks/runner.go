@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"sort"
+	"slices"
 	"sync"
 	"time"
 
@@ -164,31 +164,12 @@ func mark(v report.Verdict) string {
 // AllowedTargets are the only networks a check may send traffic to: the lab's VPCs and subnets,
 // its Pod and Service CIDRs, and loopback. Probes refuse anything else (see the probe's Guard).
 func AllowedTargets(p *plan.Plan) []netip.Prefix {
-	set := map[netip.Prefix]bool{netip.MustParsePrefix("127.0.0.0/8"): true}
-	add := func(s string) {
-		if pf, err := netip.ParsePrefix(s); err == nil {
-			set[pf.Masked()] = true
+	out := append(p.LabCIDRs(), netip.MustParsePrefix("127.0.0.0/8"))
+	slices.SortFunc(out, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
 		}
-	}
-	for _, v := range p.VPCs {
-		add(v.CIDR)
-		for _, s := range v.Subnets {
-			add(s.CIDR)
-		}
-	}
-	for _, c := range p.Clusters {
-		add(c.PodCIDR)
-		add(c.ServiceCIDR)
-	}
-	out := make([]netip.Prefix, 0, len(set))
-	for pf := range set {
-		out = append(out, pf)
-	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Addr() != out[j].Addr() {
-			return out[i].Addr().Less(out[j].Addr())
-		}
-		return out[i].Bits() < out[j].Bits()
+		return a.Bits() - b.Bits()
 	})
 	return out
 }

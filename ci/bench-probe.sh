@@ -9,7 +9,8 @@
 #   sudo bash ci/bench-probe.sh [ROUNDS [PIN...]]     # PIN: none, same, split; default: none same
 #
 # Environment: NETLAB_BENCH_SECONDS (3), NETLAB_BENCH_OMIT (1), NETLAB_BENCH_CC (cubic),
-# NETLAB_BENCH_RR_SECONDS (1) are passed on; NETLAB_BENCH_WAIT_IDLE=S waits up to S seconds
+# NETLAB_BENCH_RR_SECONDS (1) and NETLAB_BENCH_RATE (unset: no shaping; e.g. 5gbit: a tbf qdisc at
+# that rate on the client's veth, so both tools measure a path with a bottleneck of its own) are passed on; NETLAB_BENCH_WAIT_IDLE=S waits up to S seconds
 # before each run for a 1-minute load average below 1 and no running kind nodes; NETLAB_BENCH_OUT
 # names a directory to keep the JSON of every run in.
 set -euo pipefail
@@ -23,7 +24,12 @@ command -v iperf3 >/dev/null || { echo "bench-probe: needs iperf3 (ci/setup.d/10
 out=${NETLAB_BENCH_OUT:-$(mktemp -d)}
 mkdir -p "$out"
 
-kind_nodes() { command -v docker >/dev/null && docker ps --filter label=io.x-k8s.kind.cluster -q 2>/dev/null | wc -l || echo 0; }
+kind_nodes() {
+	command -v docker >/dev/null || { echo 0; return; }
+	local n
+	n=$(docker ps --filter label=io.x-k8s.kind.cluster -q 2>/dev/null | wc -l) || true
+	echo "${n:-0}"
+}
 wait_idle() {
 	local limit=${NETLAB_BENCH_WAIT_IDLE:-0} waited=0
 	while [ "$waited" -lt "$limit" ]; do
@@ -35,8 +41,8 @@ wait_idle() {
 	done
 }
 
-echo "| streams | cc | pinning | probe median Gbit/s | iperf3 median Gbit/s | ratio of medians | paired ratio median (range) | rounds within 10 % | median within 10 % | baseline rr p50 / p99 µs | veth-rate ratio | probe bytes / veth rx bytes | load (1 min) before → after |"
-echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|"
+echo "| streams | cc | shaped to | pinning | probe median Gbit/s | iperf3 median Gbit/s | ratio of medians | paired ratio median (range) | rounds within 10 % | median within 10 % | baseline rr p50 / p99 µs | veth-rate ratio | probe bytes / veth rx bytes | load (1 min) before → after |"
+echo "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|"
 before=$(ip netns list | grep -c '^netlab-' || true)
 status=0
 for pin in "${pins[@]}"; do
@@ -57,7 +63,7 @@ for pin in "${pins[@]}"; do
 import json, sys
 s = json.load(open(sys.argv[1]))
 c = s["config"]
-print(f"| {len(s['rounds'])} × ({c['omitSeconds']:g}+{c['seconds']:g}) s | {c['congestion']} | {sys.argv[2]} "
+print(f"| {len(s['rounds'])} × ({c['omitSeconds']:g}+{c['seconds']:g}) s | {c['congestion']} | {c.get('rate') or '–'} | {sys.argv[2]} "
       f"| {s['probeMedianGbps']:.1f} | {s['iperf3MedianGbps']:.1f} | {s['ratioOfMedians']:.3f} "
       f"| **{s['pairedRatioMedian']:.3f}** ({s['pairedRatioMin']:.2f}–{s['pairedRatioMax']:.2f}) "
       f"| {s['roundsWithin10Percent']}/{len(s['rounds'])} | {'yes' if s['agreeWithin10Percent'] else 'no'} "

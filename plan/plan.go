@@ -1,5 +1,10 @@
 package plan
 
+import (
+	"net/netip"
+	"slices"
+)
+
 // Plan is a scenario fully resolved: every default filled in, every CIDR allocated, every name that
 // provisioning and the checks need computed. It is a plain value; marshal it with encoding/json.
 type Plan struct {
@@ -199,4 +204,38 @@ func (p *Plan) VPC(name string) (*VPCPlan, bool) {
 		}
 	}
 	return nil, false
+}
+
+// LabCIDRs are every range the lab owns: its VPCs and their subnets, and each cluster's Pod and
+// Service CIDRs, masked, without duplicates, in address order (shorter prefix first). Checks may
+// send traffic only there (and to loopback); nodes answer the ones they have no route for with
+// ICMP unreachable instead of sending them off the machine (see provision's guard step).
+func (p *Plan) LabCIDRs() []netip.Prefix {
+	set := map[netip.Prefix]bool{}
+	add := func(s string) {
+		if pf, err := netip.ParsePrefix(s); err == nil {
+			set[pf.Masked()] = true
+		}
+	}
+	for _, v := range p.VPCs {
+		add(v.CIDR)
+		for _, s := range v.Subnets {
+			add(s.CIDR)
+		}
+	}
+	for _, c := range p.Clusters {
+		add(c.PodCIDR)
+		add(c.ServiceCIDR)
+	}
+	out := make([]netip.Prefix, 0, len(set))
+	for pf := range set {
+		out = append(out, pf)
+	}
+	slices.SortFunc(out, func(a, b netip.Prefix) int {
+		if c := a.Addr().Compare(b.Addr()); c != 0 {
+			return c
+		}
+		return a.Bits() - b.Bits()
+	})
+	return out
 }

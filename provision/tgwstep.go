@@ -1,7 +1,6 @@
 package provision
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"strings"
@@ -77,24 +76,11 @@ func (r *runner) tgw(ctx context.Context) error {
 
 // nodeSide installs the cluster's VPC routes on each node and, for preserve, the non-masquerade rules.
 func (r *runner) nodeSide(ctx context.Context, c plan.ClusterPlan) error {
-	ns, err := r.kind.Nodes(c.KindName)
-	if err != nil {
-		return fmt.Errorf("cluster %s: list nodes: %w", c.Name, err)
-	}
 	script := NodeScript(c)
 	if script == "" {
 		return nil
 	}
-	for _, n := range ns {
-		var out bytes.Buffer
-		cmd := n.Command("sh", "-c", script)
-		cmd.SetStdout(&out)
-		cmd.SetStderr(&out)
-		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("cluster %s node %s: VPC routes: %v: %s", c.Name, n.String(), err, strings.TrimSpace(out.String()))
-		}
-	}
-	return nil
+	return r.onNodes(ctx, c, "VPC routes", script)
 }
 
 // PreserveChain is the nat chain that exempts a cluster's Pods from masquerade towards the

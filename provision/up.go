@@ -58,6 +58,7 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 	}{
 		{"networks", "Creating VPC networks", r.networks},
 		{"clusters", "Creating kind clusters", r.clusters},
+		{"guard", "Keeping lab traffic on this machine (unreachable routes on the nodes)", r.guard},
 		{"images", "Loading images into the nodes", r.images},
 		{"cni", "Installing the CNI", r.cni},
 		{"metallb", "Installing MetalLB", r.metallb},
