@@ -9,6 +9,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -36,6 +37,12 @@ type benchConfig struct {
 	// RRSeconds is the baseline request/response test after each pair of streams (1 byte each
 	// way over one connection to the probe server): NETLAB_BENCH_RR_SECONDS (default 1).
 	RRSeconds float64 `json:"rrSeconds"`
+	// Rate, when set, gives the pair a capacity of its own: a tbf qdisc at that rate on the
+	// client's veth, the direction the streams flow (NETLAB_BENCH_RATE, tc's syntax: 5gbit).
+	// Unshaped, a stream on a veth pair is bound by the CPU work per byte of the two processes,
+	// so the tools' figures measure their own cost; shaped below both tools' CPU bound, they
+	// measure the path, as on a link with a real bottleneck.
+	Rate string `json:"rate,omitempty"`
 }
 
 func envSeconds(name string, def, lo, hi float64) float64 {
@@ -54,6 +61,12 @@ func benchConfigFromEnv(b *testing.B) benchConfig {
 		Pin:        os.Getenv("NETLAB_BENCH_PIN"),
 		RRSeconds:  envSeconds("NETLAB_BENCH_RR_SECONDS", 1, 0, 10),
 	}
+	if r := os.Getenv("NETLAB_BENCH_RATE"); r != "" {
+		if !benchRateRE.MatchString(r) {
+			b.Fatalf("NETLAB_BENCH_RATE=%q: want a tc rate such as 500mbit or 5gbit", r)
+		}
+		c.Rate = r
+	}
 	switch c.Pin {
 	case "", "same", "split":
 	default:
@@ -61,6 +74,8 @@ func benchConfigFromEnv(b *testing.B) benchConfig {
 	}
 	return c
 }
+
+var benchRateRE = regexp.MustCompile(`^[0-9]+(\.[0-9]+)?[kmg]bit$`)
 
 func cmpOr(a, b string) string {
 	if a != "" {
@@ -234,6 +249,14 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 		b.Fatal(err)
 	}
 	defer l.Close()
+	if cfg.Rate != "" {
+		// tbf with a burst well above one GSO frame (64 KiB) and a queue of 50 ms; the kernel's
+		// hrtimer paces it, so the burst need not cover a scheduler tick.
+		if out, err := l.Exec("client", "tc", "qdisc", "replace", "dev", "eth0", "root", "tbf",
+			"rate", cfg.Rate, "burst", "1mb", "latency", "50ms"); err != nil {
+			b.Fatalf("tc qdisc tbf rate %s: %v: %s", cfg.Rate, err, out)
+		}
+	}
 	for _, k := range []struct {
 		dst *string
 		key string
