@@ -67,6 +67,28 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 			}
 		}
 	}
+	// The guard step: no route to the other cluster's Pod and Service ranges (this lab has no TGW),
+	// so nothing addressed there follows the node's default route off the machine; the cluster's
+	// own API server ClusterIP stays routable for the node's own connections.
+	for _, c := range p.Clusters {
+		node := c.Nodes[0].Name
+		for _, o := range p.Clusters {
+			if o.Name == c.Name {
+				continue
+			}
+			for _, cidr := range []string{o.PodCIDR, o.ServiceCIDR} {
+				dst := netip.MustParsePrefix(cidr).Addr().Next().Next().String()
+				out, err := nodeExec(t, node, "ip", "route", "get", dst)
+				if err == nil || !strings.Contains(out, "No route to host") {
+					t.Errorf("%s: ip route get %s (cluster %s's %s): %v %s; want no route to host", node, dst, o.Name, cidr, err, out)
+				}
+			}
+		}
+		api := netip.MustParsePrefix(c.ServiceCIDR).Addr().Next().String()
+		if out, err := nodeExec(t, node, "ip", "route", "get", api); err != nil {
+			t.Errorf("%s: ip route get %s (own API server ClusterIP): %v %s", node, api, err, out)
+		}
+	}
 	runChecks(t, p, "service/clusterip")
 }
 
