@@ -10,6 +10,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"time"
+
+	"github.com/moby/moby/client"
 
 	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/images"
@@ -46,7 +49,34 @@ func EnsureSelfImage(ctx context.Context, eng *docker.Engine, status func(string
 	if err := images.BuildSelf(ctx, eng.C, bin, ref); err != nil {
 		return "", err
 	}
+	pruneSelfImages(ctx, eng, images.Self()+"-", ref, time.Now().Add(-selfImageKeep))
 	return ref, nil
+}
+
+// selfImageKeep is how long an older build of netlab's own image is kept after a newer one is
+// built: long enough for another netlab process that resolved it a moment ago to start its
+// containers from it.
+const selfImageKeep = time.Hour
+
+// pruneSelfImages removes the images tagged prefix* (this version's self images: other hashes)
+// other than keep and built before cutoff, so that rebuilding netlab does not pile up one image
+// per build. Removal is not forced: Docker refuses to remove an image that a container (a running
+// lab's TGW or client) still uses, and that image stays. Errors are ignored; this is housekeeping.
+func pruneSelfImages(ctx context.Context, eng *docker.Engine, prefix, keep string, cutoff time.Time) {
+	list, err := eng.C.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("reference", prefix+"*")})
+	if err != nil {
+		return
+	}
+	for _, im := range list.Items {
+		if time.Unix(im.Created, 0).After(cutoff) {
+			continue
+		}
+		for _, tag := range im.RepoTags {
+			if tag != keep && strings.HasPrefix(tag, prefix) {
+				eng.C.ImageRemove(ctx, tag, client.ImageRemoveOptions{PruneChildren: true})
+			}
+		}
+	}
 }
 
 func selfBinary(ctx context.Context, status func(string)) (string, error) {
