@@ -95,7 +95,9 @@ func TestPruneSelfImagesKeepsCurrentAndInUse(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { eng.C.ContainerRemove(context.Background(), ctr.ID, client.ContainerRemoveOptions{Force: true}) })
+	t.Cleanup(func() {
+		eng.C.ContainerRemove(context.Background(), ctr.ID, client.ContainerRemoveOptions{Force: true})
+	})
 	exists := func(tag string) bool {
 		_, err := eng.C.ImageInspect(ctx, tag)
 		return err == nil
