@@ -10,28 +10,15 @@ import (
 
 	"github.com/netlab-dev/netlab/checks/probe/nslab"
 	"github.com/netlab-dev/netlab/internal/testenv"
-	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/scenarios"
 )
-
-func builtinPlan(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	data, ok := scenarios.Lookup(name)
-	if !ok {
-		t.Fatalf("no built-in scenario %s", name)
-	}
-	p, d := plan.Build(name, data, plan.Options{})
-	if p == nil {
-		t.Fatal(d.Error())
-	}
-	return p
-}
 
 func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 	// tgw-two-vpc: both VPC CIDRs are in cluster a's VPC route table (its own as the local route,
 	// the other through the TGW), so everything inside them is the TGW's to forward or drop; the
 	// Service ranges are not routed anywhere and are guarded.
-	p := builtinPlan(t, "tgw-two-vpc")
+	p := testplan.Builtin(t, "tgw-two-vpc")
 	a, _ := p.Cluster("a")
 	got := GuardScript(p, *a)
 	want := "set -e\n" +
@@ -41,7 +28,7 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 	}
 	// kube-proxy-modes: two clusters, no TGW: every lab range but the cluster's own Service
 	// range is guarded on both.
-	p = builtinPlan(t, "kube-proxy-modes")
+	p = testplan.Builtin(t, "kube-proxy-modes")
 	for _, c := range p.Clusters {
 		s := GuardScript(p, c)
 		if strings.Contains(s, c.ServiceCIDR) {
@@ -58,7 +45,7 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 	}
 	// Every built-in, every cluster: no guard lies inside one of the cluster's VPC routes.
 	for _, name := range scenarios.Names() {
-		p := builtinPlan(t, name)
+		p := testplan.Builtin(t, name)
 		for _, c := range p.Clusters {
 			for _, line := range strings.Split(strings.TrimSpace(GuardScript(p, c)), "\n")[1:] {
 				g := netip.MustParsePrefix(strings.Fields(line)[4])
@@ -82,7 +69,7 @@ func TestGuardRoutesInANamespace(t *testing.T) {
 	testenv.RequireCommand(t, "ip")
 	// kube-proxy-modes has no TGW: cluster a's nodes are on 10.0.1.0/24 and every other lab range
 	// is guarded. The TGW step's route is then added by hand, as tgw-two-vpc's would be.
-	p := builtinPlan(t, "kube-proxy-modes")
+	p := testplan.Builtin(t, "kube-proxy-modes")
 	a := p.Clusters[0]
 	l := nslab.New()
 	t.Cleanup(func() { l.Close() })
