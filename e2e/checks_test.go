@@ -22,6 +22,12 @@ import (
 // catalogue promises for the scenario ran and failed the path as they must.
 func runChecks(t *testing.T, p *plan.Plan, wantNegatives ...string) *report.Report {
 	t.Helper()
+	return runChecksOn(t, p, nil, wantNegatives...)
+}
+
+// runChecksOn is runChecks for the paths selected (ids or globs; nil: the plan's selection).
+func runChecksOn(t *testing.T, p *plan.Plan, paths []string, wantNegatives ...string) *report.Report {
+	t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	l, err := live.Open(ctx, p.Lab)
@@ -34,7 +40,7 @@ func runChecks(t *testing.T, p *plan.Plan, wantNegatives ...string) *report.Repo
 		t.Fatalf("prepare the probes: %v", err)
 	}
 	prepared := time.Since(t0)
-	rep := checks.Run(ctx, &checks.Env{Plan: l.Plan, Lab: l}, checks.Options{Concurrency: 4, Timeout: 3 * time.Minute, Progress: testLog{t}})
+	rep := checks.Run(ctx, &checks.Env{Plan: l.Plan, Lab: l}, checks.Options{Paths: paths, Concurrency: 4, Timeout: 3 * time.Minute, Progress: testLog{t}})
 	var table, js bytes.Buffer
 	rep.Table(&table)
 	t.Logf("probes ready in %s, catalogue in %.1fs\n%s", prepared.Round(100*time.Millisecond), rep.Seconds, table.String())

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -9,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision"
 	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/images"
@@ -186,6 +188,94 @@ func TestE2ETwoVPCsWithMetalLB(t *testing.T) {
 	// The TGW container, the node side, status, and a second 'up' that changes nothing (after the
 	// checks' negative controls: their repairs must have put back exactly what up made).
 	assertTGWLab(t, p, kubeconfig)
+	// Every node of cluster a restarted: the node unit applies netlab's routes, guard and
+	// preserve rules again (at boot, and every 30 s once Flannel and kube-proxy have put theirs
+	// back), with no 'up'; the cross-cluster paths pass again, the client Pod IP preserved.
+	restartClusterNodes(t, p, "a")
+	runChecksOn(t, p, []string{"cross-cluster/*"}, "cross-cluster/tgw-pod", "cross-cluster/tgw-internal-lb")
+}
+
+// restartClusterNodes restarts every node container of a cluster and waits (bounded) until each
+// node routes the other clusters' Pod ranges through its VPC route table again, keeps the
+// preserve jump first where the plan preserves the source, has its guard routes, and until every
+// Pod on those nodes runs again since the restart and is Ready.
+func restartClusterNodes(t *testing.T, p *plan.Plan, cluster string) {
+	t.Helper()
+	c, _ := p.Cluster(cluster)
+	nodes := nodeNames(t, p, cluster)
+	since := time.Now().Add(-time.Second)
+	if out, err := exec.Command("docker", append([]string{"restart"}, nodes...)...).CombinedOutput(); err != nil {
+		t.Fatalf("docker restart %v: %v: %s", nodes, err, out)
+	}
+	ctx := context.Background()
+	var other plan.ClusterPlan
+	for _, o := range p.Clusters {
+		if o.Name != cluster {
+			other = o
+		}
+	}
+	dst := netip.MustParsePrefix(other.PodCIDR).Addr().Next().Next().String()
+	guards := strings.Count(provision.GuardScript(p, *c), "unreachable")
+	var state string
+	restored := func() bool {
+		for _, n := range nodes {
+			route, _ := nodeExec(t, n, "ip", "route", "get", dst)
+			if len(c.VPCRoutes) > 0 && !strings.Contains(route, "via "+c.VPCRoutes[0].Via) {
+				state = n + ": " + route
+				return false
+			}
+			rules, _ := nodeExec(t, n, "sh", "-c", "iptables -t nat -S POSTROUTING | sed -n 2p")
+			if c.CNI.CrossClusterSource == "preserve" && !strings.Contains(rules, "-j "+provision.PreserveChain) {
+				state = n + ": POSTROUTING starts with " + rules
+				return false
+			}
+			all, _ := nodeExec(t, n, "ip", "route")
+			if got := strings.Count(all, "unreachable"); got != guards {
+				state = fmt.Sprintf("%s: %d guard routes, want %d", n, got, guards)
+				return false
+			}
+		}
+		return true
+	}
+	if err := waitFor(ctx, 3*time.Minute, restored); err != nil {
+		t.Fatalf("cluster %s after a restart of its nodes: netlab's node routes and rules did not come back: %s", cluster, state)
+	}
+	t.Logf("cluster %s: node routes, guard and preserve rules back %.0fs after the restart", cluster, time.Since(since).Seconds())
+	kc := client(t, p, cluster)
+	if err := waitFor(ctx, 4*time.Minute, func() bool {
+		pods, err := kc.Clientset.CoreV1().Pods("").List(ctx, metav1.ListOptions{})
+		if err != nil {
+			state = err.Error()
+			return false
+		}
+		for _, pod := range pods.Items {
+			// Bare test Pods (restartPolicy Never) end with the restart; controllers' Pods must return.
+			if len(pod.OwnerReferences) == 0 || pod.Status.Phase == corev1.PodSucceeded || pod.Status.Phase == corev1.PodFailed {
+				continue
+			}
+			ready := false
+			for _, cond := range pod.Status.Conditions {
+				ready = ready || (cond.Type == corev1.PodReady && cond.Status == corev1.ConditionTrue)
+			}
+			started := len(pod.Status.ContainerStatuses) > 0
+			for _, cs := range pod.Status.ContainerStatuses {
+				started = started && cs.State.Running != nil && cs.State.Running.StartedAt.After(since)
+			}
+			if !ready || !started {
+				state = pod.Namespace + "/" + pod.Name + " not running again and Ready"
+				return false
+			}
+		}
+		return true
+	}); err != nil {
+		t.Fatalf("cluster %s after a restart of its nodes: %s", cluster, state)
+	}
+	t.Logf("cluster %s: every Pod running again and Ready %.0fs after the restart", cluster, time.Since(since).Seconds())
+	// Let the node unit's timer run once more after the Pods' own rules came back.
+	time.Sleep(35 * time.Second)
+	if !restored() {
+		t.Fatalf("cluster %s: after the Pods came back, %s", cluster, state)
+	}
 }
 
 func inPool(ip string, pool []string) bool {

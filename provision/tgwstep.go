@@ -80,7 +80,7 @@ func (r *runner) nodeSide(ctx context.Context, c plan.ClusterPlan) error {
 	if script == "" {
 		return nil
 	}
-	return r.onNodes(ctx, c, "VPC routes", script)
+	return r.onNodes(ctx, c, "VPC routes", PersistScript("/", "20-vpc", script))
 }
 
 // PreserveChain is the nat chain that exempts a cluster's Pods from masquerade towards the
