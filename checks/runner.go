@@ -165,11 +165,6 @@ func mark(v report.Verdict) string {
 // its Pod and Service CIDRs, and loopback. Probes refuse anything else (see the probe's Guard).
 func AllowedTargets(p *plan.Plan) []netip.Prefix {
 	out := append(p.LabCIDRs(), netip.MustParsePrefix("127.0.0.0/8"))
-	slices.SortFunc(out, func(a, b netip.Prefix) int {
-		if c := a.Addr().Compare(b.Addr()); c != 0 {
-			return c
-		}
-		return a.Bits() - b.Bits()
-	})
+	slices.SortFunc(out, plan.ComparePrefixes)
 	return out
 }

@@ -22,9 +22,17 @@ func parseCIDR(s string) (netip.Prefix, error) {
 	return p, nil
 }
 
-// contains reports whether inner lies entirely inside outer.
-func contains(outer, inner netip.Prefix) bool {
+// PrefixContains reports whether inner lies entirely inside outer.
+func PrefixContains(outer, inner netip.Prefix) bool {
 	return outer.Bits() <= inner.Bits() && outer.Contains(inner.Addr())
+}
+
+// ComparePrefixes orders prefixes by address, then shorter prefix first (for slices.SortFunc).
+func ComparePrefixes(a, b netip.Prefix) int {
+	if c := a.Addr().Compare(b.Addr()); c != 0 {
+		return c
+	}
+	return a.Bits() - b.Bits()
 }
 
 // size is the number of addresses in p.

@@ -231,11 +231,6 @@ func (p *Plan) LabCIDRs() []netip.Prefix {
 	for pf := range set {
 		out = append(out, pf)
 	}
-	slices.SortFunc(out, func(a, b netip.Prefix) int {
-		if c := a.Addr().Compare(b.Addr()); c != 0 {
-			return c
-		}
-		return a.Bits() - b.Bits()
-	})
+	slices.SortFunc(out, ComparePrefixes)
 	return out
 }

@@ -168,7 +168,7 @@ func (rs *resolver) reserveExplicit() {
 	for i, c := range sc.Clusters {
 		if pp, ok := rs.cidrField(fmt.Sprintf("clusters[%d].podCIDR", i), c.PodCIDR); ok {
 			rs.podPrefix[i] = pp
-			if vp, inside := rs.vpcPrefix[c.VPC]; inside && contains(vp, pp) {
+			if vp, inside := rs.vpcPrefix[c.VPC]; inside && PrefixContains(vp, pp) {
 				if a := rs.inVPC[c.VPC]; a != nil {
 					a.take(pp)
 				}
@@ -253,7 +253,7 @@ func (rs *resolver) vpcs() {
 			if !ok {
 				continue
 			}
-			if !contains(vp, sp) {
+			if !PrefixContains(vp, sp) {
 				rs.r.errorf(sf+".cidr", "%s is outside its VPC %s (%s); a subnet must lie inside its VPC's cidr", sp, v.Name, vp)
 				continue
 			}

@@ -265,7 +265,7 @@ func (rs *resolver) routedOverlaps() {
 				if b.isVPC {
 					vpcP, podP = b.p, a.p
 				}
-				if contains(vpcP, podP) {
+				if PrefixContains(vpcP, podP) {
 					continue // a Pod CIDR inside its own VPC
 				}
 			}
@@ -344,7 +344,7 @@ func (rs *resolver) nodeRoutes() {
 		att, attached := rs.attachOf[c.VPC]
 		pp := rs.podPrefix[ci]
 		vp, known := rs.vpcPrefix[c.VPC]
-		if !attached || !known || !pp.IsValid() || contains(vp, pp) {
+		if !attached || !known || !pp.IsValid() || PrefixContains(vp, pp) {
 			continue
 		}
 		covered := false

@@ -29,11 +29,10 @@ const GuardMetric = 4242
 //     Unassigned ClusterIPs of the cluster's own range therefore still follow the default route,
 //     as in any kind cluster.
 //
-// Without it, a packet from a
-// Pod or node to a lab address that nothing routes (another cluster's Pod or Service range in a
-// lab without a transit gateway, an unassigned ClusterIP or VPC address) follows the node's
-// default route to the Docker host and from there the host's default route off the machine. With
-// it, the sender gets ICMP unreachable at once.
+// Without it, a packet from a Pod or node to a lab address that nothing routes (another cluster's
+// Pod or Service range in a lab without a transit gateway, an unassigned ClusterIP or VPC address)
+// follows the node's default route to the Docker host and from there the host's default route off
+// the machine. With it, the sender gets ICMP unreachable at once.
 func GuardScript(p *plan.Plan, c plan.ClusterPlan) string {
 	var routed []netip.Prefix
 	for _, r := range c.VPCRoutes {
@@ -48,7 +47,7 @@ func GuardScript(p *plan.Plan, c plan.ClusterPlan) string {
 		if pf == own.Masked() {
 			continue
 		}
-		if slices.ContainsFunc(routed, func(r netip.Prefix) bool { return r.Bits() <= pf.Bits() && r.Contains(pf.Addr()) }) {
+		if slices.ContainsFunc(routed, func(r netip.Prefix) bool { return plan.PrefixContains(r, pf) }) {
 			continue
 		}
 		fmt.Fprintf(&b, "ip route replace unreachable %s metric %d\n", pf, GuardMetric)

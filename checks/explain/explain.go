@@ -316,7 +316,7 @@ func contains(pf netip.Prefix, a string) bool {
 		return pf.Contains(ap)
 	}
 	if p2, err := netip.ParsePrefix(a); err == nil {
-		return pf.Bits() <= p2.Bits() && pf.Contains(p2.Addr())
+		return plan.PrefixContains(pf, p2)
 	}
 	return false
 }
