@@ -52,25 +52,22 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 		return err
 	}
 	r := &runner{p: p, st: st, eng: eng, opts: opts, pr: pr, kind: &cluster.Provider{KubeconfigPath: opts.KubeconfigPath}, clients: map[string]*kube.Client{}}
-	steps := []struct {
+	type step struct {
 		name, title string
 		fn          func(context.Context) error
-	}{
+	}
+	steps := []step{
 		{"networks", "Creating VPC networks", r.networks},
 		{"clusters", "Creating kind clusters", r.clusters},
 		{"guard", "Keeping lab traffic on this machine (unreachable routes on the nodes)", r.guard},
 		{"images", "Loading images into the nodes", r.images},
 		{"cni", "Installing the CNI", r.cni},
 		{"metallb", "Installing MetalLB", r.metallb},
-		{"ready", "Waiting for every node to be Ready", r.ready},
 	}
 	if p.TransitGateway != nil {
-		// after MetalLB, before the final readiness wait
-		steps = append(steps[:len(steps)-1], append([]struct {
-			name, title string
-			fn          func(context.Context) error
-		}{{"tgw", "Starting the transit gateway and routing the VPCs through it", r.tgw}}, steps[len(steps)-1:]...)...)
+		steps = append(steps, step{"tgw", "Starting the transit gateway and routing the VPCs through it", r.tgw})
 	}
+	steps = append(steps, step{"ready", "Waiting for every node to be Ready", r.ready})
 	for _, s := range steps {
 		if err := ctx.Err(); err != nil {
 			return err

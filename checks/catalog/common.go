@@ -15,6 +15,7 @@ import (
 	"sync"
 	"time"
 
+	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netlab-dev/netlab/checks"
@@ -127,6 +128,15 @@ func registerTwoNodes(id string, f func(ctx context.Context, env *checks.Env, l 
 		}
 		return f(ctx, env, l, c, na, nb, b)
 	})
+}
+
+// kubeDNS is cluster c's kube-dns Service (CoreDNS), which the probe Pods ask.
+func kubeDNS(ctx context.Context, c *live.Cluster) (*corev1.Service, error) {
+	s, err := c.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, "kube-dns", metav1.GetOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: the kube-dns Service: %w", c.Plan.Name, err)
+	}
+	return s, nil
 }
 
 // cluster returns the target's cluster.

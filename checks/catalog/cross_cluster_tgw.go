@@ -11,8 +11,7 @@ import (
 	"github.com/netlab-dev/netlab/checks/report"
 )
 
-// crossTGW is shared by the two TGW paths (cross_cluster_tgw_pod.go, cross_cluster_tgw_internal_lb.go).
-
+// pair resolves a cross-cluster target's From and To clusters.
 func pair(l *live.Lab, t checks.Target) (*live.Cluster, *live.Cluster, error) {
 	from, err := cluster(l, t.From)
 	if err != nil {
@@ -23,7 +22,8 @@ func pair(l *live.Lab, t checks.Target) (*live.Cluster, *live.Cluster, error) {
 }
 
 // crossTGW runs a cross-VPC call through the TGW with its counter evidence and the blackhole
-// negative control. breakCIDR is what the control blackholes.
+// negative control; breakCIDR is what the control blackholes. It serves both TGW paths
+// (cross_cluster_tgw_pod.go, cross_cluster_tgw_internal_lb.go).
 func crossTGW(ctx context.Context, env *checks.Env, l *live.Lab, b *builder, from, to *live.Cluster, dst, breakCIDR string, assert func(probe.Result, live.Pod)) report.Result {
 	gw, err := gatewayOf(l)
 	if err != nil {

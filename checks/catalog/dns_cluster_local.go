@@ -18,9 +18,9 @@ import (
 // name with its ClusterIP; the name of a Service that does not exist gets NXDOMAIN.
 func init() {
 	registerCluster("dns/cluster-local", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
-		dns, err := c.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, "kube-dns", metav1.GetOptions{})
+		dns, err := kubeDNS(ctx, c)
 		if err != nil {
-			return b.errorf("the kube-dns Service: %v", err)
+			return b.errorf("%v", err)
 		}
 		svc, err := c.Kube.Clientset.CoreV1().Services(live.Namespace).Get(ctx, live.SvcEcho, metav1.GetOptions{})
 		if err != nil {

@@ -27,9 +27,9 @@ func init() {
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		dns, err := from.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, "kube-dns", metav1.GetOptions{})
+		dns, err := kubeDNS(ctx, from)
 		if err != nil {
-			return b.errorf("cluster %s: the kube-dns Service: %v", from.Plan.Name, err)
+			return b.errorf("%v", err)
 		}
 		exposed, err := to.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, provision.DNSServiceName, metav1.GetOptions{})
 		if err != nil {
