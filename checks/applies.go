@@ -4,7 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 
-	"github.com/netlab-dev/netlab/checks/paths"
+	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 )
 
@@ -112,6 +112,17 @@ func applies(p *plan.Plan, id string) ([]Target, string) {
 			return nil, fmt.Sprintf("needs two or more clusters with an ingress controller, the scenario has %d", n)
 		}
 		return []Target{{}}, ""
+	case "ingress/gateway-api":
+		return nil, "needs a Gateway API controller; this version of netlab installs none"
+	case "dmz/waf":
+		return nil, "needs a scenario with a DMZ (a WAF in front of the DMZ load balancer); this version of netlab builds none"
+	case "chain/user-to-llm":
+		return nil, "needs a pattern-4 scenario with a live DMZ, ingress controllers and an inference service; this version of netlab builds none"
+	case "cross-cluster/tgw-isolation":
+		if p.TransitGateway == nil {
+			return nil, "the scenario has no transit gateway"
+		}
+		return nil, "this version of netlab has no two-way reachability analysis of the route tables yet, so it finds no pair they keep apart to test"
 	}
 	return nil, "no rule for this path"
 }

@@ -164,6 +164,31 @@ func hops(id string, x *ctx) []string {
 			"it spreads requests over the clusters' ingress controllers (overlapping Pod CIDRs do not matter: no Pod IP crosses)",
 			"with one cluster's ingress down, every request lands on the other",
 		}
+	case "ingress/gateway-api":
+		return []string{
+			"client -> the Gateway's LoadBalancer address (MetalLB) -> the Gateway API controller's Pod",
+			"the controller matches the HTTPRoute's hostnames and path prefixes, in the order Gateway API defines",
+			"-> the backend Service the matching rule names -> kube-proxy DNAT -> a backend Pod; no match: 404",
+		}
+	case "dmz/waf":
+		return []string{
+			"user -> the WAF in the DMZ, which inspects each request against its rule set",
+			"a request that matches an attack rule ends there (403); the backend never sees it",
+			"a clean request -> the DMZ load balancer -> a cluster's LoadBalancer address and ingress",
+		}
+	case "chain/user-to-llm":
+		return []string{
+			"user -> WAF -> DMZ load balancer -> the Web cluster's LB and ingress -> a Web Pod",
+			"Web Pod -> the WAS cluster's LB in the same VPC (routed between subnets) -> ingress -> a WAS Pod",
+			"WAS Pod -> the GPU cluster's internal LB across the transit gateway -> an inference Pod",
+			"the inference Pod answers as a stream (Server-Sent Events), chunk after chunk back along the chain",
+		}
+	case "cross-cluster/tgw-isolation":
+		return []string{
+			"Pod in " + x.cName() + " -> node route to the TGW leg in its subnet -> the TGW route table of its attachment",
+			"that table has no route, or a blackhole, for the destination (forward), or the return table has none for the reply's destination (the client Pod IP when preserved, the node IP when masqueraded)",
+			"the packet is dropped at the TGW; the table's counters show which direction dropped it",
+		}
 	}
 	return nil
 }
