@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netlab-dev/netlab/checks/paths"
+	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/scenarios"
 )

@@ -9,8 +9,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/paths"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 )
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Probe-versus-iperf3 benchmark: runs BenchmarkProbeVsIperf3 (checks/probe/bench_linux_test.go)
+# Probe-versus-iperf3 benchmark: runs BenchmarkProbeVsIperf3 (probe/bench_linux_test.go)
 # once per pinning mode and prints one Markdown table row per run, as in docs/probe.md. Each run
 # is ROUNDS interleaved pairs of streams (probe, iperf3, then iperf3, probe, ...) on one veth pair
 # between two network namespaces, with the same congestion control, write/read length, stream
@@ -52,7 +52,7 @@ for pin in "${pins[@]}"; do
 	json="$out/probe-vs-iperf3-$pin-$(date -u +%Y%m%dT%H%M%SZ).json"
 	log="${json%.json}.log"
 	if ! NETLAB_BENCH_PIN=$p NETLAB_BENCH_JSON=$json CI=true \
-		go test -count=1 -run XXX -bench 'ProbeVsIperf3$' -benchtime="${rounds}x" -timeout 30m ./checks/probe/ >"$log" 2>&1; then
+		go test -count=1 -run XXX -bench 'ProbeVsIperf3$' -benchtime="${rounds}x" -timeout 30m ./probe/ >"$log" 2>&1; then
 		echo "bench-probe: pin $pin failed; log: $log" >&2
 		tail -20 "$log" >&2
 		status=1

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/kindconfig"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
 	"sigs.k8s.io/kind/pkg/log"

@@ -16,14 +16,14 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/provision"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
-	"github.com/netlab-dev/netlab/provision/lab"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
@@ -101,7 +101,7 @@ func assertNothingLeft(t *testing.T, p *plan.Plan) {
 	} else if !objs.Empty() {
 		t.Errorf("lab %s left Docker objects behind: %+v", p.Lab, objs)
 	}
-	if _, err := lab.Load(p.Lab); err == nil {
+	if _, err := labstate.Load(p.Lab); err == nil {
 		t.Errorf("lab %s left its state behind", p.Lab)
 	}
 }
@@ -165,7 +165,7 @@ func loadProbe(t *testing.T, p *plan.Plan) {
 
 func client(t *testing.T, p *plan.Plan, name string) *kube.Client {
 	t.Helper()
-	kc, err := lab.ReadFile(p.Lab, "kubeconfig-"+name)
+	kc, err := labstate.ReadFile(p.Lab, "kubeconfig-"+name)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,10 +9,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/scenarios"
 	appsv1 "k8s.io/api/apps/v1"

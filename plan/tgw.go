@@ -6,7 +6,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/netlab-dev/netlab/checks/paths"
+	"github.com/netlab-dev/netlab/paths"
 )
 
 // transitGateway resolves the TGW: attachments with a leg in each attached subnet, route tables with

@@ -7,9 +7,9 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/provision/docker"
-	"github.com/netlab-dev/netlab/provision/lab"
 	"sigs.k8s.io/kind/pkg/log"
 
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
@@ -31,8 +31,8 @@ type Removed struct {
 // checks at the end that nothing labelled with the lab is left.
 func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed, error) {
 	rm := &Removed{Lab: labName}
-	st, err := lab.Load(labName)
-	if err != nil && !errors.Is(err, lab.ErrNoLab) {
+	st, err := labstate.Load(labName)
+	if err != nil && !errors.Is(err, labstate.ErrNoLab) {
 		return rm, err
 	}
 	kindNames, err := labKindClusters(labName, st)
@@ -88,20 +88,20 @@ func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed,
 		return rm, fmt.Errorf("%w\nThe lab's state is kept, so 'netlab down %s' can be run again", errors.Join(errs...), labName)
 	}
 	if st != nil || dirExists(labName) {
-		if err := lab.Remove(labName); err != nil {
+		if err := labstate.Remove(labName); err != nil {
 			return rm, err
 		}
 		rm.State = true
 	}
 	if st == nil && len(rm.Clusters)+len(rm.Containers)+len(rm.Networks)+len(rm.Volumes) == 0 {
-		return rm, fmt.Errorf("%w: %s: nothing on this host belongs to it", lab.ErrNoLab, labName)
+		return rm, fmt.Errorf("%w: %s: nothing on this host belongs to it", labstate.ErrNoLab, labName)
 	}
 	return rm, nil
 }
 
 // labKindClusters returns the lab's kind cluster names: from its plan, plus any kind cluster named
 // <lab>-<cluster> that the plan does not list (left by an older scenario or a lost state).
-func labKindClusters(labName string, st *lab.State) ([]string, error) {
+func labKindClusters(labName string, st *labstate.State) ([]string, error) {
 	set := map[string]bool{}
 	if st != nil && st.Plan != nil {
 		for _, c := range st.Plan.Clusters {
@@ -128,6 +128,6 @@ func labKindClusters(labName string, st *lab.State) ([]string, error) {
 }
 
 func dirExists(labName string) bool {
-	_, err := lab.ReadFile(labName, "state.json")
+	_, err := labstate.ReadFile(labName, "state.json")
 	return err == nil
 }

@@ -10,9 +10,9 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/netlab-dev/netlab/checks/probe/nslab"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/probe/nslab"
 	"github.com/netlab-dev/netlab/scenarios"
 )
 

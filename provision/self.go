@@ -14,7 +14,7 @@ import (
 
 	"github.com/moby/moby/client"
 
-	"github.com/netlab-dev/netlab/provision/docker"
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/provision/images"
 )
 

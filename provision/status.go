@@ -8,11 +8,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/kube"
-	"github.com/netlab-dev/netlab/provision/lab"
 	"github.com/netlab-dev/netlab/provision/tgw"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -23,7 +23,7 @@ type LabStatus struct {
 	Lab      string          `json:"lab"`
 	Scenario string          `json:"scenario"`
 	Updated  time.Time       `json:"updated"`
-	Steps    []lab.Step      `json:"steps"`
+	Steps    []labstate.Step `json:"steps"`
 	Clusters []ClusterStatus `json:"clusters"`
 	Networks []string        `json:"networks"`
 	// Complete is true when every step of 'up' finished and every node is Ready.
@@ -65,7 +65,7 @@ type NodeStatus struct {
 
 // Status reads a lab's state and asks Docker, kind and each API server how it is now.
 func Status(ctx context.Context, labName string) (*LabStatus, error) {
-	st, err := lab.Load(labName)
+	st, err := labstate.Load(labName)
 	if err != nil {
 		return nil, err
 	}
@@ -129,7 +129,7 @@ func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, 
 	if !exists {
 		return cs
 	}
-	kc, err := lab.ReadFile(labName, "kubeconfig-"+c.Name)
+	kc, err := labstate.ReadFile(labName, "kubeconfig-"+c.Name)
 	if err != nil {
 		cs.Error = "no kubeconfig recorded yet"
 		return cs

@@ -8,11 +8,11 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/tgw"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
+	"github.com/netlab-dev/netlab/tgw/client"
 )
 
 // tgw starts the transit gateway container (netlab's own image, one leg per attached subnet at the

@@ -13,11 +13,11 @@ import (
 	"syscall"
 
 	"github.com/moby/moby/client"
+	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/kube"
-	"github.com/netlab-dev/netlab/provision/lab"
 	"github.com/netlab-dev/netlab/provision/metallb"
 	"github.com/netlab-dev/netlab/provision/preflight"
 )
@@ -180,11 +180,11 @@ func freeMiB(path string) (int64, bool) {
 
 // recordPlan saves the plan in the lab's state. For an existing lab, it refuses a plan whose
 // changes cannot be applied in place, saying what would have to be recreated.
-func recordPlan(p *plan.Plan, scenario string) (*lab.State, error) {
-	st, err := lab.Load(p.Lab)
+func recordPlan(p *plan.Plan, scenario string) (*labstate.State, error) {
+	st, err := labstate.Load(p.Lab)
 	switch {
-	case errors.Is(err, lab.ErrNoLab):
-		st = &lab.State{Lab: p.Lab}
+	case errors.Is(err, labstate.ErrNoLab):
+		st = &labstate.State{Lab: p.Lab}
 	case err != nil:
 		return nil, err
 	default:
@@ -258,7 +258,7 @@ func subnetsEqualIgnoringTGW(a, b []plan.SubnetPlan) bool {
 // runner holds what the steps share.
 type runner struct {
 	p       *plan.Plan
-	st      *lab.State
+	st      *labstate.State
 	eng     *docker.Engine
 	kind    *cluster.Provider
 	opts    Options
@@ -353,7 +353,7 @@ func (r *runner) saveKubeconfig(c plan.ClusterPlan) error {
 	if err != nil {
 		return fmt.Errorf("cluster %s: kubeconfig: %w", c.Name, err)
 	}
-	if err := lab.WriteFile(r.p.Lab, "kubeconfig-"+c.Name, []byte(kc)); err != nil {
+	if err := labstate.WriteFile(r.p.Lab, "kubeconfig-"+c.Name, []byte(kc)); err != nil {
 		return err
 	}
 	client, err := kube.New(c.Name, []byte(kc))

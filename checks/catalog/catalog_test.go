@@ -6,9 +6,9 @@ import (
 	"testing"
 
 	"github.com/netlab-dev/netlab/checks"
-	"github.com/netlab-dev/netlab/checks/paths"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 )
 

@@ -20,8 +20,8 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/probe"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe"
 )
 
 // builder collects a check's evidence and decides its verdict: pass only when there is evidence

@@ -7,8 +7,8 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/probe"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe"
 )
 
 // cross-cluster/tgw-internal-lb: the same client calls the LoadBalancer address of To's

@@ -6,8 +6,8 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/probe"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe"
 )
 
 // cross-cluster/tgw-pod: a probe Pod in cluster From calls a probe Pod IP in cluster To. The

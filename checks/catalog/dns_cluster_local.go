@@ -10,8 +10,8 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/probe"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe"
 )
 
 // dns/cluster-local: from a probe Pod, CoreDNS (the kube-dns Service) answers the echo Service's

@@ -8,8 +8,8 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/probe/node"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe/node"
 )
 
 // node/to-pod: the hostNetwork probe on a node (as kubelet's probes do) connects to a Pod on the

@@ -7,8 +7,8 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/probe/node"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe/node"
 )
 
 // pod-to-pod/cross-node: probe Pods on two nodes. The server sees the client Pod IP after two

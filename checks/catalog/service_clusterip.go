@@ -14,8 +14,8 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/probe/node"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe/node"
 )
 
 // service/clusterip: a probe Pod calls the echo Service's ClusterIP several times. Replies must come

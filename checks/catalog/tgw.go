@@ -12,8 +12,8 @@ import (
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/tgw"
-	"github.com/netlab-dev/netlab/provision/tgw/api"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
+	"github.com/netlab-dev/netlab/tgw/api"
+	"github.com/netlab-dev/netlab/tgw/client"
 )
 
 // gateway is the lab's transit gateway as the cross-cluster checks use it: its EC2 API (to break a
@@ -67,9 +67,9 @@ func routeFor(rt plan.RouteTablePlan, dst string) (plan.TGWRoute, bool) {
 }
 
 // table returns the TGW's kernel view of the plan's route table name (its Name tag is
-// "<tgw>-<name>", see provision/tgw/client).
+// "<tgw>-<name>", see tgw/client).
 func (g *gateway) table(ctx context.Context, p *plan.Plan, name string) (api.TableView, error) {
-	v, err := tgw.FetchRoutes(ctx, g.endpoint)
+	v, err := client.FetchRoutes(ctx, g.endpoint)
 	if err != nil {
 		return api.TableView{}, err
 	}

@@ -14,7 +14,7 @@ import (
 	"strings"
 
 	"github.com/netlab-dev/netlab/checks"
-	"github.com/netlab-dev/netlab/checks/paths"
+	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 )
 

@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netlab-dev/netlab/checks/paths"
 	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 )
 

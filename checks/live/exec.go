@@ -14,8 +14,8 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 
-	"github.com/netlab-dev/netlab/checks/probe"
-	"github.com/netlab-dev/netlab/checks/probe/node"
+	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/probe/node"
 )
 
 // Where names the place a probe command runs: a container of a Pod, or a VPC client container.

@@ -23,13 +23,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netlab-dev/netlab/checks"
-	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/provision"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/kube"
-	"github.com/netlab-dev/netlab/provision/lab"
 )
 
 // ErrUnreachable wraps every failure to reach the lab (no state, Docker or API server down), which
@@ -39,7 +39,7 @@ var ErrUnreachable = errors.New("lab unreachable")
 // Lab is a running lab, ready for checks after Prepare.
 type Lab struct {
 	Plan     *plan.Plan
-	State    *lab.State
+	State    *labstate.State
 	Clusters map[string]*Cluster
 	// Clients are the VPC client containers by subnet network name.
 	Clients map[string]*Client
@@ -88,7 +88,7 @@ type Client struct {
 
 // Open finds the lab's state and connects to Docker and to every cluster's API server.
 func Open(ctx context.Context, labName string) (*Lab, error) {
-	st, err := lab.Load(labName)
+	st, err := labstate.Load(labName)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
@@ -105,7 +105,7 @@ func Open(ctx context.Context, labName string) (*Lab, error) {
 	}
 	l.guard = probe.NewGuardPrefixes(l.Allow...)
 	for _, c := range st.Plan.Clusters {
-		kc, err := lab.ReadFile(labName, "kubeconfig-"+c.Name)
+		kc, err := labstate.ReadFile(labName, "kubeconfig-"+c.Name)
 		if err != nil {
 			eng.Close()
 			return nil, fmt.Errorf("%w: cluster %s: no kubeconfig in the lab's state (%v); run 'netlab up %s' to finish the lab", ErrUnreachable, c.Name, err, labName)

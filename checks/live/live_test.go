@@ -5,9 +5,9 @@ import (
 	"testing"
 
 	"github.com/netlab-dev/netlab/checks"
-	"github.com/netlab-dev/netlab/checks/probe"
 	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/probe"
 )
 
 func builtin(t *testing.T, name string) *plan.Plan { return testplan.Builtin(t, name) }

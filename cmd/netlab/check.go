@@ -11,8 +11,8 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	_ "github.com/netlab-dev/netlab/checks/catalog" // registers every path check
 	"github.com/netlab-dev/netlab/checks/live"
-	"github.com/netlab-dev/netlab/checks/paths"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/paths"
 	"github.com/spf13/cobra"
 )
 

@@ -14,6 +14,7 @@ import (
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/tgw"
+	"github.com/netlab-dev/netlab/tgw/client"
 	"github.com/spf13/cobra"
 )
 
@@ -103,7 +104,7 @@ func liveFacts(ctx context.Context, l *live.Lab) *explain.Facts {
 	if t := l.Plan.TransitGateway; t != nil && l.State.TGWEndpoint != "" {
 		ep := tgw.LiveEndpoint(ctx, t.Container, l.State.TGWEndpoint)
 		f.TGWEndpoint = ep
-		if v, err := tgw.FetchRoutes(ctx, ep); err == nil {
+		if v, err := client.FetchRoutes(ctx, ep); err == nil {
 			for _, tv := range v.Tables {
 				name := strings.TrimPrefix(tv.Name, t.Name+"-")
 				lt := explain.TGWTable{ID: tv.RouteTableID}

@@ -13,8 +13,8 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/probe"
-	"github.com/netlab-dev/netlab/checks/probe/node"
+	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/probe/node"
 	"github.com/spf13/cobra"
 )
 

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/probe"
 )
 
 func TestProbeCLI(t *testing.T) {

@@ -12,7 +12,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/netlab-dev/netlab/provision/tgw"
+	tgwlab "github.com/netlab-dev/netlab/provision/tgw"
+	"github.com/netlab-dev/netlab/tgw"
+	"github.com/netlab-dev/netlab/tgw/client"
 )
 
 func init() { addCommand(newTGWCmd) }
@@ -77,7 +79,7 @@ endpoint is in the lab's state, and 'netlab status LAB' shows it); --endpoint na
 				if endpoint != "" {
 					return failf(exitUsage, "tgw routes: give LAB or --endpoint, not both")
 				}
-				ep, err := tgw.EndpointForContext(cmd.Context(), args[0])
+				ep, err := tgwlab.EndpointForContext(cmd.Context(), args[0])
 				if err != nil {
 					return failf(exitUsage, "tgw routes: %v", err)
 				}
@@ -89,11 +91,11 @@ endpoint is in the lab's state, and 'netlab status LAB' shows it); --endpoint na
 			if endpoint == "" {
 				return failf(exitUsage, "tgw routes: give LAB or --endpoint URL (the TGW's EC2 API)")
 			}
-			v, err := tgw.FetchRoutes(context.Background(), endpoint)
+			v, err := client.FetchRoutes(context.Background(), endpoint)
 			if err != nil {
 				return failf(exitUsage, "tgw routes: %v", err)
 			}
-			v = tgw.Filter(v, table)
+			v = client.FilterRoutes(v, table)
 			if table != "" && len(v.Tables) == 0 {
 				return failf(exitFailed, "tgw routes: no route table %q", table)
 			}
@@ -106,7 +108,7 @@ endpoint is in the lab's state, and 'netlab status LAB' shows it); --endpoint na
 				fmt.Fprintln(cmd.OutOrStdout(), "no route tables")
 				return nil
 			}
-			return tgw.WriteRoutes(cmd.OutOrStdout(), v)
+			return client.WriteRoutes(cmd.OutOrStdout(), v)
 		},
 	}
 	cmd.Flags().StringVar(&endpoint, "endpoint", "", "the TGW's EC2 API, e.g. http://127.0.0.1:4566 (default $AWS_ENDPOINT_URL_EC2)")

@@ -17,11 +17,11 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/provision/lab"
-	"github.com/netlab-dev/netlab/provision/tgw/api"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
 	"github.com/netlab-dev/netlab/scenarios"
+	"github.com/netlab-dev/netlab/tgw/api"
+	"github.com/netlab-dev/netlab/tgw/client"
 )
 
 // TestTGWRoutes runs 'netlab tgw routes' against a TGW API server (state only, no kernel).
@@ -78,7 +78,7 @@ func TestTGWRoutesOfALab(t *testing.T) {
 		t.Fatal(d.Error())
 	}
 	p.TransitGateway.Container = "netlab-cli-test-no-such-tgw"
-	st := &lab.State{Lab: p.Lab, Scenario: "tgw-two-vpc", Plan: p}
+	st := &labstate.State{Lab: p.Lab, Scenario: "tgw-two-vpc", Plan: p}
 	if err := st.Save(); err != nil {
 		t.Fatal(err)
 	}

@@ -12,9 +12,9 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision"
-	"github.com/netlab-dev/netlab/provision/lab"
 	"github.com/netlab-dev/netlab/scenarios"
 	"github.com/spf13/cobra"
 )
@@ -152,7 +152,7 @@ nothing labelled with the lab is left, and reports what it removed.`,
 				fmt.Fprintf(out, "Removed from lab %s:\n", rm.Lab)
 				fmt.Fprintf(out, "  clusters:   %v\n  containers: %v\n  networks:   %v\n  volumes:    %v\n  state:      %v\n", rm.Clusters, rm.Containers, rm.Networks, rm.Volumes, rm.State)
 			}
-			if errors.Is(err, lab.ErrNoLab) {
+			if errors.Is(err, labstate.ErrNoLab) {
 				return failf(exitUsage, "%v", err)
 			}
 			if err != nil {
@@ -179,7 +179,7 @@ func newStatusCmd() *cobra.Command {
 			labs := args
 			if len(labs) == 0 {
 				var err error
-				if labs, err = lab.List(); err != nil {
+				if labs, err = labstate.List(); err != nil {
 					return err
 				}
 				if len(labs) == 0 && output == "table" {
@@ -192,7 +192,7 @@ func newStatusCmd() *cobra.Command {
 			var all []*provision.LabStatus
 			for _, l := range labs {
 				s, err := provision.Status(ctx, l)
-				if errors.Is(err, lab.ErrNoLab) {
+				if errors.Is(err, labstate.ErrNoLab) {
 					return failf(exitUsage, "%v", err)
 				}
 				if err != nil {

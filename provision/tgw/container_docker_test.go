@@ -12,12 +12,12 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
 
-	"github.com/netlab-dev/netlab/checks/probe"
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/provision"
-	"github.com/netlab-dev/netlab/provision/docker"
 	"github.com/netlab-dev/netlab/provision/tgw"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
+	"github.com/netlab-dev/netlab/tgw/client"
 )
 
 const testLab = "nltgw-test"

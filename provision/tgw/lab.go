@@ -9,7 +9,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
-	"github.com/netlab-dev/netlab/provision/lab"
+	"github.com/netlab-dev/netlab/labstate"
 )
 
 // ErrNoTGW means the lab's scenario has no transit gateway, or 'up' has not reached its tgw step.
@@ -26,7 +26,7 @@ func EndpointFor(labName string) (string, error) {
 
 // EndpointForContext is EndpointFor with a context.
 func EndpointForContext(ctx context.Context, labName string) (string, error) {
-	st, err := lab.Load(labName)
+	st, err := labstate.Load(labName)
 	if err != nil {
 		return "", err
 	}

@@ -5,7 +5,7 @@ import (
 	"sort"
 
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
+	"github.com/netlab-dev/netlab/tgw/client"
 )
 
 // Node is a Kubernetes node as the TGW needs to know it: its address on its VPC network and the

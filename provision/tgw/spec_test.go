@@ -5,8 +5,8 @@ import (
 	"testing"
 
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
 	"github.com/netlab-dev/netlab/scenarios"
+	"github.com/netlab-dev/netlab/tgw/client"
 )
 
 func builtin(t *testing.T, name string) *plan.Plan {

@@ -19,9 +19,9 @@ import (
 	"github.com/vishvananda/netlink"
 
 	"github.com/netlab-dev/netlab/internal/testenv"
-	"github.com/netlab-dev/netlab/provision/tgw"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
-	"github.com/netlab-dev/netlab/provision/tgw/datapath"
+	"github.com/netlab-dev/netlab/tgw"
+	"github.com/netlab-dev/netlab/tgw/client"
+	"github.com/netlab-dev/netlab/tgw/datapath"
 )
 
 func newNS(t *testing.T) ns.NetNS {
@@ -166,12 +166,12 @@ func TestServeSurvivesRestart(t *testing.T) {
 	if got := dial(hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
 		t.Fatalf("A -> B through the TGW: %q", got)
 	}
-	v, err := tgw.FetchRoutes(context.Background(), url)
+	v, err := client.FetchRoutes(context.Background(), url)
 	if err != nil {
 		t.Fatal(err)
 	}
 	var text bytes.Buffer
-	tgw.WriteRoutes(&text, v)
+	client.WriteRoutes(&text, v)
 	t.Logf("routes:\n%s", text.String())
 	found := false
 	for _, tb := range v.Tables {

@@ -16,8 +16,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/probe/nslab"
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/probe/nslab"
 )
 
 // benchConfig is what BenchmarkProbeVsIperf3 gives both tools alike. Everything comes from the
@@ -201,7 +201,7 @@ func buildNetlab(b *testing.B) string {
 	out := filepath.Join(b.TempDir(), "netlab")
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
-	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, "../../cmd/netlab")
+	cmd := exec.CommandContext(ctx, goBin, "build", "-o", out, "../cmd/netlab")
 	if msg, err := cmd.CombinedOutput(); err != nil {
 		b.Fatalf("go build: %v\n%s", err, msg)
 	}

@@ -4,7 +4,7 @@
 //
 // The state lives in $NETLAB_STATE_DIR/labs/<lab>/, by default $XDG_STATE_HOME/netlab/labs/<lab>
 // (~/.local/state/netlab/labs/<lab>). Every write is atomic (a temporary file, then rename).
-package lab
+package labstate
 
 import (
 	"encoding/json"

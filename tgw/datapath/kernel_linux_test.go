@@ -17,7 +17,7 @@ import (
 	"golang.org/x/sys/unix"
 
 	"github.com/netlab-dev/netlab/internal/testenv"
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 const port = 7777

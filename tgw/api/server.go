@@ -24,8 +24,8 @@ import (
 	"sync"
 	"time"
 
-	"github.com/netlab-dev/netlab/provision/tgw/datapath"
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/datapath"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 // Namespace is the XML namespace of EC2 replies.

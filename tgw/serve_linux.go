@@ -12,8 +12,8 @@ import (
 
 	"github.com/containernetworking/plugins/pkg/ns"
 
-	"github.com/netlab-dev/netlab/provision/tgw/api"
-	"github.com/netlab-dev/netlab/provision/tgw/datapath"
+	"github.com/netlab-dev/netlab/tgw/api"
+	"github.com/netlab-dev/netlab/tgw/datapath"
 )
 
 // ServeOptions configure Serve.

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 // TestPlan checks the mapping from state to kernel routes and rules without a kernel.

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/probe/nslab"
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/probe/nslab"
 )
 
 // newLab gates on root and ip, and deletes the lab's namespaces when the test ends.
@@ -287,7 +287,7 @@ func TestBaselineServerProcess(t *testing.T) {
 	testenv.RequireCommand(t, "ip")
 	goBin := testenv.RequireCommand(t, "go")
 	bin := filepath.Join(t.TempDir(), "netlab")
-	if out, err := exec.Command(goBin, "build", "-o", bin, "../../cmd/netlab").CombinedOutput(); err != nil {
+	if out, err := exec.Command(goBin, "build", "-o", bin, "../cmd/netlab").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	res, err := BaselineWith(context.Background(), BaselineConfig{

@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 // form reads EC2 Query parameters: scalars, 1-based flat lists (SubnetIds.1=…), filters

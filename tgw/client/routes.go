@@ -1,4 +1,4 @@
-package tgw
+package client
 
 import (
 	"context"
@@ -10,7 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/netlab-dev/netlab/provision/tgw/api"
+	"github.com/netlab-dev/netlab/tgw/api"
 )
 
 // FetchRoutes reads a running TGW's view of its route tables with per-route counters
@@ -38,10 +38,10 @@ func FetchRoutes(ctx context.Context, endpoint string) (api.RoutesView, error) {
 	return v, nil
 }
 
-// Filter keeps only the route table with the given id or Name tag ("" keeps all). When none
+// FilterRoutes keeps only the route table with the given id or Name tag ("" keeps all). When none
 // matches exactly, the scenario's table name matches too: netlab tags its tables "<tgw>-<name>"
-// (provision/tgw/client), so "main" finds "tgw-main".
-func Filter(v api.RoutesView, table string) api.RoutesView {
+// (tgw/client), so "main" finds "tgw-main".
+func FilterRoutes(v api.RoutesView, table string) api.RoutesView {
 	if table == "" {
 		return v
 	}

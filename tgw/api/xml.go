@@ -3,7 +3,7 @@ package api
 import (
 	"net/netip"
 
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 // reqID is embedded first in every reply; the server fills it in.

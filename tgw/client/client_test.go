@@ -8,10 +8,10 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netlab-dev/netlab/provision/tgw/api"
-	"github.com/netlab-dev/netlab/provision/tgw/client"
-	"github.com/netlab-dev/netlab/provision/tgw/datapath"
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/api"
+	"github.com/netlab-dev/netlab/tgw/client"
+	"github.com/netlab-dev/netlab/tgw/datapath"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 type fakeDP struct{ addrs []string }

@@ -7,7 +7,7 @@ import (
 	"net"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/probe/nslab"
+	"github.com/netlab-dev/netlab/probe/nslab"
 )
 
 // BaselineResult is the bulk and request/response figures between two plain network namespaces

@@ -13,8 +13,8 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/internal/testenv"
-	"github.com/netlab-dev/netlab/provision/tgw/api"
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/api"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 // awsCLI is Debian's aws CLI v2 (a pyenv shim named aws may come first on PATH; it is not used).

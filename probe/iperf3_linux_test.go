@@ -9,8 +9,8 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/probe/nslab"
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/probe/nslab"
 )
 
 // TestBulkAgreesWithIperf3OnAShapedPair is the issue's "the probe's figure and iperf3's agree

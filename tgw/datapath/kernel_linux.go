@@ -14,7 +14,7 @@ import (
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
-	"github.com/netlab-dev/netlab/provision/tgw/model"
+	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 // Kernel applies the state to the Linux kernel of a network namespace.

@@ -9,7 +9,7 @@ import (
 
 // The catalogue must match PATHS.md exactly: every id there, none invented.
 func TestCatalogueMatchesPATHSmd(t *testing.T) {
-	data, err := os.ReadFile("../../../shared/PATHS.md")
+	data, err := os.ReadFile("../../shared/PATHS.md")
 	if err != nil {
 		t.Skipf("PATHS.md not beside the repo: %v", err)
 	}

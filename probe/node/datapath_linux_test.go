@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-dev/netlab/checks/probe"
-	"github.com/netlab-dev/netlab/checks/probe/node"
-	"github.com/netlab-dev/netlab/checks/probe/nslab"
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/probe/node"
+	"github.com/netlab-dev/netlab/probe/nslab"
 )
 
 func newLab(t *testing.T, names ...string) *nslab.Lab {
