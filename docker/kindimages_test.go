@@ -186,4 +186,3 @@ func TestNormalize(t *testing.T) {
 		}
 	}
 }
-
