@@ -21,16 +21,16 @@ type KindImageLoad struct {
 	// KindCluster is kind's cluster name; its node containers carry LabelKindCluster=KindCluster.
 	KindCluster string
 	Images      []string
-	// Offline never pulls: an image missing on the host is a MissingImageError.
+	// Offline never pulls: an image missing on the host is a missingImageError.
 	Offline bool
 	// Label prefixes the status lines ("[c1]").
 	Label string
 }
 
-// MissingImageError names images that are on neither the host nor the nodes while offline.
-type MissingImageError struct{ Images []string }
+// missingImageError names images that are on neither the host nor the nodes while offline.
+type missingImageError struct{ Images []string }
 
-func (e *MissingImageError) Error() string {
+func (e *missingImageError) Error() string {
 	return fmt.Sprintf("offline mode: image(s) %s are not on this host's Docker engine and netlab will not pull them; build them (ci/images builds every image a lab needs, see docs/ci.md) or load them with 'docker load', then run 'netlab up' again", strings.Join(e.Images, ", "))
 }
 
@@ -99,7 +99,7 @@ func loadKindImages(ctx context.Context, eng nodeImages, st *status.Status, l Ki
 		onHost = append(onHost, ref)
 	}
 	if len(missing) > 0 {
-		return &MissingImageError{Images: missing}
+		return &missingImageError{Images: missing}
 	}
 	rc, err := eng.SaveImages(ctx, onHost)
 	if err != nil {

@@ -122,9 +122,9 @@ func TestLoadKindImagesOfflineAndPull(t *testing.T) {
 	}
 	f := newFake()
 	err := loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-c1", Images: []string{"a:v1", "quay.io/b:v2"}, Offline: true})
-	var missing *MissingImageError
+	var missing *missingImageError
 	if !errors.As(err, &missing) || !slices.Equal(missing.Images, []string{"quay.io/b:v2"}) || !strings.Contains(err.Error(), "ci/images") {
-		t.Fatalf("offline: want a MissingImageError naming quay.io/b:v2 and how to build it, got %v", err)
+		t.Fatalf("offline: want a missingImageError naming quay.io/b:v2 and how to build it, got %v", err)
 	}
 	if f.pulled != nil || f.imported != nil {
 		t.Fatalf("offline must neither pull nor import: pulled %v imported %v", f.pulled, f.imported)

@@ -61,7 +61,7 @@ func EnsureContainer(ctx context.Context, eng containers, s ContainerSpec) (stri
 	if err != nil {
 		return "", err
 	}
-	return ep, WaitAPI(ctx, ep, 30*time.Second)
+	return ep, waitAPI(ctx, ep, 30*time.Second)
 }
 
 // docker is the TGW's container as the runtime runs it.
@@ -105,8 +105,8 @@ func Endpoint(ctx context.Context, eng containers, name string) (string, error) 
 	return "http://" + hp, nil
 }
 
-// WaitAPI waits until the TGW's API answers its route view, for at most d.
-func WaitAPI(ctx context.Context, endpoint string, d time.Duration) error {
+// waitAPI waits until the TGW's API answers its route view, for at most d.
+func waitAPI(ctx context.Context, endpoint string, d time.Duration) error {
 	deadline := time.Now().Add(d)
 	var last error
 	for time.Now().Before(deadline) {
