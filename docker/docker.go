@@ -1,5 +1,7 @@
-// Package docker manages the Docker objects of a lab: its VPC networks, and the inventory of every
-// container, network and volume that belongs to it (for status and down).
+// Package docker is netlab's one way to the Docker engine: a lab's VPC networks, the containers
+// netlab runs itself (EnsureContainer), commands inside containers (Exec), images (build, list,
+// remove, load into kind's node containers), and the inventory of every container, network and
+// volume that belongs to a lab (for status and down).
 //
 // Identity: objects netlab creates itself carry the label netlab.dev/lab=<lab>. kind's node
 // containers cannot be given extra Docker labels through kind's API; they carry kind's own label
@@ -33,7 +35,7 @@ const (
 )
 
 // Engine is a connection to the Docker engine.
-type Engine struct{ C *client.Client }
+type Engine struct{ c *client.Client }
 
 // Connect reaches the engine named by DOCKER_HOST (or the default socket) and checks that it
 // answers within a few seconds.
@@ -51,11 +53,20 @@ func Connect(ctx context.Context) (*Engine, error) {
 		}
 		return nil, fmt.Errorf("the Docker engine at %s does not answer (%v); start dockerd (on this project's CI machines: bash ci/setup.d/20-docker.sh) or set DOCKER_HOST", host, err)
 	}
-	return &Engine{C: c}, nil
+	return &Engine{c: c}, nil
 }
 
 // Close releases the connection.
-func (e *Engine) Close() error { return e.C.Close() }
+func (e *Engine) Close() error { return e.c.Close() }
+
+// RootDir is the engine's data directory (DockerRootDir), where images and containers take disk.
+func (e *Engine) RootDir(ctx context.Context) (string, error) {
+	info, err := e.c.Info(ctx, client.InfoOptions{})
+	if err != nil {
+		return "", fmt.Errorf("ask the Docker engine for its data directory: %w", err)
+	}
+	return info.Info.DockerRootDir, nil
+}
 
 // NetworkSpec is a VPC subnet as a Docker network.
 type NetworkSpec struct {
@@ -72,7 +83,7 @@ type NetworkSpec struct {
 // network with the same name but another subnet or owner is an error that says what to do.
 // It reports whether it created the network.
 func (e *Engine) EnsureNetwork(ctx context.Context, s NetworkSpec) (bool, error) {
-	res, err := e.C.NetworkInspect(ctx, s.Name, client.NetworkInspectOptions{})
+	res, err := e.c.NetworkInspect(ctx, s.Name, client.NetworkInspectOptions{})
 	if err == nil {
 		return false, checkNetwork(res.Network, s)
 	}
@@ -80,7 +91,7 @@ func (e *Engine) EnsureNetwork(ctx context.Context, s NetworkSpec) (bool, error)
 		return false, fmt.Errorf("inspect network %s: %w", s.Name, err)
 	}
 	enable4 := true
-	_, err = e.C.NetworkCreate(ctx, s.Name, client.NetworkCreateOptions{
+	_, err = e.c.NetworkCreate(ctx, s.Name, client.NetworkCreateOptions{
 		Driver:     "bridge",
 		EnableIPv4: &enable4,
 		IPAM: &network.IPAM{Driver: "default", Config: []network.IPAMConfig{{
@@ -134,7 +145,7 @@ func (e *Engine) LabObjects(ctx context.Context, lab string, kindClusters []stri
 	}
 	seenC, seenV := map[string]bool{}, map[string]bool{}
 	for _, sel := range selectors {
-		cs, err := e.C.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", sel)})
+		cs, err := e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", sel)})
 		if err != nil {
 			return o, fmt.Errorf("list containers: %w", err)
 		}
@@ -148,7 +159,7 @@ func (e *Engine) LabObjects(ctx context.Context, lab string, kindClusters []stri
 				o.Containers = append(o.Containers, name)
 			}
 		}
-		vs, err := e.C.VolumeList(ctx, client.VolumeListOptions{Filters: client.Filters{}.Add("label", sel)})
+		vs, err := e.c.VolumeList(ctx, client.VolumeListOptions{Filters: client.Filters{}.Add("label", sel)})
 		if err != nil {
 			return o, fmt.Errorf("list volumes: %w", err)
 		}
@@ -159,7 +170,7 @@ func (e *Engine) LabObjects(ctx context.Context, lab string, kindClusters []stri
 			}
 		}
 	}
-	ns, err := e.C.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("label", LabelLab+"="+lab)})
+	ns, err := e.c.NetworkList(ctx, client.NetworkListOptions{Filters: client.Filters{}.Add("label", LabelLab+"="+lab)})
 	if err != nil {
 		return o, fmt.Errorf("list networks: %w", err)
 	}
@@ -176,7 +187,7 @@ func (e *Engine) LabObjects(ctx context.Context, lab string, kindClusters []stri
 func (e *Engine) RemoveContainers(ctx context.Context, names []string) error {
 	var errs []error
 	for _, n := range names {
-		if _, err := e.C.ContainerRemove(ctx, n, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isNotFound(err) {
+		if _, err := e.c.ContainerRemove(ctx, n, client.ContainerRemoveOptions{Force: true, RemoveVolumes: true}); err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove container %s: %w", n, err))
 		}
 	}
@@ -187,7 +198,7 @@ func (e *Engine) RemoveContainers(ctx context.Context, names []string) error {
 func (e *Engine) RemoveNetworks(ctx context.Context, names []string) error {
 	var errs []error
 	for _, n := range names {
-		if _, err := e.C.NetworkRemove(ctx, n, client.NetworkRemoveOptions{}); err != nil && !isNotFound(err) {
+		if _, err := e.c.NetworkRemove(ctx, n, client.NetworkRemoveOptions{}); err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove network %s: %w", n, err))
 		}
 	}
@@ -198,7 +209,7 @@ func (e *Engine) RemoveNetworks(ctx context.Context, names []string) error {
 func (e *Engine) RemoveVolumes(ctx context.Context, names []string) error {
 	var errs []error
 	for _, n := range names {
-		if _, err := e.C.VolumeRemove(ctx, n, client.VolumeRemoveOptions{Force: true}); err != nil && !isNotFound(err) {
+		if _, err := e.c.VolumeRemove(ctx, n, client.VolumeRemoveOptions{Force: true}); err != nil && !isNotFound(err) {
 			errs = append(errs, fmt.Errorf("remove volume %s: %w", n, err))
 		}
 	}

@@ -1,4 +1,4 @@
-package docker
+package docker_test
 
 import (
 	"context"
@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/client"
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/testenv"
 )
 
@@ -16,13 +16,13 @@ func TestNetworksAgainstTheEngine(t *testing.T) {
 	testenv.RequireDocker(t)
 	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 	defer cancel()
-	e, err := Connect(ctx)
+	e, err := docker.Connect(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer e.Close()
 	lab := "nltest-docker"
-	spec := NetworkSpec{Name: lab + "-vpc", Subnet: netip.MustParsePrefix("10.250.1.0/24"), Gateway: netip.MustParseAddr("10.250.1.1"),
+	spec := docker.NetworkSpec{Name: lab + "-vpc", Subnet: netip.MustParsePrefix("10.250.1.0/24"), Gateway: netip.MustParseAddr("10.250.1.1"),
 		IPRange: netip.MustParsePrefix("10.250.1.0/25"), MTU: 1450, Lab: lab, VPC: "vpc", SubnetTag: "nodes"}
 	t.Cleanup(func() { e.RemoveNetworks(context.Background(), []string{spec.Name, "nltest-foreign"}) })
 
@@ -34,12 +34,11 @@ func TestNetworksAgainstTheEngine(t *testing.T) {
 	if err != nil || created {
 		t.Fatalf("second ensure must accept the existing network: created=%v err=%v", created, err)
 	}
-	got, err := e.C.NetworkInspect(ctx, spec.Name, client.NetworkInspectOptions{})
+	n, err := docker.InspectNetwork(ctx, e, spec.Name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	n := got.Network
-	if n.Labels[LabelLab] != lab || n.Options["com.docker.network.driver.mtu"] != "1450" || len(n.IPAM.Config) != 1 ||
+	if n.Labels[docker.LabelLab] != lab || n.Options["com.docker.network.driver.mtu"] != "1450" || len(n.IPAM.Config) != 1 ||
 		n.IPAM.Config[0].Subnet != spec.Subnet || n.IPAM.Config[0].IPRange != spec.IPRange || n.IPAM.Config[0].Gateway != spec.Gateway {
 		t.Fatalf("network as created: labels %v options %v ipam %+v", n.Labels, n.Options, n.IPAM.Config)
 	}
@@ -53,7 +52,7 @@ func TestNetworksAgainstTheEngine(t *testing.T) {
 	if _, err := e.EnsureNetwork(ctx, foreign); err == nil || !strings.Contains(err.Error(), "does not belong to lab someone-else") {
 		t.Fatalf("another lab's network must be refused, got %v", err)
 	}
-	overlap := NetworkSpec{Name: "nltest-foreign", Subnet: netip.MustParsePrefix("10.250.1.0/25"), Gateway: netip.MustParseAddr("10.250.1.1"),
+	overlap := docker.NetworkSpec{Name: "nltest-foreign", Subnet: netip.MustParsePrefix("10.250.1.0/25"), Gateway: netip.MustParseAddr("10.250.1.1"),
 		IPRange: netip.MustParsePrefix("10.250.1.0/26"), MTU: 1500, Lab: "other", VPC: "v", SubnetTag: "s"}
 	if _, err := e.EnsureNetwork(ctx, overlap); err == nil || !strings.Contains(err.Error(), "overlapping") {
 		t.Fatalf("an overlapping network must fail with advice, got %v", err)

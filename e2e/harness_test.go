@@ -21,7 +21,6 @@ import (
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/provision"
-	"github.com/netlab-dev/netlab/provision/cluster"
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
 	corev1 "k8s.io/api/core/v1"
@@ -144,20 +143,15 @@ func loadProbe(t *testing.T, p *plan.Plan) {
 		defer os.RemoveAll(dir)
 		bin, err := images.SelfBinary(ctx, repoRoot(), dir)
 		if err == nil {
-			err = images.BuildSelf(ctx, eng.C, bin, images.Self())
+			err = images.BuildSelf(ctx, eng, bin, images.Self())
 		}
 		selfErr = err
 	})
 	if selfErr != nil {
 		t.Fatalf("netlab's own image: %v", selfErr)
 	}
-	prov := &cluster.Provider{}
 	for _, c := range p.Clusters {
-		nodes, err := prov.Nodes(c.KindName)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if err := cluster.LoadImages(ctx, eng.C, nodes, []string{images.Self()}, true, nil); err != nil {
+		if err := eng.LoadKindImages(ctx, nil, docker.KindImageLoad{KindCluster: c.KindName, Images: []string{images.Self()}, Offline: true}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -30,31 +30,58 @@ type Removed struct {
 // on a lab whose state was lost (then kind clusters named <lab>-* are taken as the lab's). It
 // checks at the end that nothing labelled with the lab is left.
 func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed, error) {
-	rm := &Removed{Lab: labName}
 	st, err := labstate.Load(labName)
 	if err != nil && !errors.Is(err, labstate.ErrNoLab) {
-		return rm, err
-	}
-	kindNames, err := labKindClusters(labName, st)
-	if err != nil {
-		return rm, err
+		return &Removed{Lab: labName}, err
 	}
 	eng, err := docker.Connect(ctx)
 	if err != nil {
-		return rm, err
+		return &Removed{Lab: labName}, err
 	}
 	defer eng.Close()
+	return down(ctx, labName, st, kindOnHost{&cluster.Provider{KubeconfigPath: kubeconfigPath}}, eng)
+}
 
-	prov := &cluster.Provider{KubeconfigPath: kubeconfigPath}
+// kindClusters is what 'down' needs from kind.
+type kindClusters interface {
+	// List names every kind cluster on the host.
+	List() ([]string, error)
+	Exists(kindName string) (bool, int, error)
+	// Delete removes the cluster and its kubeconfig context; a missing one is not an error.
+	Delete(kindName string) error
+}
+
+// labObjects is what 'down' needs from the Docker engine.
+type labObjects interface {
+	LabObjects(ctx context.Context, lab string, kindClusters []string) (docker.Objects, error)
+	RemoveContainers(ctx context.Context, names []string) error
+	RemoveVolumes(ctx context.Context, names []string) error
+	RemoveNetworks(ctx context.Context, names []string) error
+}
+
+// kindOnHost is kind's provider with the listing of the host's clusters.
+type kindOnHost struct{ *cluster.Provider }
+
+func (kindOnHost) List() ([]string, error) {
+	return kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(log.NoopLogger{})).List()
+}
+
+// down removes the lab st (nil when its state is lost) through kind and the engine.
+func down(ctx context.Context, labName string, st *labstate.State, kind kindClusters, eng labObjects) (*Removed, error) {
+	rm := &Removed{Lab: labName}
+	kindNames, err := labKindClusters(labName, st, kind)
+	if err != nil {
+		return rm, err
+	}
 	var errs []error
 	for _, k := range kindNames {
-		exists, _, err := prov.Exists(k)
+		exists, _, err := kind.Exists(k)
 		if err != nil {
 			errs = append(errs, err)
 			continue
 		}
 		// Delete also when kind does not list it: it removes a leftover kubeconfig context.
-		if err := prov.Delete(k); err != nil {
+		if err := kind.Delete(k); err != nil {
 			errs = append(errs, fmt.Errorf("delete cluster %s: %w", k, err))
 			continue
 		}
@@ -101,14 +128,14 @@ func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed,
 
 // labKindClusters returns the lab's kind cluster names: from its plan, plus any kind cluster named
 // <lab>-<cluster> that the plan does not list (left by an older scenario or a lost state).
-func labKindClusters(labName string, st *labstate.State) ([]string, error) {
+func labKindClusters(labName string, st *labstate.State, kind kindClusters) ([]string, error) {
 	set := map[string]bool{}
 	if st != nil && st.Plan != nil {
 		for _, c := range st.Plan.Clusters {
 			set[c.KindName] = true
 		}
 	}
-	all, err := kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(log.NoopLogger{})).List()
+	all, err := kind.List()
 	if err != nil {
 		return nil, fmt.Errorf("ask kind for its clusters: %w", err)
 	}

@@ -78,12 +78,12 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 	if st.Plan != nil && st.Plan.TransitGateway != nil {
 		t := st.Plan.TransitGateway
 		ts := &TGWStatus{Name: t.Name, Container: t.Container, Volume: tgw.ContainerSpec{Name: t.Container}.Volume(), Endpoint: st.TGWEndpoint}
-		if state, err := tgw.ContainerState(ctx, eng.C, t.Container); err != nil {
+		if state, err := eng.ContainerState(ctx, t.Container); err != nil {
 			ts.Error = err.Error()
 		} else {
 			ts.State = state
 		}
-		if ep, err := tgw.Endpoint(ctx, eng.C, t.Container); err == nil {
+		if ep, err := tgw.Endpoint(ctx, eng, t.Container); err == nil {
 			ts.Endpoint = ep
 		}
 		ls.TGW, ls.TGWEndpoint = ts, ts.Endpoint

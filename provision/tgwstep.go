@@ -26,7 +26,7 @@ func (r *runner) tgw(ctx context.Context) error {
 		return nil
 	}
 	labels := map[string]string{docker.LabelLab: r.p.Lab, docker.LabelRole: "tgw"}
-	ep, err := tgw.EnsureContainer(ctx, r.eng.C, tgw.ContainerFor(r.p, r.self, labels))
+	ep, err := tgw.EnsureContainer(ctx, r.eng, tgw.ContainerFor(r.p, r.self, labels))
 	if err != nil {
 		return err
 	}

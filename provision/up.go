@@ -12,11 +12,12 @@ import (
 	"sync"
 	"syscall"
 
-	"github.com/moby/moby/client"
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/metallb"
 	"github.com/netlab-dev/netlab/provision/preflight"
@@ -145,12 +146,12 @@ func Preflight(ctx context.Context, p *plan.Plan) (*docker.Engine, error) {
 	if err != nil {
 		return nil, err
 	}
-	info, err := eng.C.Info(ctx, client.InfoOptions{})
-	if err == nil && info.Info.DockerRootDir != "" {
+	root, err := eng.RootDir(ctx)
+	if err == nil && root != "" {
 		needDisk := int64(cp+w) * nodeDiskMiB
-		if free, ok := freeMiB(info.Info.DockerRootDir); ok && free < needDisk {
+		if free, ok := freeMiB(root); ok && free < needDisk {
 			eng.Close()
-			return nil, fmt.Errorf("the lab needs about %d MiB of disk in %s (about 1 GB per node) and %d MiB are free; free disk space ('docker system prune') or use a smaller scenario", needDisk, info.Info.DockerRootDir, free)
+			return nil, fmt.Errorf("the lab needs about %d MiB of disk in %s (about 1 GB per node) and %d MiB are free; free disk space ('docker system prune') or use a smaller scenario", needDisk, root, free)
 		}
 	}
 	return eng, nil
@@ -384,7 +385,8 @@ func (r *runner) client(c plan.ClusterPlan) (*kube.Client, error) {
 
 // images side-loads what the lab's Pods run into every node, reading each image from the host once.
 func (r *runner) images(ctx context.Context) error {
-	self, err := EnsureSelfImage(ctx, r.eng, func(s string) { r.pr.line("   %s", s) })
+	st := status.New(r.pr.out, 0, false)
+	self, err := images.EnsureSelfImage(ctx, r.eng, st)
 	if err != nil {
 		return fmt.Errorf("netlab's own image: %w", err)
 	}
@@ -395,11 +397,7 @@ func (r *runner) images(ctx context.Context) error {
 			return err
 		}
 		refs = append(refs, self)
-		ns, err := r.kind.Nodes(c.KindName)
-		if err != nil {
-			return fmt.Errorf("cluster %s: list nodes: %w", c.Name, err)
-		}
-		if err := cluster.LoadImages(ctx, r.eng.C, ns, refs, r.opts.Offline, func(s string) { r.pr.line("   [%s] %s", c.Name, s) }); err != nil {
+		if err := r.eng.LoadKindImages(ctx, st, docker.KindImageLoad{KindCluster: c.KindName, Images: refs, Offline: r.opts.Offline, Label: "[" + c.Name + "]"}); err != nil {
 			return fmt.Errorf("cluster %s: %w", c.Name, err)
 		}
 	}

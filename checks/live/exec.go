@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os/exec"
 	"strconv"
 	"strings"
 	"time"
@@ -51,14 +50,14 @@ func (w Where) String() string {
 // result before exiting 1 on a failed probe).
 func (l *Lab) Exec(ctx context.Context, w Where, args ...string) ([]byte, error) {
 	if w.Client != nil {
-		cmd := exec.CommandContext(ctx, "docker", append([]string{"exec", w.Client.Name, "/netlab"}, args...)...)
-		var stdout, stderr bytes.Buffer
-		cmd.Stdout, cmd.Stderr = &stdout, &stderr
-		err := cmd.Run()
-		if err != nil {
-			return stdout.Bytes(), fmt.Errorf("%s: netlab %s: %v: %s", w, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
+		r, err := l.eng.Exec(ctx, w.Client.Name, append([]string{"/netlab"}, args...), nil)
+		if err == nil && r.ExitCode != 0 {
+			err = fmt.Errorf("exit status %d", r.ExitCode)
 		}
-		return stdout.Bytes(), nil
+		if err != nil {
+			return r.Stdout, fmt.Errorf("%s: netlab %s: %v: %s", w, strings.Join(args, " "), err, strings.TrimSpace(string(r.Stderr)))
+		}
+		return r.Stdout, nil
 	}
 	kc := w.Cluster.Kube
 	req := kc.Clientset.CoreV1().RESTClient().Post().Resource("pods").Namespace(Namespace).Name(w.Pod).SubResource("exec").

@@ -13,7 +13,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os/exec"
 	"sort"
 	"strings"
 	"sync"
@@ -24,11 +23,11 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
-	"github.com/netlab-dev/netlab/provision"
-	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
 )
 
@@ -176,13 +175,11 @@ func (l *Lab) Prepare(ctx context.Context, progress io.Writer) error {
 	if progress == nil {
 		progress = io.Discard
 	}
-	say := func(f string, a ...any) { fmt.Fprintf(progress, f+"\n", a...) }
-	img, err := provision.EnsureSelfImage(ctx, l.eng, func(s string) { say("   %s", s) })
+	img, err := images.EnsureSelfImage(ctx, l.eng, status.New(progress, 0, false))
 	if err != nil {
 		return fmt.Errorf("netlab's own image: %w", err)
 	}
 	l.Image = img
-	prov := &cluster.Provider{}
 	var wg sync.WaitGroup
 	errs := make([]error, len(l.Plan.Clusters))
 	for i, cp := range l.Plan.Clusters {
@@ -190,7 +187,7 @@ func (l *Lab) Prepare(ctx context.Context, progress io.Writer) error {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = l.prepareCluster(ctx, prov, c)
+			errs[i] = l.prepareCluster(ctx, c)
 		}()
 	}
 	wg.Wait()
@@ -200,12 +197,9 @@ func (l *Lab) Prepare(ctx context.Context, progress io.Writer) error {
 	return l.startClients(ctx)
 }
 
-func (l *Lab) prepareCluster(ctx context.Context, prov *cluster.Provider, c *Cluster) error {
-	nodes, err := prov.Nodes(c.Plan.KindName)
-	if err != nil {
-		return fmt.Errorf("%w: cluster %s: list nodes: %v", ErrUnreachable, c.Plan.Name, err)
-	}
-	if err := cluster.LoadImages(ctx, l.eng.C, nodes, []string{l.Image}, true, nil); err != nil {
+func (l *Lab) prepareCluster(ctx context.Context, c *Cluster) error {
+	load := docker.KindImageLoad{KindCluster: c.Plan.KindName, Images: []string{l.Image}, Offline: true}
+	if err := l.eng.LoadKindImages(ctx, nil, load); err != nil {
 		return fmt.Errorf("cluster %s: load %s: %w", c.Plan.Name, l.Image, err)
 	}
 	objs, err := Objects(l.Plan, c.Plan, l.Image, l.allowList())
@@ -307,23 +301,23 @@ func (l *Lab) startClients(ctx context.Context) error {
 	return nil
 }
 
+// ensureClient runs the VPC client container: kept when it runs netlab's current image, started
+// when stopped, re-created otherwise.
 func (l *Lab) ensureClient(ctx context.Context, cl *Client) error {
-	out, err := exec.CommandContext(ctx, "docker", "inspect", "-f", "{{.State.Running}} {{.Config.Image}}", cl.Name).Output()
-	if err == nil {
-		f := strings.Fields(string(out))
-		if len(f) == 2 && f[0] == "true" && f[1] == l.Image {
-			return nil
-		}
-		if b, err := exec.CommandContext(ctx, "docker", "rm", "-f", cl.Name).CombinedOutput(); err != nil {
-			return fmt.Errorf("replace client container %s: %v: %s", cl.Name, err, b)
-		}
+	ip, err := netip.ParseAddr(cl.IP)
+	if err != nil {
+		return fmt.Errorf("the VPC client %s on %s: address %q: %w", cl.Name, cl.Network, cl.IP, err)
 	}
-	args := []string{"run", "-d", "--name", cl.Name, "--network", cl.Network, "--ip", cl.IP,
-		"--label", docker.LabelLab + "=" + l.Plan.Lab, "--label", docker.LabelRole + "=client",
-		"-e", "POD_NAME=" + cl.Name, "-e", "POD_IP=" + cl.IP, "-e", "NETLAB_PROBE_ALLOW=" + strings.Join(l.allowList(), ","),
-		l.Image, "probe", "serve"}
-	if b, err := exec.CommandContext(ctx, "docker", args...).CombinedOutput(); err != nil {
-		return fmt.Errorf("start the VPC client %s on %s at %s: %v: %s", cl.Name, cl.Network, cl.IP, err, strings.TrimSpace(string(b)))
+	err = l.eng.EnsureContainer(ctx, docker.ContainerSpec{
+		Name:     cl.Name,
+		Image:    l.Image,
+		Cmd:      []string{"probe", "serve"},
+		Env:      map[string]string{"POD_NAME": cl.Name, "POD_IP": cl.IP, "NETLAB_PROBE_ALLOW": strings.Join(l.allowList(), ",")},
+		Labels:   map[string]string{docker.LabelLab: l.Plan.Lab, docker.LabelRole: "client"},
+		Networks: []docker.Attachment{{Network: cl.Network, IP: ip}},
+	})
+	if err != nil {
+		return fmt.Errorf("start the VPC client %s on %s at %s: %w", cl.Name, cl.Network, cl.IP, err)
 	}
 	return nil
 }

@@ -6,9 +6,13 @@
 package testenv
 
 import (
+	"context"
 	"os"
 	"os/exec"
 	"testing"
+	"time"
+
+	"github.com/netlab-dev/netlab/docker"
 )
 
 // InCI reports whether the tests run under CI (the CI variable is set and not "false").
@@ -52,7 +56,11 @@ func RequireDocker(t testing.TB) {
 	if os.Getenv("NETLAB_E2E") != "1" {
 		t.Skip("skipped: Docker tests run in the e2e stage (NETLAB_E2E=1)")
 	}
-	if err := exec.Command("docker", "info", "--format", "{{.ServerVersion}}").Run(); err != nil {
-		t.Fatalf("NETLAB_E2E=1 but the Docker engine does not answer (docker info: %v); run ci/setup.d/20-docker.sh", err)
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	eng, err := docker.Connect(ctx)
+	if err != nil {
+		t.Fatalf("NETLAB_E2E=1 but %v", err)
 	}
+	eng.Close()
 }

@@ -23,7 +23,6 @@ import (
 	"os"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/kindconfig"
@@ -188,6 +187,3 @@ type infoLogger struct{ l *kindLogger }
 func (i infoLogger) Info(m string)                    { i.l.line(m) }
 func (i infoLogger) Infof(f string, a ...interface{}) { i.l.line(fmt.Sprintf(f, a...)) }
 func (i infoLogger) Enabled() bool                    { return true }
-
-// Since formats a duration for status lines.
-func Since(t time.Time) string { return time.Since(t).Round(100 * time.Millisecond).String() }

@@ -61,17 +61,3 @@ func TestLoggerKeepsErrorsAndStatus(t *testing.T) {
 		t.Fatalf("errors: %q", l.lastErrors())
 	}
 }
-
-func TestNormalize(t *testing.T) {
-	for in, want := range map[string]string{
-		"busybox":                          "docker.io/library/busybox:latest",
-		"rancher/x:v1":                     "docker.io/rancher/x:v1",
-		"ghcr.io/flannel-io/flannel:v0.28": "ghcr.io/flannel-io/flannel:v0.28",
-		"netlab.local/netlab:dev":          "netlab.local/netlab:dev",
-		"localhost:5000/x":                 "localhost:5000/x:latest",
-	} {
-		if got := normalize(in); got != want {
-			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
-		}
-	}
-}

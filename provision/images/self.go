@@ -2,11 +2,9 @@ package images
 
 import (
 	"archive/tar"
-	"bufio"
 	"bytes"
 	"context"
 	"debug/elf"
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -14,7 +12,6 @@ import (
 	"path/filepath"
 	"strings"
 
-	"github.com/moby/moby/client"
 	"github.com/netlab-dev/netlab/internal/version"
 )
 
@@ -23,7 +20,7 @@ import (
 func Self() string { return "netlab.local/netlab:" + tagSafe(version.Get()) }
 
 // SelfRef is the self image's reference for a binary whose content hash starts with sum: the tag
-// names the version and the binary, so a changed binary gets a new tag (provision.EnsureSelfImage).
+// names the version and the binary, so a changed binary gets a new tag (EnsureSelfImage).
 func SelfRef(sum string) string { return Self() + "-" + tagSafe(sum) }
 
 func tagSafe(v string) string {
@@ -35,9 +32,9 @@ func tagSafe(v string) string {
 	}, v)
 }
 
-// StaticBinary reports whether the ELF file at path is statically linked (no program interpreter),
+// staticBinary reports whether the ELF file at path is statically linked (no program interpreter),
 // as a FROM scratch image needs.
-func StaticBinary(path string) (bool, error) {
+func staticBinary(path string) (bool, error) {
 	f, err := elf.Open(path)
 	if err != nil {
 		return false, err
@@ -56,7 +53,7 @@ func StaticBinary(path string) (bool, error) {
 // into dir.
 func SelfBinary(ctx context.Context, moduleDir, dir string) (string, error) {
 	if exe, err := os.Executable(); err == nil && filepath.Base(exe) == "netlab" {
-		if static, err := StaticBinary(exe); err == nil && static {
+		if static, err := staticBinary(exe); err == nil && static {
 			return exe, nil
 		}
 	}
@@ -73,8 +70,8 @@ func SelfBinary(ctx context.Context, moduleDir, dir string) (string, error) {
 	return out, nil
 }
 
-// BuildContext is the tar build context of the self image: the binary and a Dockerfile.
-func BuildContext(binary []byte) ([]byte, error) {
+// buildContext is the tar build context of the self image: the binary and a Dockerfile.
+func buildContext(binary []byte) ([]byte, error) {
 	dockerfile := "FROM scratch\nCOPY netlab /netlab\nENTRYPOINT [\"/netlab\"]\n"
 	var buf bytes.Buffer
 	tw := tar.NewWriter(&buf)
@@ -96,10 +93,15 @@ func BuildContext(binary []byte) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
+// imageBuilder is what building the self image needs from the engine.
+type imageBuilder interface {
+	BuildImage(ctx context.Context, buildContext io.Reader, tag string, labels map[string]string) error
+}
+
 // BuildSelf builds the self image from a static netlab binary, tagged tag, through the engine's
 // build API. FROM scratch needs no registry.
-func BuildSelf(ctx context.Context, c *client.Client, binary, tag string) error {
-	if static, err := StaticBinary(binary); err != nil {
+func BuildSelf(ctx context.Context, eng imageBuilder, binary, tag string) error {
+	if static, err := staticBinary(binary); err != nil {
 		return fmt.Errorf("%s: %w", binary, err)
 	} else if !static {
 		return fmt.Errorf("%s is dynamically linked; a FROM scratch image needs a static binary (CGO_ENABLED=0)", binary)
@@ -108,31 +110,9 @@ func BuildSelf(ctx context.Context, c *client.Client, binary, tag string) error 
 	if err != nil {
 		return err
 	}
-	bc, err := BuildContext(data)
+	bc, err := buildContext(data)
 	if err != nil {
 		return err
 	}
-	res, err := c.ImageBuild(ctx, bytes.NewReader(bc), client.ImageBuildOptions{
-		Tags: []string{tag}, Remove: true, ForceRemove: true,
-		Labels: map[string]string{"netlab.dev/role": "self-image", "netlab.dev/version": version.Get()},
-	})
-	if err != nil {
-		return fmt.Errorf("build %s: %w", tag, err)
-	}
-	defer res.Body.Close()
-	// The build streams JSON messages; an error message ends it.
-	sc := bufio.NewScanner(res.Body)
-	sc.Buffer(make([]byte, 1<<20), 1<<20)
-	for sc.Scan() {
-		var m struct {
-			Error string `json:"error"`
-		}
-		if json.Unmarshal(sc.Bytes(), &m) == nil && m.Error != "" {
-			return fmt.Errorf("build %s: %s", tag, m.Error)
-		}
-	}
-	if err := sc.Err(); err != nil && err != io.EOF {
-		return err
-	}
-	return nil
+	return eng.BuildImage(ctx, bytes.NewReader(bc), tag, map[string]string{"netlab.dev/role": "self-image", "netlab.dev/version": version.Get()})
 }

@@ -12,12 +12,12 @@ import (
 	"testing"
 	"time"
 
-	"github.com/moby/moby/client"
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/testenv"
 )
 
 func TestBuildContext(t *testing.T) {
-	bc, err := BuildContext([]byte("\x7fELF binary"))
+	bc, err := buildContext([]byte("\x7fELF binary"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -60,10 +60,10 @@ func TestBuildSelfAndRun(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if static, _ := StaticBinary(bin); !static {
+	if static, _ := staticBinary(bin); !static {
 		t.Fatal("SelfBinary returned a dynamic binary")
 	}
-	c, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	c, err := docker.Connect(ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,7 +72,11 @@ func TestBuildSelfAndRun(t *testing.T) {
 	if err := BuildSelf(ctx, c, bin, tag); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { c.ImageRemove(context.Background(), tag, client.ImageRemoveOptions{Force: true}) })
+	t.Cleanup(func() {
+		if err := c.RemoveImage(context.Background(), tag); err != nil {
+			t.Error(err)
+		}
+	})
 	out, err := runImage(t, tag, "version")
 	if err != nil || !strings.Contains(out, "netlab ") {
 		t.Fatalf("the image does not run netlab: %v\n%s", err, out)

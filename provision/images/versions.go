@@ -41,8 +41,3 @@ const (
 	MetalLBController = "quay.io/metallb/controller:" + MetalLBVersion
 	MetalLBSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
 )
-
-// NodeImages are the images preloaded into the hermetic node image's containerd.
-func NodeImages() []string {
-	return []string{KubeAPIServer, KubeControllerManager, KubeScheduler, KubeProxy, Etcd, CoreDNS, Pause}
-}

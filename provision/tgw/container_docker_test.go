@@ -3,6 +3,7 @@ package tgw_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -15,7 +16,7 @@ import (
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe"
-	"github.com/netlab-dev/netlab/provision"
+	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/tgw"
 	"github.com/netlab-dev/netlab/tgw/client"
 )
@@ -43,7 +44,7 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer eng.Close()
-	img, err := provision.EnsureSelfImage(ctx, eng, func(s string) { t.Log(s) })
+	img, err := images.EnsureSelfImage(ctx, eng, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +71,7 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 		}
 		spec.Legs = append(spec.Legs, tgw.Leg{Network: n.name, Address: n.tgwIP})
 	}
-	ep, err := tgw.EnsureContainer(ctx, eng.C, spec)
+	ep, err := tgw.EnsureContainer(ctx, eng, spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -97,16 +98,21 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 	// network namespaces: the image has no ip command).
 	for i, role := range []string{"client", "server"} {
 		n, other := nets[i], nets[1-i]
-		run(t, "docker", "run", "-d", "--name", "nltgw-test-"+role, "--network", n.name, "--ip", n.hostIP,
-			"--label", docker.LabelLab+"="+testLab, img, "probe", "serve")
+		if err := eng.EnsureContainer(ctx, docker.ContainerSpec{Name: "nltgw-test-" + role, Image: img, Cmd: []string{"probe", "serve"},
+			Labels: map[string]string{docker.LabelLab: testLab}, Networks: []docker.Attachment{{Network: n.name, IP: netip.MustParseAddr(n.hostIP)}}}); err != nil {
+			t.Fatal(err)
+		}
 		pid := run(t, "docker", "inspect", "-f", "{{.State.Pid}}", "nltgw-test-"+role)
 		run(t, "nsenter", "-t", pid, "-n", "ip", "route", "add", other.cidr, "via", n.tgwIP)
 	}
 	target := nets[1].hostIP + ":7001"
 	call := func() (probe.Result, error) {
-		out, err := exec.CommandContext(ctx, "docker", "exec", "nltgw-test-client", "/netlab", "probe", "--allow", "10.98.0.0/16", "--timeout", "3s", "tcp", target).Output()
+		res, err := eng.Exec(ctx, "nltgw-test-client", []string{"/netlab", "probe", "--allow", "10.98.0.0/16", "--timeout", "3s", "tcp", target}, nil)
+		if err == nil && res.ExitCode != 0 {
+			err = fmt.Errorf("probe exited %d: %s", res.ExitCode, res.Stderr)
+		}
 		var r probe.Result
-		if jerr := json.Unmarshal(out, &r); jerr != nil && err == nil {
+		if jerr := json.Unmarshal(res.Stdout, &r); jerr != nil && err == nil {
 			err = jerr
 		}
 		return r, err
@@ -141,7 +147,7 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 	expectCross("route restored")
 
 	run(t, "docker", "restart", "nltgw-test-tgw")
-	ep2, err := tgw.Endpoint(ctx, eng.C, spec.Name)
+	ep2, err := tgw.Endpoint(ctx, eng, spec.Name)
 	if err != nil || ep2 != ep {
 		t.Fatalf("the API endpoint moved across a restart: %s -> %s (%v)", ep, ep2, err)
 	}
@@ -161,18 +167,18 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 	// EnsureContainer is idempotent: a running container is kept as it is.
 	id := func() string { return run(t, "docker", "inspect", "-f", "{{.Id}}", spec.Name) }
 	id1 := id()
-	if ep3, err := tgw.EnsureContainer(ctx, eng.C, spec); err != nil || ep3 != ep || id() != id1 {
+	if ep3, err := tgw.EnsureContainer(ctx, eng, spec); err != nil || ep3 != ep || id() != id1 {
 		t.Fatalf("EnsureContainer on a running TGW must keep it: %s %v, id %s -> %s", ep3, err, id1[:12], id()[:12])
 	}
 	// A stopped one is started again (same container, same endpoint).
 	run(t, "docker", "stop", "-t", "2", spec.Name)
-	if ep3, err := tgw.EnsureContainer(ctx, eng.C, spec); err != nil || ep3 != ep || id() != id1 || run(t, "docker", "inspect", "-f", "{{.State.Status}}", spec.Name) != "running" {
+	if ep3, err := tgw.EnsureContainer(ctx, eng, spec); err != nil || ep3 != ep || id() != id1 || run(t, "docker", "inspect", "-f", "{{.State.Status}}", spec.Name) != "running" {
 		t.Fatalf("EnsureContainer on a stopped TGW must start it: %s %v", ep3, err)
 	}
 	expectCross("after stop and EnsureContainer")
 	// A removed one is created again from its state volume: same ids, nothing to change.
 	run(t, "docker", "rm", "-f", spec.Name)
-	ep4, err := tgw.EnsureContainer(ctx, eng.C, spec)
+	ep4, err := tgw.EnsureContainer(ctx, eng, spec)
 	if err != nil || id() == id1 {
 		t.Fatalf("EnsureContainer after removal: %v", err)
 	}

@@ -6,9 +6,6 @@ import (
 	"fmt"
 	"time"
 
-	cerrdefs "github.com/containerd/errdefs"
-	"github.com/moby/moby/client"
-
 	"github.com/netlab-dev/netlab/labstate"
 )
 
@@ -38,24 +35,4 @@ func EndpointForContext(ctx context.Context, labName string) (string, error) {
 		return "", fmt.Errorf("%w endpoint recorded for lab %s and its container %s publishes none: run 'netlab up' to finish the lab", ErrNoTGW, labName, st.Plan.TransitGateway.Container)
 	}
 	return ep, nil
-}
-
-// Container states as ContainerState reports them, besides Docker's own (running, exited,
-// restarting, paused, created, dead).
-const StateMissing = "missing"
-
-// ContainerState is Docker's state of the TGW container name ("running", "exited", ...), or
-// StateMissing when there is no such container.
-func ContainerState(ctx context.Context, c *client.Client, name string) (string, error) {
-	res, err := c.ContainerInspect(ctx, name, client.ContainerInspectOptions{})
-	if cerrdefs.IsNotFound(err) {
-		return StateMissing, nil
-	}
-	if err != nil {
-		return "", fmt.Errorf("inspect the TGW container %s: %w", name, err)
-	}
-	if res.Container.State == nil {
-		return "unknown", nil
-	}
-	return string(res.Container.State.Status), nil
 }

@@ -1,4 +1,4 @@
-package provision
+package images
 
 import (
 	"bufio"
@@ -12,14 +12,20 @@ import (
 	"strings"
 	"time"
 
-	"github.com/moby/moby/client"
-
 	"github.com/netlab-dev/netlab/docker"
-	"github.com/netlab-dev/netlab/provision/images"
+	"github.com/netlab-dev/netlab/internal/status"
 )
 
 // modulePath is netlab's Go module, looked for in go.mod when netlab must build its static self.
 const modulePath = "github.com/netlab-dev/netlab"
+
+// selfImages is what EnsureSelfImage needs from the engine.
+type selfImages interface {
+	imageBuilder
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	Images(ctx context.Context, pattern string) ([]docker.Image, error)
+	RemoveImage(ctx context.Context, ref string) error
+}
 
 // EnsureSelfImage makes sure netlab's own image (the probe and the transit gateway: this netlab
 // binary, static, in a FROM scratch image) exists on the host, and returns its reference.
@@ -29,11 +35,9 @@ const modulePath = "github.com/netlab-dev/netlab"
 // executable is a static netlab it is used as it is. Otherwise (go run, a test binary, a cgo build)
 // a static one is built once from the netlab source tree around the working directory and cached
 // under $XDG_CACHE_HOME/netlab/self, keyed by the running executable's hash.
-func EnsureSelfImage(ctx context.Context, eng *docker.Engine, status func(string)) (string, error) {
-	if status == nil {
-		status = func(string) {}
-	}
-	bin, err := selfBinary(ctx, status)
+func EnsureSelfImage(ctx context.Context, eng selfImages, st *status.Status) (string, error) {
+	st = status.Or(st)
+	bin, err := cachedSelfBinary(ctx, st)
 	if err != nil {
 		return "", err
 	}
@@ -41,15 +45,17 @@ func EnsureSelfImage(ctx context.Context, eng *docker.Engine, status func(string
 	if err != nil {
 		return "", err
 	}
-	ref := images.SelfRef(sum[:12])
-	if _, err := eng.C.ImageInspect(ctx, ref); err == nil {
+	ref := SelfRef(sum[:12])
+	if ok, err := eng.ImageExists(ctx, ref); err != nil {
+		return "", err
+	} else if ok {
 		return ref, nil
 	}
-	status("building " + ref + " (FROM scratch, this netlab binary)")
-	if err := images.BuildSelf(ctx, eng.C, bin, ref); err != nil {
+	st.Printf("   building %s (FROM scratch, this netlab binary)", ref)
+	if err := BuildSelf(ctx, eng, bin, ref); err != nil {
 		return "", err
 	}
-	pruneSelfImages(ctx, eng, images.Self()+"-", ref, time.Now().Add(-selfImageKeep))
+	pruneSelfImages(ctx, eng, Self()+"-", ref, time.Now().Add(-selfImageKeep))
 	return ref, nil
 }
 
@@ -62,30 +68,32 @@ const selfImageKeep = time.Hour
 // other than keep and built before cutoff, so that rebuilding netlab does not pile up one image
 // per build. Removal is not forced: Docker refuses to remove an image that a container (a running
 // lab's TGW or client) still uses, and that image stays. Errors are ignored; this is housekeeping.
-func pruneSelfImages(ctx context.Context, eng *docker.Engine, prefix, keep string, cutoff time.Time) {
-	list, err := eng.C.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("reference", prefix+"*")})
+func pruneSelfImages(ctx context.Context, eng selfImages, prefix, keep string, cutoff time.Time) {
+	list, err := eng.Images(ctx, prefix+"*")
 	if err != nil {
 		return
 	}
-	for _, im := range list.Items {
-		if time.Unix(im.Created, 0).After(cutoff) {
+	for _, im := range list {
+		if im.Created.After(cutoff) {
 			continue
 		}
-		for _, tag := range im.RepoTags {
+		for _, tag := range im.Tags {
 			if tag != keep && strings.HasPrefix(tag, prefix) {
-				eng.C.ImageRemove(ctx, tag, client.ImageRemoveOptions{PruneChildren: true})
+				eng.RemoveImage(ctx, tag)
 			}
 		}
 	}
 }
 
-func selfBinary(ctx context.Context, status func(string)) (string, error) {
+// cachedSelfBinary is the static netlab to put into the image: the running executable when it is
+// one, otherwise one built from the source tree once and cached.
+func cachedSelfBinary(ctx context.Context, st *status.Status) (string, error) {
 	exe, err := os.Executable()
 	if err != nil {
 		return "", fmt.Errorf("find the running netlab: %w", err)
 	}
 	if filepath.Base(exe) == "netlab" {
-		if static, err := images.StaticBinary(exe); err == nil && static {
+		if static, err := staticBinary(exe); err == nil && static {
 			return exe, nil
 		}
 	}
@@ -95,7 +103,7 @@ func selfBinary(ctx context.Context, status func(string)) (string, error) {
 	}
 	dir := filepath.Join(cacheDir(), "self", exeSum[:16])
 	bin := filepath.Join(dir, "netlab")
-	if static, err := images.StaticBinary(bin); err == nil && static {
+	if static, err := staticBinary(bin); err == nil && static {
 		return bin, nil
 	}
 	mod, err := moduleDir()
@@ -105,13 +113,13 @@ func selfBinary(ctx context.Context, status func(string)) (string, error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
-	status("building a static netlab from " + mod + " for netlab's own image (once)")
+	st.Printf("   building a static netlab from %s for netlab's own image (once)", mod)
 	tmp, err := os.MkdirTemp(dir, "build")
 	if err != nil {
 		return "", err
 	}
 	defer os.RemoveAll(tmp)
-	built, err := images.SelfBinary(ctx, mod, tmp)
+	built, err := SelfBinary(ctx, mod, tmp)
 	if err != nil {
 		return "", err
 	}

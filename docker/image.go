@@ -1,0 +1,100 @@
+package docker
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/moby/moby/client"
+)
+
+// ImageExists reports whether the image ref is on the host's engine.
+func (e *Engine) ImageExists(ctx context.Context, ref string) (bool, error) {
+	_, err := e.c.ImageInspect(ctx, ref)
+	if err == nil {
+		return true, nil
+	}
+	if isNotFound(err) {
+		return false, nil
+	}
+	return false, fmt.Errorf("inspect image %s: %w", ref, err)
+}
+
+// Image is one image on the host, by its tags.
+type Image struct {
+	Tags    []string
+	Created time.Time
+}
+
+// Images lists the images whose reference matches pattern (Docker's reference filter, e.g.
+// "netlab.local/netlab:v1-*").
+func (e *Engine) Images(ctx context.Context, pattern string) ([]Image, error) {
+	list, err := e.c.ImageList(ctx, client.ImageListOptions{Filters: make(client.Filters).Add("reference", pattern)})
+	if err != nil {
+		return nil, fmt.Errorf("list images %s: %w", pattern, err)
+	}
+	var out []Image
+	for _, im := range list.Items {
+		out = append(out, Image{Tags: im.RepoTags, Created: time.Unix(im.Created, 0)})
+	}
+	return out, nil
+}
+
+// RemoveImage removes the tag ref, not forced: Docker refuses while a container uses the image.
+func (e *Engine) RemoveImage(ctx context.Context, ref string) error {
+	if _, err := e.c.ImageRemove(ctx, ref, client.ImageRemoveOptions{PruneChildren: true}); err != nil && !isNotFound(err) {
+		return fmt.Errorf("remove image %s: %w", ref, err)
+	}
+	return nil
+}
+
+// BuildImage builds the tar build context (a Dockerfile at its root) into an image tagged tag,
+// through the engine's build API, and waits for the build to end.
+func (e *Engine) BuildImage(ctx context.Context, buildContext io.Reader, tag string, labels map[string]string) error {
+	res, err := e.c.ImageBuild(ctx, buildContext, client.ImageBuildOptions{
+		Tags: []string{tag}, Remove: true, ForceRemove: true, Labels: labels,
+	})
+	if err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	defer res.Body.Close()
+	// The build streams JSON messages; an error message ends it.
+	sc := bufio.NewScanner(res.Body)
+	sc.Buffer(make([]byte, 1<<20), 1<<20)
+	for sc.Scan() {
+		var m struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(sc.Bytes(), &m) == nil && m.Error != "" {
+			return fmt.Errorf("build %s: %s", tag, m.Error)
+		}
+	}
+	if err := sc.Err(); err != nil {
+		return fmt.Errorf("build %s: %w", tag, err)
+	}
+	return nil
+}
+
+// PullImage pulls ref onto the host and waits for the pull to end.
+func (e *Engine) PullImage(ctx context.Context, ref string) error {
+	resp, err := e.c.ImagePull(ctx, ref, client.ImagePullOptions{})
+	if err == nil {
+		err = resp.Wait(ctx)
+	}
+	if err != nil {
+		return fmt.Errorf("pull %s: %w", ref, err)
+	}
+	return nil
+}
+
+// SaveImages streams refs from the host as one image archive ('docker save').
+func (e *Engine) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error) {
+	rc, err := e.c.ImageSave(ctx, refs)
+	if err != nil {
+		return nil, fmt.Errorf("read images %v from the host: %w", refs, err)
+	}
+	return rc, nil
+}

@@ -1,0 +1,246 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/BurntSushi/toml"
+	"github.com/moby/moby/client"
+
+	"github.com/netlab-dev/netlab/internal/status"
+)
+
+// KindImageLoad says which images to put into the node containers of one kind cluster.
+type KindImageLoad struct {
+	// KindCluster is kind's cluster name; its node containers carry LabelKindCluster=KindCluster.
+	KindCluster string
+	Images      []string
+	// Offline never pulls: an image missing on the host is a missingImageError.
+	Offline bool
+	// Label prefixes the status lines ("[c1]").
+	Label string
+}
+
+// missingImageError names images that are on neither the host nor the nodes while offline.
+type missingImageError struct{ Images []string }
+
+func (e *missingImageError) Error() string {
+	return fmt.Sprintf("offline mode: image(s) %s are not on this host's Docker engine and netlab will not pull them; build them (ci/images builds every image a lab needs, see docs/ci.md) or load them with 'docker load', then run 'netlab up' again", strings.Join(e.Images, ", "))
+}
+
+// LoadKindImages makes every image of l present in the containerd (namespace k8s.io) of every node
+// container of kind cluster l.KindCluster, with no pull inside the nodes. Images a node already has
+// are skipped. The others are read from the host's engine once, as one archive ('docker save'),
+// and imported into each node that lacks them with ctr, as kind's 'load docker-image' does. An image
+// missing on the host is pulled once on the host, unless offline.
+func (e *Engine) LoadKindImages(ctx context.Context, st *status.Status, l KindImageLoad) error {
+	return loadKindImages(ctx, e, status.Or(st), l)
+}
+
+// nodeImages is what loading images into kind's nodes needs from the engine.
+type nodeImages interface {
+	KindNodes(ctx context.Context, kindCluster string) ([]string, error)
+	ImageExists(ctx context.Context, ref string) (bool, error)
+	PullImage(ctx context.Context, ref string) error
+	SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error)
+	Exec(ctx context.Context, name string, cmd []string, stdin io.Reader) (ExecResult, error)
+}
+
+func loadKindImages(ctx context.Context, eng nodeImages, st *status.Status, l KindImageLoad) error {
+	nodes, err := eng.KindNodes(ctx, l.KindCluster)
+	if err != nil {
+		return err
+	}
+	if len(nodes) == 0 {
+		return fmt.Errorf("kind cluster %s has no node containers (label %s=%s); run 'netlab up' to create it", l.KindCluster, LabelKindCluster, l.KindCluster)
+	}
+	need := map[string][]string{} // node → images it lacks
+	for _, n := range nodes {
+		for _, ref := range l.Images {
+			has, err := nodeHasImage(ctx, eng, n, ref)
+			if err != nil {
+				return err
+			}
+			if !has {
+				need[n] = append(need[n], ref)
+			}
+		}
+	}
+	if len(need) == 0 {
+		return nil
+	}
+	var missing, onHost []string
+	for _, ref := range l.Images {
+		if !neededBy(need, ref) {
+			continue
+		}
+		ok, err := eng.ImageExists(ctx, ref)
+		if err != nil {
+			return err
+		}
+		if ok {
+			onHost = append(onHost, ref)
+			continue
+		}
+		if l.Offline {
+			missing = append(missing, ref)
+			continue
+		}
+		st.Printf("   %s pulling %s on the host (once)", l.Label, ref)
+		if err := eng.PullImage(ctx, ref); err != nil {
+			return fmt.Errorf("image %s is not on this host and pulling it failed: %w; on a host without a registry use offline mode and build the images locally", ref, err)
+		}
+		onHost = append(onHost, ref)
+	}
+	if len(missing) > 0 {
+		return &missingImageError{Images: missing}
+	}
+	rc, err := eng.SaveImages(ctx, onHost)
+	if err != nil {
+		return err
+	}
+	archive, err := io.ReadAll(rc)
+	rc.Close()
+	if err != nil {
+		return fmt.Errorf("read images %s from the host: %w", strings.Join(onHost, ", "), err)
+	}
+	targets := make([]string, 0, len(need))
+	for n := range need {
+		targets = append(targets, n)
+	}
+	sort.Strings(targets)
+	var wg sync.WaitGroup
+	errs := make([]error, len(targets))
+	for i, n := range targets {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			st.V(1).Printf("   %s loading %d image(s) into %s", l.Label, len(onHost), n)
+			errs[i] = importArchive(ctx, eng, n, archive)
+		}()
+	}
+	wg.Wait()
+	return errors.Join(errs...)
+}
+
+func neededBy(need map[string][]string, ref string) bool {
+	for _, refs := range need {
+		for _, r := range refs {
+			if r == ref {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// KindNodes lists the node containers of kind cluster kindCluster; one that is not running is an
+// error, since nothing can be loaded into it.
+func (e *Engine) KindNodes(ctx context.Context, kindCluster string) ([]string, error) {
+	cs, err := e.c.ContainerList(ctx, client.ContainerListOptions{All: true, Filters: client.Filters{}.Add("label", LabelKindCluster+"="+kindCluster)})
+	if err != nil {
+		return nil, fmt.Errorf("list the node containers of kind cluster %s: %w", kindCluster, err)
+	}
+	var out []string
+	for _, c := range cs.Items {
+		name := c.ID
+		if len(c.Names) > 0 {
+			name = strings.TrimPrefix(c.Names[0], "/")
+		}
+		if c.State != "running" {
+			return nil, fmt.Errorf("node container %s of kind cluster %s is %s; start it ('docker start %s') or run 'netlab up' again", name, kindCluster, c.State, name)
+		}
+		out = append(out, name)
+	}
+	sort.Strings(out)
+	return out, nil
+}
+
+// nodeHasImage asks the node's containerd (ctr; the hermetic node image has no crictl).
+func nodeHasImage(ctx context.Context, eng nodeImages, node, ref string) (bool, error) {
+	r, err := eng.Exec(ctx, node, []string{"ctr", "--namespace=k8s.io", "images", "ls", "-q", "name==" + normalize(ref)}, nil)
+	if err != nil {
+		return false, fmt.Errorf("ask node %s for its images: %w", node, err)
+	}
+	return r.ExitCode == 0 && strings.TrimSpace(string(r.Stdout)) != "", nil
+}
+
+// importArchive imports an image archive into the node's containerd with the snapshotter the
+// node's containerd is configured with, as kind's nodeutils.LoadImageArchive does.
+func importArchive(ctx context.Context, eng nodeImages, node string, archive []byte) error {
+	r, err := eng.Exec(ctx, node, []string{"containerd", "config", "dump"}, nil)
+	if err != nil || r.ExitCode != 0 {
+		return fmt.Errorf("load images into node %s: read its containerd config: %v%s", node, err, stderrOf(r))
+	}
+	snap, err := snapshotter(r.Stdout)
+	if err != nil {
+		return fmt.Errorf("load images into node %s: %w", node, err)
+	}
+	r, err = eng.Exec(ctx, node, []string{"ctr", "--namespace=k8s.io", "images", "import", "--all-platforms", "--digests", "--snapshotter=" + snap, "-"}, bytes.NewReader(archive))
+	if err != nil {
+		return fmt.Errorf("load images into node %s: %w", node, err)
+	}
+	if r.ExitCode != 0 {
+		return fmt.Errorf("load images into node %s: ctr images import exited %d%s", node, r.ExitCode, stderrOf(r))
+	}
+	return nil
+}
+
+func stderrOf(r ExecResult) string {
+	if s := strings.TrimSpace(string(r.Stderr)); s != "" {
+		return ": " + s
+	}
+	return ""
+}
+
+// snapshotter reads the image snapshotter from 'containerd config dump' (config version 2, or 3
+// and 4 of containerd 2).
+func snapshotter(config []byte) (string, error) {
+	var c struct {
+		Version int                       `toml:"version"`
+		Plugins map[string]map[string]any `toml:"plugins"`
+	}
+	if _, err := toml.Decode(string(config), &c); err != nil {
+		return "", fmt.Errorf("parse its containerd config: %w", err)
+	}
+	var s any
+	switch c.Version {
+	case 2:
+		if cri, ok := c.Plugins["io.containerd.grpc.v1.cri"]["containerd"].(map[string]any); ok {
+			s = cri["snapshotter"]
+		}
+	case 3, 4:
+		s = c.Plugins["io.containerd.cri.v1.images"]["snapshotter"]
+	default:
+		return "", fmt.Errorf("its containerd config has version %d; netlab reads versions 2, 3 and 4", c.Version)
+	}
+	if name, ok := s.(string); ok && name != "" {
+		return name, nil
+	}
+	return "", fmt.Errorf("its containerd config (version %d) names no image snapshotter", c.Version)
+}
+
+// normalize expands a short reference the way containerd names images (docker.io/library/…).
+func normalize(ref string) string {
+	name, tag := ref, ""
+	if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+		name, tag = ref[:i], ref[i:]
+	}
+	first, _, hasSlash := strings.Cut(name, "/")
+	switch {
+	case !hasSlash:
+		name = "docker.io/library/" + name
+	case !strings.ContainsAny(first, ".:") && first != "localhost":
+		name = "docker.io/" + name
+	}
+	if tag == "" && !strings.Contains(ref, "@") {
+		tag = ":latest"
+	}
+	return name + tag
+}

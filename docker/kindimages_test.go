@@ -1,0 +1,188 @@
+package docker
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"io"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/netlab-dev/netlab/internal/status"
+)
+
+// fakeNodes is an engine with kind node containers, each with its containerd's images, and host
+// images. It records pulls, saves and imports.
+type fakeNodes struct {
+	mu       sync.Mutex
+	nodes    map[string][]string // node → normalized refs its containerd holds
+	host     map[string]bool
+	pullable map[string]bool
+	config   string // containerd config dump
+	pulled   []string
+	saved    [][]string
+	imported map[string]string // node → "snapshotter|archive"
+}
+
+func (f *fakeNodes) KindNodes(_ context.Context, kind string) ([]string, error) {
+	var out []string
+	for n := range f.nodes {
+		out = append(out, n)
+	}
+	slices.Sort(out)
+	return out, nil
+}
+func (f *fakeNodes) ImageExists(_ context.Context, ref string) (bool, error) { return f.host[ref], nil }
+func (f *fakeNodes) PullImage(_ context.Context, ref string) error {
+	if !f.pullable[ref] {
+		return errors.New("no registry")
+	}
+	f.pulled = append(f.pulled, ref)
+	f.host[ref] = true
+	return nil
+}
+func (f *fakeNodes) SaveImages(_ context.Context, refs []string) (io.ReadCloser, error) {
+	f.saved = append(f.saved, refs)
+	return io.NopCloser(strings.NewReader("archive:" + strings.Join(refs, ","))), nil
+}
+func (f *fakeNodes) Exec(_ context.Context, node string, cmd []string, stdin io.Reader) (ExecResult, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	head := strings.Join(cmd, " ")
+	switch {
+	case strings.HasPrefix(head, "ctr --namespace=k8s.io images ls "):
+		want := strings.TrimPrefix(cmd[len(cmd)-1], "name==")
+		if slices.Contains(f.nodes[node], want) {
+			return ExecResult{Stdout: []byte(want + "\n")}, nil
+		}
+		return ExecResult{}, nil
+	case slices.Equal(cmd, []string{"containerd", "config", "dump"}):
+		return ExecResult{Stdout: []byte(f.config)}, nil
+	case strings.HasPrefix(head, "ctr --namespace=k8s.io images import "):
+		if got := strings.Join(cmd[4:], " "); !strings.HasPrefix(got, "--all-platforms --digests --snapshotter=") || !strings.HasSuffix(got, " -") {
+			return ExecResult{ExitCode: 1, Stderr: []byte("bad flags " + got)}, nil
+		}
+		b, _ := io.ReadAll(stdin)
+		snap := strings.TrimPrefix(cmd[6], "--snapshotter=")
+		if f.imported == nil {
+			f.imported = map[string]string{}
+		}
+		f.imported[node] = snap + "|" + string(b)
+		return ExecResult{}, nil
+	}
+	return ExecResult{ExitCode: 127, Stderr: []byte("unknown command")}, nil
+}
+
+const configV3 = `version = 3
+[plugins]
+  [plugins."io.containerd.cri.v1.images"]
+    snapshotter = "overlayfs"
+`
+
+// Only the images a node lacks are read from the host, once, and imported into the nodes lacking
+// them, with the node's snapshotter; a node with everything is left alone.
+func TestLoadKindImagesSkipsWhatNodesHave(t *testing.T) {
+	f := &fakeNodes{
+		nodes: map[string][]string{
+			"lab-c1-control-plane": {"docker.io/library/busybox:latest", "netlab.local/netlab:v1"},
+			"lab-c1-worker":        {"docker.io/library/busybox:latest"},
+		},
+		host:   map[string]bool{"busybox": true, "netlab.local/netlab:v1": true},
+		config: configV3,
+	}
+	var out bytes.Buffer
+	l := KindImageLoad{KindCluster: "lab-c1", Images: []string{"busybox", "netlab.local/netlab:v1"}, Offline: true, Label: "[c1]"}
+	if err := loadKindImages(context.Background(), f, status.New(&out, 1, false), l); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.saved) != 1 || !slices.Equal(f.saved[0], []string{"netlab.local/netlab:v1"}) {
+		t.Fatalf("saved %v, want only the image a node lacks, once", f.saved)
+	}
+	if len(f.imported) != 1 || f.imported["lab-c1-worker"] != "overlayfs|archive:netlab.local/netlab:v1" {
+		t.Fatalf("imported %v, want the archive into the worker only, with its snapshotter", f.imported)
+	}
+	if got := out.String(); got != "   [c1] loading 1 image(s) into lab-c1-worker\n" {
+		t.Fatalf("status lines at -v: %q", got)
+	}
+	f.saved, f.imported = nil, nil
+	f.nodes["lab-c1-worker"] = append(f.nodes["lab-c1-worker"], "netlab.local/netlab:v1")
+	if err := loadKindImages(context.Background(), f, status.Discard(), l); err != nil || f.saved != nil || f.imported != nil {
+		t.Fatalf("every node has every image: nothing to read or import, got saved %v imported %v err %v", f.saved, f.imported, err)
+	}
+}
+
+// Offline never pulls: an image on neither the host nor a node is named in the error with the fix.
+// Online it is pulled once on the host, with a status line.
+func TestLoadKindImagesOfflineAndPull(t *testing.T) {
+	newFake := func() *fakeNodes {
+		return &fakeNodes{nodes: map[string][]string{"lab-c1-control-plane": nil}, host: map[string]bool{"a:v1": true},
+			pullable: map[string]bool{"quay.io/b:v2": true}, config: configV3}
+	}
+	f := newFake()
+	err := loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-c1", Images: []string{"a:v1", "quay.io/b:v2"}, Offline: true})
+	var missing *missingImageError
+	if !errors.As(err, &missing) || !slices.Equal(missing.Images, []string{"quay.io/b:v2"}) || !strings.Contains(err.Error(), "ci/images") {
+		t.Fatalf("offline: want a missingImageError naming quay.io/b:v2 and how to build it, got %v", err)
+	}
+	if f.pulled != nil || f.imported != nil {
+		t.Fatalf("offline must neither pull nor import: pulled %v imported %v", f.pulled, f.imported)
+	}
+	f = newFake()
+	var out bytes.Buffer
+	if err := loadKindImages(context.Background(), f, status.New(&out, 0, false), KindImageLoad{KindCluster: "lab-c1", Images: []string{"a:v1", "quay.io/b:v2"}, Label: "[c1]"}); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(f.pulled, []string{"quay.io/b:v2"}) || f.imported["lab-c1-control-plane"] != "overlayfs|archive:a:v1,quay.io/b:v2" {
+		t.Fatalf("online: pulled %v imported %v", f.pulled, f.imported)
+	}
+	if got := out.String(); got != "   [c1] pulling quay.io/b:v2 on the host (once)\n" {
+		t.Fatalf("status lines: %q", got)
+	}
+	f = newFake()
+	err = loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-c1", Images: []string{"nowhere:v1"}})
+	if err == nil || !strings.Contains(err.Error(), "pulling it failed") || !strings.Contains(err.Error(), "offline mode") {
+		t.Fatalf("a failed pull must say what to do, got %v", err)
+	}
+}
+
+func TestLoadKindImagesNoNodesAndImportFailure(t *testing.T) {
+	f := &fakeNodes{nodes: map[string][]string{}, host: map[string]bool{}}
+	err := loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-gone", Images: []string{"a:v1"}})
+	if err == nil || !strings.Contains(err.Error(), "io.x-k8s.kind.cluster=lab-gone") || !strings.Contains(err.Error(), "netlab up") {
+		t.Fatalf("no nodes: %v", err)
+	}
+	f = &fakeNodes{nodes: map[string][]string{"n1": nil}, host: map[string]bool{"a:v1": true}, config: "version = 9\n"}
+	err = loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-c1", Images: []string{"a:v1"}})
+	if err == nil || !strings.Contains(err.Error(), "load images into node n1") || !strings.Contains(err.Error(), "version 9") {
+		t.Fatalf("an unreadable containerd config must name the node and the version: %v", err)
+	}
+}
+
+func TestSnapshotter(t *testing.T) {
+	v2 := "version = 2\n[plugins]\n  [plugins.\"io.containerd.grpc.v1.cri\"]\n    [plugins.\"io.containerd.grpc.v1.cri\".containerd]\n      snapshotter = \"native\"\n"
+	for cfg, want := range map[string]string{v2: "native", configV3: "overlayfs", strings.Replace(configV3, "3", "4", 1): "overlayfs"} {
+		got, err := snapshotter([]byte(cfg))
+		if err != nil || got != want {
+			t.Errorf("snapshotter(%q) = %q, %v; want %q", cfg, got, err, want)
+		}
+	}
+	if _, err := snapshotter([]byte("version = 3\n")); err == nil || !strings.Contains(err.Error(), "names no image snapshotter") {
+		t.Errorf("a config without a snapshotter: %v", err)
+	}
+}
+
+func TestNormalize(t *testing.T) {
+	for in, want := range map[string]string{
+		"busybox":                          "docker.io/library/busybox:latest",
+		"rancher/x:v1":                     "docker.io/rancher/x:v1",
+		"ghcr.io/flannel-io/flannel:v0.28": "ghcr.io/flannel-io/flannel:v0.28",
+		"netlab.local/netlab:dev":          "netlab.local/netlab:dev",
+		"localhost:5000/x":                 "localhost:5000/x:latest",
+	} {
+		if got := normalize(in); got != want {
+			t.Errorf("normalize(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
