@@ -14,11 +14,11 @@ import (
 	"github.com/netlab-dev/netlab/plan"
 )
 
-// Env is what a check needs from the live lab. Lab holds the implementation's handles (clients,
-// probe deployment); checks that need them type-assert it.
+// Env is what a check runs against: the lab's plan, the lab itself (nil when there is none: the
+// checks that need it then report an error) and the run's options.
 type Env struct {
 	Plan *plan.Plan
-	Lab  any
+	Lab  Lab
 	// Perf asks reachable paths to measure throughput and latency beside the host baseline.
 	Perf bool
 }
@@ -122,8 +122,10 @@ func Run(ctx context.Context, env *Env, opts Options) *report.Report {
 			fmt.Fprintf(opts.Progress, " • %s [%s] ...\n", j.id, j.t)
 			mu.Unlock()
 			t0 := time.Now()
-			res := runOne(cctx, c, env, j.t)
+			tctx, steps := WithTrace(cctx)
+			res := runOne(tctx, c, env, j.t)
 			res.Path, res.Cluster = j.id, j.t.String()
+			res.Trace = steps()
 			res.Duration = time.Since(t0)
 			if res.Verdict == "" {
 				res.Verdict, res.Reason = report.Error, "the check returned no verdict"

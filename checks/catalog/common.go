@@ -10,13 +10,8 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
@@ -88,15 +83,15 @@ func (b *builder) done(summary string) report.Result {
 }
 
 // labOf returns the live lab from the environment.
-func labOf(env *checks.Env) (*live.Lab, error) {
-	l, ok := env.Lab.(*live.Lab)
-	if !ok || l == nil {
+func labOf(env *checks.Env) (checks.Lab, error) {
+	l := env.Lab
+	if l == nil {
 		return nil, fmt.Errorf("no live lab: this check runs against a lab made by 'netlab up'")
 	}
 	return l, nil
 }
 
-func register(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result) {
+func register(id string, f func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result) {
 	checks.Register(id, checks.CheckFunc(func(ctx context.Context, env *checks.Env, t checks.Target) report.Result {
 		b := &builder{}
 		l, err := labOf(env)
@@ -108,8 +103,8 @@ func register(id string, f func(ctx context.Context, env *checks.Env, l *live.La
 }
 
 // registerCluster registers an in-cluster check: the wrapper resolves the target's cluster.
-func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result) {
-	register(id, func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result) {
+	register(id, func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 		c, err := cluster(l, t.Cluster)
 		if err != nil {
 			return b.errorf("%v", err)
@@ -120,8 +115,8 @@ func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l *
 
 // registerTwoNodes registers a check that needs two nodes of the target's cluster: the first is not
 // the pinned backend's node, the second is (see twoNodes). With fewer nodes it is skipped.
-func registerTwoNodes(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, a, pinned live.Node, b *builder) report.Result) {
-	registerCluster(id, func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+func registerTwoNodes(id string, f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, a, pinned checks.Node, b *builder) report.Result) {
+	registerCluster(id, func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		na, nb, ok := twoNodes(c)
 		if !ok {
 			return b.skip("the cluster has fewer than two nodes")
@@ -131,27 +126,17 @@ func registerTwoNodes(id string, f func(ctx context.Context, env *checks.Env, l 
 }
 
 // kubeDNS is cluster c's kube-dns Service (CoreDNS), which the probe Pods ask.
-func kubeDNS(ctx context.Context, c *live.Cluster) (*corev1.Service, error) {
-	s, err := c.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, "kube-dns", metav1.GetOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: the kube-dns Service: %w", c.Plan.Name, err)
-	}
-	return s, nil
+func kubeDNS(ctx context.Context, l checks.Lab, c *checks.Cluster) (checks.Service, error) {
+	return l.Service(ctx, c.Plan.Name, "kube-system", "kube-dns")
 }
 
 // cluster returns the target's cluster.
-func cluster(l *live.Lab, name string) (*live.Cluster, error) {
-	c, ok := l.Clusters[name]
-	if !ok {
-		return nil, fmt.Errorf("cluster %s is not in the lab", name)
-	}
-	return c, nil
-}
+func cluster(l checks.Lab, name string) (*checks.Cluster, error) { return l.Cluster(name) }
 
 // twoNodes returns two distinct nodes of c, the second one the pinned backend's node.
-func twoNodes(c *live.Cluster) (a, b live.Node, ok bool) {
+func twoNodes(c *checks.Cluster) (a, b checks.Node, ok bool) {
 	if len(c.Nodes) < 2 {
-		return live.Node{}, live.Node{}, false
+		return checks.Node{}, checks.Node{}, false
 	}
 	pinned := live.PinnedNode(c.Plan)
 	for _, n := range c.Nodes {
@@ -165,19 +150,8 @@ func twoNodes(c *live.Cluster) (a, b live.Node, ok bool) {
 }
 
 // podsOf lists the running Pods of a workload (app label) with their IPs and nodes.
-func podsOf(ctx context.Context, c *live.Cluster, app string) ([]live.Pod, error) {
-	list, err := c.Kube.Clientset.CoreV1().Pods(live.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
-	if err != nil {
-		return nil, err
-	}
-	var out []live.Pod
-	for _, p := range list.Items {
-		if p.DeletionTimestamp == nil && p.Status.PodIP != "" && p.Status.Phase == "Running" {
-			out = append(out, live.Pod{Name: p.Name, Node: p.Spec.NodeName, IP: p.Status.PodIP})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+func podsOf(ctx context.Context, l checks.Lab, c *checks.Cluster, app string) ([]checks.Pod, error) {
+	return l.Pods(ctx, c.Plan.Name, app)
 }
 
 func hostPort(ip string, port int) string { return fmt.Sprintf("%s:%d", ip, port) }
@@ -236,21 +210,12 @@ func poll(ctx context.Context, d, every time.Duration, f func() bool) bool {
 	}
 }
 
-// baseline is the host's two-namespace measurement, taken once per process.
-var (
-	baselineOnce sync.Once
-	baselineRes  probe.BaselineResult
-	baselineErr  error
-)
-
 // measure adds throughput and latency between from and target, each beside the host baseline.
 // Measurements run one at a time, so that they do not compete for the CPUs.
-func measure(ctx context.Context, l *live.Lab, b *builder, from live.Where, target string) {
+func measure(ctx context.Context, l checks.Lab, b *builder, from checks.Where, target string) {
 	unlock := l.Lock("perf", true)
 	defer unlock()
-	baselineOnce.Do(func() {
-		baselineRes, baselineErr = probe.Baseline(ctx, probe.BulkOptions{Duration: 3 * time.Second, Bytes: 2 << 30}, probe.RROptions{Count: 1000, Duration: 3 * time.Second})
-	})
+	baselineRes, baselineErr := l.Baseline(ctx)
 	bulk, berr := l.Bulk(ctx, from, target, 3*time.Second)
 	rr, rerr := l.RR(ctx, from, target, 1000)
 	ratio := func(v, base float64) float64 {
@@ -282,7 +247,7 @@ func measure(ctx context.Context, l *live.Lab, b *builder, from live.Where, targ
 // tcpSettled calls target from w until it answers or 15 s pass: right after the probes were
 // (re)deployed, Service rules and endpoints may still be catching up. Checks that assert the
 // absence of an answer call l.TCP once instead.
-func tcpSettled(ctx context.Context, l *live.Lab, w live.Where, target string) (probe.Result, error) {
+func tcpSettled(ctx context.Context, l checks.Lab, w checks.Where, target string) (probe.Result, error) {
 	var r probe.Result
 	var err error
 	poll(ctx, 15*time.Second, time.Second, func() bool { r, err = l.TCP(ctx, w, target); return answered(r, err) })

@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/netlab-dev/netlab/checks"
-	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/plan"
 )
@@ -16,7 +15,7 @@ import (
 // which the second VPC reuses the first one's CIDR, and requires the planner to refuse it, naming
 // both ranges. (It also holds before any lab exists: it needs no traffic.)
 func init() {
-	register("cross-cluster/overlap-refused", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+	register("cross-cluster/overlap-refused", func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 		return overlapRefused(env.Plan, b)
 	})
 }

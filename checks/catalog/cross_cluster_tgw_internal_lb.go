@@ -15,7 +15,7 @@ import (
 // externalTrafficPolicy Cluster Service (an internal address of VPC To from MetalLB's pool), which
 // MetalLB answers for on To's network. Negative control: a /32 blackhole for that address.
 func init() {
-	register("cross-cluster/tgw-internal-lb", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+	register("cross-cluster/tgw-internal-lb", func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 		from, to, err := pair(l, t)
 		if err != nil {
 			return b.errorf("%v", err)
@@ -30,7 +30,7 @@ func init() {
 		}
 		ip := e.lbIP()
 		b.add("LB address from "+to.Plan.Name+"'s pool", ip, fmt.Sprint(to.Plan.MetalLB.Addresses), InPool(ip, to.Plan.MetalLB.Addresses))
-		return crossTGW(ctx, env, l, b, from, to, ip, ip+"/32", func(r probe.Result, cli live.Pod) {
+		return crossTGW(ctx, env, l, b, from, to, ip, ip+"/32", func(r probe.Result, cli checks.Pod) {
 			b.add("the backend in "+to.Plan.Name+" answered", r.Server.Server.ClusterName+"/"+r.Server.Server.PodName, to.Plan.Name+"/"+live.DeployPinned+"-…", r.Server.Server.ClusterName == to.Plan.Name)
 		})
 	})

@@ -5,7 +5,6 @@ import (
 	"fmt"
 
 	"github.com/netlab-dev/netlab/checks"
-	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/probe"
 )
@@ -20,13 +19,13 @@ import (
 // the path; putting the route back restores it. Deleting the static /18 alone would not: the
 // propagated VPC /16 still reaches the nodes, which the TGW knows from the VPC route table.
 func init() {
-	register("cross-cluster/tgw-pod", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+	register("cross-cluster/tgw-pod", func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 		from, to, err := pair(l, t)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
 		srv := to.Probe[to.Nodes[len(to.Nodes)-1].Name]
-		return crossTGW(ctx, env, l, b, from, to, srv.IP, to.Plan.PodCIDR, func(r probe.Result, cli live.Pod) {
+		return crossTGW(ctx, env, l, b, from, to, srv.IP, to.Plan.PodCIDR, func(r probe.Result, cli checks.Pod) {
 			node, _ := from.Node(cli.Node)
 			want := checks.CrossClusterSource(from.Plan)
 			ip := node.IP

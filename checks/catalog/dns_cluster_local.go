@@ -6,8 +6,6 @@ import (
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
@@ -17,14 +15,14 @@ import (
 // dns/cluster-local: from a probe Pod, CoreDNS (the kube-dns Service) answers the echo Service's
 // name with its ClusterIP; the name of a Service that does not exist gets NXDOMAIN.
 func init() {
-	registerCluster("dns/cluster-local", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
-		dns, err := kubeDNS(ctx, c)
+	registerCluster("dns/cluster-local", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
+		dns, err := kubeDNS(ctx, l, c)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		svc, err := c.Kube.Clientset.CoreV1().Services(live.Namespace).Get(ctx, live.SvcEcho, metav1.GetOptions{})
+		svc, err := l.Service(ctx, c.Plan.Name, live.Namespace, live.SvcEcho)
 		if err != nil {
-			return b.errorf("the %s Service: %v", live.SvcEcho, err)
+			return b.errorf("%v", err)
 		}
 		pod := c.Probe[c.Nodes[0].Name]
 		name := fmt.Sprintf("%s.%s.svc.cluster.local", live.SvcEcho, live.Namespace)
@@ -32,21 +30,21 @@ func init() {
 		// reach it: ask until the answer is the ClusterIP, for at most 20 s.
 		var r probe.DNSResult
 		poll(ctx, 20*time.Second, time.Second, func() bool {
-			r, err = l.DNS(ctx, c.InPod(pod), dns.Spec.ClusterIP, name)
-			return err == nil && len(r.Answers) == 1 && r.Answers[0] == svc.Spec.ClusterIP
+			r, err = l.DNS(ctx, c.InPod(pod), dns.ClusterIP, name)
+			return err == nil && len(r.Answers) == 1 && r.Answers[0] == svc.ClusterIP
 		})
 		got := strings.Join(r.Answers, ",")
 		if err != nil && got == "" {
 			got = truncate(err.Error(), 120)
 		}
-		b.add(name, got, svc.Spec.ClusterIP, err == nil && len(r.Answers) == 1 && r.Answers[0] == svc.Spec.ClusterIP)
+		b.add(name, got, svc.ClusterIP, err == nil && len(r.Answers) == 1 && r.Answers[0] == svc.ClusterIP)
 		missing := fmt.Sprintf("no-such-service.%s.svc.cluster.local", live.Namespace)
-		m, merr := l.DNS(ctx, c.InPod(pod), dns.Spec.ClusterIP, missing)
+		m, merr := l.DNS(ctx, c.InPod(pod), dns.ClusterIP, missing)
 		obs := fmt.Sprintf("nxdomain=%v answers=%v", m.NXDomain, m.Answers)
 		if merr != nil && !m.NXDomain {
 			obs += " " + truncate(merr.Error(), 100)
 		}
 		b.add(missing, obs, "NXDOMAIN", m.NXDomain && len(m.Answers) == 0)
-		return b.done(fmt.Sprintf("CoreDNS at %s answers %s", dns.Spec.ClusterIP, name))
+		return b.done(fmt.Sprintf("CoreDNS at %s answers %s", dns.ClusterIP, name))
 	})
 }

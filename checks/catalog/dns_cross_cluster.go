@@ -7,8 +7,6 @@ import (
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
@@ -22,25 +20,25 @@ import (
 // through the transit gateway; To answers with its backend's Pod IP. The answer must be To's Pod
 // IP, and the client must then reach that Pod across the TGW.
 func init() {
-	register("dns/cross-cluster", func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+	register("dns/cross-cluster", func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 		from, to, err := pair(l, t)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		dns, err := kubeDNS(ctx, from)
+		dns, err := kubeDNS(ctx, l, from)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		exposed, err := to.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, provision.DNSServiceName, metav1.GetOptions{})
+		exposed, err := l.Service(ctx, to.Plan.Name, "kube-system", provision.DNSServiceName)
 		if err != nil {
-			return b.errorf("cluster %s exposes no DNS for the other VPCs (Service kube-system/%s: %v); run 'netlab up %s'", to.Plan.Name, provision.DNSServiceName, err, l.Plan.Lab)
+			return b.errorf("cluster %s exposes no DNS for the other VPCs (Service kube-system/%s: %v); run 'netlab up %s'", to.Plan.Name, provision.DNSServiceName, err, env.Plan.Lab)
 		}
 		var dnsIP string
-		for _, in := range exposed.Status.LoadBalancer.Ingress {
-			dnsIP = in.IP
+		for _, ip := range exposed.LoadBalancerIPs {
+			dnsIP = ip
 		}
 		b.add(to.Plan.Name+"'s CoreDNS on an internal address of "+to.Plan.VPC, orText(dnsIP, "none"), "from "+strings.Join(to.Plan.MetalLB.Addresses, ","), dnsIP != "" && InPool(dnsIP, to.Plan.MetalLB.Addresses))
-		backends, err := podsOf(ctx, to, live.DeployPinned)
+		backends, err := podsOf(ctx, l, to, live.DeployPinned)
 		if err != nil || len(backends) == 0 {
 			return b.errorf("cluster %s: no running %s Pod: %v", to.Plan.Name, live.DeployPinned, err)
 		}
@@ -53,7 +51,7 @@ func init() {
 		// CoreDNS picks up its changed ConfigMap with the reload plugin, once kubelet has synced it.
 		var r probe.DNSResult
 		poll(ctx, 100*time.Second, 3*time.Second, func() bool {
-			r, err = l.DNS(ctx, cli, dns.Spec.ClusterIP, name)
+			r, err = l.DNS(ctx, cli, dns.ClusterIP, name)
 			return err == nil && len(r.Answers) > 0
 		})
 		got := strings.Join(r.Answers, ",")
@@ -61,7 +59,7 @@ func init() {
 		for _, a := range r.Answers {
 			ok = ok && slices.Contains(want, a)
 		}
-		b.add(fmt.Sprintf("%s asked in %s (CoreDNS %s)", name, from.Plan.Name, dns.Spec.ClusterIP), orText(got, "no answer "+errText(err)), strings.Join(want, ",")+" ("+to.Plan.Name+"'s Pod)", ok)
+		b.add(fmt.Sprintf("%s asked in %s (CoreDNS %s)", name, from.Plan.Name, dns.ClusterIP), orText(got, "no answer "+errText(err)), strings.Join(want, ",")+" ("+to.Plan.Name+"'s Pod)", ok)
 		if ok {
 			tr, terr := tcpSettled(ctx, l, cli, hostPort(r.Answers[0], live.PortTCP))
 			b.add("the answer is reachable from "+from.Plan.Name, seen(tr, terr), "an answer from cluster "+to.Plan.Name, answered(tr, terr) && tr.Server.Server.ClusterName == to.Plan.Name)

@@ -12,7 +12,7 @@ import (
 // egress/snat: a probe Pod calls the VPC client container (outside the cluster, on the VPC
 // network). The client must see the Pod's node IP: the CNI masqueraded the Pod IP on the way out.
 func init() {
-	registerCluster("egress/snat", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+	registerCluster("egress/snat", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		cl, err := l.ClientFor(c.Plan)
 		if err != nil {
 			return b.errorf("%v", err)

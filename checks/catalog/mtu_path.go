@@ -14,7 +14,7 @@ import (
 // exactly the Pod MTU crosses the overlay and is echoed; one byte more is refused with "message too
 // long" (EMSGSIZE) at the Pod's own eth0, whose MTU the CNI lowered by the encapsulation overhead.
 func init() {
-	registerTwoNodes("mtu/path", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, na, nb live.Node, b *builder) report.Result {
+	registerTwoNodes("mtu/path", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, na, nb checks.Node, b *builder) report.Result {
 		cli, srv := c.Probe[na.Name], c.Probe[nb.Name]
 		want := checks.ExpectMTUProbe(c.Plan)
 		target := hostPort(srv.IP, live.PortUDP)

@@ -12,7 +12,7 @@ import (
 // node/from-pod: a Pod connects to its own node's address, where the hostNetwork probe listens (as
 // kubelet or a node exporter would). The node must see the Pod's own IP.
 func init() {
-	registerCluster("node/from-pod", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+	registerCluster("node/from-pod", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		n := c.Nodes[len(c.Nodes)-1]
 		pod := c.Probe[n.Name]
 		r, err := l.TCP(ctx, c.InPod(pod), hostPort(n.IP, live.PortHostTCP))

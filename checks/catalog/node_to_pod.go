@@ -16,13 +16,13 @@ import (
 // same node and to one on another node. Each Pod must see one of the client node's own addresses
 // (eth0, or the CNI's bridge or overlay device the route picked): no NAT.
 func init() {
-	registerCluster("node/to-pod", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+	registerCluster("node/to-pod", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		from := c.Nodes[0]
 		links, err := l.Links(ctx, c.OnNode(from.Name))
 		if err != nil {
 			return b.errorf("read %s's interfaces: %v", from.Name, err)
 		}
-		targets := []live.Node{from}
+		targets := []checks.Node{from}
 		if len(c.Nodes) > 1 {
 			targets = append(targets, c.Nodes[1])
 		}

@@ -13,7 +13,7 @@ import (
 // The peer container listens on 127.0.0.1 only; the probe container reaches it there, and both
 // report the same Pod IP. Peers: the probe DaemonSet Pod on the cluster's first node.
 func init() {
-	registerCluster("pod/localhost", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+	registerCluster("pod/localhost", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		pod := c.Probe[c.Nodes[0].Name]
 		r, err := l.TCP(ctx, c.InPod(pod), hostPort("127.0.0.1", live.PortPeerTCP))
 		b.add("peer container answers on 127.0.0.1", seen(r, err), "an answer from the peer", answered(r, err))

@@ -16,7 +16,7 @@ import (
 // uplink while the check sends, and lowers the Pod MTU by its overhead; native routing shows a
 // route to the peer's Pod range via the peer node and no encapsulation.
 func init() {
-	registerTwoNodes("pod-to-pod/cross-node", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, na, nb live.Node, b *builder) report.Result {
+	registerTwoNodes("pod-to-pod/cross-node", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, na, nb checks.Node, b *builder) report.Result {
 		cli, srv := c.Probe[na.Name], c.Probe[nb.Name]
 		enc := checks.ExpectEncapsulation(c.Plan)
 		port := enc.UDPPort

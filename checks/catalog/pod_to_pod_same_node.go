@@ -13,8 +13,8 @@ import (
 // the client's Pod IP (no NAT) and the TTL the CNI's same-node datapath implies: unchanged through
 // Flannel's cni0 bridge, one less through Calico's routed veths.
 func init() {
-	registerCluster("pod-to-pod/same-node", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
-		servers, err := podsOf(ctx, c, live.DeployPinned)
+	registerCluster("pod-to-pod/same-node", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
+		servers, err := podsOf(ctx, l, c, live.DeployPinned)
 		if err != nil || len(servers) == 0 {
 			return b.errorf("no running %s Pod: %v", live.DeployPinned, err)
 		}

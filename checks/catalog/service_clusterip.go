@@ -10,8 +10,6 @@ import (
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
@@ -25,15 +23,15 @@ import (
 // kube-proxy table) and not the other mode's. Negative control: the backend scaled to 0, the
 // ClusterIP stops answering; scaled back, it answers again.
 func init() {
-	registerCluster("service/clusterip", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+	registerCluster("service/clusterip", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		unlock := l.Lock(c.Plan.Name+"/"+live.DeployEcho, true)
 		defer unlock()
-		svc, err := c.Kube.Clientset.CoreV1().Services(live.Namespace).Get(ctx, live.SvcEcho, metav1.GetOptions{})
+		svc, err := l.Service(ctx, c.Plan.Name, live.Namespace, live.SvcEcho)
 		if err != nil {
-			return b.errorf("the %s Service: %v", live.SvcEcho, err)
+			return b.errorf("%v", err)
 		}
-		vip := svc.Spec.ClusterIP
-		backends, err := podsOf(ctx, c, live.DeployEcho)
+		vip := svc.ClusterIP
+		backends, err := podsOf(ctx, l, c, live.DeployEcho)
 		if err != nil || len(backends) == 0 {
 			return b.errorf("no running %s Pods: %v", live.DeployEcho, err)
 		}
@@ -89,26 +87,17 @@ func init() {
 		}
 
 		// Negative control: no backend, no answer.
-		dep := c.Kube.Clientset.AppsV1().Deployments(live.Namespace)
-		scale := func(n int32) error {
-			s, err := dep.GetScale(ctx, live.DeployEcho, metav1.GetOptions{})
-			if err != nil {
-				return err
-			}
-			s.Spec.Replicas = n
-			_, err = dep.UpdateScale(ctx, live.DeployEcho, s, metav1.UpdateOptions{})
-			return err
-		}
+		scale := func(n int32) error { return l.Scale(ctx, c.Plan.Name, live.DeployEcho, n) }
 		if err := scale(0); err != nil {
 			return b.errorf("scale %s to 0: %v", live.DeployEcho, err)
 		}
-		poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := podsOf(ctx, c, live.DeployEcho); return len(ps) == 0 })
+		poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := podsOf(ctx, l, c, live.DeployEcho); return len(ps) == 0 })
 		r, nerr := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
 		b.negative(live.DeployEcho+" scaled to 0", !answered(r, nerr), seen(r, nerr), "no answer")
 		if err := scale(2); err != nil {
 			return b.errorf("scale %s back to 2: %v", live.DeployEcho, err)
 		}
-		if err := c.Kube.WaitDeployment(ctx, live.Namespace, live.DeployEcho, 2*time.Minute); err != nil {
+		if err := l.WaitDeployment(ctx, c.Plan.Name, live.DeployEcho, 2*time.Minute); err != nil {
 			return b.errorf("%s did not come back: %v", live.DeployEcho, err)
 		}
 		restored := poll(ctx, 30*time.Second, time.Second, func() bool { r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP)); return answered(r, err) })
@@ -126,7 +115,7 @@ func orText(s, alt string) string {
 
 // serviceRuleEvidence asserts that the node holds the echo Service's rules of the mode in use and
 // none of the other modes'.
-func serviceRuleEvidence(b *builder, c *live.Cluster, k node.KubeProxyRules) {
+func serviceRuleEvidence(b *builder, c *checks.Cluster, k node.KubeProxyRules) {
 	chain := KubeSVCChain(live.Namespace+"/"+live.SvcEcho+":tcp", "tcp")
 	hasChain := slices.Contains(k.KubeSVCChains, chain)
 	nftSvc := ""

@@ -13,12 +13,12 @@ import (
 // The one backend (pinned to another node) must see that node's IP: the request was SNATed to be
 // forwarded.
 func init() {
-	registerTwoNodes("service/etp-cluster", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, other, pinned live.Node, b *builder) report.Result {
+	registerTwoNodes("service/etp-cluster", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, other, pinned checks.Node, b *builder) report.Result {
 		e, err := external(ctx, l, c, live.SvcCluster)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		r, err := tcpSettled(ctx, l, live.InClient(e.client), hostPort(other.IP, e.port))
+		r, err := tcpSettled(ctx, l, checks.InClient(e.client), hostPort(other.IP, e.port))
 		b.add(fmt.Sprintf("node without a backend (%s) answers", other.Name), seen(r, err), "an answer (forwarded)", answered(r, err))
 		if answered(r, err) {
 			// MASQUERADE takes the address of the interface the forwarded packet leaves by: the

@@ -13,12 +13,12 @@ import (
 // VPC client's own IP; on a node without a local backend it does not answer, and its
 // healthCheckNodePort says so (503), while the backend node's says 200.
 func init() {
-	registerTwoNodes("service/etp-local", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, other, pinned live.Node, b *builder) report.Result {
+	registerTwoNodes("service/etp-local", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, other, pinned checks.Node, b *builder) report.Result {
 		e, err := external(ctx, l, c, live.SvcLocal)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		cl := live.InClient(e.client)
+		cl := checks.InClient(e.client)
 		r, err := tcpSettled(ctx, l, cl, hostPort(pinned.IP, e.port))
 		b.add(fmt.Sprintf("backend's node (%s) answers", pinned.Name), seen(r, err), "an answer", answered(r, err))
 		if answered(r, err) {
@@ -26,9 +26,9 @@ func init() {
 		}
 		r2, err2 := l.TCP(ctx, cl, hostPort(other.IP, e.port))
 		b.add(fmt.Sprintf("node without a local backend (%s)", other.Name), seen(r2, err2), "no answer", !answered(r2, err2))
-		hc := int(e.svc.Spec.HealthCheckNodePort)
+		hc := int(e.svc.HealthCheckNodePort)
 		switch {
-		case e.svc.Spec.Type != "LoadBalancer":
+		case e.svc.Type != "LoadBalancer":
 			// Kubernetes allocates a healthCheckNodePort only to LoadBalancer Services.
 			b.add("healthCheckNodePort", "none: a NodePort Service (no MetalLB in this cluster)", "reported only for LoadBalancer Services", hc == 0)
 		case hc == 0:

@@ -15,7 +15,7 @@ import (
 // service/loadbalancer: the LoadBalancer Service gets an address from the scenario's MetalLB pool,
 // and the VPC client reaches the Service there (MetalLB answers ARP for it on the VPC network).
 func init() {
-	registerCluster("service/loadbalancer", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+	registerCluster("service/loadbalancer", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		var e *extService
 		var err error
 		poll(ctx, 60*time.Second, 2*time.Second, func() bool {
@@ -30,10 +30,10 @@ func init() {
 		if ip == "" {
 			return b.done("no LoadBalancer address")
 		}
-		r, err := tcpSettled(ctx, l, live.InClient(e.client), hostPort(ip, live.PortTCP))
+		r, err := tcpSettled(ctx, l, checks.InClient(e.client), hostPort(ip, live.PortTCP))
 		b.add(fmt.Sprintf("VPC client %s reaches %s:%d", e.client.IP, ip, live.PortTCP), seen(r, err), "an answer", answered(r, err))
 		if env.Perf && answered(r, err) {
-			measure(ctx, l, b, live.InClient(e.client), hostPort(ip, live.PortTCP))
+			measure(ctx, l, b, checks.InClient(e.client), hostPort(ip, live.PortTCP))
 		}
 		return b.done(fmt.Sprintf("%s from pool %s", ip, strings.Join(c.Plan.MetalLB.Addresses, ",")))
 	})

@@ -13,13 +13,13 @@ import (
 // the externalTrafficPolicy Cluster Service on every node's IP; every node must answer, including
 // the nodes without a backend, which forward to the one pinned backend.
 func init() {
-	registerCluster("service/nodeport", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+	registerCluster("service/nodeport", func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		e, err := external(ctx, l, c, live.SvcCluster)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
 		for _, n := range c.Nodes {
-			r, err := tcpSettled(ctx, l, live.InClient(e.client), hostPort(n.IP, e.port))
+			r, err := tcpSettled(ctx, l, checks.InClient(e.client), hostPort(n.IP, e.port))
 			b.add(fmt.Sprintf("%s:%d (%s)", n.IP, e.port, n.Name), seen(r, err), "an answer", answered(r, err))
 		}
 		return b.done(fmt.Sprintf("NodePort %d answers on %d nodes, from %s", e.port, len(c.Nodes), e.client.IP))
