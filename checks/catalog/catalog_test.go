@@ -77,7 +77,7 @@ func TestChecksNeedALiveLab(t *testing.T) {
 		if pa.ID == "cross-cluster/overlap-refused" {
 			continue
 		}
-		rep := checks.Run(context.Background(), &checks.Env{Plan: p}, checks.Options{Paths: []string{pa.ID}})
+		rep := checks.Run(context.Background(), All(), &checks.Env{Plan: p}, checks.Options{Paths: []string{pa.ID}})
 		for _, r := range rep.Results {
 			if r.Verdict == report.Pass {
 				t.Errorf("%s passed without a lab", r.Path)
@@ -90,7 +90,7 @@ func TestChecksNeedALiveLab(t *testing.T) {
 // version, and the ones whose machinery up does not install say what is missing.
 func TestEveryPathIsRegistered(t *testing.T) {
 	for _, sc := range []string{"istio-multi-primary", "enterprise-hub-spoke", "tgw-two-vpc", "cni-matrix"} {
-		rep := checks.Run(context.Background(), &checks.Env{Plan: builtin(t, sc)}, checks.Options{Paths: []string{"*"}})
+		rep := checks.Run(context.Background(), All(), &checks.Env{Plan: builtin(t, sc)}, checks.Options{Paths: []string{"*"}})
 		for _, r := range rep.Results {
 			if strings.Contains(r.Reason, "not implemented in this version") {
 				t.Errorf("%s on %s: %s", r.Path, sc, r.Reason)
@@ -98,6 +98,24 @@ func TestEveryPathIsRegistered(t *testing.T) {
 			if strings.HasPrefix(r.Path, "mesh/") && sc == "istio-multi-primary" && (r.Verdict != report.Skip || !strings.Contains(r.Reason, "Istio is not installed")) {
 				t.Errorf("%s on %s: %s %s", r.Path, sc, r.Verdict, r.Reason)
 			}
+		}
+	}
+}
+
+// The catalogue lists every path id of package paths exactly once, in its order, each with its
+// targets rule and hops.
+func TestAllIsTheCatalogue(t *testing.T) {
+	defs := All()
+	ids := paths.IDs()
+	if len(defs) != len(ids) {
+		t.Fatalf("%d definitions for %d path ids", len(defs), len(ids))
+	}
+	for i, d := range defs {
+		if d.ID != ids[i] {
+			t.Errorf("definition %d is %s, want %s", i, d.ID, ids[i])
+		}
+		if d.Targets == nil || d.Hops == nil {
+			t.Errorf("%s: no Targets or no Hops", d.ID)
 		}
 	}
 }

@@ -1,10 +1,11 @@
-// Package catalog implements the packet-path checks: one file per path id of PATHS.md, beside
-// docs/paths/<id>.md. Each check declares what the scenario must have (checks.Applies), sets up its
-// peers from the probe workloads that package live deploys, computes its expectations from the plan
-// (checks/expect.go), asserts its path's defining evidence and, where the path can be broken on
-// purpose, runs its negative control and requires it to fail.
+// Package catalog declares the packet paths: one file per path id of PATHS.md, beside
+// docs/paths/<id>.md, each holding the path's checks.Definition: where it applies in a plan (its
+// Targets, or what the scenario lacks), its hops for 'netlab explain', and its check, which sets up
+// its peers from the probe workloads that package live deploys, computes its expectations from the
+// plan (checks/expect.go), asserts the path's defining evidence through a checks.Lab and, where the
+// path can be broken on purpose, runs its negative control and requires it to fail.
 //
-// Importing the package registers every check with checks.Register.
+// All (all.go) is the one list of them.
 package catalog
 
 import (
@@ -22,6 +23,7 @@ import (
 // builder collects a check's evidence and decides its verdict: pass only when there is evidence
 // and every item holds, and the negative control (when there is one) failed as it must.
 type builder struct {
+	ctx context.Context // the check's: once it has expired, the verdict is an error
 	res report.Result
 }
 
@@ -91,20 +93,24 @@ func labOf(env *checks.Env) (checks.Lab, error) {
 	return l, nil
 }
 
-func register(id string, f func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result) {
-	checks.Register(id, checks.CheckFunc(func(ctx context.Context, env *checks.Env, t checks.Target) report.Result {
-		b := &builder{}
+// runFunc is a definition's Run.
+type runFunc = func(ctx context.Context, env *checks.Env, t checks.Target) report.Result
+
+// run adapts a check of any target: it gets the lab and a fresh builder.
+func run(f func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result) runFunc {
+	return func(ctx context.Context, env *checks.Env, t checks.Target) report.Result {
+		b := &builder{ctx: ctx}
 		l, err := labOf(env)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
 		return f(ctx, env, l, t, b)
-	}))
+	}
 }
 
-// registerCluster registers an in-cluster check: the wrapper resolves the target's cluster.
-func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result) {
-	register(id, func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
+// inCluster adapts an in-cluster check: the target's cluster is resolved for it.
+func inCluster(f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result) runFunc {
+	return run(func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 		c, err := cluster(l, t.Cluster)
 		if err != nil {
 			return b.errorf("%v", err)
@@ -113,13 +119,14 @@ func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l c
 	})
 }
 
-// registerTwoNodes registers a check that needs two nodes of the target's cluster: the first is not
-// the pinned backend's node, the second is (see twoNodes). With fewer nodes it is skipped.
-func registerTwoNodes(id string, f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, a, pinned checks.Node, b *builder) report.Result) {
-	registerCluster(id, func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
+// onTwoNodes adapts a check that needs two nodes of the target's cluster: the first is not the
+// pinned backend's node, the second is (see twoNodes). The plan gave the cluster two nodes (its
+// Targets say so), so a live cluster with fewer is an error, not a skip.
+func onTwoNodes(f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, a, pinned checks.Node, b *builder) report.Result) runFunc {
+	return inCluster(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		na, nb, ok := twoNodes(c)
 		if !ok {
-			return b.skip("the cluster has fewer than two nodes")
+			return b.errorf("cluster %s: the lab shows %d node(s); the check needs two, one of them %s (the pinned backend's), as the plan's %d nodes promise; run 'netlab up %s' to finish the lab", c.Plan.Name, len(c.Nodes), live.PinnedNode(c.Plan), len(c.Plan.Nodes), env.Plan.Lab)
 		}
 		return f(ctx, env, l, c, na, nb, b)
 	})

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/plan"
 )
@@ -14,10 +15,28 @@ import (
 // CIDRs that overlap. The check takes the lab's own first two attached VPCs, writes a scenario in
 // which the second VPC reuses the first one's CIDR, and requires the planner to refuse it, naming
 // both ranges. (It also holds before any lab exists: it needs no traffic.)
-func init() {
-	register("cross-cluster/overlap-refused", func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
-		return overlapRefused(env.Plan, b)
-	})
+func crossClusterOverlapRefused() checks.Definition {
+	return checks.Definition{
+		ID: "cross-cluster/overlap-refused",
+		Targets: single(func(p *plan.Plan) string {
+			if p.TransitGateway == nil || len(p.TransitGateway.Attachments) < 2 {
+				return "the scenario has no transit gateway joining two VPCs, so overlapping CIDRs would be allowed"
+			}
+			return ""
+		}),
+		Hops: crossClusterOverlapRefusedHops,
+		Run: run(func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
+			return overlapRefused(env.Plan, b)
+		}),
+	}
+}
+
+func crossClusterOverlapRefusedHops(x *hop.Context) []string {
+	return []string{
+		"the planner collects every routed range: VPC and subnet CIDRs, Pod CIDRs, the MetalLB pools",
+		"a TGW forwards by destination only, so two attached owners of one address would make a route ambiguous",
+		"'netlab validate' refuses such a scenario, naming both ranges and their owners",
+	}
 }
 
 func overlapRefused(p *plan.Plan, b *builder) report.Result {
