@@ -25,6 +25,8 @@ import (
 type builder struct {
 	ctx context.Context // the check's: once it has expired, the verdict is an error
 	res report.Result
+	// unsure are the probes whose silence proved nothing (see silent): the verdict is an error.
+	unsure []string
 }
 
 func (b *builder) add(name, observed, expected string, ok bool) bool {
@@ -61,6 +63,12 @@ func (b *builder) negative(broke string, ok bool, observed, expected string) {
 
 func (b *builder) done(summary string) report.Result {
 	b.res.Summary = summary
+	if b.ctx != nil && b.ctx.Err() != nil {
+		return b.errorf("the check ran out of time (%v) before it could decide; %d evidence item(s) gathered; raise --check-timeout or see the trace", b.ctx.Err(), len(b.res.Evidence))
+	}
+	if len(b.unsure) > 0 {
+		return b.errorf("%s", strings.Join(b.unsure, "; "))
+	}
 	ok := len(b.res.Evidence) > 0
 	var bad []string
 	for _, e := range b.res.Evidence {
@@ -185,6 +193,55 @@ func truncate(s string, n int) string {
 }
 
 func answered(r probe.Result, err error) bool { return err == nil && r.OK && r.Server != nil }
+
+// outcome is what a probe call showed.
+type outcome int
+
+const (
+	gotAnswer outcome = iota
+	// noAnswer: the probe ran and the call was refused or timed out, as a broken or denied path's is.
+	noAnswer
+	// unclear: the probe did not run, printed no result, or failed some other way (the guard, a
+	// garbled reply): its silence proves nothing.
+	unclear
+)
+
+// silences are the errors of a call that the network refused or dropped.
+var silences = []string{"connection refused", "i/o timeout", "timeout", "timed out", "deadline exceeded",
+	"no route to host", "host is unreachable", "network is unreachable", "connection reset by peer", "no udp reply"}
+
+func classify(r probe.Result, err error) outcome {
+	if answered(r, err) {
+		return gotAnswer
+	}
+	if r.Proto == "" { // the probe printed no result: exec failed, it crashed, or the lab refused the target
+		return unclear
+	}
+	msg := strings.ToLower(r.Error)
+	for _, s := range silences {
+		if strings.Contains(msg, s) {
+			return noAnswer
+		}
+	}
+	return unclear
+}
+
+// silent reports whether a call that must not be answered was refused or timed out. When the
+// probe could not tell, it records why and the check ends as an error, not a pass.
+func (b *builder) silent(what string, r probe.Result, err error) bool {
+	switch classify(r, err) {
+	case noAnswer:
+		return true
+	case gotAnswer:
+		return false
+	}
+	msg := r.Error
+	if msg == "" && err != nil {
+		msg = err.Error()
+	}
+	b.unsure = append(b.unsure, fmt.Sprintf("%s: the probe gave neither an answer nor a refusal or timeout (%s)", what, truncate(orText(msg, "no result"), 160)))
+	return false
+}
 
 // ttlEvidence asserts the TTL the server saw, or reports it when the datapath promises no number.
 func ttlEvidence(b *builder, r probe.Result, want int, why string) {

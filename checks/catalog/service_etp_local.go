@@ -30,7 +30,7 @@ func serviceETPLocal() checks.Definition {
 				b.add("backend saw the client's own IP", r.Server.RemoteIP, e.client.IP, r.Server.RemoteIP == e.client.IP)
 			}
 			r2, err2 := l.TCP(ctx, cl, hostPort(other.IP, e.port))
-			b.add(fmt.Sprintf("node without a local backend (%s)", other.Name), seen(r2, err2), "no answer", !answered(r2, err2))
+			b.add(fmt.Sprintf("node without a local backend (%s)", other.Name), seen(r2, err2), "no answer", b.silent("node without a local backend", r2, err2))
 			hc := int(e.svc.HealthCheckNodePort)
 			switch {
 			case e.svc.Type != "LoadBalancer":
