@@ -308,12 +308,15 @@ func measure(ctx context.Context, l checks.Lab, b *builder, from checks.Where, t
 	}
 }
 
+// settle is how long tcpSettled waits for an answer (a variable for the tests).
+var settle = 15 * time.Second
+
 // tcpSettled calls target from w until it answers or 15 s pass: right after the probes were
 // (re)deployed, Service rules and endpoints may still be catching up. Checks that assert the
 // absence of an answer call l.TCP once instead.
 func tcpSettled(ctx context.Context, l checks.Lab, w checks.Where, target string) (probe.Result, error) {
 	var r probe.Result
 	var err error
-	poll(ctx, 15*time.Second, time.Second, func() bool { r, err = l.TCP(ctx, w, target); return answered(r, err) })
+	poll(ctx, settle, settle/15, func() bool { r, err = l.TCP(ctx, w, target); return answered(r, err) })
 	return r, err
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
 	"strings"
 	"sync"
 	"testing"
@@ -247,4 +248,10 @@ func expired() context.Context {
 	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
 	cancel()
 	return ctx
+}
+
+// TestMain shortens tcpSettled's wait: the fake answers at once or never.
+func TestMain(m *testing.M) {
+	settle = 30 * time.Millisecond
+	os.Exit(m.Run())
 }
