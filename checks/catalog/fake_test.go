@@ -222,6 +222,12 @@ func (f *fakeLab) Lock(name string, exclusive bool) func() { return func() {} }
 // runDef runs the definition of id at the first target, like the runner does, with the fake.
 func runDef(t *testing.T, f *fakeLab, id string, ctx context.Context) report.Result {
 	t.Helper()
+	return runDefOn(t, f, id, "", ctx)
+}
+
+// runDefOn runs the definition of id at its target in cluster (empty: the first target).
+func runDefOn(t *testing.T, f *fakeLab, id, cluster string, ctx context.Context) report.Result {
+	t.Helper()
 	d, ok := checks.Lookup(All(), id)
 	if !ok {
 		t.Fatalf("no definition of %s", id)
@@ -230,7 +236,13 @@ func runDef(t *testing.T, f *fakeLab, id string, ctx context.Context) report.Res
 	if len(ts) == 0 {
 		t.Fatalf("%s does not apply: %s", id, why)
 	}
-	return d.Run(ctx, f.env(), ts[0])
+	for _, tg := range ts {
+		if cluster == "" || tg.Cluster == cluster {
+			return d.Run(ctx, f.env(), tg)
+		}
+	}
+	t.Fatalf("%s has no target in cluster %s: %v", id, cluster, ts)
+	return report.Result{}
 }
 
 // hasEvidence finds the evidence item whose name starts with prefix.
@@ -252,6 +264,6 @@ func expired() context.Context {
 
 // TestMain shortens tcpSettled's wait: the fake answers at once or never.
 func TestMain(m *testing.M) {
-	settle = 30 * time.Millisecond
+	settle, programDelay = 30*time.Millisecond, time.Millisecond
 	os.Exit(m.Run())
 }
