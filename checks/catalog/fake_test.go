@@ -32,6 +32,8 @@ type fakeLab struct {
 	rules    node.KubeProxyRules
 	conn     []node.ConntrackEntry
 
+	onScale  func(replicas int32)
+
 	mu       sync.Mutex
 	scaled   []int32
 	policies []checks.EgressPolicy
@@ -169,9 +171,15 @@ func (f *fakeLab) Pods(ctx context.Context, cluster, app string) ([]checks.Pod, 
 }
 
 func (f *fakeLab) Scale(ctx context.Context, cluster, deployment string, replicas int32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	f.mu.Lock()
-	defer f.mu.Unlock()
 	f.scaled = append(f.scaled, replicas)
+	f.mu.Unlock()
+	if f.onScale != nil {
+		f.onScale(replicas)
+	}
 	return nil
 }
 

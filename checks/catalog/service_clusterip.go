@@ -52,7 +52,7 @@ func serviceClusterIP() checks.Definition {
 				r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
 				if answered(r, err) {
 					answers++
-					seenIPs[r.Server.Server.PodIP]++
+					seenIPs[r.Server.LocalIP]++ // the address the backend accepted on, after the DNAT
 				}
 			}
 			var got []string
@@ -64,11 +64,8 @@ func serviceClusterIP() checks.Definition {
 			sort.Strings(got)
 			b.add("ClusterIP "+vip+" answers", fmt.Sprintf("%d of 10", answers), "10 of 10", answers == 10)
 			b.add("replies come from backend Pod IPs", strings.Join(got, " "), "in "+strings.Join(ips, ","), answers > 0 && allBackends)
-			want := 2
-			if len(backends) < 2 {
-				want = len(backends)
-			}
-			b.add("more than one backend answered", fmt.Sprint(len(seenIPs)), fmt.Sprintf("≥ %d", want), len(seenIPs) >= want)
+			// The deployment runs two replicas: both must have answered, each at its own address.
+			b.add("more than one backend answered", fmt.Sprint(len(seenIPs)), fmt.Sprintf("≥ %d (%s runs %d)", echoReplicas, live.DeployEcho, echoReplicas), len(seenIPs) >= echoReplicas)
 
 			if c.Plan.KubeProxyMode != "none" {
 				cts, err := l.Conntrack(ctx, c.OnNode(from.Name), vip, live.PortTCP, "tcp")
@@ -96,12 +93,25 @@ func serviceClusterIP() checks.Definition {
 			if err := scale(0); err != nil {
 				return b.errorf("scale %s to 0: %v", live.DeployEcho, err)
 			}
+			scaledBack := false
+			defer func() {
+				// The check ended (or ran out of time) with the backends gone: put them back with a
+				// context of its own, so that the next check finds the Service as it was.
+				if !scaledBack {
+					rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+					defer cancel()
+					if l.Scale(rctx, c.Plan.Name, live.DeployEcho, echoReplicas) == nil {
+						l.WaitDeployment(rctx, c.Plan.Name, live.DeployEcho, 2*time.Minute)
+					}
+				}
+			}()
 			poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := podsOf(ctx, l, c, live.DeployEcho); return len(ps) == 0 })
 			r, nerr := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
 			b.negative(live.DeployEcho+" scaled to 0", b.silent("the ClusterIP without backends", r, nerr), seen(r, nerr), "no answer (refused or timed out)")
-			if err := scale(2); err != nil {
-				return b.errorf("scale %s back to 2: %v", live.DeployEcho, err)
+			if err := scale(echoReplicas); err != nil {
+				return b.errorf("scale %s back to %d: %v", live.DeployEcho, echoReplicas, err)
 			}
+			scaledBack = true
 			if err := l.WaitDeployment(ctx, c.Plan.Name, live.DeployEcho, 2*time.Minute); err != nil {
 				return b.errorf("%s did not come back: %v", live.DeployEcho, err)
 			}
@@ -120,6 +130,9 @@ func serviceClusterIPHops(x *hop.Context) []string {
 		"the packet goes to the backend Pod like Pod-to-Pod traffic; the reply is un-DNATed on the way back",
 	}
 }
+
+// echoReplicas is the echo Deployment's size (live.Objects).
+const echoReplicas = 2
 
 func orText(s, alt string) string {
 	if s != "" {
