@@ -32,7 +32,7 @@ type fakeLab struct {
 	rules    node.KubeProxyRules
 	conn     []node.ConntrackEntry
 
-	onScale  func(replicas int32)
+	onScale func(replicas int32)
 
 	mu       sync.Mutex
 	scaled   []int32
