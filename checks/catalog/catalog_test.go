@@ -19,8 +19,14 @@ func TestOverlapRefusedOnTheTwoVPCLab(t *testing.T) {
 	if res.Verdict != report.Pass {
 		t.Fatalf("verdict %s: %+v", res.Verdict, res.Evidence)
 	}
-	if !strings.Contains(res.Evidence[0].Observed, "10.0.0.0/16") {
-		t.Fatalf("evidence does not quote the refusal: %+v", res.Evidence)
+	if len(res.Evidence) != 2 {
+		t.Fatalf("want a VPC overlap and a Pod CIDR overlap: %+v", res.Evidence)
+	}
+	for i, want := range []string{"10.0.0.0/16 (VPC", "10.0.64.0/18 (Pod CIDR"} {
+		e := res.Evidence[i]
+		if !e.OK || !strings.Contains(e.Observed, want) || !strings.Contains(e.Observed, overlapRefusal) {
+			t.Errorf("evidence %d does not quote the specific refusal %q: %+v", i, want, e)
+		}
 	}
 }
 

@@ -164,3 +164,22 @@ func TestChecksThroughTheFakeLab(t *testing.T) {
 		})
 	}
 }
+
+// --perf without the host baseline: the figures cannot be compared, so the check is an error,
+// not a pass with ratio 0.
+func TestPerfWithoutABaselineIsAnError(t *testing.T) {
+	f := fakeC1(t)
+	f.use(healthy())
+	env := f.env()
+	env.Perf = true
+	d, _ := checks.Lookup(All(), "pod-to-pod/same-node")
+	r := d.Run(context.Background(), env, checks.Target{Cluster: "c1"})
+	if r.Verdict != report.Error || !strings.Contains(r.Reason, "host baseline") {
+		t.Fatalf("verdict %s: %s", r.Verdict, r.Reason)
+	}
+	for _, m := range r.Perf {
+		if m.Ratio != 0 || m.Baseline != 0 {
+			t.Errorf("a ratio without a baseline: %+v", m)
+		}
+	}
+}
