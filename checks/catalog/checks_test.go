@@ -9,6 +9,7 @@ import (
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/probe/node"
 )
 
 // net is a network as the fake sees it: what each target does, by target; any other target
@@ -91,6 +92,9 @@ func fakeC1(t *testing.T) *fakeLab {
 	f.pods["c1/"+live.DeployPinned] = []checks.Pod{{Name: "echo-pinned-x", Node: n2, IP: pinnedIP}}
 	f.services["c1/"+live.Namespace+"/"+live.SvcCluster] = checks.Service{Name: live.SvcCluster, Type: "NodePort", NodePort: 30001}
 	f.services["c1/"+live.Namespace+"/"+live.SvcLocal] = checks.Service{Name: live.SvcLocal, Type: "NodePort", NodePort: 30002}
+	eth0 := node.Interface{Name: "eth0", Index: 2, MAC: "aa:bb:cc:00:00:05", Addrs: []string{pod0 + "/24"}}
+	f.links["c1/probe-0/probe"] = []node.Interface{{Name: "lo", Index: 1, Addrs: []string{"127.0.0.1/8"}}, eth0}
+	f.links["c1/probe-0/peer"] = []node.Interface{{Name: "lo", Index: 1, Addrs: []string{"127.0.0.1/8"}}, eth0}
 	return f
 }
 
@@ -102,12 +106,17 @@ func TestChecksThroughTheFakeLab(t *testing.T) {
 		id, name string
 		net      net
 		expired  bool
+		links    map[string][]node.Interface // replaces the fake's
 		want     report.Verdict
 		bad      string // an evidence item that must not hold (prefix of its name)
 	}{
 		{id: "pod/localhost", name: "pass", net: healthy(), want: report.Pass},
 		{id: "pod/localhost", name: "the peer saw a Pod IP source", net: with(healthy(), net{"127.0.0.1:7101": ans{pod: "probe-0", node: n0, ip: pod0, remote: pod0, client: pod0, local: "127.0.0.1"}.get}), want: report.Fail, bad: "the peer saw a loopback source"},
 		{id: "pod/localhost", name: "the peer's port answers on the Pod IP", net: with(healthy(), net{pod0 + ":7101": ans{pod: "probe-0", node: n0, ip: pod0, remote: pod0, client: pod0}.get}), want: report.Fail, bad: "the peer's port on the Pod IP"},
+		{id: "pod/localhost", name: "the peer sees another eth0", net: healthy(), links: map[string][]node.Interface{"c1/probe-0/peer": {{Name: "eth0", Index: 2, MAC: "aa:bb:cc:00:00:99", Addrs: []string{pod0 + "/24"}}}}, want: report.Fail, bad: "both containers see one eth0"},
+		{id: "pod/localhost", name: "the namespace holds another address than the status IP", net: healthy(), links: map[string][]node.Interface{
+			"c1/probe-0/probe": {{Name: "eth0", Index: 2, MAC: "aa:bb:cc:00:00:05", Addrs: []string{"10.244.0.77/24"}}},
+			"c1/probe-0/peer":  {{Name: "eth0", Index: 2, MAC: "aa:bb:cc:00:00:05", Addrs: []string{"10.244.0.77/24"}}}}, want: report.Fail, bad: "both containers see one eth0"},
 		{id: "pod/localhost", name: "no answer", net: net{}, want: report.Fail, bad: "peer container answers"},
 		{id: "pod/localhost", name: "the probe on the Pod IP crashed", net: with(healthy(), net{pod0 + ":7101": crash}), want: report.Error},
 		{id: "pod/localhost", name: "expired", net: healthy(), expired: true, want: report.Error},
@@ -144,6 +153,9 @@ func TestChecksThroughTheFakeLab(t *testing.T) {
 		t.Run(c.id+"/"+c.name, func(t *testing.T) {
 			f := fakeC1(t)
 			f.use(c.net)
+			for k, v := range c.links {
+				f.links[k] = v
+			}
 			ctx := context.Background()
 			if c.expired {
 				ctx = expired()
