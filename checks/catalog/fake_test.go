@@ -25,6 +25,8 @@ type fakeLab struct {
 	clusters map[string]*checks.Cluster
 	clients  map[string]*checks.Client // by network
 	call     func(w checks.Where, proto, target string) (probe.Result, error)
+	dns      func(server, name string) (probe.DNSResult, error)
+	fit      int // the largest DF payload that crosses (0: any)
 	services map[string]checks.Service // cluster/namespace/name
 	pods     map[string][]checks.Pod   // cluster/app
 	links    map[string][]node.Interface
@@ -108,7 +110,11 @@ func (f *fakeLab) TCP(ctx context.Context, w checks.Where, target string) (probe
 }
 
 func (f *fakeLab) UDPDF(ctx context.Context, w checks.Where, target string, size int) (probe.Result, error) {
-	return f.call(w, "udpdf", fmt.Sprintf("%s/%d", target, size))
+	if f.fit > 0 && size > f.fit {
+		err := errors.New("write udp: sendmsg: message too long")
+		return probe.Result{Proto: "udp", Error: err.Error()}, err
+	}
+	return f.call(w, "udp", target)
 }
 
 func (f *fakeLab) HTTP(ctx context.Context, w checks.Where, url string) (probe.Result, error) {
@@ -116,7 +122,10 @@ func (f *fakeLab) HTTP(ctx context.Context, w checks.Where, url string) (probe.R
 }
 
 func (f *fakeLab) DNS(ctx context.Context, w checks.Where, server, name string) (probe.DNSResult, error) {
-	return probe.DNSResult{}, errors.New("no DNS in the fake")
+	if f.dns == nil {
+		return probe.DNSResult{}, errors.New("no DNS in the fake")
+	}
+	return f.dns(server, name)
 }
 
 func (f *fakeLab) Bulk(ctx context.Context, w checks.Where, target string, d time.Duration) (probe.BulkResult, error) {
