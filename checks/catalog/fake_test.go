@@ -26,7 +26,7 @@ type fakeLab struct {
 	clients  map[string]*checks.Client // by network
 	call     func(w checks.Where, proto, target string) (probe.Result, error)
 	dns      func(server, name string) (probe.DNSResult, error)
-	fit      int // the largest DF payload that crosses (0: any)
+	fit      int                       // the largest DF payload that crosses (0: any)
 	services map[string]checks.Service // cluster/namespace/name
 	pods     map[string][]checks.Pod   // cluster/app
 	links    map[string][]node.Interface
