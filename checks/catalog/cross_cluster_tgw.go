@@ -77,14 +77,14 @@ func crossTGW(ctx context.Context, env *checks.Env, l checks.Lab, b *builder, fr
 	if err != nil {
 		return b.errorf("%v", err)
 	}
-	time.Sleep(time.Second)
+	time.Sleep(settle / 15) // the blackhole is installed
 	nr, nerr := l.TCP(ctx, from.InPod(cli), target)
 	rerr := restore()
 	b.negative(fmt.Sprintf("blackhole %s in TGW table %s (EC2 API)", breakCIDR, rt.Name), b.silent("while the route is blackholed", nr, nerr), seen(nr, nerr), "no answer (refused or timed out)")
 	if rerr != nil {
 		return b.errorf("repair the TGW route %s: %v (run 'netlab up %s' to reconcile it)", breakCIDR, rerr, env.Plan.Lab)
 	}
-	back := poll(ctx, 20*time.Second, time.Second, func() bool { r, err := l.TCP(ctx, from.InPod(cli), target); return answered(r, err) })
+	back := poll(ctx, 20*settle/15, settle/15, func() bool { r, err := l.TCP(ctx, from.InPod(cli), target); return answered(r, err) })
 	b.add("answers again once the route is restored", fmt.Sprint(back), "true", back)
 	return b.done(fmt.Sprintf("%s/%s -> %s/%s via TGW table %s route %s", from.Plan.Name, cli.IP, to.Plan.Name, dst, rt.Name, route.CIDR))
 }

@@ -35,6 +35,10 @@ type fakeLab struct {
 	conn     []node.ConntrackEntry
 
 	onScale func(replicas int32)
+	// the TGW: its routes (nil: none), their packet counter, the blackholed route
+	tgwRoutes  []string
+	tgwPackets int
+	blackholed string
 
 	mu       sync.Mutex
 	scaled   []int32
@@ -226,12 +230,44 @@ func (f *fakeLab) scaledTo() int32 {
 	return f.scaled[len(f.scaled)-1]
 }
 
+// TGWTable is one route table whose routes are tgwRoutes, each counting tgwPackets.
 func (f *fakeLab) TGWTable(ctx context.Context, name string) (api.TableView, error) {
-	return api.TableView{}, errors.New("no TGW in the fake")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.tgwRoutes == nil {
+		return api.TableView{}, errors.New("no TGW in the fake")
+	}
+	tv := api.TableView{RouteTableID: "tgw-rtb-" + name, Name: name}
+	for _, dst := range f.tgwRoutes {
+		tv.Routes = append(tv.Routes, api.RouteView{Dst: dst, Type: "static", AttachmentID: "tgw-attach-1", Packets: uint64(f.tgwPackets)})
+	}
+	return tv, nil
 }
 
 func (f *fakeLab) Blackhole(ctx context.Context, t api.TableView, cidr string) (func() error, error) {
-	return nil, errors.New("no TGW in the fake")
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blackholed = cidr
+	return func() error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.blackholed = ""
+		return nil
+	}, nil
+}
+
+// throughTGW is a call across the fake TGW: counted, and dropped while a route is blackholed.
+func (f *fakeLab) throughTGW(g func() (probe.Result, error)) (probe.Result, error) {
+	f.mu.Lock()
+	bh := f.blackholed
+	if bh == "" {
+		f.tgwPackets++
+	}
+	f.mu.Unlock()
+	if bh != "" {
+		return timedOut("tcp")
+	}
+	return g()
 }
 
 func (f *fakeLab) Lock(name string, exclusive bool) func() { return func() {} }
