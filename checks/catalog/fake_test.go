@@ -33,6 +33,7 @@ type fakeLab struct {
 	routes   []node.Route
 	rules    node.KubeProxyRules
 	conn     []node.ConntrackEntry
+	capture  node.CaptureResult
 
 	onScale func(replicas int32)
 	// the TGW: its routes (nil: none), their packet counter, the blackholed route
@@ -163,7 +164,7 @@ func (f *fakeLab) Conntrack(ctx context.Context, w checks.Where, dst string, por
 }
 
 func (f *fakeLab) Capture(ctx context.Context, w checks.Where, ifname string, ports []int, d time.Duration) (node.CaptureResult, error) {
-	return node.CaptureResult{}, nil
+	return f.capture, nil
 }
 
 func (f *fakeLab) Service(ctx context.Context, cluster, namespace, name string) (checks.Service, error) {

@@ -38,7 +38,7 @@ func podToPodCrossNode() checks.Definition {
 				r, err := l.Capture(ctx, c.OnNode(na.Name), "eth0", ports, 4*time.Second)
 				capc <- capRes{r, err}
 			}()
-			time.Sleep(1500 * time.Millisecond) // the capture is attached
+			time.Sleep(settle / 10) // the capture is attached (1.5 s)
 			res, err := l.TCP(ctx, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
 			for i := 0; i < 3; i++ { // a little more traffic inside the capture window
 				l.TCP(ctx, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
