@@ -1,10 +1,6 @@
 package checks
 
 import (
-	"fmt"
-	"net/netip"
-
-	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 )
 
@@ -31,184 +27,18 @@ type Applicability struct {
 	Reason string
 }
 
-// Applies computes, for every selected path, where it can run in this plan and, where it cannot,
-// the reason naming what is missing. Every catalogue id gets an answer.
-func Applies(p *plan.Plan) []Applicability {
+// Applies computes, for every selected path, where it can run in this plan by its definition in
+// defs and, where it cannot, the reason naming what is missing. Every selected id gets an answer.
+func Applies(defs []Definition, p *plan.Plan) []Applicability {
 	var out []Applicability
 	for _, id := range p.Checks.Paths {
 		a := Applicability{Path: id}
-		a.Targets, a.Reason = applies(p, id)
+		if d, ok := Lookup(defs, id); !ok || d.Targets == nil {
+			a.Reason = "no definition of this path in this version of netlab"
+		} else {
+			a.Targets, a.Reason = d.Targets(p)
+		}
 		out = append(out, a)
 	}
 	return out
-}
-
-func applies(p *plan.Plan, id string) ([]Target, string) {
-	if _, ok := paths.Lookup(id); !ok {
-		return nil, "unknown path id"
-	}
-	each := func(ok func(plan.ClusterPlan) bool, lack string) ([]Target, string) {
-		var ts []Target
-		for _, c := range p.Clusters {
-			if ok(c) {
-				ts = append(ts, Target{Cluster: c.Name})
-			}
-		}
-		if len(ts) == 0 {
-			return nil, "no cluster " + lack
-		}
-		return ts, ""
-	}
-	any := func(plan.ClusterPlan) bool { return true }
-	multiNode := func(c plan.ClusterPlan) bool { return len(c.Nodes) >= 2 }
-	switch id {
-	case "pod/localhost", "pod-to-pod/same-node", "node/to-pod", "node/from-pod", "dns/cluster-local",
-		"service/clusterip", "service/nodeport", "egress/snat", "netpol/egress-allowlist":
-		return each(any, "")
-	case "pod-to-pod/cross-node":
-		return each(multiNode, "has two or more nodes (add workers)")
-	case "service/etp-cluster", "service/etp-local":
-		return each(multiNode, "has two or more nodes, so that a request can land on a node without a backend (add workers)")
-	case "service/loadbalancer":
-		return each(func(c plan.ClusterPlan) bool { return c.MetalLB != nil }, "has MetalLB (add metallb: {} to a cluster)")
-	case "ingress/host-path":
-		return each(func(c plan.ClusterPlan) bool { return c.Ingress != nil }, "has an ingress controller (add ingress: {} to a cluster)")
-	case "mtu/path":
-		return each(func(c plan.ClusterPlan) bool { return c.CNI.Encapsulation != "none" && len(c.Nodes) >= 2 },
-			"uses an overlay (VXLAN or IPIP) and has two or more nodes; native routing keeps the full MTU")
-	case "cross-cluster/tgw-pod":
-		return pairs(p, func(from, to plan.ClusterPlan) bool { return true })
-	case "dns/cross-cluster":
-		// the server cluster's CoreDNS is exposed on an internal LoadBalancer address of its VPC
-		return pairs(p, func(from, to plan.ClusterPlan) bool { return to.MetalLB != nil })
-	case "cross-cluster/tgw-internal-lb":
-		return pairs(p, func(from, to plan.ClusterPlan) bool { return to.MetalLB != nil })
-	case "cross-cluster/overlap-refused":
-		if p.TransitGateway == nil || len(p.TransitGateway.Attachments) < 2 {
-			return nil, "the scenario has no transit gateway joining two VPCs, so overlapping CIDRs would be allowed"
-		}
-		return []Target{{}}, ""
-	case "mesh/east-west", "mesh/remote-discovery":
-		if p.Istio == nil {
-			return nil, "the scenario has no istio section"
-		}
-		var ts []Target
-		for i, a := range p.Istio.Clusters {
-			for j, b := range p.Istio.Clusters {
-				if i != j {
-					ts = append(ts, Target{From: a.Cluster, To: b.Cluster})
-				}
-			}
-		}
-		return ts, ""
-	case "gateway/global-lb":
-		n := 0
-		for _, c := range p.Clusters {
-			if c.Ingress != nil {
-				n++
-			}
-		}
-		if n < 2 {
-			return nil, fmt.Sprintf("needs two or more clusters with an ingress controller, the scenario has %d", n)
-		}
-		return []Target{{}}, ""
-	case "ingress/gateway-api":
-		return nil, "needs a Gateway API controller; this version of netlab installs none"
-	case "dmz/waf":
-		return nil, "needs a scenario with a DMZ (a WAF in front of the DMZ load balancer); this version of netlab builds none"
-	case "chain/user-to-llm":
-		return nil, "needs a pattern-4 scenario with a live DMZ, ingress controllers and an inference service; this version of netlab builds none"
-	case "cross-cluster/tgw-isolation":
-		if p.TransitGateway == nil {
-			return nil, "the scenario has no transit gateway"
-		}
-		return nil, "this version of netlab has no two-way reachability analysis of the route tables yet, so it finds no pair they keep apart to test"
-	}
-	return nil, "no rule for this path"
-}
-
-// pairs lists client->server cluster pairs in different VPCs that the transit gateway routes
-// between (a non-blackhole route in the client attachment's table towards the server's subnet).
-func pairs(p *plan.Plan, ok func(from, to plan.ClusterPlan) bool) ([]Target, string) {
-	if p.TransitGateway == nil {
-		return nil, "the scenario has no transit gateway"
-	}
-	var ts []Target
-	for _, a := range p.Clusters {
-		for _, b := range p.Clusters {
-			if a.Name == b.Name || a.VPC == b.VPC || !ok(a, b) {
-				continue
-			}
-			if routed(p, a, b) {
-				ts = append(ts, Target{From: a.Name, To: b.Name})
-			}
-		}
-	}
-	if len(ts) == 0 {
-		return nil, "no two clusters in different VPCs have a transit gateway route between them (and, for internal LBs, MetalLB on the server side)"
-	}
-	return ts, ""
-}
-
-// routed reports whether a's nodes route b's Pod CIDR and node subnet to the TGW, and the TGW's table
-// for a's attachment sends them to b's attachment.
-func routed(p *plan.Plan, a, b plan.ClusterPlan) bool {
-	var bSubnet string
-	if v, ok := p.VPC(b.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == b.Subnet {
-				bSubnet = s.CIDR
-			}
-		}
-	}
-	for _, dst := range []string{b.PodCIDR, bSubnet} {
-		pf, err := netip.ParsePrefix(dst)
-		if err != nil {
-			return false
-		}
-		if r, ok := routeFor(a.VPCRoutes, pf.Addr()); !ok || r.Target != "tgw" {
-			return false
-		}
-		if !tgwForwards(p, a.VPC, b.VPC, pf.Addr()) {
-			return false
-		}
-	}
-	return true
-}
-
-func routeFor(rs []plan.VPCRoute, a netip.Addr) (plan.VPCRoute, bool) {
-	best, bits := plan.VPCRoute{}, -1
-	for _, r := range rs {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) && pf.Bits() > bits {
-			best, bits = r, pf.Bits()
-		}
-	}
-	return best, bits >= 0
-}
-
-func tgwForwards(p *plan.Plan, fromVPC, toVPC string, a netip.Addr) bool {
-	var fromAtt, toAtt string
-	for _, at := range p.TransitGateway.Attachments {
-		if at.VPC == fromVPC {
-			fromAtt = at.Name
-		}
-		if at.VPC == toVPC {
-			toAtt = at.Name
-		}
-	}
-	for _, rt := range p.TransitGateway.RouteTables {
-		associated := false
-		for _, as := range rt.Associations {
-			associated = associated || as == fromAtt
-		}
-		if !associated {
-			continue
-		}
-		for _, r := range rt.Routes { // longest prefix first
-			if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) {
-				return !r.Blackhole && r.Attachment == toAtt
-			}
-		}
-	}
-	return false
 }

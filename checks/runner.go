@@ -14,47 +14,13 @@ import (
 	"github.com/netlab-dev/netlab/plan"
 )
 
-// Env is what a check needs from the live lab. Lab holds the implementation's handles (clients,
-// probe deployment); checks that need them type-assert it.
+// Env is what a check runs against: the lab's plan, the lab itself (nil when there is none: the
+// checks that need it then report an error) and the run's options.
 type Env struct {
 	Plan *plan.Plan
-	Lab  any
+	Lab  Lab
 	// Perf asks reachable paths to measure throughput and latency beside the host baseline.
 	Perf bool
-}
-
-// Check proves one path at one target.
-type Check interface {
-	Run(ctx context.Context, env *Env, t Target) report.Result
-}
-
-// CheckFunc adapts a function to Check.
-type CheckFunc func(ctx context.Context, env *Env, t Target) report.Result
-
-// Run calls f.
-func (f CheckFunc) Run(ctx context.Context, env *Env, t Target) report.Result { return f(ctx, env, t) }
-
-var (
-	regMu    sync.Mutex
-	registry = map[string]Check{}
-)
-
-// Register attaches an implementation to a catalogue id. It panics on an unknown id, so a typo
-// cannot hide a check.
-func Register(id string, c Check) {
-	if _, ok := paths.Lookup(id); !ok {
-		panic("checks: Register of unknown path id " + id)
-	}
-	regMu.Lock()
-	defer regMu.Unlock()
-	registry[id] = c
-}
-
-func registered(id string) (Check, bool) {
-	regMu.Lock()
-	defer regMu.Unlock()
-	c, ok := registry[id]
-	return c, ok
 }
 
 // Options tune a run.
@@ -70,7 +36,7 @@ type Options struct {
 
 // Run runs the selected checks and returns the report. Every selected path appears in it: run,
 // or skipped with the reason (what the scenario lacks, or that this version does not implement it).
-func Run(ctx context.Context, env *Env, opts Options) *report.Report {
+func Run(ctx context.Context, defs []Definition, env *Env, opts Options) *report.Report {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = 4
 	}
@@ -88,21 +54,22 @@ func Run(ctx context.Context, env *Env, opts Options) *report.Report {
 	type job struct {
 		idx int
 		id  string
+		run func(ctx context.Context, env *Env, t Target) report.Result
 		t   Target
 	}
 	var results []report.Result
 	var jobs []job
-	for _, a := range Applies(&p) {
-		_, ok := registered(a.Path)
+	for _, a := range Applies(defs, &p) {
+		d, _ := Lookup(defs, a.Path)
 		switch {
 		case len(a.Targets) == 0:
 			results = append(results, report.Result{Path: a.Path, Verdict: report.Skip, Reason: a.Reason})
-		case !ok:
+		case d.Run == nil:
 			results = append(results, report.Result{Path: a.Path, Verdict: report.Skip, Reason: "not implemented in this version of netlab"})
 		default:
 			for _, t := range a.Targets {
 				results = append(results, report.Result{Path: a.Path, Cluster: t.String()})
-				jobs = append(jobs, job{len(results) - 1, a.Path, t})
+				jobs = append(jobs, job{len(results) - 1, a.Path, d.Run, t})
 			}
 		}
 	}
@@ -115,15 +82,16 @@ func Run(ctx context.Context, env *Env, opts Options) *report.Report {
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			c, _ := registered(j.id)
 			cctx, cancel := context.WithTimeout(ctx, opts.Timeout)
 			defer cancel()
 			mu.Lock()
 			fmt.Fprintf(opts.Progress, " • %s [%s] ...\n", j.id, j.t)
 			mu.Unlock()
 			t0 := time.Now()
-			res := runOne(cctx, c, env, j.t)
+			tctx, steps := WithTrace(cctx)
+			res := runOne(tctx, j.run, env, j.t)
 			res.Path, res.Cluster = j.id, j.t.String()
+			res.Trace = steps()
 			res.Duration = time.Since(t0)
 			if res.Verdict == "" {
 				res.Verdict, res.Reason = report.Error, "the check returned no verdict"
@@ -140,13 +108,13 @@ func Run(ctx context.Context, env *Env, opts Options) *report.Report {
 
 // runOne turns a panic inside a check into an error verdict, so one broken check cannot hide the
 // others' results.
-func runOne(ctx context.Context, c Check, env *Env, t Target) (res report.Result) {
+func runOne(ctx context.Context, run func(context.Context, *Env, Target) report.Result, env *Env, t Target) (res report.Result) {
 	defer func() {
 		if r := recover(); r != nil {
 			res = report.Result{Verdict: report.Error, Reason: fmt.Sprintf("the check panicked: %v", r)}
 		}
 	}()
-	return c.Run(ctx, env, t)
+	return run(ctx, env, t)
 }
 
 func mark(v report.Verdict) string {

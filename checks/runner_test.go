@@ -10,39 +10,43 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/plan"
 )
 
 func TestRunnerSkipsRunsAndBoundsConcurrency(t *testing.T) {
 	p := planOf(t, "tgw-two-vpc", nil)
 	var running, peak atomic.Int32
-	Register("pod/localhost", CheckFunc(func(ctx context.Context, env *Env, tg Target) report.Result {
-		n := running.Add(1)
-		for {
-			old := peak.Load()
-			if n <= old || peak.CompareAndSwap(old, n) {
-				break
+	run := func(id string, f func(ctx context.Context, env *Env, tg Target) report.Result) Definition {
+		return Definition{ID: id, Targets: func(p *plan.Plan) ([]Target, string) {
+			return []Target{{Cluster: "a"}, {Cluster: "b"}}, ""
+		}, Run: f}
+	}
+	defs := []Definition{
+		run("pod/localhost", func(ctx context.Context, env *Env, tg Target) report.Result {
+			n := running.Add(1)
+			for {
+				old := peak.Load()
+				if n <= old || peak.CompareAndSwap(old, n) {
+					break
+				}
 			}
-		}
-		time.Sleep(30 * time.Millisecond)
-		running.Add(-1)
-		return report.Result{Verdict: report.Pass, Summary: "ran on " + tg.Cluster}
-	}))
-	Register("pod-to-pod/same-node", CheckFunc(func(ctx context.Context, env *Env, tg Target) report.Result {
-		panic("boom")
-	}))
-	Register("dns/cluster-local", CheckFunc(func(ctx context.Context, env *Env, tg Target) report.Result {
-		<-ctx.Done() // must be bounded by the runner's timeout
-		return report.Result{Verdict: report.Fail, Reason: ctx.Err().Error()}
-	}))
-	defer func() {
-		regMu.Lock()
-		delete(registry, "pod/localhost")
-		delete(registry, "pod-to-pod/same-node")
-		delete(registry, "dns/cluster-local")
-		regMu.Unlock()
-	}()
+			time.Sleep(30 * time.Millisecond)
+			running.Add(-1)
+			Record(ctx, "here", "probe tcp", "answered", nil)
+			return report.Result{Verdict: report.Pass, Summary: "ran on " + tg.Cluster}
+		}),
+		run("pod-to-pod/same-node", func(ctx context.Context, env *Env, tg Target) report.Result {
+			panic("boom")
+		}),
+		run("dns/cluster-local", func(ctx context.Context, env *Env, tg Target) report.Result {
+			<-ctx.Done() // must be bounded by the runner's timeout
+			return report.Result{Verdict: report.Fail, Reason: ctx.Err().Error()}
+		}),
+		{ID: "mesh/east-west", Targets: func(p *plan.Plan) ([]Target, string) { return nil, "the scenario has no istio section" }},
+		{ID: "service/clusterip", Targets: func(p *plan.Plan) ([]Target, string) { return []Target{{}}, "" }},
+	}
 	var progress bytes.Buffer
-	rep := Run(context.Background(), &Env{Plan: p}, Options{
+	rep := Run(context.Background(), defs, &Env{Plan: p}, Options{
 		Paths:       []string{"pod/*", "pod-to-pod/same-node", "dns/cluster-local", "mesh/east-west", "service/clusterip"},
 		Concurrency: 1, Timeout: 200 * time.Millisecond, Progress: &progress,
 	})
@@ -52,6 +56,9 @@ func TestRunnerSkipsRunsAndBoundsConcurrency(t *testing.T) {
 	}
 	if r := byKey["pod/localhost@a"]; r.Verdict != report.Pass || r.Summary != "ran on a" {
 		t.Errorf("pod/localhost on a: %+v", r)
+	}
+	if r := byKey["pod/localhost@a"]; len(r.Trace) != 1 || r.Trace[0].Command != "probe tcp" {
+		t.Errorf("the check's trace: %+v", r.Trace)
 	}
 	if r := byKey["pod/localhost@b"]; r.Verdict != report.Pass {
 		t.Errorf("pod/localhost on b: %+v", r)
@@ -77,15 +84,6 @@ func TestRunnerSkipsRunsAndBoundsConcurrency(t *testing.T) {
 	if rep.OK() {
 		t.Error("a run with a failure is not OK")
 	}
-}
-
-func TestRegisterRefusesUnknownIDs(t *testing.T) {
-	defer func() {
-		if recover() == nil {
-			t.Fatal("Register of an unknown id must panic")
-		}
-	}()
-	Register("pod/nope", CheckFunc(nil))
 }
 
 func TestAllowedTargetsAreTheLabsOwn(t *testing.T) {

@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/checks"
-	_ "github.com/netlab-dev/netlab/checks/catalog"
+	"github.com/netlab-dev/netlab/checks/catalog"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/plan"
@@ -40,7 +40,7 @@ func runChecksOn(t *testing.T, p *plan.Plan, paths []string, wantNegatives ...st
 		t.Fatalf("prepare the probes: %v", err)
 	}
 	prepared := time.Since(t0)
-	rep := checks.Run(ctx, &checks.Env{Plan: l.Plan, Lab: l}, checks.Options{Paths: paths, Concurrency: 4, Timeout: 3 * time.Minute, Progress: testLog{t}})
+	rep := checks.Run(ctx, catalog.All(), &checks.Env{Plan: l.Plan, Lab: l}, checks.Options{Paths: paths, Concurrency: 4, Timeout: 3 * time.Minute, Progress: testLog{t}})
 	var table, js bytes.Buffer
 	rep.Table(&table)
 	t.Logf("probes ready in %s, catalogue in %.1fs\n%s", prepared.Round(100*time.Millisecond), rep.Seconds, table.String())
@@ -58,7 +58,7 @@ func runChecksOn(t *testing.T, p *plan.Plan, paths []string, wantNegatives ...st
 		t.Fatal(err)
 	}
 	applicable := map[string]bool{}
-	for _, a := range checks.Applies(p) {
+	for _, a := range checks.Applies(catalog.All(), p) {
 		applicable[a.Path] = len(a.Targets) > 0
 	}
 	for i, r := range rep.Results {

@@ -19,8 +19,14 @@ func TestOverlapRefusedOnTheTwoVPCLab(t *testing.T) {
 	if res.Verdict != report.Pass {
 		t.Fatalf("verdict %s: %+v", res.Verdict, res.Evidence)
 	}
-	if !strings.Contains(res.Evidence[0].Observed, "10.0.0.0/16") {
-		t.Fatalf("evidence does not quote the refusal: %+v", res.Evidence)
+	if len(res.Evidence) != 2 {
+		t.Fatalf("want a VPC overlap and a Pod CIDR overlap: %+v", res.Evidence)
+	}
+	for i, want := range []string{"10.0.0.0/16 (VPC", "10.0.64.0/18 (Pod CIDR"} {
+		e := res.Evidence[i]
+		if !e.OK || !strings.Contains(e.Observed, want) || !strings.Contains(e.Observed, overlapRefusal) {
+			t.Errorf("evidence %d does not quote the specific refusal %q: %+v", i, want, e)
+		}
 	}
 }
 
@@ -77,7 +83,7 @@ func TestChecksNeedALiveLab(t *testing.T) {
 		if pa.ID == "cross-cluster/overlap-refused" {
 			continue
 		}
-		rep := checks.Run(context.Background(), &checks.Env{Plan: p}, checks.Options{Paths: []string{pa.ID}})
+		rep := checks.Run(context.Background(), All(), &checks.Env{Plan: p}, checks.Options{Paths: []string{pa.ID}})
 		for _, r := range rep.Results {
 			if r.Verdict == report.Pass {
 				t.Errorf("%s passed without a lab", r.Path)
@@ -90,7 +96,7 @@ func TestChecksNeedALiveLab(t *testing.T) {
 // version, and the ones whose machinery up does not install say what is missing.
 func TestEveryPathIsRegistered(t *testing.T) {
 	for _, sc := range []string{"istio-multi-primary", "enterprise-hub-spoke", "tgw-two-vpc", "cni-matrix"} {
-		rep := checks.Run(context.Background(), &checks.Env{Plan: builtin(t, sc)}, checks.Options{Paths: []string{"*"}})
+		rep := checks.Run(context.Background(), All(), &checks.Env{Plan: builtin(t, sc)}, checks.Options{Paths: []string{"*"}})
 		for _, r := range rep.Results {
 			if strings.Contains(r.Reason, "not implemented in this version") {
 				t.Errorf("%s on %s: %s", r.Path, sc, r.Reason)
@@ -98,6 +104,24 @@ func TestEveryPathIsRegistered(t *testing.T) {
 			if strings.HasPrefix(r.Path, "mesh/") && sc == "istio-multi-primary" && (r.Verdict != report.Skip || !strings.Contains(r.Reason, "Istio is not installed")) {
 				t.Errorf("%s on %s: %s %s", r.Path, sc, r.Verdict, r.Reason)
 			}
+		}
+	}
+}
+
+// The catalogue lists every path id of package paths exactly once, in its order, each with its
+// targets rule and hops.
+func TestAllIsTheCatalogue(t *testing.T) {
+	defs := All()
+	ids := paths.IDs()
+	if len(defs) != len(ids) {
+		t.Fatalf("%d definitions for %d path ids", len(defs), len(ids))
+	}
+	for i, d := range defs {
+		if d.ID != ids[i] {
+			t.Errorf("definition %d is %s, want %s", i, d.ID, ids[i])
+		}
+		if d.Targets == nil || d.Hops == nil {
+			t.Errorf("%s: no Targets or no Hops", d.ID)
 		}
 	}
 }

@@ -1,22 +1,18 @@
-// Package catalog implements the packet-path checks: one file per path id of PATHS.md, beside
-// docs/paths/<id>.md. Each check declares what the scenario must have (checks.Applies), sets up its
-// peers from the probe workloads that package live deploys, computes its expectations from the plan
-// (checks/expect.go), asserts its path's defining evidence and, where the path can be broken on
-// purpose, runs its negative control and requires it to fail.
+// Package catalog declares the packet paths: one file per path id of PATHS.md, beside
+// docs/paths/<id>.md, each holding the path's checks.Definition: where it applies in a plan (its
+// Targets, or what the scenario lacks), its hops for 'netlab explain', and its check, which sets up
+// its peers from the probe workloads that package live deploys, computes its expectations from the
+// plan (checks/expect.go), asserts the path's defining evidence through a checks.Lab and, where the
+// path can be broken on purpose, runs its negative control and requires it to fail.
 //
-// Importing the package registers every check with checks.Register.
+// All (all.go) is the one list of them.
 package catalog
 
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
-	"sync"
 	"time"
-
-	corev1 "k8s.io/api/core/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
@@ -27,7 +23,10 @@ import (
 // builder collects a check's evidence and decides its verdict: pass only when there is evidence
 // and every item holds, and the negative control (when there is one) failed as it must.
 type builder struct {
+	ctx context.Context // the check's: once it has expired, the verdict is an error
 	res report.Result
+	// unsure are the probes whose silence proved nothing (see silent): the verdict is an error.
+	unsure []string
 }
 
 func (b *builder) add(name, observed, expected string, ok bool) bool {
@@ -64,6 +63,12 @@ func (b *builder) negative(broke string, ok bool, observed, expected string) {
 
 func (b *builder) done(summary string) report.Result {
 	b.res.Summary = summary
+	if b.ctx != nil && b.ctx.Err() != nil {
+		return b.errorf("the check ran out of time (%v) before it could decide; %d evidence item(s) gathered; raise --check-timeout or see the trace", b.ctx.Err(), len(b.res.Evidence))
+	}
+	if len(b.unsure) > 0 {
+		return b.errorf("%s", strings.Join(b.unsure, "; "))
+	}
 	ok := len(b.res.Evidence) > 0
 	var bad []string
 	for _, e := range b.res.Evidence {
@@ -88,28 +93,32 @@ func (b *builder) done(summary string) report.Result {
 }
 
 // labOf returns the live lab from the environment.
-func labOf(env *checks.Env) (*live.Lab, error) {
-	l, ok := env.Lab.(*live.Lab)
-	if !ok || l == nil {
+func labOf(env *checks.Env) (checks.Lab, error) {
+	l := env.Lab
+	if l == nil {
 		return nil, fmt.Errorf("no live lab: this check runs against a lab made by 'netlab up'")
 	}
 	return l, nil
 }
 
-func register(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result) {
-	checks.Register(id, checks.CheckFunc(func(ctx context.Context, env *checks.Env, t checks.Target) report.Result {
-		b := &builder{}
+// runFunc is a definition's Run.
+type runFunc = func(ctx context.Context, env *checks.Env, t checks.Target) report.Result
+
+// run adapts a check of any target: it gets the lab and a fresh builder.
+func run(f func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result) runFunc {
+	return func(ctx context.Context, env *checks.Env, t checks.Target) report.Result {
+		b := &builder{ctx: ctx}
 		l, err := labOf(env)
 		if err != nil {
 			return b.errorf("%v", err)
 		}
 		return f(ctx, env, l, t, b)
-	}))
+	}
 }
 
-// registerCluster registers an in-cluster check: the wrapper resolves the target's cluster.
-func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result) {
-	register(id, func(ctx context.Context, env *checks.Env, l *live.Lab, t checks.Target, b *builder) report.Result {
+// inCluster adapts an in-cluster check: the target's cluster is resolved for it.
+func inCluster(f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result) runFunc {
+	return run(func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 		c, err := cluster(l, t.Cluster)
 		if err != nil {
 			return b.errorf("%v", err)
@@ -118,40 +127,31 @@ func registerCluster(id string, f func(ctx context.Context, env *checks.Env, l *
 	})
 }
 
-// registerTwoNodes registers a check that needs two nodes of the target's cluster: the first is not
-// the pinned backend's node, the second is (see twoNodes). With fewer nodes it is skipped.
-func registerTwoNodes(id string, f func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, a, pinned live.Node, b *builder) report.Result) {
-	registerCluster(id, func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
+// onTwoNodes adapts a check that needs two nodes of the target's cluster: the first is not the
+// pinned backend's node, the second is (see twoNodes). The plan gave the cluster two nodes (its
+// Targets say so), so a live cluster with fewer is an error, not a skip.
+func onTwoNodes(f func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, a, pinned checks.Node, b *builder) report.Result) runFunc {
+	return inCluster(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
 		na, nb, ok := twoNodes(c)
 		if !ok {
-			return b.skip("the cluster has fewer than two nodes")
+			return b.errorf("cluster %s: the lab shows %d node(s); the check needs two, one of them %s (the pinned backend's), as the plan's %d nodes promise; run 'netlab up %s' to finish the lab", c.Plan.Name, len(c.Nodes), live.PinnedNode(c.Plan), len(c.Plan.Nodes), env.Plan.Lab)
 		}
 		return f(ctx, env, l, c, na, nb, b)
 	})
 }
 
 // kubeDNS is cluster c's kube-dns Service (CoreDNS), which the probe Pods ask.
-func kubeDNS(ctx context.Context, c *live.Cluster) (*corev1.Service, error) {
-	s, err := c.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, "kube-dns", metav1.GetOptions{})
-	if err != nil {
-		return nil, fmt.Errorf("cluster %s: the kube-dns Service: %w", c.Plan.Name, err)
-	}
-	return s, nil
+func kubeDNS(ctx context.Context, l checks.Lab, c *checks.Cluster) (checks.Service, error) {
+	return l.Service(ctx, c.Plan.Name, "kube-system", "kube-dns")
 }
 
 // cluster returns the target's cluster.
-func cluster(l *live.Lab, name string) (*live.Cluster, error) {
-	c, ok := l.Clusters[name]
-	if !ok {
-		return nil, fmt.Errorf("cluster %s is not in the lab", name)
-	}
-	return c, nil
-}
+func cluster(l checks.Lab, name string) (*checks.Cluster, error) { return l.Cluster(name) }
 
 // twoNodes returns two distinct nodes of c, the second one the pinned backend's node.
-func twoNodes(c *live.Cluster) (a, b live.Node, ok bool) {
+func twoNodes(c *checks.Cluster) (a, b checks.Node, ok bool) {
 	if len(c.Nodes) < 2 {
-		return live.Node{}, live.Node{}, false
+		return checks.Node{}, checks.Node{}, false
 	}
 	pinned := live.PinnedNode(c.Plan)
 	for _, n := range c.Nodes {
@@ -165,19 +165,8 @@ func twoNodes(c *live.Cluster) (a, b live.Node, ok bool) {
 }
 
 // podsOf lists the running Pods of a workload (app label) with their IPs and nodes.
-func podsOf(ctx context.Context, c *live.Cluster, app string) ([]live.Pod, error) {
-	list, err := c.Kube.Clientset.CoreV1().Pods(live.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
-	if err != nil {
-		return nil, err
-	}
-	var out []live.Pod
-	for _, p := range list.Items {
-		if p.DeletionTimestamp == nil && p.Status.PodIP != "" && p.Status.Phase == "Running" {
-			out = append(out, live.Pod{Name: p.Name, Node: p.Spec.NodeName, IP: p.Status.PodIP})
-		}
-	}
-	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
-	return out, nil
+func podsOf(ctx context.Context, l checks.Lab, c *checks.Cluster, app string) ([]checks.Pod, error) {
+	return l.Pods(ctx, c.Plan.Name, app)
 }
 
 func hostPort(ip string, port int) string { return fmt.Sprintf("%s:%d", ip, port) }
@@ -204,6 +193,55 @@ func truncate(s string, n int) string {
 }
 
 func answered(r probe.Result, err error) bool { return err == nil && r.OK && r.Server != nil }
+
+// outcome is what a probe call showed.
+type outcome int
+
+const (
+	gotAnswer outcome = iota
+	// noAnswer: the probe ran and the call was refused or timed out, as a broken or denied path's is.
+	noAnswer
+	// unclear: the probe did not run, printed no result, or failed some other way (the guard, a
+	// garbled reply): its silence proves nothing.
+	unclear
+)
+
+// silences are the errors of a call that the network refused or dropped.
+var silences = []string{"connection refused", "i/o timeout", "timeout", "timed out", "deadline exceeded",
+	"no route to host", "host is unreachable", "network is unreachable", "connection reset by peer", "no udp reply"}
+
+func classify(r probe.Result, err error) outcome {
+	if answered(r, err) {
+		return gotAnswer
+	}
+	if r.Proto == "" { // the probe printed no result: exec failed, it crashed, or the lab refused the target
+		return unclear
+	}
+	msg := strings.ToLower(r.Error)
+	for _, s := range silences {
+		if strings.Contains(msg, s) {
+			return noAnswer
+		}
+	}
+	return unclear
+}
+
+// silent reports whether a call that must not be answered was refused or timed out. When the
+// probe could not tell, it records why and the check ends as an error, not a pass.
+func (b *builder) silent(what string, r probe.Result, err error) bool {
+	switch classify(r, err) {
+	case noAnswer:
+		return true
+	case gotAnswer:
+		return false
+	}
+	msg := r.Error
+	if msg == "" && err != nil {
+		msg = err.Error()
+	}
+	b.unsure = append(b.unsure, fmt.Sprintf("%s: the probe gave neither an answer nor a refusal or timeout (%s)", what, truncate(orText(msg, "no result"), 160)))
+	return false
+}
 
 // ttlEvidence asserts the TTL the server saw, or reports it when the datapath promises no number.
 func ttlEvidence(b *builder, r probe.Result, want int, why string) {
@@ -236,21 +274,12 @@ func poll(ctx context.Context, d, every time.Duration, f func() bool) bool {
 	}
 }
 
-// baseline is the host's two-namespace measurement, taken once per process.
-var (
-	baselineOnce sync.Once
-	baselineRes  probe.BaselineResult
-	baselineErr  error
-)
-
 // measure adds throughput and latency between from and target, each beside the host baseline.
 // Measurements run one at a time, so that they do not compete for the CPUs.
-func measure(ctx context.Context, l *live.Lab, b *builder, from live.Where, target string) {
+func measure(ctx context.Context, l checks.Lab, b *builder, from checks.Where, target string) {
 	unlock := l.Lock("perf", true)
 	defer unlock()
-	baselineOnce.Do(func() {
-		baselineRes, baselineErr = probe.Baseline(ctx, probe.BulkOptions{Duration: 3 * time.Second, Bytes: 2 << 30}, probe.RROptions{Count: 1000, Duration: 3 * time.Second})
-	})
+	baselineRes, baselineErr := l.Baseline(ctx)
 	bulk, berr := l.Bulk(ctx, from, target, 3*time.Second)
 	rr, rerr := l.RR(ctx, from, target, 1000)
 	ratio := func(v, base float64) float64 {
@@ -263,7 +292,8 @@ func measure(ctx context.Context, l *live.Lab, b *builder, from live.Where, targ
 	if baselineErr == nil {
 		base = baselineRes
 	} else {
-		b.add("host baseline", baselineErr.Error(), "two namespaces on the host (needs root)", true)
+		// Without the baseline the figures cannot be compared: the measurement failed.
+		b.unsure = append(b.unsure, "--perf: the host baseline (two namespaces on the host, needs root): "+truncate(baselineErr.Error(), 160))
 	}
 	if berr == nil {
 		b.res.Perf = append(b.res.Perf, report.Measurement{Name: "bulk TCP", Unit: "Gbit/s", Value: bulk.Gbps, Baseline: base.Bulk.Gbps, Ratio: ratio(bulk.Gbps, base.Bulk.Gbps)})
@@ -279,12 +309,15 @@ func measure(ctx context.Context, l *live.Lab, b *builder, from live.Where, targ
 	}
 }
 
+// settle is how long tcpSettled waits for an answer (a variable for the tests).
+var settle = 15 * time.Second
+
 // tcpSettled calls target from w until it answers or 15 s pass: right after the probes were
 // (re)deployed, Service rules and endpoints may still be catching up. Checks that assert the
 // absence of an answer call l.TCP once instead.
-func tcpSettled(ctx context.Context, l *live.Lab, w live.Where, target string) (probe.Result, error) {
+func tcpSettled(ctx context.Context, l checks.Lab, w checks.Where, target string) (probe.Result, error) {
 	var r probe.Result
 	var err error
-	poll(ctx, 15*time.Second, time.Second, func() bool { r, err = l.TCP(ctx, w, target); return answered(r, err) })
+	poll(ctx, settle, settle/15, func() bool { r, err = l.TCP(ctx, w, target); return answered(r, err) })
 	return r, err
 }

@@ -12,7 +12,7 @@ import (
 )
 
 // pair resolves a cross-cluster target's From and To clusters.
-func pair(l *live.Lab, t checks.Target) (*live.Cluster, *live.Cluster, error) {
+func pair(l checks.Lab, t checks.Target) (*checks.Cluster, *checks.Cluster, error) {
 	from, err := cluster(l, t.From)
 	if err != nil {
 		return nil, nil, err
@@ -24,12 +24,8 @@ func pair(l *live.Lab, t checks.Target) (*live.Cluster, *live.Cluster, error) {
 // crossTGW runs a cross-VPC call through the TGW with its counter evidence and the blackhole
 // negative control; breakCIDR is what the control blackholes. It serves both TGW paths
 // (cross_cluster_tgw_pod.go, cross_cluster_tgw_internal_lb.go).
-func crossTGW(ctx context.Context, env *checks.Env, l *live.Lab, b *builder, from, to *live.Cluster, dst, breakCIDR string, assert func(probe.Result, live.Pod)) report.Result {
-	gw, err := gatewayOf(l)
-	if err != nil {
-		return b.errorf("%v", err)
-	}
-	rt, _, ok := tableFor(l.Plan, from.Plan.VPC)
+func crossTGW(ctx context.Context, env *checks.Env, l checks.Lab, b *builder, from, to *checks.Cluster, dst, breakCIDR string, assert func(probe.Result, checks.Pod)) report.Result {
+	rt, _, ok := tableFor(env.Plan, from.Plan.VPC)
 	if !ok {
 		return b.errorf("no TGW route table is associated with VPC %s's attachment", from.Plan.VPC)
 	}
@@ -43,13 +39,13 @@ func crossTGW(ctx context.Context, env *checks.Env, l *live.Lab, b *builder, fro
 
 	unlock := l.Lock("tgw", false)
 	tcpSettled(ctx, l, from.InPod(cli), target)
-	tv, terr := gw.table(ctx, l.Plan, rt.Name)
+	tv, terr := l.TGWTable(ctx, rt.Name)
 	kr, _ := carrying(tv, dst)
 	r, err := l.TCP(ctx, from.InPod(cli), target)
 	for i := 0; i < 2; i++ {
 		l.TCP(ctx, from.InPod(cli), target)
 	}
-	tv2, terr2 := gw.table(ctx, l.Plan, rt.Name)
+	tv2, terr2 := l.TGWTable(ctx, rt.Name)
 	kr2, _ := carrying(tv2, dst)
 	unlock()
 	b.add(fmt.Sprintf("%s (%s) -> %s", cli.Name, cli.IP, target), seen(r, err), "an answer through the TGW", answered(r, err))
@@ -73,23 +69,22 @@ func crossTGW(ctx context.Context, env *checks.Env, l *live.Lab, b *builder, fro
 	// Negative control, alone on the TGW.
 	unlock = l.Lock("tgw", true)
 	defer unlock()
-	tv, err = gw.table(ctx, l.Plan, rt.Name)
+	tv, err = l.TGWTable(ctx, rt.Name)
 	if err != nil {
 		return b.errorf("%v", err)
 	}
-	existing := exact(tv, breakCIDR)
-	restore, err := gw.blackhole(ctx, tv.RouteTableID, breakCIDR, existing)
+	restore, err := l.Blackhole(ctx, tv, breakCIDR)
 	if err != nil {
 		return b.errorf("%v", err)
 	}
-	time.Sleep(time.Second)
+	time.Sleep(settle / 15) // the blackhole is installed
 	nr, nerr := l.TCP(ctx, from.InPod(cli), target)
 	rerr := restore()
-	b.negative(fmt.Sprintf("blackhole %s in TGW table %s (EC2 API)", breakCIDR, rt.Name), !answered(nr, nerr), seen(nr, nerr), "no answer")
+	b.negative(fmt.Sprintf("blackhole %s in TGW table %s (EC2 API)", breakCIDR, rt.Name), b.silent("while the route is blackholed", nr, nerr), seen(nr, nerr), "no answer (refused or timed out)")
 	if rerr != nil {
-		return b.errorf("repair the TGW route %s: %v (run 'netlab up %s' to reconcile it)", breakCIDR, rerr, l.Plan.Lab)
+		return b.errorf("repair the TGW route %s: %v (run 'netlab up %s' to reconcile it)", breakCIDR, rerr, env.Plan.Lab)
 	}
-	back := poll(ctx, 20*time.Second, time.Second, func() bool { r, err := l.TCP(ctx, from.InPod(cli), target); return answered(r, err) })
+	back := poll(ctx, 20*settle/15, settle/15, func() bool { r, err := l.TCP(ctx, from.InPod(cli), target); return answered(r, err) })
 	b.add("answers again once the route is restored", fmt.Sprint(back), "true", back)
 	return b.done(fmt.Sprintf("%s/%s -> %s/%s via TGW table %s route %s", from.Plan.Name, cli.IP, to.Plan.Name, dst, rt.Name, route.CIDR))
 }

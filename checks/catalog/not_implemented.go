@@ -4,22 +4,124 @@ import (
 	"context"
 
 	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/plan"
 )
 
-// The paths whose machinery 'netlab up' does not install yet. A scenario that asks for them gets a
-// skip that names what is missing, never a pass. Their pages in docs/paths/ describe the paths.
-var notYet = map[string]string{
-	"mesh/east-west":        "Istio is not installed by this version of netlab ('up' leaves the scenario's istio section out), so there is no sidecar, east-west gateway or mTLS to assert",
-	"mesh/remote-discovery": "Istio is not installed by this version of netlab, so there is no istiod or remote secret to read",
-	"ingress/host-path":     "no ingress controller is installed by this version of netlab ('up' leaves the clusters' ingress out), so there are no Host/Path rules to route by",
-	"gateway/global-lb":     "no ingress controller is installed by this version of netlab, so there is nothing for a global load balancer to spread over",
+// The paths whose machinery 'netlab up' does not install yet, or that need scenarios this version
+// does not build. A scenario that asks for them gets a skip that names what is missing, never a
+// pass. Their pages in docs/paths/ describe the paths.
+
+// notInstalled is the Run of a path the scenario can describe but 'up' does not build: a skip
+// with the reason.
+func notInstalled(why string) runFunc {
+	return func(context.Context, *checks.Env, checks.Target) report.Result {
+		return report.Result{Verdict: report.Skip, Reason: why}
+	}
 }
 
-func init() {
-	for id, why := range notYet {
-		checks.Register(id, checks.CheckFunc(func(context.Context, *checks.Env, checks.Target) report.Result {
-			return report.Result{Verdict: report.Skip, Reason: why}
-		}))
+// tgwIsolationTargets: the pair selection needs a two-way reachability analysis of the route tables.
+func tgwIsolationTargets(p *plan.Plan) ([]checks.Target, string) {
+	if p.TransitGateway == nil {
+		return nil, "the scenario has no transit gateway"
+	}
+	return nil, "this version of netlab has no two-way reachability analysis of the route tables yet, so it finds no pair they keep apart to test"
+}
+
+func meshEastWest() checks.Definition {
+	return checks.Definition{ID: "mesh/east-west", Targets: istioPairs, Hops: meshEastWestHops, Run: notInstalled("Istio is not installed by this version of netlab ('up' leaves the scenario's istio section out), so there is no sidecar, east-west gateway or mTLS to assert")}
+}
+
+func meshEastWestHops(x *hop.Context) []string {
+	return []string{
+		"app -> its sidecar (Envoy) by iptables REDIRECT; the sidecar knows the remote endpoints from istiod",
+		"sidecar -> the local cluster's view of the remote east-west gateway (mTLS, SNI names the service)",
+		"remote east-west gateway (AUTO_PASSTHROUGH) -> the server's sidecar -> app; the server sees the client's SPIFFE identity",
+	}
+}
+
+func meshRemoteDiscovery() checks.Definition {
+	return checks.Definition{ID: "mesh/remote-discovery", Targets: istioPairs, Hops: meshRemoteDiscoveryHops, Run: notInstalled("Istio is not installed by this version of netlab, so there is no istiod or remote secret to read")}
+}
+
+func meshRemoteDiscoveryHops(x *hop.Context) []string {
+	return []string{
+		"a remote secret in cluster A holds a kubeconfig for cluster B's API server",
+		"istiod in A watches B's Services and endpoints through it",
+		"A's sidecars receive B's endpoints (behind B's east-west gateway on another network)",
+	}
+}
+
+func ingressHostPath() checks.Definition {
+	return checks.Definition{ID: "ingress/host-path", Targets: each(func(c plan.ClusterPlan) bool { return c.Ingress != nil }, "has an ingress controller (add ingress: {} to a cluster)"), Hops: ingressHostPathHops, Run: notInstalled("no ingress controller is installed by this version of netlab ('up' leaves the clusters' ingress out), so there are no Host/Path rules to route by")}
+}
+
+func ingressHostPathHops(x *hop.Context) []string {
+	return []string{
+		"client -> the ingress controller's LoadBalancer IP",
+		"the controller (a Pod) matches the Host header and path against the Ingress rules",
+		"it proxies to the matching Service's ClusterIP -> a backend; an unknown host gets the default backend (404)",
+	}
+}
+
+func gatewayGlobalLB() checks.Definition {
+	return checks.Definition{ID: "gateway/global-lb", Targets: single(twoIngresses), Hops: gatewayGlobalLBHops, Run: notInstalled("no ingress controller is installed by this version of netlab, so there is nothing for a global load balancer to spread over")}
+}
+
+func gatewayGlobalLBHops(x *hop.Context) []string {
+	return []string{
+		"client -> a global load balancer in front of every cluster's ingress",
+		"it spreads requests over the clusters' ingress controllers (overlapping Pod CIDRs do not matter: no Pod IP crosses)",
+		"with one cluster's ingress down, every request lands on the other",
+	}
+}
+
+func ingressGatewayAPI() checks.Definition {
+	return checks.Definition{ID: "ingress/gateway-api", Targets: nowhere("needs a Gateway API controller; this version of netlab installs none"), Hops: ingressGatewayAPIHops, Run: nil}
+}
+
+func ingressGatewayAPIHops(x *hop.Context) []string {
+	return []string{
+		"client -> the Gateway's LoadBalancer address (MetalLB) -> the Gateway API controller's Pod",
+		"the controller matches the HTTPRoute's hostnames and path prefixes, in the order Gateway API defines",
+		"-> the backend Service the matching rule names -> kube-proxy DNAT -> a backend Pod; no match: 404",
+	}
+}
+
+func dmzWAF() checks.Definition {
+	return checks.Definition{ID: "dmz/waf", Targets: nowhere("needs a scenario with a DMZ (a WAF in front of the DMZ load balancer); this version of netlab builds none"), Hops: dmzWAFHops, Run: nil}
+}
+
+func dmzWAFHops(x *hop.Context) []string {
+	return []string{
+		"user -> the WAF in the DMZ, which inspects each request against its rule set",
+		"a request that matches an attack rule ends there (403); the backend never sees it",
+		"a clean request -> the DMZ load balancer -> a cluster's LoadBalancer address and ingress",
+	}
+}
+
+func chainUserToLLM() checks.Definition {
+	return checks.Definition{ID: "chain/user-to-llm", Targets: nowhere("needs a pattern-4 scenario with a live DMZ, ingress controllers and an inference service; this version of netlab builds none"), Hops: chainUserToLLMHops, Run: nil}
+}
+
+func chainUserToLLMHops(x *hop.Context) []string {
+	return []string{
+		"user -> WAF -> DMZ load balancer -> the Web cluster's LB and ingress -> a Web Pod",
+		"Web Pod -> the WAS cluster's LB in the same VPC (routed between subnets) -> ingress -> a WAS Pod",
+		"WAS Pod -> the GPU cluster's internal LB across the transit gateway -> an inference Pod",
+		"the inference Pod answers as a stream (Server-Sent Events), chunk after chunk back along the chain",
+	}
+}
+
+func crossClusterTGWIsolation() checks.Definition {
+	return checks.Definition{ID: "cross-cluster/tgw-isolation", Targets: tgwIsolationTargets, Hops: crossClusterTGWIsolationHops, Run: nil}
+}
+
+func crossClusterTGWIsolationHops(x *hop.Context) []string {
+	return []string{
+		"Pod in " + x.CName() + " -> node route to the TGW leg in its subnet -> the TGW route table of its attachment",
+		"that table has no route, or a blackhole, for the destination (forward), or the return table has none for the reply's destination (the client Pod IP when preserved, the node IP when masqueraded)",
+		"the packet is dropped at the TGW; the table's counters show which direction dropped it",
 	}
 }

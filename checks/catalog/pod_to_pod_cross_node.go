@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/probe/node"
@@ -15,69 +16,84 @@ import (
 // routing hops; an overlay shows its encapsulation (VXLAN to the CNI's port) on the client node's
 // uplink while the check sends, and lowers the Pod MTU by its overhead; native routing shows a
 // route to the peer's Pod range via the peer node and no encapsulation.
-func init() {
-	registerTwoNodes("pod-to-pod/cross-node", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, na, nb live.Node, b *builder) report.Result {
-		cli, srv := c.Probe[na.Name], c.Probe[nb.Name]
-		enc := checks.ExpectEncapsulation(c.Plan)
-		port := enc.UDPPort
-		if port == 0 {
-			port = c.Plan.CNI.VXLANPort
-		}
-		ports := []int{8472, 4789}
-		type capRes struct {
-			r   node.CaptureResult
-			err error
-		}
-		capc := make(chan capRes, 1)
-		go func() {
-			r, err := l.Capture(ctx, c.OnNode(na.Name), "eth0", ports, 4*time.Second)
-			capc <- capRes{r, err}
-		}()
-		time.Sleep(1500 * time.Millisecond) // the capture is attached
-		res, err := l.TCP(ctx, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
-		for i := 0; i < 3; i++ { // a little more traffic inside the capture window
-			l.TCP(ctx, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
-		}
-		cr := <-capc
-		b.add("server answers", seen(res, err), "an answer", answered(res, err))
-		if answered(res, err) {
-			b.add("server saw the client Pod IP", res.Server.RemoteIP, cli.IP, res.Server.RemoteIP == cli.IP)
-			b.add("server is on the other node", res.Server.Server.NodeName, nb.Name, res.Server.Server.NodeName == nb.Name)
-			ttlEvidence(b, res, checks.TTLSeen(checks.CrossNodeHops(c.Plan)), "two routing hops")
-		}
-		if cr.err != nil {
-			b.add("capture on "+na.Name+" eth0", truncate(cr.err.Error(), 160), "a capture", false)
-		} else if enc.Kind == "vxlan" {
-			n := cr.r.ByPort[fmt.Sprint(port)]
-			b.add(fmt.Sprintf("VXLAN UDP/%d on %s eth0 while sending", port, na.Name), fmt.Sprintf("%d packets (by port %v)", n, cr.r.ByPort), "> 0", n > 0)
-		} else {
-			b.add("encapsulated packets on "+na.Name+" eth0", fmt.Sprintf("%d", cr.r.Packets), "0 (native routing)", cr.r.Packets == 0)
-		}
-		if enc.Kind == "none" {
-			rs, err := l.Routes(ctx, c.OnNode(na.Name))
-			var via string
-			for _, rt := range rs {
-				if rt.Dst == nb.PodCIDR {
-					via = rt.Gateway
-				}
+func podToPodCrossNode() checks.Definition {
+	return checks.Definition{
+		ID:      "pod-to-pod/cross-node",
+		Targets: each(multiNode, "has two or more nodes (add workers)"),
+		Hops:    podToPodCrossNodeHops,
+		Run: onTwoNodes(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, na, nb checks.Node, b *builder) report.Result {
+			cli, srv := c.Probe[na.Name], c.Probe[nb.Name]
+			enc := checks.ExpectEncapsulation(c.Plan)
+			port := enc.UDPPort
+			if port == 0 {
+				port = c.Plan.CNI.VXLANPort
 			}
-			b.add("route to the peer's Pod range", fmt.Sprintf("%s via %s %v", nb.PodCIDR, via, errText(err)), "via "+nb.IP, via == nb.IP)
-		}
-		links, lerr := l.Links(ctx, c.InPod(cli))
-		uplinks, uerr := l.Links(ctx, c.OnNode(na.Name))
-		podMTU, upMTU := mtuOf(links, "eth0"), mtuOf(uplinks, "eth0")
-		if lerr != nil || uerr != nil {
-			b.add("MTUs", fmt.Sprintf("%v %v", lerr, uerr), "read", false)
-		} else {
-			b.add("Pod MTU = uplink MTU - overhead", fmt.Sprintf("Pod eth0 %d, node eth0 %d", podMTU, upMTU),
-				fmt.Sprintf("%d = %d - %d", enc.PodMTU, c.Plan.CNI.UplinkMTU, c.Plan.CNI.Overhead),
-				podMTU == enc.PodMTU && upMTU == c.Plan.CNI.UplinkMTU)
-		}
-		if env.Perf && answered(res, err) {
-			measure(ctx, l, b, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
-		}
-		return b.done(fmt.Sprintf("%s (%s) -> %s (%s), %s", cli.IP, na.Name, srv.IP, nb.Name, enc.Kind))
-	})
+			ports := []int{8472, 4789}
+			type capRes struct {
+				r   node.CaptureResult
+				err error
+			}
+			capc := make(chan capRes, 1)
+			go func() {
+				r, err := l.Capture(ctx, c.OnNode(na.Name), "eth0", ports, 4*time.Second)
+				capc <- capRes{r, err}
+			}()
+			time.Sleep(settle / 10) // the capture is attached (1.5 s)
+			res, err := l.TCP(ctx, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
+			for i := 0; i < 3; i++ { // a little more traffic inside the capture window
+				l.TCP(ctx, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
+			}
+			cr := <-capc
+			b.add("server answers", seen(res, err), "an answer", answered(res, err))
+			if answered(res, err) {
+				b.add("server saw the client Pod IP", res.Server.RemoteIP, cli.IP, res.Server.RemoteIP == cli.IP)
+				b.add("server is on the other node", res.Server.Server.NodeName, nb.Name, res.Server.Server.NodeName == nb.Name)
+				ttlEvidence(b, res, checks.TTLSeen(checks.CrossNodeHops(c.Plan)), "two routing hops")
+			}
+			if cr.err != nil {
+				b.add("capture on "+na.Name+" eth0", truncate(cr.err.Error(), 160), "a capture", false)
+			} else if enc.Kind == "vxlan" {
+				n := cr.r.ByPort[fmt.Sprint(port)]
+				b.add(fmt.Sprintf("VXLAN UDP/%d on %s eth0 while sending", port, na.Name), fmt.Sprintf("%d packets (by port %v)", n, cr.r.ByPort), "> 0", n > 0)
+			} else {
+				b.add("encapsulated packets on "+na.Name+" eth0", fmt.Sprintf("%d", cr.r.Packets), "0 (native routing)", cr.r.Packets == 0)
+			}
+			if enc.Kind == "none" {
+				rs, err := l.Routes(ctx, c.OnNode(na.Name))
+				var via string
+				for _, rt := range rs {
+					if rt.Dst == nb.PodCIDR {
+						via = rt.Gateway
+					}
+				}
+				b.add("route to the peer's Pod range", fmt.Sprintf("%s via %s %v", nb.PodCIDR, via, errText(err)), "via "+nb.IP, via == nb.IP)
+			}
+			links, lerr := l.Links(ctx, c.InPod(cli))
+			uplinks, uerr := l.Links(ctx, c.OnNode(na.Name))
+			podMTU, upMTU := mtuOf(links, "eth0"), mtuOf(uplinks, "eth0")
+			if lerr != nil || uerr != nil {
+				b.add("MTUs", fmt.Sprintf("%v %v", lerr, uerr), "read", false)
+			} else {
+				b.add("Pod MTU = uplink MTU - overhead", fmt.Sprintf("Pod eth0 %d, node eth0 %d", podMTU, upMTU),
+					fmt.Sprintf("%d = %d - %d", enc.PodMTU, c.Plan.CNI.UplinkMTU, c.Plan.CNI.Overhead),
+					podMTU == enc.PodMTU && upMTU == c.Plan.CNI.UplinkMTU)
+			}
+			if env.Perf && answered(res, err) {
+				measure(ctx, l, b, c.InPod(cli), hostPort(srv.IP, live.PortTCP))
+			}
+			return b.done(fmt.Sprintf("%s (%s) -> %s (%s), %s", cli.IP, na.Name, srv.IP, nb.Name, enc.Kind))
+		}),
+	}
+}
+
+func podToPodCrossNodeHops(x *hop.Context) []string {
+	a, b := x.NodeA, x.NodeB
+	return []string{
+		"the client, " + hop.Pod(a) + ": eth0 (MTU " + x.PodMTU() + ") -> veth -> the node's namespace",
+		"node " + a.Name + " (" + a.IP + ") routes " + b.PodCIDR + " (TTL -1) into " + x.Overlay(),
+		"outer packet " + a.IP + " -> " + b.IP + " on eth0 across the VPC network",
+		"node " + b.Name + " (" + b.IP + ") decapsulates and routes to " + hop.Pod(b) + " (TTL -1: the server sees 62)",
+	}
 }
 
 func mtuOf(ls []node.Interface, name string) int {

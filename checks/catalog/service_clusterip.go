@@ -10,9 +10,8 @@ import (
 	"strings"
 	"time"
 
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-
 	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/probe/node"
@@ -24,98 +23,116 @@ import (
 // mode in use (the iptables KUBE-SVC chain of this very Service, or its chain in the nftables
 // kube-proxy table) and not the other mode's. Negative control: the backend scaled to 0, the
 // ClusterIP stops answering; scaled back, it answers again.
-func init() {
-	registerCluster("service/clusterip", func(ctx context.Context, env *checks.Env, l *live.Lab, c *live.Cluster, b *builder) report.Result {
-		unlock := l.Lock(c.Plan.Name+"/"+live.DeployEcho, true)
-		defer unlock()
-		svc, err := c.Kube.Clientset.CoreV1().Services(live.Namespace).Get(ctx, live.SvcEcho, metav1.GetOptions{})
-		if err != nil {
-			return b.errorf("the %s Service: %v", live.SvcEcho, err)
-		}
-		vip := svc.Spec.ClusterIP
-		backends, err := podsOf(ctx, c, live.DeployEcho)
-		if err != nil || len(backends) == 0 {
-			return b.errorf("no running %s Pods: %v", live.DeployEcho, err)
-		}
-		var ips []string
-		for _, p := range backends {
-			ips = append(ips, p.IP)
-		}
-		from := c.Nodes[0]
-		cli := c.InPod(c.Probe[from.Name])
-		seenIPs := map[string]int{}
-		answers := 0
-		for i := 0; i < 10; i++ {
-			r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
-			if answered(r, err) {
-				answers++
-				seenIPs[r.Server.Server.PodIP]++
+func serviceClusterIP() checks.Definition {
+	return checks.Definition{
+		ID:      "service/clusterip",
+		Targets: everyCluster,
+		Hops:    serviceClusterIPHops,
+		Run: inCluster(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
+			unlock := l.Lock(c.Plan.Name+"/"+live.DeployEcho, true)
+			defer unlock()
+			svc, err := l.Service(ctx, c.Plan.Name, live.Namespace, live.SvcEcho)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
-		}
-		var got []string
-		allBackends := true
-		for ip, n := range seenIPs {
-			got = append(got, fmt.Sprintf("%s×%d", ip, n))
-			allBackends = allBackends && slices.Contains(ips, ip)
-		}
-		sort.Strings(got)
-		b.add("ClusterIP "+vip+" answers", fmt.Sprintf("%d of 10", answers), "10 of 10", answers == 10)
-		b.add("replies come from backend Pod IPs", strings.Join(got, " "), "in "+strings.Join(ips, ","), answers > 0 && allBackends)
-		want := 2
-		if len(backends) < 2 {
-			want = len(backends)
-		}
-		b.add("more than one backend answered", fmt.Sprint(len(seenIPs)), fmt.Sprintf("≥ %d", want), len(seenIPs) >= want)
-
-		if c.Plan.KubeProxyMode != "none" {
-			cts, err := l.Conntrack(ctx, c.OnNode(from.Name), vip, live.PortTCP, "tcp")
-			dnat := ""
-			for _, e := range cts {
-				if e.DNAT && slices.Contains(ips, e.ReplySrc) {
-					dnat = fmt.Sprintf("%s:%d -> %s:%d", e.OrigDst, e.OrigDport, e.ReplySrc, e.ReplySport)
-					break
+			vip := svc.ClusterIP
+			backends, err := podsOf(ctx, l, c, live.DeployEcho)
+			if err != nil || len(backends) == 0 {
+				return b.errorf("no running %s Pods: %v", live.DeployEcho, err)
+			}
+			var ips []string
+			for _, p := range backends {
+				ips = append(ips, p.IP)
+			}
+			from := c.Nodes[0]
+			cli := c.InPod(c.Probe[from.Name])
+			seenIPs := map[string]int{}
+			answers := 0
+			for i := 0; i < 10; i++ {
+				r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
+				if answered(r, err) {
+					answers++
+					seenIPs[r.Server.LocalIP]++ // the address the backend accepted on, after the DNAT
 				}
 			}
-			b.add("conntrack on "+from.Name+": ClusterIP DNATed to a backend", orText(dnat, fmt.Sprintf("%d DNAT entries %s", len(cts), errText(err))), vip+" -> a backend Pod", dnat != "")
-		}
-		rules, err := l.KubeProxy(ctx, c.OnNode(from.Name))
-		if err != nil {
-			b.add("kube-proxy rules on "+from.Name, truncate(err.Error(), 160), "read", false)
-		} else {
-			serviceRuleEvidence(b, c, rules)
-		}
-		if env.Perf && answers > 0 {
-			measure(ctx, l, b, cli, hostPort(vip, live.PortTCP))
-		}
-
-		// Negative control: no backend, no answer.
-		dep := c.Kube.Clientset.AppsV1().Deployments(live.Namespace)
-		scale := func(n int32) error {
-			s, err := dep.GetScale(ctx, live.DeployEcho, metav1.GetOptions{})
-			if err != nil {
-				return err
+			var got []string
+			allBackends := true
+			for ip, n := range seenIPs {
+				got = append(got, fmt.Sprintf("%s×%d", ip, n))
+				allBackends = allBackends && slices.Contains(ips, ip)
 			}
-			s.Spec.Replicas = n
-			_, err = dep.UpdateScale(ctx, live.DeployEcho, s, metav1.UpdateOptions{})
-			return err
-		}
-		if err := scale(0); err != nil {
-			return b.errorf("scale %s to 0: %v", live.DeployEcho, err)
-		}
-		poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := podsOf(ctx, c, live.DeployEcho); return len(ps) == 0 })
-		r, nerr := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
-		b.negative(live.DeployEcho+" scaled to 0", !answered(r, nerr), seen(r, nerr), "no answer")
-		if err := scale(2); err != nil {
-			return b.errorf("scale %s back to 2: %v", live.DeployEcho, err)
-		}
-		if err := c.Kube.WaitDeployment(ctx, live.Namespace, live.DeployEcho, 2*time.Minute); err != nil {
-			return b.errorf("%s did not come back: %v", live.DeployEcho, err)
-		}
-		restored := poll(ctx, 30*time.Second, time.Second, func() bool { r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP)); return answered(r, err) })
-		b.add("ClusterIP answers again once scaled back", fmt.Sprint(restored), "true", restored)
-		return b.done(fmt.Sprintf("%s:%d (%s) -> %d backends", vip, live.PortTCP, c.Plan.KubeProxyMode, len(seenIPs)))
-	})
+			sort.Strings(got)
+			b.add("ClusterIP "+vip+" answers", fmt.Sprintf("%d of 10", answers), "10 of 10", answers == 10)
+			b.add("replies come from backend Pod IPs", strings.Join(got, " "), "in "+strings.Join(ips, ","), answers > 0 && allBackends)
+			// The deployment runs two replicas: both must have answered, each at its own address.
+			b.add("more than one backend answered", fmt.Sprint(len(seenIPs)), fmt.Sprintf("≥ %d (%s runs %d)", echoReplicas, live.DeployEcho, echoReplicas), len(seenIPs) >= echoReplicas)
+
+			if c.Plan.KubeProxyMode != "none" {
+				cts, err := l.Conntrack(ctx, c.OnNode(from.Name), vip, live.PortTCP, "tcp")
+				dnat := ""
+				for _, e := range cts {
+					if e.DNAT && slices.Contains(ips, e.ReplySrc) {
+						dnat = fmt.Sprintf("%s:%d -> %s:%d", e.OrigDst, e.OrigDport, e.ReplySrc, e.ReplySport)
+						break
+					}
+				}
+				b.add("conntrack on "+from.Name+": ClusterIP DNATed to a backend", orText(dnat, fmt.Sprintf("%d DNAT entries %s", len(cts), errText(err))), vip+" -> a backend Pod", dnat != "")
+			}
+			rules, err := l.KubeProxy(ctx, c.OnNode(from.Name))
+			if err != nil {
+				b.add("kube-proxy rules on "+from.Name, truncate(err.Error(), 160), "read", false)
+			} else {
+				serviceRuleEvidence(b, c, rules)
+			}
+			if env.Perf && answers > 0 {
+				measure(ctx, l, b, cli, hostPort(vip, live.PortTCP))
+			}
+
+			// Negative control: no backend, no answer.
+			scale := func(n int32) error { return l.Scale(ctx, c.Plan.Name, live.DeployEcho, n) }
+			if err := scale(0); err != nil {
+				return b.errorf("scale %s to 0: %v", live.DeployEcho, err)
+			}
+			scaledBack := false
+			defer func() {
+				// The check ended (or ran out of time) with the backends gone: put them back with a
+				// context of its own, so that the next check finds the Service as it was.
+				if !scaledBack {
+					rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+					defer cancel()
+					if l.Scale(rctx, c.Plan.Name, live.DeployEcho, echoReplicas) == nil {
+						l.WaitDeployment(rctx, c.Plan.Name, live.DeployEcho, 2*time.Minute)
+					}
+				}
+			}()
+			poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := podsOf(ctx, l, c, live.DeployEcho); return len(ps) == 0 })
+			r, nerr := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
+			b.negative(live.DeployEcho+" scaled to 0", b.silent("the ClusterIP without backends", r, nerr), seen(r, nerr), "no answer (refused or timed out)")
+			if err := scale(echoReplicas); err != nil {
+				return b.errorf("scale %s back to %d: %v", live.DeployEcho, echoReplicas, err)
+			}
+			scaledBack = true
+			if err := l.WaitDeployment(ctx, c.Plan.Name, live.DeployEcho, 2*time.Minute); err != nil {
+				return b.errorf("%s did not come back: %v", live.DeployEcho, err)
+			}
+			restored := poll(ctx, 30*time.Second, time.Second, func() bool { r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP)); return answered(r, err) })
+			b.add("ClusterIP answers again once scaled back", fmt.Sprint(restored), "true", restored)
+			return b.done(fmt.Sprintf("%s:%d (%s) -> %d backends", vip, live.PortTCP, c.Plan.KubeProxyMode, len(seenIPs)))
+		}),
+	}
 }
+
+func serviceClusterIPHops(x *hop.Context) []string {
+	return []string{
+		"client Pod -> " + x.ClusterIP() + ":7001, a virtual IP on no interface",
+		"on the client's node, before routing: " + x.KubeProxy(),
+		"conntrack records the DNAT (original destination the ClusterIP, reply source the backend Pod)",
+		"the packet goes to the backend Pod like Pod-to-Pod traffic; the reply is un-DNATed on the way back",
+	}
+}
+
+// echoReplicas is the echo Deployment's size (live.Objects).
+const echoReplicas = 2
 
 func orText(s, alt string) string {
 	if s != "" {
@@ -126,7 +143,7 @@ func orText(s, alt string) string {
 
 // serviceRuleEvidence asserts that the node holds the echo Service's rules of the mode in use and
 // none of the other modes'.
-func serviceRuleEvidence(b *builder, c *live.Cluster, k node.KubeProxyRules) {
+func serviceRuleEvidence(b *builder, c *checks.Cluster, k node.KubeProxyRules) {
 	chain := KubeSVCChain(live.Namespace+"/"+live.SvcEcho+":tcp", "tcp")
 	hasChain := slices.Contains(k.KubeSVCChains, chain)
 	nftSvc := ""

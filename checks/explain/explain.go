@@ -10,36 +10,19 @@ package explain
 import (
 	"fmt"
 	"io"
-	"net/netip"
-	"strings"
 
 	"github.com/netlab-dev/netlab/checks"
-	"github.com/netlab-dev/netlab/paths"
+	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/plan"
 )
 
-// Facts are what a live lab adds to the plan. Every field is optional.
-type Facts struct {
-	// Nodes by cluster name, in a stable order.
-	Nodes map[string][]Node
-	// EchoClusterIP and EchoChain by cluster: the check workloads' echo Service, when deployed.
-	EchoClusterIP map[string]string
-	EchoChain     map[string]string
-	// TGWTables are the TGW route tables by plan name: their id and kernel routes as "dst -> target".
-	TGWTables   map[string]TGWTable
-	TGWEndpoint string
-}
-
-// Node is a live node.
-type Node struct {
-	Name, IP, PodCIDR string
-}
-
-// TGWTable is a live TGW route table.
-type TGWTable struct {
-	ID     string
-	Routes []string
-}
+// Facts are what a live lab adds to the plan (every field optional); Node is a live node and
+// TGWTable a live TGW route table.
+type (
+	Facts    = hop.Facts
+	Node     = hop.Node
+	TGWTable = hop.TGWTable
+)
 
 // Explanation is one path's hops for one target.
 type Explanation struct {
@@ -54,22 +37,23 @@ type Explanation struct {
 	Doc     string `json:"doc"`
 }
 
-// All explains path id for every target the plan has for it (one explanation when it has none).
-func All(p *plan.Plan, id string, f *Facts) ([]Explanation, error) {
+// All explains path id, by its definition in defs, for every target the plan has for it (one
+// explanation when it has none).
+func All(defs []checks.Definition, p *plan.Plan, id string, f *Facts) ([]Explanation, error) {
 	if p == nil {
-		e, err := Explain(p, id, f)
+		e, err := Explain(defs, p, id, f)
 		return []Explanation{e}, err
 	}
 	tp := *p
 	tp.Checks.Paths = []string{id}
-	a := checks.Applies(&tp)
+	a := checks.Applies(defs, &tp)
 	if len(a) != 1 || len(a[0].Targets) <= 1 {
-		e, err := Explain(p, id, f)
+		e, err := Explain(defs, p, id, f)
 		return []Explanation{e}, err
 	}
 	var out []Explanation
 	for _, t := range a[0].Targets {
-		e, err := explainTarget(p, id, f, &t)
+		e, err := explainTarget(defs, p, id, f, &t)
 		if err != nil {
 			return nil, err
 		}
@@ -80,24 +64,22 @@ func All(p *plan.Plan, id string, f *Facts) ([]Explanation, error) {
 
 // Explain explains path id in plan p (nil: the catalogue alone, with placeholders) for its first
 // target, using facts when given.
-func Explain(p *plan.Plan, id string, f *Facts) (Explanation, error) {
-	return explainTarget(p, id, f, nil)
+func Explain(defs []checks.Definition, p *plan.Plan, id string, f *Facts) (Explanation, error) {
+	return explainTarget(defs, p, id, f, nil)
 }
 
-func explainTarget(p *plan.Plan, id string, f *Facts, want *checks.Target) (Explanation, error) {
-	pa, ok := paths.Lookup(id)
+func explainTarget(defs []checks.Definition, p *plan.Plan, id string, f *Facts, want *checks.Target) (Explanation, error) {
+	d, ok := checks.Lookup(defs, id)
 	if !ok {
 		return Explanation{}, fmt.Errorf("unknown path id %q; 'netlab check --list' shows them", id)
 	}
-	if f == nil {
-		f = &Facts{}
-	}
+	pa := d.Path()
 	e := Explanation{Path: id, Title: pa.Title, Evidence: pa.Evidence, Doc: "docs/paths/" + id + ".md"}
 	var t checks.Target
 	if p != nil {
 		tp := *p
 		tp.Checks.Paths = []string{id}
-		a := checks.Applies(&tp)
+		a := checks.Applies(defs, &tp)
 		if want != nil {
 			t = *want
 			e.Target = t.String()
@@ -108,224 +90,20 @@ func explainTarget(p *plan.Plan, id string, f *Facts, want *checks.Target) (Expl
 			e.Missing = a[0].Reason
 		}
 	}
-	x := &ctx{p: p, f: f}
-	x.pick(t)
-	if x.c != nil {
-		c := x.c
+	client := t.Cluster
+	if t.From != "" {
+		client = t.From
+	}
+	x := hop.New(p, f, client, t.To)
+	if x.C != nil {
+		c := x.C
 		e.Context = fmt.Sprintf("lab %s, cluster %s: %s %s (%s), kube-proxy %s, Pod CIDR %s, Services %s, uplink MTU %d, Pod MTU %d",
 			p.Lab, c.Name, c.CNI.Type, c.CNI.Mode, c.CNI.Encapsulation, c.KubeProxyMode, c.PodCIDR, c.ServiceCIDR, c.CNI.UplinkMTU, c.CNI.PodMTU)
 	}
-	e.Hops = hops(id, x)
+	if d.Hops != nil {
+		e.Hops = d.Hops(x)
+	}
 	return e, nil
-}
-
-// ctx holds what the hop templates fill in.
-type ctx struct {
-	p        *plan.Plan
-	f        *Facts
-	c, d     *plan.ClusterPlan // the (client) cluster, and the server's for cross-cluster paths
-	nodeA    Node
-	nodeB    Node
-	peerNode Node // in cluster d
-}
-
-func (x *ctx) pick(t checks.Target) {
-	if x.p == nil {
-		return
-	}
-	name := t.Cluster
-	if t.From != "" {
-		name = t.From
-	}
-	if name == "" && len(x.p.Clusters) > 0 {
-		name = x.p.Clusters[0].Name
-	}
-	if c, ok := x.p.Cluster(name); ok {
-		x.c = c
-	}
-	if t.To != "" {
-		if d, ok := x.p.Cluster(t.To); ok {
-			x.d = d
-		}
-	}
-	x.nodeA, x.nodeB = x.node(x.c, 0), x.node(x.c, 1)
-	x.peerNode = x.node(x.d, 0)
-}
-
-// node is the i-th node of c, with live addresses when known, placeholders otherwise.
-func (x *ctx) node(c *plan.ClusterPlan, i int) Node {
-	if c == nil {
-		return Node{Name: fmt.Sprintf("<node %c>", 'A'+i), IP: fmt.Sprintf("<node %c IP>", 'A'+i), PodCIDR: fmt.Sprintf("<node %c Pod range>", 'A'+i)}
-	}
-	if ns := x.f.Nodes[c.Name]; len(ns) > 0 {
-		return ns[i%len(ns)]
-	}
-	n := Node{Name: fmt.Sprintf("<node %c of %s>", 'A'+i, c.Name), IP: fmt.Sprintf("<an address in %s>", nodeRange(x.p, c)), PodCIDR: fmt.Sprintf("<a /%d of %s>", c.NodeCIDRMaskSize, c.PodCIDR)}
-	if i < len(c.Nodes) {
-		n.Name = c.Nodes[i].Name
-	}
-	return n
-}
-
-func nodeRange(p *plan.Plan, c *plan.ClusterPlan) string {
-	if v, ok := p.VPC(c.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == c.Subnet {
-				return s.NodeRange
-			}
-		}
-	}
-	return c.Network
-}
-
-func (x *ctx) cni() string {
-	if x.c == nil {
-		return "<CNI>"
-	}
-	return x.c.CNI.Type
-}
-
-// bridge names the same-node hop: Flannel's cni0 bridge, Calico's routed cali* veths, Cilium's eBPF.
-func (x *ctx) bridge() string {
-	switch x.cni() {
-	case "flannel":
-		return "the cni0 bridge (L2, no routing: TTL unchanged)"
-	case "calico":
-		return "the node's routing table: a /32 route per Pod through its cali* veth (one routed hop)"
-	case "cilium":
-		return "Cilium's eBPF program on the lxc* veth, which redirects to the peer's veth"
-	}
-	return "the node's bridge or routes (cni0, cali*, lxc*)"
-}
-
-// overlay names the cross-node device and encapsulation.
-func (x *ctx) overlay() string {
-	if x.c == nil {
-		return "the overlay device (flannel.1, vxlan.calico, cilium_vxlan: VXLAN) or a native route via the peer node"
-	}
-	c := x.c
-	dev := map[string]string{"flannel": "flannel.1", "calico": "vxlan.calico", "cilium": "cilium_vxlan"}[c.CNI.Type]
-	switch c.CNI.Encapsulation {
-	case "vxlan":
-		return fmt.Sprintf("%s: VXLAN, UDP port %d, %d bytes of outer headers (Pod MTU %d = %d - %d)", dev, c.CNI.VXLANPort, c.CNI.Overhead, c.CNI.PodMTU, c.CNI.UplinkMTU, c.CNI.Overhead)
-	case "ipip":
-		return fmt.Sprintf("tunl0: IP-in-IP, %d bytes of outer header", c.CNI.Overhead)
-	}
-	return "no encapsulation: a native route " + x.nodeB.PodCIDR + " via " + x.nodeB.IP + " dev eth0"
-}
-
-func (x *ctx) kubeProxy() string {
-	if x.c == nil {
-		return "kube-proxy's DNAT (iptables KUBE-SVC chains, the nftables kube-proxy table, IPVS, or Cilium's eBPF service map)"
-	}
-	chain := "KUBE-SVC-<hash of namespace/name:port + protocol>"
-	if ch := x.f.EchoChain[x.c.Name]; ch != "" {
-		chain = ch + " (the echo Service's)"
-	}
-	switch x.c.KubeProxyMode {
-	case "iptables":
-		return "kube-proxy iptables: nat PREROUTING/OUTPUT -> KUBE-SERVICES -> " + chain + " -> KUBE-SEP-* (DNAT to one backend, chosen at random)"
-	case "nftables":
-		return "kube-proxy nftables: table ip kube-proxy, the services map -> the Service's service-* chain -> endpoint-* chain (DNAT)"
-	case "ipvs":
-		return "kube-proxy IPVS: the ClusterIP on kube-ipvs0, an IPVS virtual server -> real servers (the backends)"
-	case "none":
-		return "Cilium's eBPF service map (no kube-proxy): the socket or tc program rewrites the destination"
-	}
-	return "kube-proxy (" + x.c.KubeProxyMode + ")"
-}
-
-func (x *ctx) clusterIP() string {
-	if x.c != nil {
-		if ip := x.f.EchoClusterIP[x.c.Name]; ip != "" {
-			return ip
-		}
-		return "<a ClusterIP in " + x.c.ServiceCIDR + ">"
-	}
-	return "<ClusterIP>"
-}
-
-func (x *ctx) client() string {
-	if x.c == nil {
-		return "<VPC client>"
-	}
-	if v, ok := x.p.VPC(x.c.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == x.c.Subnet {
-				return fmt.Sprintf("a client on the VPC network %s (%s, at %s)", s.Network, s.CIDR, s.ClientAddress)
-			}
-		}
-	}
-	return "a client on the VPC network"
-}
-
-// tgwHops are the transit gateway's hops from x.c to x.d for destination dst.
-func (x *ctx) tgwHops(dst string) []string {
-	if x.p == nil || x.p.TransitGateway == nil || x.c == nil || x.d == nil {
-		return []string{"node routing: the VPC route table sends the destination to the TGW's address in the node's subnet",
-			"TGW: the route table associated with the client VPC's attachment; longest prefix picks the attachment (or a blackhole)",
-			"TGW -> the server VPC: on the subnet for node and LoadBalancer addresses; via the node that owns a Pod range (VPC route to the node's ENI)"}
-	}
-	t := x.p.TransitGateway
-	var via, rtName, att string
-	for _, r := range x.c.VPCRoutes {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && contains(pf, dst) {
-			via = r.Via
-		}
-	}
-	for _, a := range t.Attachments {
-		if a.VPC == x.c.VPC {
-			att = a.Name
-		}
-	}
-	var route plan.TGWRoute
-	for _, rt := range t.RouteTables {
-		for _, as := range rt.Associations {
-			if as == att {
-				rtName = rt.Name
-				for _, r := range rt.Routes {
-					if pf, err := netip.ParsePrefix(r.CIDR); err == nil && contains(pf, dst) {
-						route = r
-						break
-					}
-				}
-			}
-		}
-	}
-	table := "route table " + rtName
-	if lt, ok := x.f.TGWTables[rtName]; ok {
-		table += " (" + lt.ID + ")"
-	}
-	target := "attachment " + route.Attachment
-	if route.Blackhole {
-		target = "BLACKHOLE: dropped"
-	}
-	out := []string{
-		fmt.Sprintf("node %s (%s): VPC route %s via %s, the TGW's leg in the client's subnet", x.nodeA.Name, x.nodeA.IP, orS(dst, "<dst>"), orS(via, "<TGW leg>")),
-		fmt.Sprintf("TGW %s (%s), leg %s: policy rule 'iif leg lookup' the table of attachment %s: %s", t.Name, t.Container, orS(via, "?"), att, table),
-		fmt.Sprintf("longest prefix in %s: %s (%s) -> %s; TTL -1", rtName, orS(route.CIDR, "<no route>"), orS(route.Type, "-"), target),
-	}
-	if lt, ok := x.f.TGWTables[rtName]; ok && len(lt.Routes) > 0 {
-		out = append(out, "the kernel table now: "+strings.Join(lt.Routes, "; "))
-	}
-	return out
-}
-
-func contains(pf netip.Prefix, a string) bool {
-	if ap, err := netip.ParseAddr(a); err == nil {
-		return pf.Contains(ap)
-	}
-	if p2, err := netip.ParsePrefix(a); err == nil {
-		return plan.PrefixContains(pf, p2)
-	}
-	return false
-}
-
-func orS(s, alt string) string {
-	if s != "" {
-		return s
-	}
-	return alt
 }
 
 // Write prints an explanation as text.

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netlab-dev/netlab/checks/catalog"
 	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
@@ -25,7 +26,7 @@ func TestEveryPathHasHops(t *testing.T) {
 			p = builtin(t, sc)
 		}
 		for _, pa := range paths.All() {
-			e, err := Explain(p, pa.ID, nil)
+			e, err := Explain(catalog.All(), p, pa.ID, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,11 +43,11 @@ func TestEveryPathHasHops(t *testing.T) {
 			}
 		}
 	}
-	all, err := All(builtin(t, "kube-proxy-modes"), "service/clusterip", nil)
+	all, err := All(catalog.All(), builtin(t, "kube-proxy-modes"), "service/clusterip", nil)
 	if err != nil || len(all) != 2 || all[0].Target != "iptables" || all[1].Target != "nftables" || !strings.Contains(strings.Join(all[1].Hops, " "), "nftables") {
 		t.Errorf("one explanation per target: %+v %v", all, err)
 	}
-	if _, err := Explain(nil, "no/such", nil); err == nil {
+	if _, err := Explain(catalog.All(), nil, "no/such", nil); err == nil {
 		t.Fatal("an unknown id must be refused")
 	}
 }
@@ -54,8 +55,8 @@ func TestEveryPathHasHops(t *testing.T) {
 func TestGolden(t *testing.T) {
 	facts := &Facts{
 		Nodes: map[string][]Node{
-			"a": {{"tgw-two-vpc-a-control-plane", "10.0.1.3", "10.0.64.0/24"}, {"tgw-two-vpc-a-worker", "10.0.1.2", "10.0.65.0/24"}},
-			"b": {{"tgw-two-vpc-b-control-plane", "10.1.1.2", "10.1.64.0/24"}, {"tgw-two-vpc-b-worker", "10.1.1.3", "10.1.65.0/24"}},
+			"a": {{Name: "tgw-two-vpc-a-control-plane", IP: "10.0.1.3", PodCIDR: "10.0.64.0/24"}, {Name: "tgw-two-vpc-a-worker", IP: "10.0.1.2", PodCIDR: "10.0.65.0/24"}},
+			"b": {{Name: "tgw-two-vpc-b-control-plane", IP: "10.1.1.2", PodCIDR: "10.1.64.0/24"}, {Name: "tgw-two-vpc-b-worker", IP: "10.1.1.3", PodCIDR: "10.1.65.0/24"}},
 		},
 		EchoClusterIP: map[string]string{"a": "172.20.17.118"},
 		EchoChain:     map[string]string{"a": "KUBE-SVC-WQDCL2GGST4JMVJT"},
@@ -71,7 +72,7 @@ func TestGolden(t *testing.T) {
 		{"clusterip-nftables.txt", "kube-proxy-modes", "service/clusterip", nil},
 	}
 	for _, c := range cases {
-		e, err := Explain(builtin(t, c.scenario), c.id, c.facts)
+		e, err := Explain(catalog.All(), builtin(t, c.scenario), c.id, c.facts)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -94,8 +95,8 @@ func TestGolden(t *testing.T) {
 // Live facts replace the placeholders.
 func TestFactsFillThePlaceholders(t *testing.T) {
 	p := builtin(t, "tgw-two-vpc")
-	f := &Facts{Nodes: map[string][]Node{"a": {{"na", "10.0.1.3", "10.0.64.0/24"}, {"nb", "10.0.1.2", "10.0.65.0/24"}}}}
-	e, _ := Explain(p, "pod-to-pod/cross-node", f)
+	f := &Facts{Nodes: map[string][]Node{"a": {{Name: "na", IP: "10.0.1.3", PodCIDR: "10.0.64.0/24"}, {Name: "nb", IP: "10.0.1.2", PodCIDR: "10.0.65.0/24"}}}}
+	e, _ := Explain(catalog.All(), p, "pod-to-pod/cross-node", f)
 	all := strings.Join(e.Hops, "\n")
 	for _, want := range []string{"10.0.1.3 -> 10.0.1.2", "10.0.65.0/24", "flannel.1: VXLAN, UDP port 8472"} {
 		if !strings.Contains(all, want) {

@@ -13,44 +13,17 @@ import (
 	"k8s.io/client-go/kubernetes/scheme"
 	"k8s.io/client-go/tools/remotecommand"
 
+	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
 )
-
-// Where names the place a probe command runs: a container of a Pod, or a VPC client container.
-type Where struct {
-	Cluster   *Cluster
-	Pod       string
-	Container string
-	Client    *Client // instead of a Pod
-}
-
-// InPod is the probe container of Pod p.
-func (c *Cluster) InPod(p Pod) Where {
-	return Where{Cluster: c, Pod: p.Name, Container: ContainerProbe}
-}
-
-// OnNode is the hostNetwork probe on node n.
-func (c *Cluster) OnNode(n string) Where {
-	return Where{Cluster: c, Pod: c.Host[n].Name, Container: ContainerProbe}
-}
-
-// InClient is a VPC client container.
-func InClient(cl *Client) Where { return Where{Client: cl} }
-
-func (w Where) String() string {
-	if w.Client != nil {
-		return "container " + w.Client.Name
-	}
-	return fmt.Sprintf("%s/%s/%s", w.Cluster.Plan.Name, w.Pod, w.Container)
-}
 
 // Exec runs the netlab binary with args where w says, bounded by ctx, and returns its standard
 // output. A non-zero exit is returned as an error along with the output (the probe prints its JSON
 // result before exiting 1 on a failed probe).
 func (l *Lab) Exec(ctx context.Context, w Where, args ...string) ([]byte, error) {
-	if w.Client != nil {
-		r, err := l.eng.Exec(ctx, w.Client.Name, append([]string{"/netlab"}, args...), nil)
+	if w.Client != "" {
+		r, err := l.eng.Exec(ctx, w.Client, append([]string{"/netlab"}, args...), nil)
 		if err == nil && r.ExitCode != 0 {
 			err = fmt.Errorf("exit status %d", r.ExitCode)
 		}
@@ -59,7 +32,11 @@ func (l *Lab) Exec(ctx context.Context, w Where, args ...string) ([]byte, error)
 		}
 		return r.Stdout, nil
 	}
-	kc := w.Cluster.Kube
+	c, ok := l.Clusters[w.Cluster]
+	if !ok {
+		return nil, fmt.Errorf("%s: cluster %s is not in the lab", w, w.Cluster)
+	}
+	kc := c.Kube
 	req := kc.Clientset.CoreV1().RESTClient().Post().Resource("pods").Namespace(Namespace).Name(w.Pod).SubResource("exec").
 		VersionedParams(&corev1.PodExecOptions{Container: w.Container, Command: append([]string{"/netlab"}, args...), Stdout: true, Stderr: true}, scheme.ParameterCodec)
 	ex, err := remotecommand.NewSPDYExecutor(kc.Config, "POST", req.URL())
@@ -78,6 +55,7 @@ func (l *Lab) Exec(ctx context.Context, w Where, args ...string) ([]byte, error)
 // printed its result returns the decoded result and the error.
 func (l *Lab) probeJSON(ctx context.Context, w Where, v any, args ...string) error {
 	out, err := l.Exec(ctx, w, args...)
+	checks.Record(ctx, w.String(), "netlab "+strings.Join(args, " "), string(out), err)
 	if jerr := json.Unmarshal(bytes.TrimSpace(out), v); jerr != nil {
 		if err != nil {
 			return err

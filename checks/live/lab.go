@@ -51,39 +51,19 @@ type Lab struct {
 	locks sync.Map // name -> *sync.RWMutex
 }
 
-// Cluster is one cluster's handles and the probe Pods found in it.
+// Cluster is one cluster's nodes and probe Pods (what the checks see) and its API client.
 type Cluster struct {
-	Plan  plan.ClusterPlan
-	Kube  *kube.Client
-	Nodes []Node
-	// Probe and Host are the DaemonSet Pods by node name.
-	Probe map[string]Pod
-	Host  map[string]Pod
+	checks.Cluster
+	Kube *kube.Client
 }
 
-// Node is a Kubernetes node of the lab.
-type Node struct {
-	Name    string
-	IP      string // InternalIP: its address on the VPC network
-	PodCIDR string
-}
-
-// Pod is a probe Pod.
-type Pod struct {
-	Name string
-	Node string
-	IP   string
-}
-
-// Client is a container on a VPC subnet, at the address the plan reserves for it: a client
-// "outside the cluster, on the VPC network", and a server for egress checks.
-type Client struct {
-	Name    string
-	Network string
-	IP      string
-	VPC     string
-	CIDR    string // the subnet's
-}
+// The lab's values are the checks' own types.
+type (
+	Node   = checks.Node
+	Pod    = checks.Pod
+	Client = checks.Client
+	Where  = checks.Where
+)
 
 // Open finds the lab's state and connects to Docker and to every cluster's API server.
 func Open(ctx context.Context, labName string) (*Lab, error) {
@@ -114,7 +94,7 @@ func Open(ctx context.Context, labName string) (*Lab, error) {
 			eng.Close()
 			return nil, fmt.Errorf("%w: cluster %s: %v", ErrUnreachable, c.Name, err)
 		}
-		l.Clusters[c.Name] = &Cluster{Plan: c, Kube: k, Probe: map[string]Pod{}, Host: map[string]Pod{}}
+		l.Clusters[c.Name] = &Cluster{Cluster: checks.Cluster{Plan: c, Probe: map[string]Pod{}, Host: map[string]Pod{}}, Kube: k}
 	}
 	for _, c := range l.Clusters {
 		pctx, cancel := context.WithTimeout(ctx, 20*time.Second)
@@ -242,26 +222,6 @@ func (c *Cluster) refreshPods(ctx context.Context) error {
 		}
 	}
 	return nil
-}
-
-// Node returns the node by name.
-func (c *Cluster) Node(name string) (Node, bool) {
-	for _, n := range c.Nodes {
-		if n.Name == name {
-			return n, true
-		}
-	}
-	return Node{}, false
-}
-
-// NodeByIP returns the node with the given InternalIP.
-func (c *Cluster) NodeByIP(ip string) (Node, bool) {
-	for _, n := range c.Nodes {
-		if n.IP == ip {
-			return n, true
-		}
-	}
-	return Node{}, false
 }
 
 // ClientFor returns the VPC client on cluster c's subnet.

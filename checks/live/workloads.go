@@ -11,6 +11,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/plan"
 )
 
@@ -41,7 +42,7 @@ const (
 	// PodNetpol is the client Pod the NetworkPolicy check confines.
 	PodNetpol = "netpol-client"
 
-	ContainerProbe = "probe"
+	ContainerProbe = checks.ContainerProbe
 	ContainerPeer  = "peer"
 )
 

@@ -30,6 +30,14 @@ type Evidence struct {
 	OK       bool   `json:"ok"`
 }
 
+// Step is one command a check ran: where, what, and a short excerpt of its output or error.
+type Step struct {
+	Where   string `json:"where"`
+	Command string `json:"command"`
+	Output  string `json:"output,omitempty"`
+	Error   string `json:"error,omitempty"`
+}
+
 // Measurement is a throughput or latency figure beside its baseline.
 type Measurement struct {
 	Name     string  `json:"name"`
@@ -50,6 +58,8 @@ type Result struct {
 	Evidence []Evidence    `json:"evidence,omitempty"`
 	Negative *Result       `json:"negativeControl,omitempty"`
 	Perf     []Measurement `json:"perf,omitempty"`
+	// Trace are the commands the check ran, in order.
+	Trace    []Step        `json:"trace,omitempty"`
 	Duration time.Duration `json:"-"`
 	Seconds  float64       `json:"seconds"`
 }
@@ -111,9 +121,28 @@ func (r *Report) Table(w io.Writer) error {
 	if err := tw.Flush(); err != nil {
 		return err
 	}
+	for _, res := range r.Results {
+		if (res.Verdict == Fail || res.Verdict == Error) && len(res.Trace) > 0 {
+			writeTrace(w, res)
+		}
+	}
 	c := r.Counts()
 	_, err := fmt.Fprintf(w, "\n%d passed, %d failed, %d skipped, %d errors in %.1fs (lab %s)\n", c[Pass], c[Fail], c[Skip], c[Error], r.Seconds, r.Lab)
 	return err
+}
+
+// writeTrace prints the commands a failed check ran, one per line.
+func writeTrace(w io.Writer, res Result) {
+	fmt.Fprintf(w, "\n%s [%s] ran:\n", res.Path, dash(res.Cluster))
+	for _, s := range res.Trace {
+		line := fmt.Sprintf("  %s: %s", s.Where, s.Command)
+		if s.Error != "" {
+			line += " -> error: " + s.Error
+		} else if s.Output != "" {
+			line += " -> " + s.Output
+		}
+		fmt.Fprintln(w, line)
+	}
 }
 
 // oneLine is a result's evidence in one line: the summary, or the reason for a skip or failure,

@@ -124,3 +124,23 @@ func TestOK(t *testing.T) {
 		t.Fatal("passes and skips are OK")
 	}
 }
+
+// A failed check's trace is printed under the table; a passed one's is not.
+func TestTableShowsTheTraceOfFailedChecks(t *testing.T) {
+	step := []Step{{Where: "c1/probe-0/probe", Command: "netlab probe tcp 10.96.0.10:7001", Error: "i/o timeout"}}
+	r := &Report{Lab: "l", Results: []Result{
+		{Path: "service/clusterip", Cluster: "c1", Verdict: Fail, Reason: "not as expected: x", Trace: step},
+		{Path: "pod/localhost", Cluster: "c1", Verdict: Pass, Summary: "ok", Trace: []Step{{Where: "c1/probe-0/probe", Command: "netlab probe tcp 127.0.0.1:7101"}}},
+	}}
+	var b strings.Builder
+	if err := r.Table(&b); err != nil {
+		t.Fatal(err)
+	}
+	out := b.String()
+	if !strings.Contains(out, "service/clusterip [c1] ran:\n  c1/probe-0/probe: netlab probe tcp 10.96.0.10:7001 -> error: i/o timeout") {
+		t.Errorf("no trace of the failed check:\n%s", out)
+	}
+	if strings.Contains(out, "127.0.0.1:7101") {
+		t.Errorf("a passed check's trace is printed:\n%s", out)
+	}
+}

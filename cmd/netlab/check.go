@@ -9,7 +9,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/checks"
-	_ "github.com/netlab-dev/netlab/checks/catalog" // registers every path check
+	"github.com/netlab-dev/netlab/checks/catalog"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/paths"
@@ -117,7 +117,7 @@ func runChecks(ctx context.Context, labName string, f *checkFlags, progress io.W
 		return nil, failf(code, "deploying the probes: %v", err)
 	}
 	fmt.Fprintf(progress, " ✓ Probes ready (%s)\n", time.Since(t0).Round(100*time.Millisecond))
-	rep := checks.Run(ctx, &checks.Env{Plan: l.Plan, Lab: l, Perf: f.perf}, checks.Options{
+	rep := checks.Run(ctx, catalog.All(), &checks.Env{Plan: l.Plan, Lab: l, Perf: f.perf}, checks.Options{
 		Paths: f.paths, Concurrency: f.concurrency, Timeout: f.timeout, Progress: progress,
 	})
 	if f.junit != "" {

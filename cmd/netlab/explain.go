@@ -63,7 +63,7 @@ Exit status: 0, or 2 for an unknown path id, scenario or lab.`,
 					return err
 				}
 			}
-			es, err := explain.All(p, args[0], facts)
+			es, err := explain.All(catalog.All(), p, args[0], facts)
 			if err != nil {
 				return failf(exitUsage, "%v", err)
 			}

@@ -1,0 +1,323 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/probe/node"
+	"github.com/netlab-dev/netlab/tgw/api"
+)
+
+// fakeLab is a checks.Lab with canned answers: call answers every probe call (TCP, HTTP, UDP with
+// DF) from what the test says the network does; the rest are plain values.
+type fakeLab struct {
+	p        *plan.Plan
+	clusters map[string]*checks.Cluster
+	clients  map[string]*checks.Client // by network
+	call     func(w checks.Where, proto, target string) (probe.Result, error)
+	dns      func(server, name string) (probe.DNSResult, error)
+	fit      int                       // the largest DF payload that crosses (0: any)
+	services map[string]checks.Service // cluster/namespace/name
+	pods     map[string][]checks.Pod   // cluster/app
+	links    map[string][]node.Interface
+	routes   []node.Route
+	rules    node.KubeProxyRules
+	conn     []node.ConntrackEntry
+	capture  node.CaptureResult
+
+	onScale func(replicas int32)
+	// the TGW: its routes (nil: none), their packet counter, the blackholed route
+	tgwRoutes  []string
+	tgwPackets int
+	blackholed string
+
+	mu       sync.Mutex
+	scaled   []int32
+	policies []checks.EgressPolicy
+	deleted  []string
+}
+
+var _ checks.Lab = (*fakeLab)(nil)
+
+// newFake is a lab for the first cluster of built-in scenario name: node i at 10.0.1.(10+i), its
+// probe Pod at 10.244.i.5, the VPC client at the plan's client address. By default nothing answers.
+func newFake(t *testing.T, name string) *fakeLab {
+	p := builtin(t, name)
+	f := &fakeLab{p: p, clusters: map[string]*checks.Cluster{}, clients: map[string]*checks.Client{},
+		services: map[string]checks.Service{}, pods: map[string][]checks.Pod{}, links: map[string][]node.Interface{}}
+	for _, cp := range p.Clusters {
+		c := &checks.Cluster{Plan: cp, Probe: map[string]checks.Pod{}, Host: map[string]checks.Pod{}}
+		for i, n := range cp.Nodes {
+			nd := checks.Node{Name: n.Name, IP: fmt.Sprintf("10.0.1.%d", 10+i), PodCIDR: fmt.Sprintf("10.244.%d.0/24", i)}
+			c.Nodes = append(c.Nodes, nd)
+			c.Probe[n.Name] = checks.Pod{Name: "probe-" + fmt.Sprint(i), Node: n.Name, IP: fmt.Sprintf("10.244.%d.5", i)}
+			c.Host[n.Name] = checks.Pod{Name: "probe-host-" + fmt.Sprint(i), Node: n.Name, IP: nd.IP}
+		}
+		f.clusters[cp.Name] = c
+		f.clients[cp.Network] = &checks.Client{Name: cp.Network + "-client", Network: cp.Network, IP: "10.0.1.250", CIDR: "10.0.1.0/24"}
+	}
+	f.call = func(checks.Where, string, string) (probe.Result, error) { return timedOut("tcp") }
+	return f
+}
+
+func (f *fakeLab) env() *checks.Env { return &checks.Env{Plan: f.p, Lab: f} }
+
+// The canned probe outcomes.
+func answer(pod, nodeName, ip, remote string, ttl int) (probe.Result, error) {
+	return probe.Result{Proto: "tcp", OK: true, Server: &probe.Report{RemoteIP: remote, TTL: ttl, LocalIP: ip,
+		Server: probe.Identity{PodName: pod, NodeName: nodeName, PodIP: ip, ClusterName: "c1"}}}, nil
+}
+
+func refused(proto string) (probe.Result, error) {
+	err := errors.New("dial tcp: connect: connection refused")
+	return probe.Result{Proto: proto, Error: err.Error()}, err
+}
+
+func timedOut(proto string) (probe.Result, error) {
+	err := errors.New("dial tcp: i/o timeout")
+	return probe.Result{Proto: proto, Error: err.Error()}, err
+}
+
+// crashed is a probe that printed nothing: the exec failed.
+func crashed(string) (probe.Result, error) {
+	return probe.Result{}, errors.New("exec: container not found")
+}
+
+func (f *fakeLab) Cluster(name string) (*checks.Cluster, error) {
+	c, ok := f.clusters[name]
+	if !ok {
+		return nil, fmt.Errorf("cluster %s is not in the lab", name)
+	}
+	return c, nil
+}
+
+func (f *fakeLab) ClientFor(c plan.ClusterPlan) (*checks.Client, error) {
+	cl, ok := f.clients[c.Network]
+	if !ok {
+		return nil, fmt.Errorf("no VPC client on network %s", c.Network)
+	}
+	return cl, nil
+}
+
+func (f *fakeLab) TCP(ctx context.Context, w checks.Where, target string) (probe.Result, error) {
+	checks.Record(ctx, w.String(), "tcp "+target, "", nil)
+	return f.call(w, "tcp", target)
+}
+
+func (f *fakeLab) UDPDF(ctx context.Context, w checks.Where, target string, size int) (probe.Result, error) {
+	if f.fit > 0 && size > f.fit {
+		err := errors.New("write udp: sendmsg: message too long")
+		return probe.Result{Proto: "udp", Error: err.Error()}, err
+	}
+	return f.call(w, "udp", target)
+}
+
+func (f *fakeLab) HTTP(ctx context.Context, w checks.Where, url string) (probe.Result, error) {
+	return f.call(w, "http", url)
+}
+
+func (f *fakeLab) DNS(ctx context.Context, w checks.Where, server, name string) (probe.DNSResult, error) {
+	if f.dns == nil {
+		return probe.DNSResult{}, errors.New("no DNS in the fake")
+	}
+	return f.dns(server, name)
+}
+
+func (f *fakeLab) Bulk(ctx context.Context, w checks.Where, target string, d time.Duration) (probe.BulkResult, error) {
+	return probe.BulkResult{Gbps: 10}, nil
+}
+
+func (f *fakeLab) RR(ctx context.Context, w checks.Where, target string, count int) (probe.RRResult, error) {
+	r := probe.RRResult{}
+	r.P50Us, r.P99Us = 50, 90
+	return r, nil
+}
+
+func (f *fakeLab) Baseline(ctx context.Context) (probe.BaselineResult, error) {
+	return probe.BaselineResult{}, errors.New("needs root")
+}
+
+func (f *fakeLab) Links(ctx context.Context, w checks.Where) ([]node.Interface, error) {
+	return f.links[w.String()], nil
+}
+
+func (f *fakeLab) Routes(ctx context.Context, w checks.Where) ([]node.Route, error) {
+	return f.routes, nil
+}
+
+func (f *fakeLab) KubeProxy(ctx context.Context, w checks.Where) (node.KubeProxyRules, error) {
+	return f.rules, nil
+}
+
+func (f *fakeLab) Conntrack(ctx context.Context, w checks.Where, dst string, port int, proto string) ([]node.ConntrackEntry, error) {
+	return f.conn, nil
+}
+
+func (f *fakeLab) Capture(ctx context.Context, w checks.Where, ifname string, ports []int, d time.Duration) (node.CaptureResult, error) {
+	return f.capture, nil
+}
+
+func (f *fakeLab) Service(ctx context.Context, cluster, namespace, name string) (checks.Service, error) {
+	s, ok := f.services[cluster+"/"+namespace+"/"+name]
+	if !ok {
+		return checks.Service{}, fmt.Errorf("no Service %s/%s", namespace, name)
+	}
+	return s, nil
+}
+
+func (f *fakeLab) Pods(ctx context.Context, cluster, app string) ([]checks.Pod, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if n := len(f.scaled); n > 0 && f.scaled[n-1] == 0 && app == "echo" {
+		return nil, nil
+	}
+	return f.pods[cluster+"/"+app], nil
+}
+
+func (f *fakeLab) Scale(ctx context.Context, cluster, deployment string, replicas int32) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	f.mu.Lock()
+	f.scaled = append(f.scaled, replicas)
+	f.mu.Unlock()
+	if f.onScale != nil {
+		f.onScale(replicas)
+	}
+	return nil
+}
+
+func (f *fakeLab) WaitDeployment(ctx context.Context, cluster, deployment string, d time.Duration) error {
+	return nil
+}
+
+func (f *fakeLab) ApplyEgressPolicy(ctx context.Context, cluster string, p checks.EgressPolicy) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.policies = append(f.policies, p)
+	return nil
+}
+
+func (f *fakeLab) DeleteNetworkPolicy(ctx context.Context, cluster, name string) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.deleted = append(f.deleted, name)
+	return nil
+}
+
+// policyOn says whether the NetworkPolicy is in place (applied and not deleted since).
+func (f *fakeLab) policyOn() bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return len(f.policies) > len(f.deleted)
+}
+
+func (f *fakeLab) scaledTo() int32 {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if len(f.scaled) == 0 {
+		return -1
+	}
+	return f.scaled[len(f.scaled)-1]
+}
+
+// TGWTable is one route table whose routes are tgwRoutes, each counting tgwPackets.
+func (f *fakeLab) TGWTable(ctx context.Context, name string) (api.TableView, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.tgwRoutes == nil {
+		return api.TableView{}, errors.New("no TGW in the fake")
+	}
+	tv := api.TableView{RouteTableID: "tgw-rtb-" + name, Name: name}
+	for _, dst := range f.tgwRoutes {
+		tv.Routes = append(tv.Routes, api.RouteView{Dst: dst, Type: "static", AttachmentID: "tgw-attach-1", Packets: uint64(f.tgwPackets)})
+	}
+	return tv, nil
+}
+
+func (f *fakeLab) Blackhole(ctx context.Context, t api.TableView, cidr string) (func() error, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.blackholed = cidr
+	return func() error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		f.blackholed = ""
+		return nil
+	}, nil
+}
+
+// throughTGW is a call across the fake TGW: counted, and dropped while a route is blackholed.
+func (f *fakeLab) throughTGW(g func() (probe.Result, error)) (probe.Result, error) {
+	f.mu.Lock()
+	bh := f.blackholed
+	if bh == "" {
+		f.tgwPackets++
+	}
+	f.mu.Unlock()
+	if bh != "" {
+		return timedOut("tcp")
+	}
+	return g()
+}
+
+func (f *fakeLab) Lock(name string, exclusive bool) func() { return func() {} }
+
+// runDef runs the definition of id at the first target, like the runner does, with the fake.
+func runDef(t *testing.T, f *fakeLab, id string, ctx context.Context) report.Result {
+	t.Helper()
+	return runDefOn(t, f, id, "", ctx)
+}
+
+// runDefOn runs the definition of id at its target in cluster (empty: the first target).
+func runDefOn(t *testing.T, f *fakeLab, id, cluster string, ctx context.Context) report.Result {
+	t.Helper()
+	d, ok := checks.Lookup(All(), id)
+	if !ok {
+		t.Fatalf("no definition of %s", id)
+	}
+	ts, why := d.Targets(f.p)
+	if len(ts) == 0 {
+		t.Fatalf("%s does not apply: %s", id, why)
+	}
+	for _, tg := range ts {
+		if cluster == "" || tg.Cluster == cluster {
+			return d.Run(ctx, f.env(), tg)
+		}
+	}
+	t.Fatalf("%s has no target in cluster %s: %v", id, cluster, ts)
+	return report.Result{}
+}
+
+// hasEvidence finds the evidence item whose name starts with prefix.
+func hasEvidence(r report.Result, prefix string) (report.Evidence, bool) {
+	for _, e := range r.Evidence {
+		if strings.HasPrefix(e.Name, prefix) {
+			return e, true
+		}
+	}
+	return report.Evidence{}, false
+}
+
+// expired is a context that has already run out.
+func expired() context.Context {
+	ctx, cancel := context.WithDeadline(context.Background(), time.Now().Add(-time.Second))
+	cancel()
+	return ctx
+}
+
+// TestMain shortens tcpSettled's wait: the fake answers at once or never.
+func TestMain(m *testing.M) {
+	settle, programDelay = 30*time.Millisecond, time.Millisecond
+	os.Exit(m.Run())
+}

@@ -1,0 +1,180 @@
+package checks
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/probe/node"
+	"github.com/netlab-dev/netlab/tgw/api"
+)
+
+// Lab is everything a check asks of a running lab: probes run from a Where, node evidence, the
+// few Kubernetes reads and writes the checks need (as values, never client-go objects), the
+// transit gateway's route view and its blackhole switch, and the locks that keep negative controls
+// apart from the checks they would disturb. checks/live implements it against a real lab; tests
+// implement it with canned results.
+type Lab interface {
+	// Cluster is the named cluster's nodes and probe Pods, as found when the lab was prepared.
+	Cluster(name string) (*Cluster, error)
+	// ClientFor is the VPC client container on cluster c's subnet.
+	ClientFor(c plan.ClusterPlan) (*Client, error)
+
+	// TCP, UDPDF and HTTP call target from w and return what the server reported. A probe that
+	// ran returns its result (OK false when nothing answered) and possibly an error; a probe that
+	// could not run at all returns a result without Proto.
+	TCP(ctx context.Context, w Where, target string) (probe.Result, error)
+	UDPDF(ctx context.Context, w Where, target string, size int) (probe.Result, error)
+	HTTP(ctx context.Context, w Where, url string) (probe.Result, error)
+	DNS(ctx context.Context, w Where, server, name string) (probe.DNSResult, error)
+	Bulk(ctx context.Context, w Where, target string, d time.Duration) (probe.BulkResult, error)
+	RR(ctx context.Context, w Where, target string, count int) (probe.RRResult, error)
+	// Baseline is the host's two-namespace measurement the perf figures are compared with.
+	Baseline(ctx context.Context) (probe.BaselineResult, error)
+
+	// Node evidence, read where w runs (OnNode for a node's, InPod for a Pod's).
+	Links(ctx context.Context, w Where) ([]node.Interface, error)
+	Routes(ctx context.Context, w Where) ([]node.Route, error)
+	KubeProxy(ctx context.Context, w Where) (node.KubeProxyRules, error)
+	Conntrack(ctx context.Context, w Where, dst string, port int, proto string) ([]node.ConntrackEntry, error)
+	Capture(ctx context.Context, w Where, ifname string, ports []int, d time.Duration) (node.CaptureResult, error)
+
+	// Service reads a Service of a cluster; Pods lists the running Pods of a workload (app label)
+	// in the checks' namespace, sorted by name.
+	Service(ctx context.Context, cluster, namespace, name string) (Service, error)
+	Pods(ctx context.Context, cluster, app string) ([]Pod, error)
+	// Scale sets a Deployment's replicas in the checks' namespace; WaitDeployment waits until all
+	// of them are available.
+	Scale(ctx context.Context, cluster, deployment string, replicas int32) error
+	WaitDeployment(ctx context.Context, cluster, deployment string, d time.Duration) error
+	// ApplyEgressPolicy (re)creates the NetworkPolicy p in the checks' namespace;
+	// DeleteNetworkPolicy removes it (no error when it is already gone).
+	ApplyEgressPolicy(ctx context.Context, cluster string, p EgressPolicy) error
+	DeleteNetworkPolicy(ctx context.Context, cluster, name string) error
+
+	// TGWTable is the transit gateway's kernel view of the plan's route table name.
+	TGWTable(ctx context.Context, name string) (api.TableView, error)
+	// Blackhole makes cidr a blackhole in the TGW route table t (through its EC2 API) and returns
+	// the function that repairs it.
+	Blackhole(ctx context.Context, t api.TableView, cidr string) (restore func() error, err error)
+
+	// Lock serializes checks that change shared workloads against the checks that use them:
+	// exclusive for the changer, shared for users.
+	Lock(name string, exclusive bool) (unlock func())
+}
+
+// Node is a Kubernetes node of the lab.
+type Node struct {
+	Name    string
+	IP      string // InternalIP: its address on the VPC network
+	PodCIDR string
+}
+
+// Pod is a probe Pod.
+type Pod struct {
+	Name string
+	Node string
+	IP   string
+}
+
+// Client is a container on a VPC subnet, at the address the plan reserves for it: a client
+// "outside the cluster, on the VPC network", and a server for egress checks.
+type Client struct {
+	Name    string
+	Network string
+	IP      string
+	VPC     string
+	CIDR    string // the subnet's
+}
+
+// Cluster is one cluster's nodes and the probe Pods found in it.
+type Cluster struct {
+	Plan  plan.ClusterPlan
+	Nodes []Node
+	// Probe and Host are the DaemonSet Pods by node name.
+	Probe map[string]Pod
+	Host  map[string]Pod
+}
+
+// Node returns the node by name.
+func (c *Cluster) Node(name string) (Node, bool) {
+	for _, n := range c.Nodes {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Node{}, false
+}
+
+// NodeByIP returns the node with the given InternalIP.
+func (c *Cluster) NodeByIP(ip string) (Node, bool) {
+	for _, n := range c.Nodes {
+		if n.IP == ip {
+			return n, true
+		}
+	}
+	return Node{}, false
+}
+
+// ContainerProbe is the probe container of every check workload.
+const ContainerProbe = "probe"
+
+// InPod is the probe container of Pod p.
+func (c *Cluster) InPod(p Pod) Where {
+	return Where{Cluster: c.Plan.Name, Pod: p.Name, Container: ContainerProbe}
+}
+
+// OnNode is the hostNetwork probe on node n.
+func (c *Cluster) OnNode(n string) Where {
+	return Where{Cluster: c.Plan.Name, Pod: c.Host[n].Name, Container: ContainerProbe}
+}
+
+// Where names the place a probe command runs: a container of a Pod, or a VPC client container.
+type Where struct {
+	Cluster   string
+	Pod       string
+	Container string
+	Client    string // a VPC client container's name, instead of a Pod
+}
+
+// InClient is a VPC client container.
+func InClient(cl *Client) Where { return Where{Client: cl.Name} }
+
+func (w Where) String() string {
+	if w.Client != "" {
+		return "container " + w.Client
+	}
+	return fmt.Sprintf("%s/%s/%s", w.Cluster, w.Pod, w.Container)
+}
+
+// Service is what the checks read of a Kubernetes Service.
+type Service struct {
+	Name      string
+	Type      string // ClusterIP, NodePort or LoadBalancer
+	ClusterIP string
+	// NodePort is the node port of the port named tcp (0 when none).
+	NodePort int
+	// LoadBalancerIPs are the addresses in its status (MetalLB's), in order.
+	LoadBalancerIPs     []string
+	HealthCheckNodePort int
+}
+
+// LoadBalancerIP is the first LoadBalancer address, once one is assigned.
+func (s Service) LoadBalancerIP() string {
+	for _, ip := range s.LoadBalancerIPs {
+		if ip != "" {
+			return ip
+		}
+	}
+	return ""
+}
+
+// EgressPolicy is a NetworkPolicy that lets the Pods of app reach only CIDR on TCP port Port.
+type EgressPolicy struct {
+	Name string
+	App  string
+	CIDR string
+	Port int
+}

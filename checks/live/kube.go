@@ -1,0 +1,151 @@
+package live
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/netlab-dev/netlab/checks"
+)
+
+// The Kubernetes side of checks.Lab: the few reads and writes the checks make, as values.
+
+var _ checks.Lab = (*Lab)(nil)
+
+// Cluster returns the named cluster's nodes and probe Pods.
+func (l *Lab) Cluster(name string) (*checks.Cluster, error) {
+	c, ok := l.Clusters[name]
+	if !ok {
+		return nil, fmt.Errorf("cluster %s is not in the lab", name)
+	}
+	return &c.Cluster, nil
+}
+
+func (l *Lab) kube(cluster string) (*Cluster, error) {
+	c, ok := l.Clusters[cluster]
+	if !ok {
+		return nil, fmt.Errorf("cluster %s is not in the lab", cluster)
+	}
+	return c, nil
+}
+
+// Service reads Service namespace/name of cluster.
+func (l *Lab) Service(ctx context.Context, cluster, namespace, name string) (checks.Service, error) {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return checks.Service{}, err
+	}
+	svc, err := c.Kube.Clientset.CoreV1().Services(namespace).Get(ctx, name, metav1.GetOptions{})
+	checks.Record(ctx, "cluster "+cluster, "get service "+namespace+"/"+name, "", err)
+	if err != nil {
+		return checks.Service{}, fmt.Errorf("cluster %s: the Service %s/%s: %w", cluster, namespace, name, err)
+	}
+	return serviceOf(svc), nil
+}
+
+func serviceOf(svc *corev1.Service) checks.Service {
+	s := checks.Service{Name: svc.Name, Type: string(svc.Spec.Type), ClusterIP: svc.Spec.ClusterIP, HealthCheckNodePort: int(svc.Spec.HealthCheckNodePort)}
+	for _, p := range svc.Spec.Ports {
+		if p.Name == "tcp" {
+			s.NodePort = int(p.NodePort)
+		}
+	}
+	for _, in := range svc.Status.LoadBalancer.Ingress {
+		s.LoadBalancerIPs = append(s.LoadBalancerIPs, in.IP)
+	}
+	return s
+}
+
+// Pods lists the running Pods of a workload (app label) with their IPs and nodes.
+func (l *Lab) Pods(ctx context.Context, cluster, app string) ([]checks.Pod, error) {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.Kube.Clientset.CoreV1().Pods(Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app=" + app})
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: list the %s Pods: %w", cluster, app, err)
+	}
+	var out []checks.Pod
+	for _, p := range list.Items {
+		if p.DeletionTimestamp == nil && p.Status.PodIP != "" && p.Status.Phase == corev1.PodRunning {
+			out = append(out, checks.Pod{Name: p.Name, Node: p.Spec.NodeName, IP: p.Status.PodIP})
+		}
+	}
+	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
+	return out, nil
+}
+
+// Scale sets the replicas of a Deployment of the checks' namespace.
+func (l *Lab) Scale(ctx context.Context, cluster, deployment string, replicas int32) error {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return err
+	}
+	dep := c.Kube.Clientset.AppsV1().Deployments(Namespace)
+	s, err := dep.GetScale(ctx, deployment, metav1.GetOptions{})
+	if err == nil {
+		s.Spec.Replicas = replicas
+		_, err = dep.UpdateScale(ctx, deployment, s, metav1.UpdateOptions{})
+	}
+	checks.Record(ctx, "cluster "+cluster, fmt.Sprintf("scale deployment %s to %d", deployment, replicas), "", err)
+	return err
+}
+
+// WaitDeployment waits until a Deployment of the checks' namespace is available.
+func (l *Lab) WaitDeployment(ctx context.Context, cluster, deployment string, d time.Duration) error {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return err
+	}
+	return c.Kube.WaitDeployment(ctx, Namespace, deployment, d)
+}
+
+// ApplyEgressPolicy (re)creates the egress allowlist p in the checks' namespace.
+func (l *Lab) ApplyEgressPolicy(ctx context.Context, cluster string, p checks.EgressPolicy) error {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return err
+	}
+	np := c.Kube.Clientset.NetworkingV1().NetworkPolicies(Namespace)
+	tcp := corev1.ProtocolTCP
+	port := intstr.FromInt32(int32(p.Port))
+	pol := &networkingv1.NetworkPolicy{
+		ObjectMeta: metav1.ObjectMeta{Name: p.Name, Namespace: Namespace},
+		Spec: networkingv1.NetworkPolicySpec{
+			PodSelector: metav1.LabelSelector{MatchLabels: map[string]string{"app": p.App}},
+			PolicyTypes: []networkingv1.PolicyType{networkingv1.PolicyTypeEgress},
+			Egress: []networkingv1.NetworkPolicyEgressRule{{
+				To:    []networkingv1.NetworkPolicyPeer{{IPBlock: &networkingv1.IPBlock{CIDR: p.CIDR}}},
+				Ports: []networkingv1.NetworkPolicyPort{{Protocol: &tcp, Port: &port}},
+			}},
+		},
+	}
+	if err := l.DeleteNetworkPolicy(ctx, cluster, p.Name); err != nil {
+		return err
+	}
+	_, err = np.Create(ctx, pol, metav1.CreateOptions{})
+	checks.Record(ctx, "cluster "+cluster, fmt.Sprintf("create networkpolicy %s (egress from app=%s only to %s tcp/%d)", p.Name, p.App, p.CIDR, p.Port), "", err)
+	return err
+}
+
+// DeleteNetworkPolicy deletes a NetworkPolicy of the checks' namespace; one already gone is fine.
+func (l *Lab) DeleteNetworkPolicy(ctx context.Context, cluster, name string) error {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return err
+	}
+	err = c.Kube.Clientset.NetworkingV1().NetworkPolicies(Namespace).Delete(ctx, name, metav1.DeleteOptions{})
+	if apierrors.IsNotFound(err) {
+		err = nil
+	}
+	checks.Record(ctx, "cluster "+cluster, "delete networkpolicy "+name, "", err)
+	return err
+}
