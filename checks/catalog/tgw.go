@@ -31,7 +31,7 @@ func gatewayOf(l *live.Lab) (*gateway, error) {
 	if ep == "" {
 		return nil, fmt.Errorf("the lab has no transit gateway API endpoint recorded; run 'netlab up %s' to finish the lab", l.Plan.Lab)
 	}
-	return &gateway{endpoint: ep, ec2: client.NewEC2(ep)}, nil
+	return &gateway{endpoint: ep, ec2: client.NewEC2(ep, tgw.ClientCredentials(l.State))}, nil
 }
 
 // tableFor is the name of the TGW route table associated with the client VPC's attachment.

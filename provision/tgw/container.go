@@ -19,6 +19,8 @@ import (
 	"github.com/moby/moby/client"
 	"github.com/testcontainers/testcontainers-go"
 	tclog "github.com/testcontainers/testcontainers-go/log"
+
+	"github.com/netlab-dev/netlab/labstate"
 )
 
 // Inside the TGW container.
@@ -36,6 +38,8 @@ type ContainerSpec struct {
 	Legs  []Leg
 	// Labels are put on the container and its state volume (netlab.dev/lab at least).
 	Labels map[string]string
+	// Credentials are the only access key the API accepts (passed in the environment, see Env).
+	Credentials labstate.Credentials
 }
 
 // Leg is the TGW's interface on one VPC subnet's Docker network, at a fixed address.
@@ -70,7 +74,7 @@ func EnsureContainer(ctx context.Context, c *client.Client, s ContainerSpec) (st
 	}
 	res, err := c.ContainerInspect(ctx, s.Name, client.ContainerInspectOptions{})
 	switch {
-	case err == nil && res.Container.Config != nil && res.Container.Config.Image == s.Image:
+	case err == nil && res.Container.Config != nil && res.Container.Config.Image == s.Image && HasEnv(res.Container.Config.Env, s.Env()):
 		if res.Container.State == nil || !res.Container.State.Running {
 			if _, err := c.ContainerStart(ctx, s.Name, client.ContainerStartOptions{}); err != nil {
 				return "", fmt.Errorf("start the TGW container %s: %w", s.Name, err)
@@ -119,7 +123,8 @@ func create(ctx context.Context, c *client.Client, s ContainerSpec) error {
 		ContainerRequest: testcontainers.ContainerRequest{
 			Name:         s.Name,
 			Image:        s.Image,
-			Cmd:          []string{"tgw", "serve", "--listen", "0.0.0.0:4566", "--state", StateFile},
+			Cmd:          []string{"tgw", "serve", "--listen", "0.0.0.0:4566", "--api-from", "host", "--state", StateFile},
+			Env:          s.Env(),
 			Labels:       s.Labels,
 			Networks:     []string{first.Network},
 			ExposedPorts: []string{APIPort},
