@@ -129,6 +129,19 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 	}
 	expectCross("through the TGW")
 
+	// The API is the host's only: from a VPC host, through the TGW's leg, the connection is closed at
+	// once; the host's loopback port answers. Unsigned, even the host gets MissingAuthenticationToken.
+	pid := run(t, "docker", "inspect", "-f", "{{.State.Pid}}", "nltgw-test-client")
+	if out, err := exec.Command("nsenter", "-t", pid, "-n", "curl", "-sS", "-m", "5", "http://"+nets[0].tgwIP+":4566/netlab/routes").CombinedOutput(); err == nil {
+		t.Fatalf("a VPC host reached the TGW's API through its leg:\n%s", out)
+	}
+	if out := run(t, "curl", "-sS", "-m", "5", ep+"/netlab/routes"); !strings.Contains(out, rtb) {
+		t.Fatalf("the host's published port must answer: %s", out)
+	}
+	if out := run(t, "curl", "-sS", "-m", "5", "-d", "Action=DescribeVpcs&Version=2016-11-15", ep+"/"); !strings.Contains(out, "MissingAuthenticationToken") {
+		t.Fatalf("an unsigned call must be refused: %s", out)
+	}
+
 	if _, err := ec.DeleteTransitGatewayRoute(ctx, &ec2.DeleteTransitGatewayRouteInput{TransitGatewayRouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String(nets[1].cidr)}); err != nil {
 		t.Fatal(err)
 	}

@@ -130,11 +130,31 @@ func (s *State) CreateAttachment(tgwID, vpcID string, subnetIDs []string, tags [
 	if g.DefaultAssociation && g.DefaultRouteTable != "" {
 		at.RouteTableID = g.DefaultRouteTable
 	}
-	if g.DefaultPropagation && g.DefaultRouteTable != "" {
+	if g.DefaultPropagation && g.DefaultRouteTable != "" && s.overlapsAttached(g.ID, at) == nil {
 		rt := s.RouteTables[g.DefaultRouteTable]
 		rt.Propagations = insertSorted(rt.Propagations, at.ID)
 	}
 	return at, nil
+}
+
+// overlapsAttached returns another attachment of the transit gateway whose VPC has a CIDR that
+// overlaps one of at's VPC, or nil. AWS (CreateTransitGatewayVpcAttachment): "If you attach a VPC with
+// a CIDR range that overlaps the CIDR range of a VPC that is already attached, the new VPC CIDR range
+// is not propagated to the default propagation route table."
+func (s *State) overlapsAttached(tgwID string, at *Attachment) *Attachment {
+	for _, other := range s.ListAttachments() {
+		if other.ID == at.ID || other.TGWID != tgwID {
+			continue
+		}
+		for _, c := range s.VPCs[at.VPCID].CIDRs {
+			for _, o := range s.VPCs[other.VPCID].CIDRs {
+				if overlaps(netip.MustParsePrefix(c), netip.MustParsePrefix(o)) {
+					return other
+				}
+			}
+		}
+	}
+	return nil
 }
 
 // DeleteAttachment deletes an attachment: its association, its propagations and its interfaces go
