@@ -62,8 +62,8 @@ func disableReaper() {
 	})
 }
 
-// EnsureContainer makes the container of spec s run: one already running with the same image is
-// kept, a stopped one is started, one with another image is replaced (its named volumes stay), a
+// EnsureContainer makes the container of spec s run: one already running with the same image and
+// every variable of s.Env is kept, a stopped one is started, one with another image is replaced (its named volumes stay), a
 // missing one is created. Every network of s is then joined at its address; a container already on
 // one of them at another address is an error.
 func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
@@ -72,7 +72,7 @@ func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
 	}
 	res, err := e.c.ContainerInspect(ctx, s.Name, client.ContainerInspectOptions{})
 	switch {
-	case err == nil && res.Container.Config != nil && res.Container.Config.Image == s.Image:
+	case err == nil && res.Container.Config != nil && res.Container.Config.Image == s.Image && hasEnv(res.Container.Config.Env, s.Env):
 		if res.Container.State == nil || !res.Container.State.Running {
 			if _, err := e.c.ContainerStart(ctx, s.Name, client.ContainerStartOptions{}); err != nil {
 				return fmt.Errorf("start container %s: %w", s.Name, err)
@@ -93,6 +93,20 @@ func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
 		return fmt.Errorf("inspect container %s: %w", s.Name, err)
 	}
 	return e.joinNetworks(ctx, s)
+}
+
+// hasEnv reports whether a container's environment (KEY=VALUE lines) holds every variable of want.
+func hasEnv(have []string, want map[string]string) bool {
+	set := make(map[string]bool, len(have))
+	for _, kv := range have {
+		set[kv] = true
+	}
+	for k, v := range want {
+		if !set[k+"="+v] {
+			return false
+		}
+	}
+	return true
 }
 
 func (e *Engine) create(ctx context.Context, s ContainerSpec) error {

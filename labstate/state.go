@@ -56,6 +56,15 @@ type State struct {
 	Steps    []Step     `json:"steps"`
 	// Values learned while provisioning, for status and the checks.
 	TGWEndpoint string `json:"tgwEndpoint,omitempty"`
+	// TGWCredentials are the access key the lab's TGW API accepts (generated once per lab by 'netlab
+	// up'; 'netlab tgw env LAB' prints them). The state file is readable by its owner only.
+	TGWCredentials Credentials `json:"tgwCredentials,omitzero"`
+}
+
+// Credentials are an AWS-style access key pair.
+type Credentials struct {
+	AccessKeyID     string `json:"accessKeyId"`
+	SecretAccessKey string `json:"secretAccessKey"`
 }
 
 // ErrNoLab means netlab has no record of the lab on this host.

@@ -26,7 +26,10 @@ func (r *runner) tgw(ctx context.Context) error {
 		return nil
 	}
 	labels := map[string]string{docker.LabelLab: r.p.Lab, docker.LabelRole: "tgw"}
-	ep, err := tgw.EnsureContainer(ctx, r.eng, tgw.ContainerFor(r.p, r.self, labels))
+	r.mu.Lock()
+	creds := tgw.EnsureCredentials(r.st) // saved with the endpoint below
+	r.mu.Unlock()
+	ep, err := tgw.EnsureContainer(ctx, r.eng, tgw.ContainerFor(r.p, r.self, labels, creds))
 	if err != nil {
 		return err
 	}
@@ -56,7 +59,7 @@ func (r *runner) tgw(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	res, err := client.Reconcile(ctx, client.NewEC2(ep), spec)
+	res, err := client.Reconcile(ctx, client.NewEC2(ep, tgw.ClientCredentials(r.st)), spec)
 	if err != nil {
 		return fmt.Errorf("configure transit gateway %s through its EC2 API at %s: %w", t.Name, ep, err)
 	}

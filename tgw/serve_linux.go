@@ -18,8 +18,13 @@ import (
 
 // ServeOptions configure Serve.
 type ServeOptions struct {
-	Listen    string // address of the EC2 API, e.g. 0.0.0.0:4566
-	StateFile string // the state file (a volume path in the container); "" keeps state in memory
+	Listen string // address of the EC2 API, e.g. 0.0.0.0:4566
+	// APIFrom says who may connect to the API: APIFromHost ("" too) or APIFromAny.
+	APIFrom string
+	// Credentials are the only access key the API accepts (SigV4-verified); nil accepts any signed
+	// request (a TGW run by hand).
+	Credentials *api.Credentials
+	StateFile   string // the state file (a volume path in the container); "" keeps state in memory
 	// NetNS is the path of the network namespace whose kernel the TGW programs; "" is the current one
 	// (the container's).
 	NetNS string
@@ -55,13 +60,24 @@ func Serve(ctx context.Context, o ServeOptions) error {
 		}
 		dp = k
 	}
-	srv, err := api.New(api.Options{StateFile: o.StateFile, Datapath: dp, Logf: o.Logf})
+	srv, err := api.New(api.Options{StateFile: o.StateFile, Datapath: dp, Logf: o.Logf, Credentials: o.Credentials})
 	if err != nil {
 		return err
 	}
 	l, err := net.Listen("tcp", o.Listen)
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", o.Listen, err)
+	}
+	switch o.APIFrom {
+	case "", APIFromHost:
+		l = fromHost{Listener: l, gateways: defaultGateways, logf: o.Logf}
+	case APIFromAny:
+	default:
+		l.Close()
+		return fmt.Errorf("api-from %q: use %s or %s", o.APIFrom, APIFromHost, APIFromAny)
+	}
+	if o.Credentials == nil {
+		o.Logf("tgw: no credentials given: the API accepts any signed request")
 	}
 	hs := &http.Server{Handler: srv, ReadHeaderTimeout: 10 * time.Second}
 	errc := make(chan error, 1)

@@ -20,9 +20,13 @@ import (
 
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/tgw"
+	"github.com/netlab-dev/netlab/tgw/api"
 	"github.com/netlab-dev/netlab/tgw/client"
 	"github.com/netlab-dev/netlab/tgw/datapath"
 )
+
+// labCreds are the lab credentials the served API accepts.
+var labCreds = client.Credentials{AccessKeyID: "AKIDLAB", SecretAccessKey: "lab-secret"}
 
 func newNS(t *testing.T) ns.NetNS {
 	t.Helper()
@@ -96,7 +100,8 @@ func startServe(t *testing.T, tgwNS ns.NetNS, state string) (url string, stop fu
 	done := make(chan error, 1)
 	go func() {
 		done <- tgw.Serve(ctx, tgw.ServeOptions{Listen: "127.0.0.1:0", StateFile: state, NetNS: tgwNS.Path(), Resync: 200 * time.Millisecond,
-			Logf: t.Logf, Ready: func(a string) { ready <- a }})
+			Credentials: &api.Credentials{AccessKeyID: labCreds.AccessKeyID, SecretAccessKey: labCreds.SecretAccessKey},
+			Logf:        t.Logf, Ready: func(a string) { ready <- a }})
 	}()
 	select {
 	case a := <-ready:
@@ -159,7 +164,7 @@ func TestServeSurvivesRestart(t *testing.T) {
 	if got := dial(hostA, "10.1.1.10:7070"); got != "" {
 		t.Fatalf("traffic crossed before any route existed: %q", got)
 	}
-	res, err := client.Reconcile(context.Background(), client.NewEC2(url), spec)
+	res, err := client.Reconcile(context.Background(), client.NewEC2(url, labCreds), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -210,7 +215,7 @@ func TestServeSurvivesRestart(t *testing.T) {
 	if got := dial(hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
 		t.Fatalf("A -> B after restart: %q", got)
 	}
-	again, err := client.Reconcile(context.Background(), client.NewEC2(url), spec)
+	again, err := client.Reconcile(context.Background(), client.NewEC2(url, labCreds), spec)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,15 +6,18 @@ import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/netlab-dev/netlab/tgw/api"
 )
 
 // ServeOptions configure Serve.
 type ServeOptions struct {
-	Listen, StateFile, NetNS string
-	NoDatapath               bool
-	Resync                   time.Duration
-	Logf                     func(format string, args ...any)
-	Ready                    func(addr string)
+	Listen, APIFrom, StateFile, NetNS string
+	Credentials                       *api.Credentials
+	NoDatapath                        bool
+	Resync                            time.Duration
+	Logf                              func(format string, args ...any)
+	Ready                             func(addr string)
 }
 
 // Serve needs Linux (policy routing and nftables).

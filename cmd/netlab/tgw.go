@@ -12,8 +12,10 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/netlab-dev/netlab/labstate"
 	tgwlab "github.com/netlab-dev/netlab/provision/tgw"
 	"github.com/netlab-dev/netlab/tgw"
+	"github.com/netlab-dev/netlab/tgw/api"
 	"github.com/netlab-dev/netlab/tgw/client"
 )
 
@@ -25,9 +27,10 @@ func newTGWCmd() *cobra.Command {
 		Short: "The transit gateway: its server (run in the TGW container) and its route tables",
 		Long: `The transit gateway joins VPCs through AWS-style route tables, managed through an
 EC2-compatible API (see docs/tgw.md). 'netlab tgw serve' is what the TGW container runs;
-'netlab tgw routes' shows a running TGW's route tables with per-route packet counters.`,
+'netlab tgw routes' shows a running TGW's route tables with per-route packet counters;
+'netlab tgw env' prints the lab's API endpoint and credentials for the aws CLI and SDKs.`,
 	}
-	cmd.AddCommand(newTGWServeCmd(), newTGWRoutesCmd())
+	cmd.AddCommand(newTGWServeCmd(), newTGWRoutesCmd(), newTGWEnvCmd())
 	return cmd
 }
 
@@ -37,7 +40,10 @@ func newTGWServeCmd() *cobra.Command {
 		Use:   "serve",
 		Short: "Serve the EC2 API and route packets by its state (what the TGW container runs)",
 		Long: `Load the state file, make the kernel's policy routing match it, and serve the EC2 Query
-API on --listen until SIGTERM or SIGINT. Every API change is saved to the state file before the
+API on --listen until SIGTERM or SIGINT. Requests must be SigV4-signed with the access key in
+$NETLAB_TGW_ACCESS_KEY_ID and $NETLAB_TGW_SECRET_ACCESS_KEY (without them, any signed request is
+accepted); with --api-from host only loopback and the Docker host (the default gateway) may connect,
+never a VPC's nodes or Pods. Every API change is saved to the state file before the
 kernel is updated, so the TGW keeps its route tables, routes, associations and ids across a restart.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -45,6 +51,13 @@ kernel is updated, so the TGW keeps its route tables, routes, associations and i
 			defer stop()
 			logger := log.New(cmd.ErrOrStderr(), "", log.LstdFlags|log.LUTC)
 			o.Logf = logger.Printf
+			id, secret := os.Getenv(tgwlab.EnvAccessKeyID), os.Getenv(tgwlab.EnvSecretAccessKey)
+			if (id == "") != (secret == "") {
+				return failf(exitUsage, "tgw serve: set both %s and %s, or neither", tgwlab.EnvAccessKeyID, tgwlab.EnvSecretAccessKey)
+			}
+			if id != "" {
+				o.Credentials = &api.Credentials{AccessKeyID: id, SecretAccessKey: secret}
+			}
 			if err := tgw.Serve(ctx, o); err != nil {
 				return failf(exitUnknown, "tgw serve: %v", err)
 			}
@@ -53,6 +66,7 @@ kernel is updated, so the TGW keeps its route tables, routes, associations and i
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "0.0.0.0:4566", "address of the EC2 API")
+	f.StringVar(&o.APIFrom, "api-from", tgw.APIFromHost, "who may connect to the API: host (loopback and the default gateway) or any")
 	f.StringVar(&o.StateFile, "state", "/var/lib/netlab-tgw/state.json", `state file ("" keeps the state in memory)`)
 	f.BoolVar(&o.NoDatapath, "no-datapath", false, "serve the API and keep the state without touching the kernel")
 	f.DurationVar(&o.Resync, "resync", 5*time.Second, "how often the kernel is reconciled again")
@@ -115,4 +129,36 @@ endpoint is in the lab's state, and 'netlab status LAB' shows it); --endpoint na
 	cmd.Flags().StringVar(&table, "table", "", "show only this route table (id or Name tag)")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text or json")
 	return cmd
+}
+
+func newTGWEnvCmd() *cobra.Command {
+	return &cobra.Command{
+		Use:   "env LAB",
+		Short: "Print the lab's TGW API endpoint and credentials as shell exports",
+		Long: `env prints the environment the aws CLI and the AWS SDKs need to talk to the lab's transit
+gateway: the access key netlab generated for the lab (only it is accepted), the region and the
+EC2 endpoint on the host's loopback. Evaluate it in a shell: eval "$(netlab tgw env LAB)".`,
+		Example: `  eval "$(netlab tgw env tgw-two-vpc)"
+  aws ec2 describe-transit-gateway-route-tables`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ep, err := tgwlab.EndpointForContext(cmd.Context(), args[0])
+			if err != nil {
+				return failf(exitUsage, "tgw env: %v", err)
+			}
+			st, err := labstate.Load(args[0])
+			if err != nil {
+				return failf(exitUsage, "tgw env: %v", err)
+			}
+			c := st.TGWCredentials
+			if c.AccessKeyID == "" {
+				return failf(exitUsage, "tgw env: lab %s has no TGW credentials recorded (made by an older netlab): run 'netlab up %s' again", args[0], args[0])
+			}
+			for _, kv := range [][2]string{{"AWS_ACCESS_KEY_ID", c.AccessKeyID}, {"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey},
+				{"AWS_REGION", client.Region}, {"AWS_ENDPOINT_URL_EC2", ep}} {
+				fmt.Fprintf(cmd.OutOrStdout(), "export %s='%s'\n", kv[0], kv[1])
+			}
+			return nil
+		},
+	}
 }

@@ -19,6 +19,7 @@ import (
 
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
+	tgwlab "github.com/netlab-dev/netlab/provision/tgw"
 	"github.com/netlab-dev/netlab/scenarios"
 	"github.com/netlab-dev/netlab/tgw/api"
 	"github.com/netlab-dev/netlab/tgw/client"
@@ -33,7 +34,7 @@ func TestTGWRoutes(t *testing.T) {
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
 	// no datapath: attachments need the TGW's own addresses, so this lab has only route tables and routes
-	c := client.NewEC2(hs.URL)
+	c := client.NewEC2(hs.URL, client.Credentials{AccessKeyID: "AKIDANY", SecretAccessKey: "any"}) // a server without credentials takes any signed request
 	spec := client.Spec{Name: "lab", RouteTables: []client.RouteTableSpec{{Name: "main", Blackholes: []string{"10.250.0.0/16"}}, {Name: "other"}}}
 	if _, err := client.Reconcile(context.Background(), c, spec); err != nil {
 		t.Fatal(err)
@@ -68,7 +69,7 @@ func TestTGWRoutesOfALab(t *testing.T) {
 	}
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	if _, err := client.Reconcile(context.Background(), client.NewEC2(hs.URL), client.Spec{Name: "tgw",
+	if _, err := client.Reconcile(context.Background(), client.NewEC2(hs.URL, client.Credentials{AccessKeyID: "AKIDANY", SecretAccessKey: "any"}), client.Spec{Name: "tgw",
 		RouteTables: []client.RouteTableSpec{{Name: "main", Blackholes: []string{"10.250.0.0/16"}}, {Name: "other"}}}); err != nil {
 		t.Fatal(err)
 	}
@@ -114,10 +115,14 @@ func TestTGWServeSIGTERM(t *testing.T) {
 	state := filepath.Join(t.TempDir(), "state.json")
 	done := make(chan int, 1)
 	var stderr bytes.Buffer
+	// the lab's credentials reach serve through its environment, as in the TGW container
+	creds := client.Credentials{AccessKeyID: "AKIASERVETEST", SecretAccessKey: "serve-test-secret"}
+	t.Setenv(tgwlab.EnvAccessKeyID, creds.AccessKeyID)
+	t.Setenv(tgwlab.EnvSecretAccessKey, creds.SecretAccessKey)
 	go func() {
 		done <- run([]string{"tgw", "serve", "--no-datapath", "--listen", addr, "--state", state}, io.Discard, &stderr)
 	}()
-	c := client.NewEC2("http://" + addr)
+	c := client.NewEC2("http://"+addr, creds)
 	var vpc string
 	for i := 0; i < 100 && vpc == ""; i++ {
 		out, err := c.CreateVpc(context.Background(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.0.0.0/16")})
@@ -134,6 +139,10 @@ func TestTGWServeSIGTERM(t *testing.T) {
 	if vpc == "" {
 		t.Fatal("serve did not answer")
 	}
+	wrong := client.NewEC2("http://"+addr, client.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: "guess"})
+	if _, err := wrong.CreateVpc(context.Background(), &ec2.CreateVpcInput{CidrBlock: aws.String("10.1.0.0/16")}); err == nil || !strings.Contains(err.Error(), "SignatureDoesNotMatch") {
+		t.Fatalf("a request signed with another secret: %v, want SignatureDoesNotMatch", err)
+	}
 	if err := syscall.Kill(os.Getpid(), syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -148,5 +157,37 @@ func TestTGWServeSIGTERM(t *testing.T) {
 	b, err := os.ReadFile(state)
 	if err != nil || !strings.Contains(string(b), vpc) {
 		t.Fatalf("state file after SIGTERM lacks %s: %v\n%s", vpc, err, b)
+	}
+}
+
+// TestTGWEnv prints the lab's credentials, region and endpoint as shell exports, and says what to do
+// for a lab without recorded credentials.
+func TestTGWEnv(t *testing.T) {
+	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
+	data, _ := scenarios.Lookup("tgw-two-vpc")
+	p, d := plan.Build("tgw-two-vpc", data, plan.Options{})
+	if p == nil {
+		t.Fatal(d.Error())
+	}
+	p.TransitGateway.Container = "netlab-cli-test-no-such-tgw"
+	st := &labstate.State{Lab: p.Lab, Scenario: "tgw-two-vpc", Plan: p, TGWEndpoint: "http://127.0.0.1:40123"}
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
+	if code, _, errOut := runCLI(t, "tgw", "env", p.Lab); code != exitUsage || !strings.Contains(errOut, "netlab up") {
+		t.Fatalf("no credentials recorded: exit %d %s", code, errOut)
+	}
+	st.TGWCredentials = labstate.Credentials{AccessKeyID: "AKIAENVTEST", SecretAccessKey: "a+b/c"}
+	if err := st.Save(); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runCLI(t, "tgw", "env", p.Lab)
+	want := "export AWS_ACCESS_KEY_ID='AKIAENVTEST'\nexport AWS_SECRET_ACCESS_KEY='a+b/c'\nexport AWS_REGION='us-east-1'\n" +
+		"export AWS_ENDPOINT_URL_EC2='http://127.0.0.1:40123'\n"
+	if code != 0 || out != want {
+		t.Fatalf("tgw env: exit %d\n%s%s\nwant\n%s", code, out, errOut, want)
+	}
+	if code, _, _ := runCLI(t, "tgw", "env", "no-such-lab"); code != exitUsage {
+		t.Fatalf("unknown lab: exit %d", code)
 	}
 }

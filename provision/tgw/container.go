@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/labstate"
 )
 
 // Inside the TGW container.
@@ -27,6 +28,8 @@ type ContainerSpec struct {
 	Legs  []Leg
 	// Labels are put on the container and its state volume (netlab.dev/lab at least).
 	Labels map[string]string
+	// Credentials are the only access key the API accepts (passed in the environment, see Env).
+	Credentials labstate.Credentials
 }
 
 // Leg is the TGW's interface on one VPC subnet's Docker network, at a fixed address.
@@ -46,7 +49,8 @@ type containers interface {
 }
 
 // EnsureContainer starts the TGW container, or reuses it, and returns its EC2 API endpoint on
-// loopback (http://127.0.0.1:PORT). A running container with the same image is kept; a stopped one is
+// loopback (http://127.0.0.1:PORT). A running container with the same image and environment (the
+// lab's API credentials) is kept; a stopped one is
 // started; one with another image is replaced (its state volume stays). Every leg is joined at its
 // fixed address.
 func EnsureContainer(ctx context.Context, eng containers, s ContainerSpec) (string, error) {
@@ -72,7 +76,8 @@ func (s ContainerSpec) docker() (docker.ContainerSpec, error) {
 	ds := docker.ContainerSpec{
 		Name:    s.Name,
 		Image:   s.Image,
-		Cmd:     []string{"tgw", "serve", "--listen", "0.0.0.0:4566", "--state", StateFile},
+		Cmd:     []string{"tgw", "serve", "--listen", "0.0.0.0:4566", "--api-from", "host", "--state", StateFile},
+		Env:     s.Env(),
 		Labels:  s.Labels,
 		Volumes: []docker.Mount{{Volume: s.Volume(), Target: StateDir}},
 		// NET_ADMIN for policy routing and nftables counters in its own namespace; nothing more.

@@ -15,6 +15,7 @@ import (
 
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/tgw"
@@ -52,7 +53,8 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 		{"nltgw-test-a", "10.98.1.0/24", "10.98.1.254", "10.98.1.10"},
 		{"nltgw-test-b", "10.98.2.0/24", "10.98.2.254", "10.98.2.10"},
 	}
-	spec := tgw.ContainerSpec{Lab: testLab, Name: "nltgw-test-tgw", Image: img, Labels: map[string]string{docker.LabelLab: testLab}}
+	spec := tgw.ContainerSpec{Lab: testLab, Name: "nltgw-test-tgw", Image: img, Labels: map[string]string{docker.LabelLab: testLab},
+		Credentials: labstate.Credentials{AccessKeyID: "AKIADOCKERTEST", SecretAccessKey: "docker-test-secret"}}
 	t.Cleanup(func() {
 		exec.Command("docker", "rm", "-f", "nltgw-test-tgw", "nltgw-test-client", "nltgw-test-server").Run()
 		exec.Command("docker", "volume", "rm", "-f", spec.Volume()).Run()
@@ -87,7 +89,7 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 		RouteTables: []client.RouteTableSpec{{Name: "main", Associations: []string{"a", "b"},
 			Routes: []client.StaticRoute{{CIDR: nets[0].cidr, Attachment: "a"}, {CIDR: nets[1].cidr, Attachment: "b"}}}},
 	}
-	ec := client.NewEC2(ep)
+	ec := client.NewEC2(ep, client.Credentials(spec.Credentials))
 	res, err := client.Reconcile(ctx, ec, cs)
 	if err != nil {
 		t.Fatal(err)
@@ -132,6 +134,19 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 		}
 	}
 	expectCross("through the TGW")
+
+	// The API is the host's only: from a VPC host, through the TGW's leg, the connection is closed at
+	// once; the host's loopback port answers. Unsigned, even the host gets MissingAuthenticationToken.
+	pid := run(t, "docker", "inspect", "-f", "{{.State.Pid}}", "nltgw-test-client")
+	if out, err := exec.Command("nsenter", "-t", pid, "-n", "curl", "-sS", "-m", "5", "http://"+nets[0].tgwIP+":4566/netlab/routes").CombinedOutput(); err == nil {
+		t.Fatalf("a VPC host reached the TGW's API through its leg:\n%s", out)
+	}
+	if out := run(t, "curl", "-sS", "-m", "5", ep+"/netlab/routes"); !strings.Contains(out, rtb) {
+		t.Fatalf("the host's published port must answer: %s", out)
+	}
+	if out := run(t, "curl", "-sS", "-m", "5", "-d", "Action=DescribeVpcs&Version=2016-11-15", ep+"/"); !strings.Contains(out, "MissingAuthenticationToken") {
+		t.Fatalf("an unsigned call must be refused: %s", out)
+	}
 
 	if _, err := ec.DeleteTransitGatewayRoute(ctx, &ec2.DeleteTransitGatewayRouteInput{TransitGatewayRouteTableId: aws.String(rtb), DestinationCidrBlock: aws.String(nets[1].cidr)}); err != nil {
 		t.Fatal(err)
@@ -182,7 +197,7 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 	if err != nil || id() == id1 {
 		t.Fatalf("EnsureContainer after removal: %v", err)
 	}
-	again, err = client.Reconcile(ctx, client.NewEC2(ep4), cs)
+	again, err = client.Reconcile(ctx, client.NewEC2(ep4, client.Credentials(spec.Credentials)), cs)
 	if err != nil || len(again.Changes) != 0 || again.RouteTableIDs["main"] != rtb || again.AttachmentIDs["b"] != res.AttachmentIDs["b"] {
 		t.Fatalf("a re-created TGW must reload its state from the volume: changes %v, ids %v/%v, %v", again.Changes, again.RouteTableIDs, again.AttachmentIDs, err)
 	}

@@ -1,9 +1,11 @@
 package tgw
 
 import (
+	"crypto/rand"
 	"fmt"
 	"sort"
 
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/tgw/client"
 )
@@ -91,13 +93,53 @@ func SpecFor(p *plan.Plan, nodes []Node) (client.Spec, error) {
 	return s, s.Validate()
 }
 
-// ContainerFor is the TGW container of the plan, with netlab's image and the lab's labels.
-func ContainerFor(p *plan.Plan, image string, labels map[string]string) ContainerSpec {
-	cs := ContainerSpec{Lab: p.Lab, Name: p.TransitGateway.Container, Image: image, Labels: labels}
+// ContainerFor is the TGW container of the plan, with netlab's image, the lab's labels and the lab's
+// API credentials (EnsureCredentials).
+func ContainerFor(p *plan.Plan, image string, labels map[string]string, creds labstate.Credentials) ContainerSpec {
+	cs := ContainerSpec{Lab: p.Lab, Name: p.TransitGateway.Container, Image: image, Labels: labels, Credentials: creds}
 	for _, a := range p.TransitGateway.Attachments {
 		for _, l := range a.Legs {
 			cs.Legs = append(cs.Legs, Leg{Network: l.Network, Address: l.Address})
 		}
 	}
 	return cs
+}
+
+// The environment through which the TGW container's server gets the lab's credentials ('netlab tgw
+// serve' reads them).
+const (
+	EnvAccessKeyID     = "NETLAB_TGW_ACCESS_KEY_ID"
+	EnvSecretAccessKey = "NETLAB_TGW_SECRET_ACCESS_KEY"
+)
+
+// Env is the TGW container's environment: the lab's credentials for its API.
+func (s ContainerSpec) Env() map[string]string {
+	return map[string]string{EnvAccessKeyID: s.Credentials.AccessKeyID, EnvSecretAccessKey: s.Credentials.SecretAccessKey}
+}
+
+// EnsureCredentials returns the lab's TGW API credentials, generating them (random, AWS-shaped: a
+// 20-character access key id starting AKIA and a 40-character secret) the first time. The caller saves
+// the state.
+func EnsureCredentials(st *labstate.State) labstate.Credentials {
+	if st.TGWCredentials.AccessKeyID == "" || st.TGWCredentials.SecretAccessKey == "" {
+		st.TGWCredentials = labstate.Credentials{AccessKeyID: "AKIA" + randomString(16, "ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"),
+			SecretAccessKey: randomString(40, "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/")}
+	}
+	return st.TGWCredentials
+}
+
+// ClientCredentials are the lab's TGW credentials for client.NewEC2.
+func ClientCredentials(st *labstate.State) client.Credentials {
+	return client.Credentials{AccessKeyID: st.TGWCredentials.AccessKeyID, SecretAccessKey: st.TGWCredentials.SecretAccessKey}
+}
+
+func randomString(n int, alphabet string) string {
+	b := make([]byte, n)
+	if _, err := rand.Read(b); err != nil {
+		panic("crypto/rand: " + err.Error()) // never fails on Linux (Go 1.24+ crashes instead)
+	}
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return string(b)
 }

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"testing"
 
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/scenarios"
 	"github.com/netlab-dev/netlab/tgw/client"
@@ -48,10 +49,35 @@ func TestSpecForTwoVPCs(t *testing.T) {
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("spec:\n got %+v\nwant %+v", s, want)
 	}
-	cs := ContainerFor(p, "img", map[string]string{"netlab.dev/lab": p.Lab})
+	cs := ContainerFor(p, "img", map[string]string{"netlab.dev/lab": p.Lab}, labstate.Credentials{AccessKeyID: "AKIATEST", SecretAccessKey: "s3cret"})
 	if cs.Name != "tgw-two-vpc-tgw" || cs.Volume() != "tgw-two-vpc-tgw-state" ||
 		!reflect.DeepEqual(cs.Legs, []Leg{{"tgw-two-vpc-vpc-a", "10.0.1.254"}, {"tgw-two-vpc-vpc-b", "10.1.1.254"}}) {
 		t.Fatalf("container %+v", cs)
+	}
+	if env := cs.Env(); env[EnvAccessKeyID] != "AKIATEST" || env[EnvSecretAccessKey] != "s3cret" {
+		t.Fatalf("container env %v: want the lab's credentials", env)
+	}
+}
+
+// TestCredentials: a lab's credentials are made once, AWS-shaped, and kept; a container with other
+// credentials in its environment is not reused.
+func TestCredentials(t *testing.T) {
+	st := &labstate.State{Lab: "x"}
+	c := EnsureCredentials(st)
+	if len(c.AccessKeyID) != 20 || c.AccessKeyID[:4] != "AKIA" || len(c.SecretAccessKey) != 40 {
+		t.Fatalf("credentials %+v: want a 20-character AKIA… id and a 40-character secret", c)
+	}
+	if again := EnsureCredentials(st); again != c || st.TGWCredentials != c {
+		t.Fatalf("second call made new credentials: %+v, then %+v", c, again)
+	}
+	if other := EnsureCredentials(&labstate.State{Lab: "y"}); other == c {
+		t.Fatal("two labs got the same credentials")
+	}
+	if cc := ClientCredentials(st); cc.AccessKeyID != c.AccessKeyID || cc.SecretAccessKey != c.SecretAccessKey {
+		t.Fatalf("client credentials %+v", cc)
+	}
+	if env := (ContainerSpec{Credentials: c}).Env(); env[EnvAccessKeyID] != c.AccessKeyID || env[EnvSecretAccessKey] != c.SecretAccessKey {
+		t.Fatalf("container environment %v", env)
 	}
 }
 
@@ -86,7 +112,7 @@ func TestSpecForHubAndSpoke(t *testing.T) {
 	if !reflect.DeepEqual(s, want) {
 		t.Fatalf("spec:\n got %+v\nwant %+v", s, want)
 	}
-	cs := ContainerFor(p, "img", nil)
+	cs := ContainerFor(p, "img", nil, labstate.Credentials{})
 	if len(cs.Legs) != 5 || cs.Legs[0] != (Leg{"enterprise-hub-spoke-main-dmz", "10.0.0.254"}) || cs.Legs[4] != (Leg{"enterprise-hub-spoke-gpu", "10.1.1.254"}) {
 		t.Fatalf("legs %+v", cs.Legs)
 	}

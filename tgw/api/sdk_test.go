@@ -53,6 +53,9 @@ func newFake() *fakeDP                                    { return &fakeDP{addrs
 
 func startServer(t *testing.T, o api.Options) (*api.Server, *ec2.Client, string) {
 	t.Helper()
+	if o.Credentials == nil {
+		o.Credentials = &testCreds
+	}
 	srv, err := api.New(o)
 	if err != nil {
 		t.Fatal(err)
@@ -62,8 +65,15 @@ func startServer(t *testing.T, o api.Options) (*api.Server, *ec2.Client, string)
 	return srv, newClient(hs.URL), hs.URL
 }
 
+// testCreds are the lab credentials the test servers accept (the aws CLI test signs with them too).
+var testCreds = api.Credentials{AccessKeyID: "AKIDNETLAB", SecretAccessKey: "netlab-secret"}
+
 func newClient(url string) *ec2.Client {
-	cfg := aws.Config{Region: "us-east-1", Credentials: credentials.NewStaticCredentialsProvider("AKIDNETLAB", "netlab-secret", "")}
+	return newClientWith(url, credentials.NewStaticCredentialsProvider(testCreds.AccessKeyID, testCreds.SecretAccessKey, ""))
+}
+
+func newClientWith(url string, creds aws.CredentialsProvider) *ec2.Client {
+	cfg := aws.Config{Region: "us-east-1", Credentials: creds}
 	return ec2.NewFromConfig(cfg, func(o *ec2.Options) {
 		o.BaseEndpoint = aws.String(url)
 		o.RetryMaxAttempts = 1

@@ -1,6 +1,6 @@
 // Package api serves the transit gateway's state through the EC2 Query API: POST / with a
-// form-encoded body (Action=…&Version=2016-11-15), SigV4-signed (the signature is not verified; the
-// lab's credentials are static), XML replies in EC2's namespace, EC2 error bodies with HTTP 400.
+// form-encoded body (Action=…&Version=2016-11-15), SigV4-signed with the lab's credentials (Options.Credentials,
+// checked in sigv4.go), XML replies in EC2's namespace, EC2 error bodies with HTTP 400.
 //
 // Every mutating call changes a copy of the state; only when the call succeeds is the copy saved to
 // the state file and made current, and then the datapath is reconciled to it. A failed call leaves
@@ -8,6 +8,7 @@
 package api
 
 import (
+	"bytes"
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
@@ -60,6 +61,9 @@ type Options struct {
 	Logf func(format string, args ...any)
 	// IDs makes resource ids (nil: random AWS-style ids); tests use model.Sequential().
 	IDs func(prefix string) string
+	// Credentials, when set, are the only access key the API accepts: every request must carry a
+	// valid SigV4 signature made with them. Nil accepts any SigV4-shaped Authorization header.
+	Credentials *Credentials
 }
 
 // Server is the EC2 Query API endpoint of the transit gateway.
@@ -242,13 +246,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusMethodNotAllowed, "InvalidAction", "use POST", reqID)
 		return
 	}
-	r.Body = http.MaxBytesReader(w, r.Body, 1<<20)
-	if err := r.ParseForm(); err != nil {
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, 1<<20))
+	if err != nil {
 		writeError(w, http.StatusBadRequest, "MalformedQueryString", err.Error(), reqID)
 		return
 	}
-	if msg := checkAuth(r); msg != "" {
-		writeError(w, http.StatusUnauthorized, "AuthFailure", msg, reqID)
+	if ae := s.authenticate(r, body); ae != nil {
+		writeError(w, ae.status, ae.code, ae.message, reqID)
+		s.opt.Logf("tgw api: refused a request from %s: %s", r.RemoteAddr, ae.code)
+		return
+	}
+	r.Body = io.NopCloser(bytes.NewReader(body))
+	if err := r.ParseForm(); err != nil {
+		writeError(w, http.StatusBadRequest, "MalformedQueryString", err.Error(), reqID)
 		return
 	}
 	action := r.Form.Get("Action")
@@ -297,20 +307,19 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	io.WriteString(w, buf.String())
 }
 
-// checkAuth checks that the request is SigV4-signed (the form of the header only: the lab's
-// credentials are static and not secret). It returns a message when it is not.
-func checkAuth(r *http.Request) string {
-	a := r.Header.Get("Authorization")
-	if a == "" {
-		if r.Form.Get("X-Amz-Algorithm") == "AWS4-HMAC-SHA256" && r.Form.Get("X-Amz-Credential") != "" {
-			return ""
-		}
-		return "AWS was not able to validate the provided access credentials: the request is not signed (no Authorization header)"
+// authenticate checks the request's signature: against Options.Credentials when set; without them
+// (a server started by hand) only that the request carries an AWS4-HMAC-SHA256 Authorization header.
+func (s *Server) authenticate(r *http.Request, body []byte) *authError {
+	if s.opt.Credentials != nil {
+		return verifySigV4(r, body, *s.opt.Credentials)
 	}
-	if !strings.HasPrefix(a, "AWS4-HMAC-SHA256 ") || !strings.Contains(a, "Credential=") || !strings.Contains(a, "Signature=") {
-		return "AWS was not able to validate the provided access credentials: the Authorization header is not AWS4-HMAC-SHA256"
+	switch a := r.Header.Get("Authorization"); {
+	case a == "":
+		return missingToken()
+	case !strings.HasPrefix(a, "AWS4-HMAC-SHA256 ") || !strings.Contains(a, "Credential=") || !strings.Contains(a, "Signature="):
+		return incomplete("the Authorization header is not AWS4-HMAC-SHA256 with Credential and Signature")
 	}
-	return ""
+	return nil
 }
 
 // RouteView is netlab's JSON view of one kernel route with its counters (GET /netlab/routes).

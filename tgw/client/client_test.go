@@ -77,13 +77,19 @@ func kernelView(s *api.Server) string {
 
 func TestReconcile(t *testing.T) {
 	ctx := context.Background()
-	srv, err := api.New(api.Options{Datapath: &fakeDP{addrs: []string{"10.0.1.254/24", "10.1.1.254/24", "10.2.1.254/24"}}})
+	// The server accepts only the lab's credentials; Reconcile signs with them through NewEC2.
+	lab := client.Credentials{AccessKeyID: "AKIDLAB", SecretAccessKey: "lab-secret"}
+	srv, err := api.New(api.Options{Credentials: (*api.Credentials)(&lab),
+		Datapath: &fakeDP{addrs: []string{"10.0.1.254/24", "10.1.1.254/24", "10.2.1.254/24"}}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	hs := httptest.NewServer(srv)
 	defer hs.Close()
-	c := client.NewEC2(hs.URL)
+	if _, err := client.Reconcile(ctx, client.NewEC2(hs.URL, client.Credentials{AccessKeyID: "AKIDLAB", SecretAccessKey: "guess"}), spec()); err == nil {
+		t.Fatal("Reconcile signed with a wrong secret succeeded")
+	}
+	c := client.NewEC2(hs.URL, lab)
 
 	res, err := client.Reconcile(ctx, c, spec())
 	if err != nil {

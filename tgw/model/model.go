@@ -13,7 +13,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"sort"
 	"time"
 )
 
@@ -272,15 +271,6 @@ func (s *State) now() time.Time {
 func (s *State) nextSeq() int {
 	s.NextSeq++
 	return s.NextSeq
-}
-
-func sortedKeys[V any](m map[string]V) []string {
-	ks := make([]string, 0, len(m))
-	for k := range m {
-		ks = append(ks, k)
-	}
-	sort.Strings(ks)
-	return ks
 }
 
 // parsePrefix parses an IPv4 CIDR that must be in canonical form (no host bits set).

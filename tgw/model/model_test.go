@@ -3,6 +3,7 @@ package model
 import (
 	"bytes"
 	"net/netip"
+	"slices"
 	"testing"
 	"time"
 )
@@ -370,5 +371,50 @@ func TestVPCRoutesAndJSONRoundTrip(t *testing.T) {
 	}
 	if _, err := Unmarshal([]byte(`{"version":99}`)); err == nil {
 		t.Fatal("accepted a future state version")
+	}
+}
+
+// TestOverlappingVPCNotPropagatedByDefault follows the CreateTransitGatewayVpcAttachment reference:
+// "If you attach a VPC with a CIDR range that overlaps the CIDR range of a VPC that is already
+// attached, the new VPC CIDR range is not propagated to the default propagation route table." The
+// attachment is still made and associated; a VPC that overlaps nothing is propagated as before.
+func TestOverlappingVPCNotPropagatedByDefault(t *testing.T) {
+	s := New()
+	s.IDs = Sequential()
+	g, _ := s.CreateTransitGateway("", TransitGatewayOptions{}, nil) // default association and propagation
+	attach := func(cidr, subnet string) *Attachment {
+		t.Helper()
+		v, err := s.CreateVPC(cidr, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sn, err := s.CreateSubnet(v.ID, subnet, "", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a, err := s.CreateAttachment(g.ID, v.ID, []string{sn.ID}, nil, tgwAddr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	a := attach("10.0.0.0/16", "10.0.1.0/24")
+	same := attach("10.0.0.0/16", "10.0.2.0/24")       // identical CIDR
+	inside := attach("10.0.128.0/17", "10.0.130.0/24") // overlaps A's range
+	other := attach("10.1.0.0/16", "10.1.1.0/24")
+	props, _ := s.Propagations(g.DefaultRouteTable)
+	var ids []string
+	for _, p := range props {
+		ids = append(ids, p.ID)
+	}
+	if want := []string{a.ID, other.ID}; !slices.Equal(ids, want) {
+		t.Fatalf("default propagations %v, want %v (not the overlapping %s, %s)", ids, want, same.ID, inside.ID)
+	}
+	if same.RouteTableID != g.DefaultRouteTable || inside.RouteTableID != g.DefaultRouteTable {
+		t.Fatal("overlapping VPCs are still associated with the default route table")
+	}
+	r, ok, _ := s.Lookup(g.DefaultRouteTable, netip.MustParseAddr("10.0.200.1"))
+	if !ok || r.AttachmentID != a.ID {
+		t.Fatalf("10.0.200.1 routes by %+v, want the first VPC's attachment %s", r, a.ID)
 	}
 }

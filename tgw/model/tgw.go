@@ -39,7 +39,7 @@ func (s *State) CreateTransitGateway(description string, o TransitGatewayOptions
 
 // DeleteTransitGateway deletes a transit gateway with no attachments left, and its route tables.
 func (s *State) DeleteTransitGateway(id string) (*TransitGateway, error) {
-	g, err := s.tgw(id)
+	g, err := lookup(s.TransitGateways, kindTGW, id)
 	if err != nil {
 		return nil, err
 	}
@@ -58,28 +58,13 @@ func (s *State) DeleteTransitGateway(id string) (*TransitGateway, error) {
 	return g, nil
 }
 
-func (s *State) tgw(id string) (*TransitGateway, error) {
-	if id == "" {
-		return nil, errf(CodeMissingParameter, "The request must contain the parameter TransitGatewayId")
-	}
-	g, ok := s.TransitGateways[id]
-	if !ok {
-		return nil, errf(CodeTransitGatewayNotFound, "Transit Gateway %s was deleted or does not exist.", id)
-	}
-	return g, nil
-}
-
 // TransitGateway returns a transit gateway by id (an InvalidTransitGatewayID.NotFound error if none).
-func (s *State) TransitGateway(id string) (*TransitGateway, error) { return s.tgw(id) }
+func (s *State) TransitGateway(id string) (*TransitGateway, error) {
+	return lookup(s.TransitGateways, kindTGW, id)
+}
 
 // ListTransitGateways returns the transit gateways sorted by id.
-func (s *State) ListTransitGateways() []*TransitGateway {
-	out := []*TransitGateway{}
-	for _, k := range sortedKeys(s.TransitGateways) {
-		out = append(out, s.TransitGateways[k])
-	}
-	return out
-}
+func (s *State) ListTransitGateways() []*TransitGateway { return sortedValues(s.TransitGateways) }
 
 // AddressFinder returns the transit gateway's own address in a subnet CIDR (the address of its
 // interface on that subnet's docker network), and false when it has none.
@@ -89,11 +74,11 @@ type AddressFinder func(subnet netip.Prefix) (netip.Addr, bool)
 // subnet, addr gives the transit gateway's interface address in it; the attachment records it as a
 // requester-managed network interface of type transit_gateway.
 func (s *State) CreateAttachment(tgwID, vpcID string, subnetIDs []string, tags []Tag, addr AddressFinder) (*Attachment, error) {
-	g, err := s.tgw(tgwID)
+	g, err := lookup(s.TransitGateways, kindTGW, tgwID)
 	if err != nil {
 		return nil, err
 	}
-	v, err := s.vpc(vpcID)
+	v, err := lookup(s.VPCs, kindVPC, vpcID)
 	if err != nil {
 		return nil, err
 	}
@@ -106,7 +91,7 @@ func (s *State) CreateAttachment(tgwID, vpcID string, subnetIDs []string, tags [
 	var subs []AttachmentSubnet
 	seenAZ := map[string]bool{}
 	for _, id := range subnetIDs {
-		sn, err := s.subnet(id)
+		sn, err := lookup(s.Subnets, kindSubnet, id)
 		if err != nil {
 			return nil, err
 		}
@@ -145,17 +130,37 @@ func (s *State) CreateAttachment(tgwID, vpcID string, subnetIDs []string, tags [
 	if g.DefaultAssociation && g.DefaultRouteTable != "" {
 		at.RouteTableID = g.DefaultRouteTable
 	}
-	if g.DefaultPropagation && g.DefaultRouteTable != "" {
+	if g.DefaultPropagation && g.DefaultRouteTable != "" && s.overlapsAttached(g.ID, at) == nil {
 		rt := s.RouteTables[g.DefaultRouteTable]
 		rt.Propagations = insertSorted(rt.Propagations, at.ID)
 	}
 	return at, nil
 }
 
+// overlapsAttached returns another attachment of the transit gateway whose VPC has a CIDR that
+// overlaps one of at's VPC, or nil. AWS (CreateTransitGatewayVpcAttachment): "If you attach a VPC with
+// a CIDR range that overlaps the CIDR range of a VPC that is already attached, the new VPC CIDR range
+// is not propagated to the default propagation route table."
+func (s *State) overlapsAttached(tgwID string, at *Attachment) *Attachment {
+	for _, other := range s.ListAttachments() {
+		if other.ID == at.ID || other.TGWID != tgwID {
+			continue
+		}
+		for _, c := range s.VPCs[at.VPCID].CIDRs {
+			for _, o := range s.VPCs[other.VPCID].CIDRs {
+				if overlaps(netip.MustParsePrefix(c), netip.MustParsePrefix(o)) {
+					return other
+				}
+			}
+		}
+	}
+	return nil
+}
+
 // DeleteAttachment deletes an attachment: its association, its propagations and its interfaces go
 // with it; static routes to it stay, in state blackhole, as in AWS.
 func (s *State) DeleteAttachment(id string) (*Attachment, error) {
-	a, err := s.attachment(id)
+	a, err := lookup(s.Attachments, kindAttachment, id)
 	if err != nil {
 		return nil, err
 	}
@@ -169,17 +174,6 @@ func (s *State) DeleteAttachment(id string) (*Attachment, error) {
 	return a, nil
 }
 
-func (s *State) attachment(id string) (*Attachment, error) {
-	if id == "" {
-		return nil, errf(CodeMissingParameter, "The request must contain the parameter TransitGatewayAttachmentId")
-	}
-	a, ok := s.Attachments[id]
-	if !ok {
-		return nil, errf(CodeAttachmentNotFound, "Transit Gateway Attachment %s was deleted or does not exist.", id)
-	}
-	return a, nil
-}
-
 func (s *State) attachmentFor(tgwID, vpcID string) *Attachment {
 	for _, k := range sortedKeys(s.Attachments) {
 		if a := s.Attachments[k]; a.TGWID == tgwID && a.VPCID == vpcID {
@@ -190,17 +184,11 @@ func (s *State) attachmentFor(tgwID, vpcID string) *Attachment {
 }
 
 // ListAttachments returns the attachments sorted by id.
-func (s *State) ListAttachments() []*Attachment {
-	out := []*Attachment{}
-	for _, k := range sortedKeys(s.Attachments) {
-		out = append(out, s.Attachments[k])
-	}
-	return out
-}
+func (s *State) ListAttachments() []*Attachment { return sortedValues(s.Attachments) }
 
 // CreateRouteTable creates a transit gateway route table.
 func (s *State) CreateRouteTable(tgwID string, tags []Tag) (*RouteTable, error) {
-	g, err := s.tgw(tgwID)
+	g, err := lookup(s.TransitGateways, kindTGW, tgwID)
 	if err != nil {
 		return nil, err
 	}
@@ -212,7 +200,7 @@ func (s *State) CreateRouteTable(tgwID string, tags []Tag) (*RouteTable, error) 
 // DeleteRouteTable deletes a route table that no attachment is associated with. Its propagations and
 // routes go with it.
 func (s *State) DeleteRouteTable(id string) (*RouteTable, error) {
-	rt, err := s.routeTable(id)
+	rt, err := lookup(s.RouteTables, kindRouteTable, id)
 	if err != nil {
 		return nil, err
 	}
@@ -228,36 +216,21 @@ func (s *State) DeleteRouteTable(id string) (*RouteTable, error) {
 	return rt, nil
 }
 
-func (s *State) routeTable(id string) (*RouteTable, error) {
-	if id == "" {
-		return nil, errf(CodeMissingParameter, "The request must contain the parameter TransitGatewayRouteTableId")
-	}
-	rt, ok := s.RouteTables[id]
-	if !ok {
-		return nil, errf(CodeRouteTableNotFound, "Transit Gateway Route Table %s was deleted or does not exist.", id)
-	}
-	return rt, nil
-}
-
 // RouteTable returns a route table by id (an InvalidRouteTableID.NotFound error if none).
-func (s *State) RouteTable(id string) (*RouteTable, error) { return s.routeTable(id) }
+func (s *State) RouteTable(id string) (*RouteTable, error) {
+	return lookup(s.RouteTables, kindRouteTable, id)
+}
 
 // ListRouteTables returns the route tables sorted by id.
-func (s *State) ListRouteTables() []*RouteTable {
-	out := []*RouteTable{}
-	for _, k := range sortedKeys(s.RouteTables) {
-		out = append(out, s.RouteTables[k])
-	}
-	return out
-}
+func (s *State) ListRouteTables() []*RouteTable { return sortedValues(s.RouteTables) }
 
 // tableAndAttachment resolves both and checks that they belong to the same transit gateway.
 func (s *State) tableAndAttachment(rtbID, attID string) (*RouteTable, *Attachment, error) {
-	rt, err := s.routeTable(rtbID)
+	rt, err := lookup(s.RouteTables, kindRouteTable, rtbID)
 	if err != nil {
 		return nil, nil, err
 	}
-	a, err := s.attachment(attID)
+	a, err := lookup(s.Attachments, kindAttachment, attID)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -296,7 +269,7 @@ func (s *State) Disassociate(rtbID, attID string) (*RouteTable, *Attachment, err
 
 // Associations returns the attachments associated with a route table, sorted by id.
 func (s *State) Associations(rtbID string) ([]*Attachment, error) {
-	rt, err := s.routeTable(rtbID)
+	rt, err := lookup(s.RouteTables, kindRouteTable, rtbID)
 	if err != nil {
 		return nil, err
 	}
@@ -337,7 +310,7 @@ func (s *State) DisablePropagation(rtbID, attID string) (*RouteTable, *Attachmen
 
 // Propagations returns the attachments propagating into a route table, sorted by id.
 func (s *State) Propagations(rtbID string) ([]*Attachment, error) {
-	rt, err := s.routeTable(rtbID)
+	rt, err := lookup(s.RouteTables, kindRouteTable, rtbID)
 	if err != nil {
 		return nil, err
 	}
@@ -370,11 +343,7 @@ func (s *State) staticTarget(rt *RouteTable, attID string, blackhole bool) error
 // CreateRoute adds a static route (to an attachment) or a blackhole route to a route table. A static
 // route for the same CIDR must not exist already; a propagated one may (the static route wins).
 func (s *State) CreateRoute(rtbID, cidr, attID string, blackhole bool) (Route, error) {
-	rt, err := s.routeTable(rtbID)
-	if err != nil {
-		return Route{}, err
-	}
-	p, err := parsePrefix("DestinationCidrBlock", cidr)
+	rt, p, err := s.tableAndPrefix(rtbID, cidr)
 	if err != nil {
 		return Route{}, err
 	}
@@ -392,11 +361,7 @@ func (s *State) CreateRoute(rtbID, cidr, attID string, blackhole bool) (Route, e
 // ReplaceRoute replaces the target of a route in a route table; the result is a static route. The CIDR
 // must have a route already, static or propagated.
 func (s *State) ReplaceRoute(rtbID, cidr, attID string, blackhole bool) (Route, error) {
-	rt, err := s.routeTable(rtbID)
-	if err != nil {
-		return Route{}, err
-	}
-	p, err := parsePrefix("DestinationCidrBlock", cidr)
+	rt, p, err := s.tableAndPrefix(rtbID, cidr)
 	if err != nil {
 		return Route{}, err
 	}
@@ -425,11 +390,7 @@ func (s *State) ReplaceRoute(rtbID, cidr, attID string, blackhole bool) (Route, 
 // DeleteRoute deletes a static or blackhole route. Propagated routes go only by disabling propagation.
 // It returns the route as it was.
 func (s *State) DeleteRoute(rtbID, cidr string) (Route, error) {
-	rt, err := s.routeTable(rtbID)
-	if err != nil {
-		return Route{}, err
-	}
-	p, err := parsePrefix("DestinationCidrBlock", cidr)
+	rt, p, err := s.tableAndPrefix(rtbID, cidr)
 	if err != nil {
 		return Route{}, err
 	}
@@ -441,6 +402,16 @@ func (s *State) DeleteRoute(rtbID, cidr string) (Route, error) {
 	rt.Static = append(rt.Static[:i], rt.Static[i+1:]...)
 	old.State = "deleted"
 	return old, nil
+}
+
+// tableAndPrefix resolves the route table and the destination CIDR of a route call.
+func (s *State) tableAndPrefix(rtbID, cidr string) (*RouteTable, netip.Prefix, error) {
+	rt, err := lookup(s.RouteTables, kindRouteTable, rtbID)
+	if err != nil {
+		return nil, netip.Prefix{}, err
+	}
+	p, err := parsePrefix("DestinationCidrBlock", cidr)
+	return rt, p, err
 }
 
 func staticIndex(rt *RouteTable, p netip.Prefix) int {
@@ -486,7 +457,7 @@ type Route struct {
 // attachments propagating into it, sorted by CIDR. A static route hides a propagated route for the
 // same CIDR; when two attachments propagate the same CIDR, the one with the smaller id is effective.
 func (s *State) Routes(rtbID string) ([]Route, error) {
-	rt, err := s.routeTable(rtbID)
+	rt, err := lookup(s.RouteTables, kindRouteTable, rtbID)
 	if err != nil {
 		return nil, err
 	}

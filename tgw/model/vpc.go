@@ -27,7 +27,7 @@ func (s *State) CreateVPC(cidr string, tags []Tag) (*VPC, error) {
 
 // AssociateVPCCIDR adds a secondary CIDR to a VPC (and its local route). It returns the association id.
 func (s *State) AssociateVPCCIDR(vpcID, cidr string) (string, error) {
-	v, err := s.vpc(vpcID)
+	v, err := lookup(s.VPCs, kindVPC, vpcID)
 	if err != nil {
 		return "", err
 	}
@@ -53,7 +53,7 @@ func (s *State) AssociateVPCCIDR(vpcID, cidr string) (string, error) {
 
 // DeleteVPC deletes a VPC that has no subnets and no transit gateway attachments left.
 func (s *State) DeleteVPC(vpcID string) error {
-	v, err := s.vpc(vpcID)
+	v, err := lookup(s.VPCs, kindVPC, vpcID)
 	if err != nil {
 		return err
 	}
@@ -76,29 +76,12 @@ func (s *State) DeleteVPC(vpcID string) error {
 	return nil
 }
 
-func (s *State) vpc(id string) (*VPC, error) {
-	if id == "" {
-		return nil, errf(CodeMissingParameter, "The request must contain the parameter VpcId")
-	}
-	v, ok := s.VPCs[id]
-	if !ok {
-		return nil, errf(CodeVpcNotFound, "The vpc ID '%s' does not exist", id)
-	}
-	return v, nil
-}
-
 // ListVPCs returns the VPCs sorted by id.
-func (s *State) ListVPCs() []*VPC {
-	out := []*VPC{}
-	for _, k := range sortedKeys(s.VPCs) {
-		out = append(out, s.VPCs[k])
-	}
-	return out
-}
+func (s *State) ListVPCs() []*VPC { return sortedValues(s.VPCs) }
 
 // CreateSubnet creates a subnet inside one of the VPC's CIDRs, not overlapping its other subnets.
 func (s *State) CreateSubnet(vpcID, cidr, az string, tags []Tag) (*Subnet, error) {
-	v, err := s.vpc(vpcID)
+	v, err := lookup(s.VPCs, kindVPC, vpcID)
 	if err != nil {
 		return nil, err
 	}
@@ -130,7 +113,7 @@ func (s *State) CreateSubnet(vpcID, cidr, az string, tags []Tag) (*Subnet, error
 
 // DeleteSubnet deletes a subnet with no network interfaces and no transit gateway attachment in it.
 func (s *State) DeleteSubnet(id string) error {
-	sn, err := s.subnet(id)
+	sn, err := lookup(s.Subnets, kindSubnet, id)
 	if err != nil {
 		return err
 	}
@@ -143,30 +126,13 @@ func (s *State) DeleteSubnet(id string) error {
 	return nil
 }
 
-func (s *State) subnet(id string) (*Subnet, error) {
-	if id == "" {
-		return nil, errf(CodeMissingParameter, "The request must contain the parameter SubnetId")
-	}
-	sn, ok := s.Subnets[id]
-	if !ok {
-		return nil, errf(CodeSubnetNotFound, "The subnet ID '%s' does not exist", id)
-	}
-	return sn, nil
-}
-
 // ListSubnets returns the subnets sorted by id.
-func (s *State) ListSubnets() []*Subnet {
-	out := []*Subnet{}
-	for _, k := range sortedKeys(s.Subnets) {
-		out = append(out, s.Subnets[k])
-	}
-	return out
-}
+func (s *State) ListSubnets() []*Subnet { return sortedValues(s.Subnets) }
 
 // CreateNetworkInterface creates a node's network interface in a subnet, at a fixed address (netlab
 // has no IPAM: the address is the node container's address on the VPC's docker network).
 func (s *State) CreateNetworkInterface(subnetID, ip, description string, tags []Tag) (*NetworkInterface, error) {
-	sn, err := s.subnet(subnetID)
+	sn, err := lookup(s.Subnets, kindSubnet, subnetID)
 	if err != nil {
 		return nil, err
 	}
@@ -201,7 +167,7 @@ func (s *State) addressFree(subnetID string, a netip.Addr) error {
 // DeleteNetworkInterface deletes a node's network interface. Routes to it stay, in state blackhole, as
 // in AWS. The transit gateway's own interfaces go with their attachment, not through this call.
 func (s *State) DeleteNetworkInterface(id string) error {
-	e, err := s.eni(id)
+	e, err := lookup(s.ENIs, kindENI, id)
 	if err != nil {
 		return err
 	}
@@ -212,45 +178,11 @@ func (s *State) DeleteNetworkInterface(id string) error {
 	return nil
 }
 
-func (s *State) eni(id string) (*NetworkInterface, error) {
-	if id == "" {
-		return nil, errf(CodeMissingParameter, "The request must contain the parameter NetworkInterfaceId")
-	}
-	e, ok := s.ENIs[id]
-	if !ok {
-		return nil, errf(CodeNetworkInterfaceNotFound, "The networkInterface ID '%s' does not exist", id)
-	}
-	return e, nil
-}
-
 // ListNetworkInterfaces returns the network interfaces sorted by id.
-func (s *State) ListNetworkInterfaces() []*NetworkInterface {
-	out := []*NetworkInterface{}
-	for _, k := range sortedKeys(s.ENIs) {
-		out = append(out, s.ENIs[k])
-	}
-	return out
-}
+func (s *State) ListNetworkInterfaces() []*NetworkInterface { return sortedValues(s.ENIs) }
 
 // ListVPCRouteTables returns the VPC route tables sorted by id.
-func (s *State) ListVPCRouteTables() []*VPCRouteTable {
-	out := []*VPCRouteTable{}
-	for _, k := range sortedKeys(s.VPCRouteTables) {
-		out = append(out, s.VPCRouteTables[k])
-	}
-	return out
-}
-
-func (s *State) vpcRouteTable(id string) (*VPCRouteTable, error) {
-	if id == "" {
-		return nil, errf(CodeMissingParameter, "The request must contain the parameter RouteTableId")
-	}
-	rt, ok := s.VPCRouteTables[id]
-	if !ok {
-		return nil, errf(CodeRouteTableNotFound, "The routeTable ID '%s' does not exist", id)
-	}
-	return rt, nil
-}
+func (s *State) ListVPCRouteTables() []*VPCRouteTable { return sortedValues(s.VPCRouteTables) }
 
 // VPCRouteTarget is the target of a VPC route: a node's network interface or a transit gateway.
 type VPCRouteTarget struct {
@@ -263,7 +195,7 @@ func (s *State) checkVPCTarget(rt *VPCRouteTable, t VPCRouteTarget) error {
 	case t.NetworkInterfaceID != "" && t.TransitGatewayID != "":
 		return errf(CodeInvalidParameterValue, "The parameter combination is invalid: give only one of NetworkInterfaceId and TransitGatewayId")
 	case t.NetworkInterfaceID != "":
-		e, err := s.eni(t.NetworkInterfaceID)
+		e, err := lookup(s.ENIs, kindENI, t.NetworkInterfaceID)
 		if err != nil {
 			return err
 		}
@@ -271,7 +203,7 @@ func (s *State) checkVPCTarget(rt *VPCRouteTable, t VPCRouteTarget) error {
 			return errf(CodeInvalidParameterValue, "Route table %s and network interface %s belong to different networks", rt.ID, e.ID)
 		}
 	case t.TransitGatewayID != "":
-		g, err := s.tgw(t.TransitGatewayID)
+		g, err := lookup(s.TransitGateways, kindTGW, t.TransitGatewayID)
 		if err != nil {
 			return err
 		}
@@ -286,7 +218,7 @@ func (s *State) checkVPCTarget(rt *VPCRouteTable, t VPCRouteTarget) error {
 
 // CreateVPCRoute adds a route to a VPC route table.
 func (s *State) CreateVPCRoute(rtbID, cidr string, t VPCRouteTarget) error {
-	rt, err := s.vpcRouteTable(rtbID)
+	rt, err := lookup(s.VPCRouteTables, kindVPCRouteTable, rtbID)
 	if err != nil {
 		return err
 	}
@@ -310,44 +242,22 @@ func (s *State) CreateVPCRoute(rtbID, cidr string, t VPCRouteTarget) error {
 
 // ReplaceVPCRoute changes the target of an existing route (not the local route).
 func (s *State) ReplaceVPCRoute(rtbID, cidr string, t VPCRouteTarget) error {
-	rt, err := s.vpcRouteTable(rtbID)
+	rt, i, err := s.vpcRouteAt(rtbID, cidr, "replace")
 	if err != nil {
 		return err
-	}
-	p, err := parsePrefix("DestinationCidrBlock", cidr)
-	if err != nil {
-		return err
-	}
-	i := vpcRouteIndex(rt, p)
-	if i < 0 {
-		return errf(CodeRouteNotFound, "no route with destination-cidr-block %s in route table %s", p, rt.ID)
-	}
-	if rt.Routes[i].GatewayID == "local" {
-		return errf(CodeInvalidParameterValue, "cannot replace local route %s in route table %s", p, rt.ID)
 	}
 	if err := s.checkVPCTarget(rt, t); err != nil {
 		return err
 	}
-	rt.Routes[i] = VPCRoute{Destination: p.String(), NetworkInterfaceID: t.NetworkInterfaceID, TransitGatewayID: t.TransitGatewayID, Origin: "CreateRoute"}
+	rt.Routes[i] = VPCRoute{Destination: rt.Routes[i].Destination, NetworkInterfaceID: t.NetworkInterfaceID, TransitGatewayID: t.TransitGatewayID, Origin: "CreateRoute"}
 	return nil
 }
 
 // DeleteVPCRoute removes a route (not the local route).
 func (s *State) DeleteVPCRoute(rtbID, cidr string) error {
-	rt, err := s.vpcRouteTable(rtbID)
+	rt, i, err := s.vpcRouteAt(rtbID, cidr, "remove")
 	if err != nil {
 		return err
-	}
-	p, err := parsePrefix("DestinationCidrBlock", cidr)
-	if err != nil {
-		return err
-	}
-	i := vpcRouteIndex(rt, p)
-	if i < 0 {
-		return errf(CodeRouteNotFound, "no route with destination-cidr-block %s in route table %s", p, rt.ID)
-	}
-	if rt.Routes[i].GatewayID == "local" {
-		return errf(CodeInvalidParameterValue, "cannot remove local route %s in route table %s", p, rt.ID)
 	}
 	rt.Routes = append(rt.Routes[:i], rt.Routes[i+1:]...)
 	return nil
@@ -366,6 +276,27 @@ func (s *State) VPCRouteState(r VPCRoute) string {
 		}
 	}
 	return RouteStateActive
+}
+
+// vpcRouteAt finds the route for a CIDR in a VPC route table that a call may change (verb says how):
+// not the local route.
+func (s *State) vpcRouteAt(rtbID, cidr, verb string) (*VPCRouteTable, int, error) {
+	rt, err := lookup(s.VPCRouteTables, kindVPCRouteTable, rtbID)
+	if err != nil {
+		return nil, 0, err
+	}
+	p, err := parsePrefix("DestinationCidrBlock", cidr)
+	if err != nil {
+		return nil, 0, err
+	}
+	i := vpcRouteIndex(rt, p)
+	if i < 0 {
+		return nil, 0, errf(CodeRouteNotFound, "no route with destination-cidr-block %s in route table %s", p, rt.ID)
+	}
+	if rt.Routes[i].GatewayID == "local" {
+		return nil, 0, errf(CodeInvalidParameterValue, "cannot %s local route %s in route table %s", verb, p, rt.ID)
+	}
+	return rt, i, nil
 }
 
 func vpcRouteIndex(rt *VPCRouteTable, p netip.Prefix) int {
