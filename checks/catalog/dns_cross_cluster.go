@@ -12,8 +12,8 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/probe"
-	"github.com/netlab-dev/netlab/provision"
 )
 
 // dns/cross-cluster: a probe Pod in cluster From asks its own CoreDNS for
@@ -31,9 +31,9 @@ func init() {
 		if err != nil {
 			return b.errorf("%v", err)
 		}
-		exposed, err := to.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, provision.DNSServiceName, metav1.GetOptions{})
+		exposed, err := to.Kube.Clientset.CoreV1().Services("kube-system").Get(ctx, names.DNSServiceName, metav1.GetOptions{})
 		if err != nil {
-			return b.errorf("cluster %s exposes no DNS for the other VPCs (Service kube-system/%s: %v); run 'netlab up %s'", to.Plan.Name, provision.DNSServiceName, err, l.Plan.Lab)
+			return b.errorf("cluster %s exposes no DNS for the other VPCs (Service kube-system/%s: %v); run 'netlab up %s'", to.Plan.Name, names.DNSServiceName, err, l.Plan.Lab)
 		}
 		var dnsIP string
 		for _, in := range exposed.Status.LoadBalancer.Ingress {
@@ -48,7 +48,7 @@ func init() {
 		for _, p := range backends {
 			want = append(want, p.IP)
 		}
-		name := fmt.Sprintf("%s.%s.svc.%s", live.SvcHeadless, live.Namespace, provision.DNSZone(to.Plan.Name))
+		name := fmt.Sprintf("%s.%s.svc.%s", live.SvcHeadless, live.Namespace, names.DNSZone(to.Plan.Name))
 		cli := from.InPod(from.Probe[from.Nodes[0].Name])
 		// CoreDNS picks up its changed ConfigMap with the reload plugin, once kubelet has synced it.
 		var r probe.DNSResult

@@ -3,6 +3,8 @@ package explain
 import (
 	"fmt"
 	"strings"
+
+	"github.com/netlab-dev/netlab/internal/names"
 )
 
 // hops returns the hops of path id, filled in from x. Every catalogue id has an entry (tested).
@@ -136,13 +138,13 @@ func hops(id string, x *ctx) []string {
 			"'netlab validate' refuses such a scenario, naming both ranges and their owners",
 		}
 	case "dns/cross-cluster":
-		zone := "<B>.netlab"
+		zone := names.DNSZone("<B>")
 		if x.d != nil {
-			zone = x.d.Name + ".netlab"
+			zone = names.DNSZone(x.d.Name)
 		}
 		return []string{
 			"a Pod in cluster " + x.cName() + " asks its CoreDNS (kube-dns ClusterIP) for echo-headless.netlab-checks.svc." + zone,
-			"CoreDNS " + x.cName() + " has a server block for " + zone + ": rewrite the suffix to cluster.local, forward to cluster " + x.dName() + "'s CoreDNS on its internal LoadBalancer address (Service kube-system/netlab-dns, from the MetalLB pool of VPC " + x.dVPC() + ")",
+			"CoreDNS " + x.cName() + " has a server block for " + zone + ": rewrite the suffix to cluster.local, forward to cluster " + x.dName() + "'s CoreDNS on its internal LoadBalancer address (Service kube-system/" + names.DNSServiceName + ", from the MetalLB pool of VPC " + x.dVPC() + ")",
 			"that address is reached through the transit gateway (the VPC route and the TGW route table, as for any address of VPC " + x.dVPC() + ")",
 			"CoreDNS " + x.dName() + " answers with the headless Service's Pod IP, which the client then reaches across the TGW",
 		}

@@ -27,6 +27,7 @@ import (
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/provision"
 	"github.com/netlab-dev/netlab/provision/cluster"
 	"github.com/netlab-dev/netlab/provision/kube"
@@ -105,7 +106,7 @@ func Open(ctx context.Context, labName string) (*Lab, error) {
 	}
 	l.guard = probe.NewGuardPrefixes(l.Allow...)
 	for _, c := range st.Plan.Clusters {
-		kc, err := labstate.ReadFile(labName, "kubeconfig-"+c.Name)
+		kc, err := labstate.ReadFile(labName, names.KubeconfigFile(c.Name))
 		if err != nil {
 			eng.Close()
 			return nil, fmt.Errorf("%w: cluster %s: no kubeconfig in the lab's state (%v); run 'netlab up %s' to finish the lab", ErrUnreachable, c.Name, err, labName)
