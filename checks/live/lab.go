@@ -24,10 +24,10 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
-	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/provision"
 	"github.com/netlab-dev/netlab/provision/cluster"
 	"github.com/netlab-dev/netlab/provision/kube"
