@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
@@ -129,7 +130,7 @@ func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, 
 	if !exists {
 		return cs
 	}
-	kc, err := labstate.ReadFile(labName, "kubeconfig-"+c.Name)
+	kc, err := labstate.ReadFile(labName, names.KubeconfigFile(c.Name))
 	if err != nil {
 		cs.Error = "no kubeconfig recorded yet"
 		return cs
