@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"os/exec"
 	"sort"
@@ -25,6 +24,7 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/names"
+	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
@@ -173,12 +173,9 @@ func (l *Lab) CheckTarget(target string) error {
 
 // Prepare makes netlab's image available in every node, applies the check workloads, waits for them,
 // starts the VPC clients and records where every probe Pod runs. It is idempotent.
-func (l *Lab) Prepare(ctx context.Context, progress io.Writer) error {
-	if progress == nil {
-		progress = io.Discard
-	}
-	say := func(f string, a ...any) { fmt.Fprintf(progress, f+"\n", a...) }
-	img, err := provision.EnsureSelfImage(ctx, l.eng, func(s string) { say("   %s", s) })
+func (l *Lab) Prepare(ctx context.Context, progress *status.Status) error {
+	progress = status.Or(progress)
+	img, err := provision.EnsureSelfImage(ctx, l.eng, func(s string) { progress.Printf("   %s", s) })
 	if err != nil {
 		return fmt.Errorf("netlab's own image: %w", err)
 	}

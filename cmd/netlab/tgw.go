@@ -17,8 +17,6 @@ import (
 	"github.com/netlab-dev/netlab/tgw/client"
 )
 
-func init() { addCommand(newTGWCmd) }
-
 func newTGWCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tgw",
@@ -34,8 +32,9 @@ EC2-compatible API (see docs/tgw.md). 'netlab tgw serve' is what the TGW contain
 func newTGWServeCmd() *cobra.Command {
 	var o tgw.ServeOptions
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve the EC2 API and route packets by its state (what the TGW container runs)",
+		Use:    "serve",
+		Hidden: true, // what the TGW container runs; not a command for people
+		Short:  "Serve the EC2 API and route packets by its state (what the TGW container runs)",
 		Long: `Load the state file, make the kernel's policy routing match it, and serve the EC2 Query
 API on --listen until SIGTERM or SIGINT. Every API change is saved to the state file before the
 kernel is updated, so the TGW keeps its route tables, routes, associations and ids across a restart.`,
