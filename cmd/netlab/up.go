@@ -187,10 +187,10 @@ func newStatusCmd() *cobra.Command {
 			for _, l := range labs {
 				s, err := provision.Status(ctx, l)
 				if errors.Is(err, labstate.ErrNoLab) {
-					return failf(exitUsage, "%v", err)
+					return fail(exitUsage, err)
 				}
 				if err != nil {
-					return failf(exitUsage, "lab %s cannot be reached: %v", l, err)
+					return fail(exitUsage, fmt.Errorf("lab %s cannot be reached: %w", l, err))
 				}
 				all = append(all, s)
 			}
