@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/netlab-dev/netlab/internal/status"
 	"strings"
 	"testing"
 	"time"
@@ -36,7 +37,7 @@ func runChecksOn(t *testing.T, p *plan.Plan, paths []string, wantNegatives ...st
 	}
 	defer l.Close()
 	t0 := time.Now()
-	if err := l.Prepare(ctx, testLog{t}); err != nil {
+	if err := l.Prepare(ctx, status.New(testLog{t}, 1, false)); err != nil {
 		t.Fatalf("prepare the probes: %v", err)
 	}
 	prepared := time.Since(t0)

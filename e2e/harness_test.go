@@ -8,6 +8,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/netlab-dev/netlab/internal/status"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -71,7 +72,7 @@ func up(t *testing.T, p *plan.Plan) string {
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()
 	start := time.Now()
-	if err := provision.Up(ctx, p, p.Source, provision.Options{Offline: true, KubeconfigPath: kubeconfig, Out: testLog{t}}); err != nil {
+	if err := provision.Up(ctx, p, p.Source, provision.Options{Offline: true, KubeconfigPath: kubeconfig, Status: status.New(testLog{t}, 1, false)}); err != nil {
 		t.Fatalf("up: %v", err)
 	}
 	if data, err := os.ReadFile(kubeconfig); err != nil || !bytes.Contains(data, []byte("name: "+p.Clusters[0].Context+"\n")) {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/netlab-dev/netlab/internal/status"
+	tgwstep "github.com/netlab-dev/netlab/provision/steps/tgw"
 	"io"
 	"os/exec"
 	"reflect"
@@ -60,7 +62,7 @@ func inspectTGW(t *testing.T, name string) tgwInspect {
 // netlab's non-masquerade chain).
 func nodeSideSnapshot(t *testing.T, node string) string {
 	t.Helper()
-	out, err := nodeExec(t, node, "sh", "-c", "ip -4 route show; iptables -t nat -S POSTROUTING; iptables -t nat -S "+provision.PreserveChain+" 2>/dev/null || true")
+	out, err := nodeExec(t, node, "sh", "-c", "ip -4 route show; iptables -t nat -S POSTROUTING; iptables -t nat -S "+tgwstep.PreserveChain+" 2>/dev/null || true")
 	if err != nil {
 		t.Fatalf("node %s: %v\n%s", node, err, out)
 	}
@@ -139,7 +141,7 @@ func assertTGWLab(t *testing.T, p *plan.Plan, kubeconfig string) {
 					t.Errorf("node %s has no VPC route %s via %s (%s):\n%s", n.Name, r.CIDR, r.Via, r.Target, snap)
 				}
 			}
-			jump := "-A POSTROUTING -j " + provision.PreserveChain + "\n"
+			jump := "-A POSTROUTING -j " + tgwstep.PreserveChain + "\n"
 			lines := strings.SplitN(snap[strings.Index(snap, "-P POSTROUTING"):], "\n", 3)
 			first := ""
 			if len(lines) > 1 {
@@ -151,13 +153,13 @@ func assertTGWLab(t *testing.T, p *plan.Plan, kubeconfig string) {
 					t.Errorf("node %s (preserve): the first nat POSTROUTING rule is %q, want %q", n.Name, first, jump)
 				}
 				for _, cidr := range cp.CNI.NonMasqueradeCIDRs {
-					if !strings.Contains(snap, "-A "+provision.PreserveChain+" -s "+cp.PodCIDR+" -d "+cidr+" -j ACCEPT") {
+					if !strings.Contains(snap, "-A "+tgwstep.PreserveChain+" -s "+cp.PodCIDR+" -d "+cidr+" -j ACCEPT") {
 						t.Errorf("node %s (preserve): no exemption for %s -> %s:\n%s", n.Name, cp.PodCIDR, cidr, snap)
 					}
 				}
 			default:
-				if strings.Contains(snap, provision.PreserveChain) {
-					t.Errorf("node %s (masquerade) must not have %s:\n%s", n.Name, provision.PreserveChain, snap)
+				if strings.Contains(snap, tgwstep.PreserveChain) {
+					t.Errorf("node %s (masquerade) must not have %s:\n%s", n.Name, tgwstep.PreserveChain, snap)
 				}
 			}
 		}
@@ -165,7 +167,7 @@ func assertTGWLab(t *testing.T, p *plan.Plan, kubeconfig string) {
 
 	var out bytes.Buffer
 	start := time.Now()
-	if err := provision.Up(ctx, p, p.Source, provision.Options{Offline: true, KubeconfigPath: kubeconfig, Out: io.MultiWriter(testLog{t}, &out)}); err != nil {
+	if err := provision.Up(ctx, p, p.Source, provision.Options{Offline: true, KubeconfigPath: kubeconfig, Status: status.New(io.MultiWriter(testLog{t}, &out), 0, false)}); err != nil {
 		t.Fatalf("second up: %v", err)
 	}
 	t.Logf("second up took %s", time.Since(start).Round(100*time.Millisecond))

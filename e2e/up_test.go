@@ -3,6 +3,9 @@ package e2e
 import (
 	"context"
 	"fmt"
+	"github.com/netlab-dev/netlab/internal/status"
+	"github.com/netlab-dev/netlab/provision/steps/guard"
+	tgwstep "github.com/netlab-dev/netlab/provision/steps/tgw"
 	"net/netip"
 	"os/exec"
 	"strings"
@@ -104,7 +107,7 @@ func TestE2EIPVSRefusedByPreflight(t *testing.T) {
 	p := planFor(t, "builtin/kube-proxy-ipvs.yaml", builtinPlan(t, "kube-proxy-ipvs"))
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
 	start := time.Now()
-	err := provision.Up(context.Background(), p, p.Source, provision.Options{Offline: true, Out: testLog{t}})
+	err := provision.Up(context.Background(), p, p.Source, provision.Options{Offline: true, Status: status.New(testLog{t}, 1, false)})
 	if err == nil || !strings.Contains(err.Error(), "kernel feature ip_vs") || !strings.Contains(err.Error(), "kubeProxy.mode") {
 		t.Fatalf("want a preflight refusal naming ip_vs and the fix, got %v", err)
 	}
@@ -215,7 +218,7 @@ func restartClusterNodes(t *testing.T, p *plan.Plan, cluster string) {
 		}
 	}
 	dst := netip.MustParsePrefix(other.PodCIDR).Addr().Next().Next().String()
-	guards := strings.Count(provision.GuardScript(p, *c), "unreachable")
+	guards := strings.Count(guard.Script(p, *c), "unreachable")
 	var state string
 	restored := func() bool {
 		for _, n := range nodes {
@@ -225,7 +228,7 @@ func restartClusterNodes(t *testing.T, p *plan.Plan, cluster string) {
 				return false
 			}
 			rules, _ := nodeExec(t, n, "sh", "-c", "iptables -t nat -S POSTROUTING | sed -n 2p")
-			if c.CNI.CrossClusterSource == "preserve" && !strings.Contains(rules, "-j "+provision.PreserveChain) {
+			if c.CNI.CrossClusterSource == "preserve" && !strings.Contains(rules, "-j "+tgwstep.PreserveChain) {
 				state = n + ": POSTROUTING starts with " + rules
 				return false
 			}

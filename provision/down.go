@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/provision/cluster"
 	"sigs.k8s.io/kind/pkg/log"
@@ -34,7 +35,7 @@ func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed,
 	if err != nil && !errors.Is(err, labstate.ErrNoLab) {
 		return &Removed{Lab: labName}, err
 	}
-	eng, err := docker.Connect(ctx)
+	eng, err := connect(ctx)
 	if err != nil {
 		return &Removed{Lab: labName}, err
 	}
@@ -112,7 +113,7 @@ func down(ctx context.Context, labName string, st *labstate.State, kind kindClus
 		errs = append(errs, fmt.Errorf("lab %s still has Docker objects after down: containers %v, networks %v, volumes %v", labName, left.Containers, left.Networks, left.Volumes))
 	}
 	if len(errs) > 0 {
-		return rm, fmt.Errorf("%w\nThe lab's state is kept, so 'netlab down %s' can be run again", errors.Join(errs...), labName)
+		return rm, hint.Wrap(errors.Join(errs...), fmt.Sprintf("the lab's state is kept, so 'netlab down %s' can be run again", labName))
 	}
 	if st != nil || dirExists(labName) {
 		if err := labstate.Remove(labName); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 )
@@ -118,7 +119,7 @@ func TestDownKeepsStateOnFailure(t *testing.T) {
 		t.Fatal("want an error")
 	}
 	for _, want := range []string{"delete cluster lab-c1: kind: boom", "has active endpoints", "still has Docker objects after down", "networks [lab-vpc-b]", "'netlab down lab' can be run again"} {
-		if !strings.Contains(err.Error(), want) {
+		if !strings.Contains(hint.Format(err), want) {
 			t.Errorf("error lacks %q: %v", want, err)
 		}
 	}

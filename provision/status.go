@@ -8,10 +8,11 @@ import (
 	"text/tabwriter"
 	"time"
 
-	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/component"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/tgw"
 	corev1 "k8s.io/api/core/v1"
@@ -46,14 +47,16 @@ type TGWStatus struct {
 
 // ClusterStatus is one cluster's live state.
 type ClusterStatus struct {
-	Name          string       `json:"name"`
-	Context       string       `json:"context"`
-	Exists        bool         `json:"exists"`
-	CNI           string       `json:"cni"`
-	KubeProxyMode string       `json:"kubeProxyMode"`
-	MetalLBPool   []string     `json:"metallbPool,omitempty"`
-	Nodes         []NodeStatus `json:"nodes"`
-	Error         string       `json:"error,omitempty"`
+	Name          string   `json:"name"`
+	Context       string   `json:"context"`
+	Exists        bool     `json:"exists"`
+	CNI           string   `json:"cni"`
+	KubeProxyMode string   `json:"kubeProxyMode"`
+	MetalLBPool   []string `json:"metallbPool,omitempty"`
+	// Addons are the status lines of the cluster's add-ons (component.Addon.Status).
+	Addons []string     `json:"addons,omitempty"`
+	Nodes  []NodeStatus `json:"nodes"`
+	Error  string       `json:"error,omitempty"`
 }
 
 // NodeStatus is one node.
@@ -70,7 +73,7 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		return nil, err
 	}
 	ls := &LabStatus{Lab: st.Lab, Scenario: st.Scenario, Updated: st.Updated, Steps: st.Steps, TGWEndpoint: st.TGWEndpoint}
-	eng, err := docker.Connect(ctx)
+	eng, err := connect(ctx)
 	if err != nil {
 		return nil, err
 	}
@@ -120,6 +123,7 @@ func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, 
 	if c.MetalLB != nil {
 		cs.MetalLBPool = c.MetalLB.Addresses
 	}
+	cs.Addons = component.Builtin().Status(c)
 	exists, _, err := prov.Exists(c.KindName)
 	if err != nil {
 		cs.Error = err.Error()
@@ -129,7 +133,7 @@ func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, 
 	if !exists {
 		return cs
 	}
-	kc, err := labstate.ReadFile(labName, "kubeconfig-"+c.Name)
+	kc, err := labstate.ReadFile(labName, names.KubeconfigFile(c.Name))
 	if err != nil {
 		cs.Error = "no kubeconfig recorded yet"
 		return cs

@@ -1,72 +1,66 @@
 package provision
 
 import (
-	"strings"
+	"slices"
 	"testing"
 
-	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/scenarios"
+	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/provision/steps"
 )
 
-func builtin(t *testing.T, name string, edit func(string) string) *plan.Plan {
-	t.Helper()
-	data, _ := scenarios.Lookup(name)
-	src := string(data)
-	if edit != nil {
-		src = edit(src)
+func stepNames(list []steps.Step, p func(steps.Step) bool) []string {
+	var out []string
+	for _, s := range list {
+		if p(s) {
+			out = append(out, s.Name)
+		}
 	}
-	p, diags := plan.Build(name, []byte(src), plan.Options{})
-	if p == nil {
-		t.Fatal(diags.Error())
-	}
-	return p
+	return out
 }
 
-func TestUnsafeChanges(t *testing.T) {
-	base := builtin(t, "tgw-two-vpc", nil)
-	cases := []struct {
-		name string
-		edit func(string) string
-		want []string // substrings, one per expected change; empty: applied in place
-	}{
-		{"same file", func(s string) string { return s }, nil},
-		{"MetalLB pool", func(s string) string {
-			return strings.Replace(s, "10.0.1.200-10.0.1.220", "10.0.1.200-10.0.1.210", 1)
-		}, nil},
-		{"check selection", func(s string) string { return s + "checks:\n  paths: [\"service/*\"]\n" }, nil},
-		{"pod CIDR", func(s string) string {
-			return strings.Replace(strings.Replace(s, "podCIDR: 10.0.64.0/18", "podCIDR: 10.0.128.0/18", 1), "cidr: 10.0.64.0/18, attachment", "cidr: 10.0.128.0/18, attachment", 1)
-		}, []string{"cluster a: podCIDR changed from 10.0.64.0/18 to 10.0.128.0/18"}},
-		{"kube-proxy", func(s string) string {
-			return strings.Replace(s, "    cni: {type: flannel, mode: vxlan}\n", "    cni: {type: flannel, mode: vxlan}\n    kubeProxy: {mode: nftables}\n", 1)
-		}, []string{"cluster b: kube-proxy mode changed from iptables to nftables"}},
-		{"workers", func(s string) string { return strings.Replace(s, "    workers: 1\n", "    workers: 2\n", 1) }, []string{"cluster a: nodes changed"}},
-		{"VPC subnet", func(s string) string {
-			return strings.Replace(strings.Replace(s, "cidr: 10.1.1.0/24", "cidr: 10.1.2.0/24", 1), "10.1.1.200-10.1.1.220", "10.1.2.200-10.1.2.220", 1)
-		}, []string{"VPC vpc-b changed its subnets"}},
+// The steps keep their order and state keys (an existing lab's recorded progress must still be
+// recognised); the TGW and cross-cluster DNS steps run only for a lab with a transit gateway.
+func TestStepsOrderAndWhereTheyApply(t *testing.T) {
+	all := Steps()
+	want := []string{"networks", "clusters", "guard", "images", "cni", "metallb", "tgw", "crossdns", "ready"}
+	if got := stepNames(all, func(steps.Step) bool { return true }); !slices.Equal(got, want) {
+		t.Fatalf("steps = %q, want %q", got, want)
 	}
-	for _, c := range cases {
-		t.Run(c.name, func(t *testing.T) {
-			got := UnsafeChanges(base, builtin(t, "tgw-two-vpc", c.edit))
-			if len(got) != len(c.want) {
-				t.Fatalf("got %d changes %q, want %d", len(got), got, len(c.want))
-			}
-			for i, w := range c.want {
-				if !strings.Contains(got[i], w) {
-					t.Errorf("change %d = %q, want it to contain %q", i, got[i], w)
-				}
-			}
-		})
+	seen := map[string]bool{}
+	for _, s := range all {
+		if s.Title == "" || s.Run == nil || seen[s.Title] {
+			t.Errorf("step %s: empty or repeated title %q, or no Run", s.Name, s.Title)
+		}
+		seen[s.Title] = true
 	}
-	// A removed cluster is refused, an added one is not.
-	one := builtin(t, "flannel-basic", nil)
-	two := builtin(t, "flannel-basic", func(s string) string {
-		return s + "  - name: c2\n    vpc: vpc-a\n"
-	})
-	if got := UnsafeChanges(one, two); len(got) != 0 {
-		t.Fatalf("adding a cluster must be applied in place, got %q", got)
+	flat := testplan.Builtin(t, "flannel-basic")
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(flat) }); !slices.Equal(got, []string{"networks", "clusters", "guard", "images", "cni", "metallb", "ready"}) {
+		t.Errorf("flannel-basic (no TGW) runs %q", got)
 	}
-	if got := UnsafeChanges(two, one); len(got) != 1 || !strings.Contains(got[0], "cluster c2 was removed") {
-		t.Fatalf("removing a cluster: %q", got)
+	tgw := testplan.Builtin(t, "tgw-two-vpc")
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(tgw) }); !slices.Equal(got, want) {
+		t.Errorf("tgw-two-vpc runs %q, want every step", got)
+	}
+}
+
+// The titles are the status lines people and logs know; cross-cluster DNS has its own.
+func TestStepTitles(t *testing.T) {
+	titles := map[string]string{}
+	for _, s := range Steps() {
+		titles[s.Name] = s.Title
+	}
+	for name, want := range map[string]string{
+		"networks": "Creating VPC networks",
+		"clusters": "Creating kind clusters",
+		"guard":    "Keeping lab traffic on this machine (unreachable routes on the nodes)",
+		"images":   "Loading images into the nodes",
+		"cni":      "Installing the CNI",
+		"metallb":  "Installing MetalLB",
+		"tgw":      "Starting the transit gateway and routing the VPCs through it",
+		"ready":    "Waiting for every node to be Ready",
+	} {
+		if titles[name] != want {
+			t.Errorf("step %s: title %q, want %q", name, titles[name], want)
+		}
 	}
 }

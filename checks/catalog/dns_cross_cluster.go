@@ -11,9 +11,9 @@ import (
 	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
-	"github.com/netlab-dev/netlab/provision"
 )
 
 // dns/cross-cluster: a probe Pod in cluster From asks its own CoreDNS for
@@ -36,9 +36,9 @@ func dnsCrossCluster() checks.Definition {
 			if err != nil {
 				return b.errorf("%v", err)
 			}
-			exposed, err := l.Service(ctx, to.Plan.Name, "kube-system", provision.DNSServiceName)
+			exposed, err := l.Service(ctx, to.Plan.Name, "kube-system", names.DNSServiceName)
 			if err != nil {
-				return b.errorf("cluster %s exposes no DNS for the other VPCs (Service kube-system/%s: %v); run 'netlab up %s'", to.Plan.Name, provision.DNSServiceName, err, env.Plan.Lab)
+				return b.errorf("cluster %s exposes no DNS for the other VPCs (Service kube-system/%s: %v); run 'netlab up %s'", to.Plan.Name, names.DNSServiceName, err, env.Plan.Lab)
 			}
 			var dnsIP string
 			for _, ip := range exposed.LoadBalancerIPs {
@@ -53,7 +53,7 @@ func dnsCrossCluster() checks.Definition {
 			for _, p := range backends {
 				want = append(want, p.IP)
 			}
-			name := fmt.Sprintf("%s.%s.svc.%s", live.SvcHeadless, live.Namespace, provision.DNSZone(to.Plan.Name))
+			name := fmt.Sprintf("%s.%s.svc.%s", live.SvcHeadless, live.Namespace, names.DNSZone(to.Plan.Name))
 			cli := from.InPod(from.Probe[from.Nodes[0].Name])
 			// CoreDNS picks up its changed ConfigMap with the reload plugin, once kubelet has synced it.
 			var r probe.DNSResult

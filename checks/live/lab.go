@@ -11,7 +11,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"net/netip"
 	"sort"
 	"strings"
@@ -23,6 +22,7 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
@@ -84,7 +84,7 @@ func Open(ctx context.Context, labName string) (*Lab, error) {
 	}
 	l.guard = probe.NewGuardPrefixes(l.Allow...)
 	for _, c := range st.Plan.Clusters {
-		kc, err := labstate.ReadFile(labName, "kubeconfig-"+c.Name)
+		kc, err := labstate.ReadFile(labName, names.KubeconfigFile(c.Name))
 		if err != nil {
 			eng.Close()
 			return nil, fmt.Errorf("%w: cluster %s: no kubeconfig in the lab's state (%v); run 'netlab up %s' to finish the lab", ErrUnreachable, c.Name, err, labName)
@@ -151,11 +151,9 @@ func (l *Lab) CheckTarget(target string) error {
 
 // Prepare makes netlab's image available in every node, applies the check workloads, waits for them,
 // starts the VPC clients and records where every probe Pod runs. It is idempotent.
-func (l *Lab) Prepare(ctx context.Context, progress io.Writer) error {
-	if progress == nil {
-		progress = io.Discard
-	}
-	img, err := images.EnsureSelfImage(ctx, l.eng, status.New(progress, 0, false))
+func (l *Lab) Prepare(ctx context.Context, progress *status.Status) error {
+	progress = status.Or(progress)
+	img, err := images.EnsureSelfImage(ctx, l.eng, progress)
 	if err != nil {
 		return fmt.Errorf("netlab's own image: %w", err)
 	}

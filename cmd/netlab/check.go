@@ -12,11 +12,10 @@ import (
 	"github.com/netlab-dev/netlab/checks/catalog"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/paths"
 	"github.com/spf13/cobra"
 )
-
-func init() { addCommand(newCheckCmd) }
 
 type checkFlags struct {
 	paths       []string
@@ -38,7 +37,7 @@ func (f *checkFlags) register(cmd *cobra.Command, withOutput bool) {
 	}
 }
 
-func newCheckCmd() *cobra.Command {
+func newCheckCmd(app *cli) *cobra.Command {
 	f := &checkFlags{}
 	var list bool
 	cmd := &cobra.Command{
@@ -78,7 +77,7 @@ lab that cannot be reached.`,
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			rep, err := runChecks(ctx, args[0], f, cmd.ErrOrStderr())
+			rep, err := runChecks(ctx, args[0], f, app.status(cmd.ErrOrStderr()))
 			if err != nil {
 				return err
 			}
@@ -92,7 +91,7 @@ lab that cannot be reached.`,
 
 // runChecks opens the lab, prepares the probes and runs the selected checks. Errors carry the exit
 // code: 2 for usage and an unreachable lab.
-func runChecks(ctx context.Context, labName string, f *checkFlags, progress io.Writer) (*report.Report, error) {
+func runChecks(ctx context.Context, labName string, f *checkFlags, progress *status.Status) (*report.Report, error) {
 	if f.concurrency < 1 || f.concurrency > 32 {
 		return nil, failf(exitUsage, "--concurrency %d: want 1 to 32", f.concurrency)
 	}
@@ -106,19 +105,17 @@ func runChecks(ctx context.Context, labName string, f *checkFlags, progress io.W
 		return nil, failf(exitUsage, "%v", err)
 	}
 	defer l.Close()
-	fmt.Fprintf(progress, "Checking lab %q ...\n", labName)
-	t0 := time.Now()
-	fmt.Fprintf(progress, " • Deploying the probes (namespace %s in each cluster, a client on each VPC subnet) ...\n", live.Namespace)
-	if err := l.Prepare(ctx, progress); err != nil {
+	progress.Printf("Checking lab %q ...", labName)
+	title := fmt.Sprintf("Deploying the probes (namespace %s in each cluster, a client on each VPC subnet)", live.Namespace)
+	if err := progress.Step(title, func() error { return l.Prepare(ctx, progress) }); err != nil {
 		code := exitFailed
 		if errors.Is(err, live.ErrUnreachable) {
 			code = exitUsage
 		}
 		return nil, failf(code, "deploying the probes: %v", err)
 	}
-	fmt.Fprintf(progress, " ✓ Probes ready (%s)\n", time.Since(t0).Round(100*time.Millisecond))
 	rep := checks.Run(ctx, catalog.All(), &checks.Env{Plan: l.Plan, Lab: l, Perf: f.perf}, checks.Options{
-		Paths: f.paths, Concurrency: f.concurrency, Timeout: f.timeout, Progress: progress,
+		Paths: f.paths, Concurrency: f.concurrency, Timeout: f.timeout, Progress: progress.Writer(0),
 	})
 	if f.junit != "" {
 		file, err := os.Create(f.junit)

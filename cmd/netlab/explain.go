@@ -18,8 +18,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { addCommand(newExplainCmd) }
-
 func newExplainCmd() *cobra.Command {
 	var labName, scenario, output string
 	cmd := &cobra.Command{

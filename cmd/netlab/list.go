@@ -10,8 +10,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { addCommand(newListCmd) }
-
 func newListCmd() *cobra.Command {
 	var output string
 	cmd := &cobra.Command{

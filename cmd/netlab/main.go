@@ -1,8 +1,8 @@
 // Command netlab turns a scenario file into a live Kubernetes networking lab and proves its packet paths.
 //
 // This package is deliberately thin: it parses flags, calls the library packages (plan, provision,
-// checks) and maps their results to output and exit codes. Each subcommand lives in its own file and
-// registers itself with addCommand in an init function.
+// checks) and maps their results to output and exit codes. Each subcommand lives in its own file;
+// newRootCmd lists them all. Errors become exit codes in one place, exitCode.
 package main
 
 import (
@@ -12,6 +12,9 @@ import (
 	"os"
 
 	"github.com/spf13/cobra"
+
+	"github.com/netlab-dev/netlab/internal/hint"
+	"github.com/netlab-dev/netlab/internal/status"
 )
 
 // Exit codes that CI can rely on.
@@ -23,29 +26,53 @@ const (
 )
 
 // exitError carries an exit code through cobra. Its message, if any, has already been printed
-// unless print is set.
+// unless print is set. err, when set, is the error it stands for (its hints are printed too).
 type exitError struct {
 	code  int
 	msg   string
 	print bool
+	err   error
 }
 
 func (e *exitError) Error() string { return e.msg }
+func (e *exitError) Unwrap() error { return e.err }
 
 // failf returns an error that prints msg and exits with code.
 func failf(code int, format string, args ...any) error {
 	return &exitError{code: code, msg: fmt.Sprintf(format, args...), print: true}
 }
 
+// fail returns an error that prints err, then its hints, and exits with code.
+func fail(code int, err error) error {
+	return &exitError{code: code, msg: err.Error(), print: true, err: err}
+}
+
 // silentExit returns an error that exits with code and prints nothing more.
 func silentExit(code int) error { return &exitError{code: code} }
 
-var commandFactories []func() *cobra.Command
+// cli is what every command shares: the verbosity and the status printers made from it.
+type cli struct {
+	verbosity int
+	printers  map[io.Writer]*status.Status
+}
 
-// addCommand registers a subcommand factory; call it from an init function.
-func addCommand(f func() *cobra.Command) { commandFactories = append(commandFactories, f) }
+// status is the one status printer writing to w, made on first use.
+func (c *cli) status(w io.Writer) *status.Status {
+	if s, ok := c.printers[w]; ok {
+		return s
+	}
+	var s *status.Status
+	if f, ok := w.(*os.File); ok {
+		s = status.ForFile(f, c.verbosity)
+	} else {
+		s = status.New(w, c.verbosity, false)
+	}
+	c.printers[w] = s
+	return s
+}
 
 func newRootCmd(stdout, stderr io.Writer) *cobra.Command {
+	app := &cli{printers: map[io.Writer]*status.Status{}}
 	root := &cobra.Command{
 		Use:   "netlab",
 		Short: "Reproducible Kubernetes networking labs whose packet paths are proven, not assumed",
@@ -59,12 +86,23 @@ A scenario is a file or the name of a built-in scenario (see 'netlab list').`,
 	}
 	root.SetOut(stdout)
 	root.SetErr(stderr)
+	root.PersistentFlags().CountVarP(&app.verbosity, "verbose", "v", "print more detail while working (-v: each step's detail, -vv: more)")
 	root.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
 		return &exitError{code: exitUsage, msg: fmt.Sprintf("%v\nRun '%s --help' for usage.", err, c.CommandPath()), print: true}
 	})
-	for _, f := range commandFactories {
-		root.AddCommand(f())
-	}
+	root.AddCommand(
+		newListCmd(),
+		newValidateCmd(),
+		newPlanCmd(),
+		newUpCmd(app),
+		newStatusCmd(),
+		newDownCmd(),
+		newCheckCmd(app),
+		newExplainCmd(),
+		newTGWCmd(),
+		newVersionCmd(),
+		newProbeCmd(),
+	)
 	return root
 }
 
@@ -72,7 +110,13 @@ A scenario is a file or the name of a built-in scenario (see 'netlab list').`,
 func run(args []string, stdout, stderr io.Writer) int {
 	root := newRootCmd(stdout, stderr)
 	root.SetArgs(args)
-	err := root.Execute()
+	return exitCode(root.Execute(), stderr)
+}
+
+// exitCode prints err (with its hints) and maps it to the process exit code: an exitError carries
+// its code, a hinted error its kind's (hint.Code), and cobra's own errors (unknown command, wrong
+// argument count) are usage errors.
+func exitCode(err error, stderr io.Writer) int {
 	if err == nil {
 		return exitOK
 	}
@@ -80,10 +124,17 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		if ee.print && ee.msg != "" {
 			fmt.Fprintln(stderr, "netlab:", ee.msg)
+			for _, h := range hint.Hints(ee.err) {
+				fmt.Fprintln(stderr, "hint:", h)
+			}
 		}
 		return ee.code
 	}
-	// cobra's own errors (unknown command, wrong argument count) are usage errors.
+	var he *hint.Error
+	if errors.As(err, &he) {
+		fmt.Fprintln(stderr, "netlab:", hint.Format(err))
+		return hint.Code(err)
+	}
 	fmt.Fprintln(stderr, "netlab:", err)
 	return exitUsage
 }

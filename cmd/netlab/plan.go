@@ -8,8 +8,6 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-func init() { addCommand(newPlanCmd) }
-
 func newPlanCmd() *cobra.Command {
 	var output, nodeImage string
 	cmd := &cobra.Command{

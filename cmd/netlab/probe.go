@@ -18,8 +18,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { addCommand(newProbeCmd) }
-
 // probeAllowEnv lists allowed target CIDRs for the probe clients (comma-separated), in addition
 // to --allow; the Pods netlab deploys set it to the lab's own ranges.
 const probeAllowEnv = "NETLAB_PROBE_ALLOW"
@@ -33,8 +31,9 @@ type probeFlags struct {
 func newProbeCmd() *cobra.Command {
 	pf := &probeFlags{}
 	cmd := &cobra.Command{
-		Use:   "probe",
-		Short: "The network probe: echo servers, guarded clients, throughput, and node evidence",
+		Use:    "probe",
+		Hidden: true, // runs inside the labs; not a command for people
+		Short:  "The network probe: echo servers, guarded clients, throughput, and node evidence",
 		Long: `probe is what netlab runs inside the lab: in Pods (a FROM scratch image of this binary) and as a
 hostNetwork DaemonSet that reads node evidence. Every command prints JSON on standard output.
 

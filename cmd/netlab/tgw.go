@@ -19,8 +19,6 @@ import (
 	"github.com/netlab-dev/netlab/tgw/client"
 )
 
-func init() { addCommand(newTGWCmd) }
-
 func newTGWCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "tgw",
@@ -37,8 +35,9 @@ EC2-compatible API (see docs/tgw.md). 'netlab tgw serve' is what the TGW contain
 func newTGWServeCmd() *cobra.Command {
 	var o tgw.ServeOptions
 	cmd := &cobra.Command{
-		Use:   "serve",
-		Short: "Serve the EC2 API and route packets by its state (what the TGW container runs)",
+		Use:    "serve",
+		Hidden: true, // what the TGW container runs; not a command for people
+		Short:  "Serve the EC2 API and route packets by its state (what the TGW container runs)",
 		Long: `Load the state file, make the kernel's policy routing match it, and serve the EC2 Query
 API on --listen until SIGTERM or SIGINT. Requests must be SigV4-signed with the access key in
 $NETLAB_TGW_ACCESS_KEY_ID and $NETLAB_TGW_SECRET_ACCESS_KEY (without them, any signed request is

@@ -19,18 +19,12 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() {
-	addCommand(newUpCmd)
-	addCommand(newDownCmd)
-	addCommand(newStatusCmd)
-}
-
 // signalContext is cancelled on SIGINT or SIGTERM, so a step can stop cleanly.
 func signalContext() (context.Context, context.CancelFunc) {
 	return signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 }
 
-func newUpCmd() *cobra.Command {
+func newUpCmd(app *cli) *cobra.Command {
 	var nodeImage, output, kubeconfig string
 	var offline, check bool
 	var timeout time.Duration
@@ -72,12 +66,12 @@ message says what to do), 2 for usage.`,
 			}
 			ctx, cancel := signalContext()
 			defer cancel()
-			progress := cmd.OutOrStdout()
+			progress := app.status(cmd.OutOrStdout())
 			if output == "json" {
-				progress = cmd.ErrOrStderr()
+				progress = app.status(cmd.ErrOrStderr())
 			}
 			start := time.Now()
-			err = provision.Up(ctx, p, arg, provision.Options{Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Out: progress})
+			err = provision.Up(ctx, p, arg, provision.Options{Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Status: progress})
 			upSeconds := time.Since(start).Seconds()
 			// The checks, when the lab is up and they are wanted.
 			var rep *report.Report
@@ -112,7 +106,7 @@ message says what to do), 2 for usage.`,
 				}
 			}
 			if err != nil {
-				return failf(exitFailed, "%v", err)
+				return fail(exitFailed, err)
 			}
 			return checkErr
 		},
@@ -153,10 +147,10 @@ nothing labelled with the lab is left, and reports what it removed.`,
 				fmt.Fprintf(out, "  clusters:   %v\n  containers: %v\n  networks:   %v\n  volumes:    %v\n  state:      %v\n", rm.Clusters, rm.Containers, rm.Networks, rm.Volumes, rm.State)
 			}
 			if errors.Is(err, labstate.ErrNoLab) {
-				return failf(exitUsage, "%v", err)
+				return fail(exitUsage, err)
 			}
 			if err != nil {
-				return failf(exitFailed, "%v", err)
+				return fail(exitFailed, err)
 			}
 			return nil
 		},
@@ -193,10 +187,10 @@ func newStatusCmd() *cobra.Command {
 			for _, l := range labs {
 				s, err := provision.Status(ctx, l)
 				if errors.Is(err, labstate.ErrNoLab) {
-					return failf(exitUsage, "%v", err)
+					return fail(exitUsage, err)
 				}
 				if err != nil {
-					return failf(exitUsage, "lab %s cannot be reached: %v", l, err)
+					return fail(exitUsage, fmt.Errorf("lab %s cannot be reached: %w", l, err))
 				}
 				all = append(all, s)
 			}

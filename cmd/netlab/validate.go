@@ -8,8 +8,6 @@ import (
 	"github.com/spf13/cobra"
 )
 
-func init() { addCommand(newValidateCmd) }
-
 func newValidateCmd() *cobra.Command {
 	var output string
 	cmd := &cobra.Command{

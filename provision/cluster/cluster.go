@@ -24,6 +24,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/kindconfig"
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
@@ -61,7 +62,7 @@ func lockNetwork(network string) func() {
 	}
 }
 
-// Status receives one line per phase of kind's work ("Preparing nodes", "Starting control-plane").
+// Status receives the lines of image loading (LoadImages).
 type Status func(line string)
 
 // Provider wraps kind's provider for one lab.
@@ -77,10 +78,12 @@ func (p *Provider) kind(logger log.Logger) *kindcluster.Provider {
 
 // Create creates a planned cluster on its VPC network. It fails if kind nodes of that name exist;
 // callers that reconcile delete a half-made cluster first (see Exists).
-func (p *Provider) Create(lab string, c plan.ClusterPlan, status Status) error {
+// kind's phase lines ("[a] Preparing nodes") are printed as st's detail lines at level 1 (-v), its
+// warnings as plain lines.
+func (p *Provider) Create(lab string, c plan.ClusterPlan, st *status.Status) error {
 	release := lockNetwork(c.Network)
 	defer release()
-	logger := &kindLogger{status: status, onNetworkRead: release, cluster: c.Name}
+	logger := &kindLogger{status: status.Or(st), onNetworkRead: release, cluster: c.Name}
 	cfg := kindconfig.Config(lab, c)
 	err := p.kind(logger).Create(c.KindName,
 		kindcluster.CreateWithV1Alpha4Config(cfg),
@@ -127,7 +130,7 @@ func (p *Provider) Kubeconfig(kindName string) (string, error) {
 
 // kindLogger turns kind's log into status lines, and notices the moment kind has read NetworkEnv.
 type kindLogger struct {
-	status        Status
+	status        *status.Status
 	onNetworkRead func()
 	cluster       string
 	mu            sync.Mutex
@@ -142,7 +145,7 @@ func (l *kindLogger) Warn(m string) {
 	if strings.Contains(m, "Here be dragons") {
 		return
 	}
-	l.line("warning: " + m)
+	l.status.Printf("   [%s] warning: %s", l.cluster, m)
 }
 func (l *kindLogger) Warnf(f string, a ...interface{}) { l.Warn(fmt.Sprintf(f, a...)) }
 func (l *kindLogger) Error(m string) {
@@ -158,18 +161,16 @@ func (l *kindLogger) V(level log.Level) log.InfoLogger {
 	return infoLogger{l}
 }
 
-func (l *kindLogger) line(m string) {
-	// kind prints each phase twice: " • X  ..." when it starts and " ✓ X" when it ends. The start
-	// line is the news; netlab's own step line reports success, so the echo is dropped. A failed
-	// phase (" ✗ X") is kept.
+// info prints one of kind's info lines as a detail line at level 1 (-v). kind prints each phase
+// twice: " • X  ..." when it starts and " ✓ X" when it ends. The start line is the news; netlab's
+// own step line reports success, so the echo is dropped. A failed phase (" ✗ X") is kept.
+func (l *kindLogger) info(m string) {
 	if strings.HasPrefix(strings.TrimSpace(m), "✓") {
 		return
 	}
-	if l.status != nil {
-		m = strings.TrimSpace(strings.Trim(m, " \u2022\u2713\u2717"))
-		if m != "" {
-			l.status(fmt.Sprintf("[%s] %s", l.cluster, m))
-		}
+	m = strings.TrimSpace(strings.Trim(m, " \u2022\u2713\u2717"))
+	if m != "" {
+		l.status.V(1).Printf("   [%s] %s", l.cluster, m)
 	}
 }
 
@@ -184,6 +185,6 @@ func (l *kindLogger) lastErrors() string {
 
 type infoLogger struct{ l *kindLogger }
 
-func (i infoLogger) Info(m string)                    { i.l.line(m) }
-func (i infoLogger) Infof(f string, a ...interface{}) { i.l.line(fmt.Sprintf(f, a...)) }
-func (i infoLogger) Enabled() bool                    { return true }
+func (i infoLogger) Info(m string)                    { i.l.info(m) }
+func (i infoLogger) Infof(f string, a ...interface{}) { i.l.info(fmt.Sprintf(f, a...)) }
+func (i infoLogger) Enabled() bool                    { return i.l.status.Verbosity() >= 1 }

@@ -1,10 +1,13 @@
 package cluster
 
 import (
+	"bytes"
 	"os"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/netlab-dev/netlab/internal/status"
 )
 
 // The lock holds NetworkEnv at one cluster's value from lockNetwork until release, and the logger
@@ -30,7 +33,7 @@ func TestNetworkEnvIsSerialisedAndRestored(t *testing.T) {
 		t.Fatalf("second creator ran while the first held the variable (saw %q)", v)
 	case <-time.After(50 * time.Millisecond):
 	}
-	l := &kindLogger{onNetworkRead: release, cluster: "a"}
+	l := &kindLogger{status: status.Discard(), onNetworkRead: release, cluster: "a"}
 	l.Warn("WARNING: Overriding docker network due to KIND_EXPERIMENTAL_DOCKER_NETWORK")
 	select {
 	case v := <-second:
@@ -48,16 +51,25 @@ func TestNetworkEnvIsSerialisedAndRestored(t *testing.T) {
 }
 
 func TestLoggerKeepsErrorsAndStatus(t *testing.T) {
-	var lines []string
-	l := &kindLogger{status: func(s string) { lines = append(lines, s) }, onNetworkRead: func() {}, cluster: "c1"}
+	var out bytes.Buffer
+	l := &kindLogger{status: status.New(&out, 1, false), onNetworkRead: func() {}, cluster: "c1"}
 	l.V(0).Info(" \u2022 Preparing nodes \U0001F4E6  ...")
 	l.V(0).Info(" \u2713 Preparing nodes \U0001F4E6")
 	l.V(1).Info("debug noise")
+	l.Warn("disk nearly full")
 	l.Error("boom")
-	if len(lines) != 1 || lines[0] != "[c1] Preparing nodes \U0001F4E6  ..." {
-		t.Fatalf("status lines: %q", lines)
+	if want := "   [c1] Preparing nodes \U0001F4E6  ...\n   [c1] warning: disk nearly full\n"; out.String() != want {
+		t.Fatalf("status lines at -v:\n%q\nwant\n%q", out.String(), want)
 	}
 	if l.lastErrors() != "\nboom" {
 		t.Fatalf("errors: %q", l.lastErrors())
+	}
+	// Without -v kind's phase lines are not shown; its warnings are.
+	out.Reset()
+	l = &kindLogger{status: status.New(&out, 0, false), onNetworkRead: func() {}, cluster: "c1"}
+	l.V(0).Info(" \u2022 Preparing nodes \U0001F4E6  ...")
+	l.Warn("disk nearly full")
+	if want := "   [c1] warning: disk nearly full\n"; out.String() != want {
+		t.Fatalf("status lines without -v: %q, want %q", out.String(), want)
 	}
 }

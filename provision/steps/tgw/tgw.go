@@ -1,4 +1,5 @@
-package provision
+// Package tgw is the step of 'up' that starts the transit gateway and routes the VPCs through it.
+package tgw
 
 import (
 	"context"
@@ -11,79 +12,87 @@ import (
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/kube"
-	"github.com/netlab-dev/netlab/provision/tgw"
+	"github.com/netlab-dev/netlab/provision/steps"
+	tgwctr "github.com/netlab-dev/netlab/provision/tgw"
 	"github.com/netlab-dev/netlab/tgw/client"
 )
 
-// tgw starts the transit gateway container (netlab's own image, one leg per attached subnet at the
-// plan's address), configures it through its EC2 API from the plan and the nodes' Pod ranges, and
-// then gives every node of the attached VPCs its VPC route table: the other VPCs' CIDRs via the TGW's
-// address in the node's own subnet. Under crossClusterSource: preserve, the nodes also stop
+// Step starts the transit gateway container (netlab's own image, one leg per attached subnet at
+// the plan's address), configures it through its EC2 API from the plan and the nodes' Pod ranges,
+// and then gives every node of the attached VPCs its VPC route table: the other VPCs' CIDRs via the
+// TGW's address in the node's own subnet. Under crossClusterSource: preserve, the nodes also stop
 // masquerading their Pods towards the plan's non-masquerade CIDRs.
-func (r *runner) tgw(ctx context.Context) error {
-	t := r.p.TransitGateway
-	if t == nil {
-		return nil
+func Step() steps.Step {
+	return steps.Step{
+		Name:    "tgw",
+		Title:   "Starting the transit gateway and routing the VPCs through it",
+		Applies: steps.WithTGW,
+		Run:     run,
 	}
-	labels := map[string]string{docker.LabelLab: r.p.Lab, docker.LabelRole: "tgw"}
-	r.mu.Lock()
-	creds := tgw.EnsureCredentials(r.st) // saved with the endpoint below
-	r.mu.Unlock()
-	ep, err := tgw.EnsureContainer(ctx, r.eng, tgw.ContainerFor(r.p, r.self, labels, creds))
+}
+
+func run(ctx context.Context, sc *steps.StepContext) error {
+	p := sc.Plan
+	t := p.TransitGateway
+	self, err := sc.SelfImage(ctx)
 	if err != nil {
 		return err
 	}
-	var nodes []tgw.Node
-	err = r.eachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
+	labels := map[string]string{docker.LabelLab: p.Lab, docker.LabelRole: "tgw"}
+	creds := sc.TGWCredentials()
+	ep, err := sc.Engine.EnsureTGW(ctx, tgwctr.ContainerFor(p, self, labels, creds))
+	if err != nil {
+		return err
+	}
+	perCluster := make([][]tgwctr.Node, len(p.Clusters))
+	index := map[string]int{}
+	for i, c := range p.Clusters {
+		index[c.Name] = i
+	}
+	err = sc.EachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
 		list, err := kc.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return fmt.Errorf("cluster %s: list nodes: %w", c.Name, err)
 		}
-		r.mu.Lock()
-		defer r.mu.Unlock()
+		var ns []tgwctr.Node
 		for _, n := range list.Items {
-			nd := tgw.Node{Cluster: c.Name, Name: n.Name, PodCIDR: n.Spec.PodCIDR}
+			nd := tgwctr.Node{Cluster: c.Name, Name: n.Name, PodCIDR: n.Spec.PodCIDR}
 			for _, a := range n.Status.Addresses {
 				if a.Type == corev1.NodeInternalIP {
 					nd.IP = a.Address
 				}
 			}
-			nodes = append(nodes, nd)
+			ns = append(ns, nd)
 		}
+		perCluster[index[c.Name]] = ns
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	spec, err := tgw.SpecFor(r.p, nodes)
+	var nodes []tgwctr.Node
+	for _, ns := range perCluster {
+		nodes = append(nodes, ns...)
+	}
+	spec, err := tgwctr.SpecFor(p, nodes)
 	if err != nil {
 		return err
 	}
-	res, err := client.Reconcile(ctx, client.NewEC2(ep, tgw.ClientCredentials(r.st)), spec)
+	res, err := client.Reconcile(ctx, client.NewEC2(ep, client.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}), spec)
 	if err != nil {
 		return fmt.Errorf("configure transit gateway %s through its EC2 API at %s: %w", t.Name, ep, err)
 	}
-	r.mu.Lock()
-	r.st.TGWEndpoint = ep
-	err = r.st.Save()
-	r.mu.Unlock()
-	if err != nil {
+	if err := sc.SetTGWEndpoint(ep); err != nil {
 		return err
 	}
-	r.pr.line("   transit gateway %s (%s): EC2 API %s, %d API change(s)", t.Name, res.TransitGatewayID, ep, len(res.Changes))
-	if err := r.eachCluster(func(c plan.ClusterPlan, _ *kube.Client) error { return r.nodeSide(ctx, c) }); err != nil {
-		return err
-	}
-	return r.crossDNS(ctx)
-}
-
-// nodeSide installs the cluster's VPC routes on each node and, for preserve, the non-masquerade rules.
-func (r *runner) nodeSide(ctx context.Context, c plan.ClusterPlan) error {
-	script := NodeScript(c)
-	if script == "" {
-		return nil
-	}
-	return r.onNodes(ctx, c, "VPC routes", PersistScript("/", "20-vpc", script))
+	sc.Status.Printf("   transit gateway %s (%s): EC2 API %s, %d API change(s)", t.Name, res.TransitGatewayID, ep, len(res.Changes))
+	return sc.EachCluster(func(c plan.ClusterPlan, _ *kube.Client) error {
+		script := NodeScript(c)
+		if script == "" {
+			return nil
+		}
+		return sc.OnNodes(ctx, c, "VPC routes", steps.PersistScript("/", "20-vpc", script))
+	})
 }
 
 // PreserveChain is the nat chain that exempts a cluster's Pods from masquerade towards the

@@ -1,42 +1,54 @@
-package provision
+// Package crossdns is the step of 'up' that makes Service names of one cluster resolve in the
+// others (path dns/cross-cluster).
+//
+// Each cluster of an attached VPC with MetalLB exposes its CoreDNS on an internal LoadBalancer
+// address of its VPC (Service kube-system/netlab-dns, names.DNSServiceName), which the transit
+// gateway routes; every other attached cluster's CoreDNS gets a server block for the zone
+// <cluster>.netlab (names.DNSZone) that rewrites names to cluster.local and forwards them there.
+// So echo.ns.svc.b.netlab asked in cluster a is answered by cluster b's CoreDNS.
+package crossdns
 
 import (
 	"context"
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/steps"
 )
 
-// Cross-cluster DNS (path dns/cross-cluster): each cluster of an attached VPC with MetalLB exposes
-// its CoreDNS on an internal LoadBalancer address of its VPC (Service kube-system/netlab-dns), which
-// the transit gateway routes; every other attached cluster's CoreDNS gets a server block for the
-// zone <cluster>.netlab that rewrites names to cluster.local and forwards them there. So
-// echo.ns.svc.b.netlab asked in cluster a is answered by cluster b's CoreDNS.
 const (
-	DNSServiceName = "netlab-dns"
-	dnsBegin       = "# netlab:cross-cluster-dns:begin"
-	dnsEnd         = "# netlab:cross-cluster-dns:end"
+	dnsBegin = "# netlab:cross-cluster-dns:begin"
+	dnsEnd   = "# netlab:cross-cluster-dns:end"
 )
 
-// DNSZone is the zone under which cluster's Service names resolve from the other clusters.
-func DNSZone(cluster string) string { return cluster + ".netlab" }
+// Step exposes every attached cluster's DNS and wires the other clusters' CoreDNS to it.
+func Step() steps.Step {
+	return steps.Step{
+		Name:    "crossdns",
+		Title:   "Forwarding DNS between the clusters (zones <cluster>.netlab through the transit gateway)",
+		Applies: steps.WithTGW,
+		Run:     run,
+	}
+}
 
-// crossDNS exposes and wires the clusters' DNS; it runs at the end of the tgw step.
-func (r *runner) crossDNS(ctx context.Context) error {
+func run(ctx context.Context, sc *steps.StepContext) error {
+	var mu sync.Mutex
 	attached := map[string]bool{}
-	for _, a := range r.p.TransitGateway.Attachments {
+	for _, a := range sc.Plan.TransitGateway.Attachments {
 		attached[a.VPC] = true
 	}
 	ips := map[string]string{}
-	err := r.eachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
+	err := sc.EachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
 		if c.MetalLB == nil || !attached[c.VPC] {
 			return nil
 		}
@@ -44,20 +56,20 @@ func (r *runner) crossDNS(ctx context.Context) error {
 		if err != nil {
 			return fmt.Errorf("cluster %s: %w", c.Name, err)
 		}
-		r.mu.Lock()
+		mu.Lock()
 		ips[c.Name] = ip
-		r.mu.Unlock()
+		mu.Unlock()
 		return nil
 	})
 	if err != nil {
 		return err
 	}
-	return r.eachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
+	return sc.EachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
 		if !attached[c.VPC] {
 			return nil
 		}
 		zones := map[string]string{}
-		for _, o := range r.p.Clusters {
+		for _, o := range sc.Plan.Clusters {
 			if o.Name != c.Name && o.VPC != c.VPC && ips[o.Name] != "" {
 				zones[o.Name] = ips[o.Name]
 			}
@@ -69,10 +81,10 @@ func (r *runner) crossDNS(ctx context.Context) error {
 		if changed {
 			var zs []string
 			for z, ip := range zones {
-				zs = append(zs, DNSZone(z)+" -> "+ip)
+				zs = append(zs, names.DNSZone(z)+" -> "+ip)
 			}
 			sort.Strings(zs)
-			r.pr.line("   [%s] CoreDNS forwards %s", c.Name, strings.Join(zs, ", "))
+			sc.Status.Printf("   [%s] CoreDNS forwards %s", c.Name, strings.Join(zs, ", "))
 		}
 		return nil
 	})
@@ -81,21 +93,21 @@ func (r *runner) crossDNS(ctx context.Context) error {
 func exposeDNS(ctx context.Context, kc *kube.Client) (string, error) {
 	svcs := kc.Clientset.CoreV1().Services("kube-system")
 	want := &corev1.Service{
-		ObjectMeta: metav1.ObjectMeta{Name: DNSServiceName, Labels: map[string]string{"app.kubernetes.io/part-of": "netlab"}},
+		ObjectMeta: metav1.ObjectMeta{Name: names.DNSServiceName, Labels: map[string]string{"app.kubernetes.io/part-of": "netlab"}},
 		Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeLoadBalancer, Selector: map[string]string{"k8s-app": "kube-dns"},
 			Ports: []corev1.ServicePort{
 				{Name: "dns", Protocol: corev1.ProtocolUDP, Port: 53, TargetPort: intstr.FromInt32(53)},
 				{Name: "dns-tcp", Protocol: corev1.ProtocolTCP, Port: 53, TargetPort: intstr.FromInt32(53)},
 			}},
 	}
-	if _, err := svcs.Get(ctx, DNSServiceName, metav1.GetOptions{}); err != nil {
+	if _, err := svcs.Get(ctx, names.DNSServiceName, metav1.GetOptions{}); err != nil {
 		if _, err := svcs.Create(ctx, want, metav1.CreateOptions{}); err != nil {
-			return "", fmt.Errorf("create Service kube-system/%s: %w", DNSServiceName, err)
+			return "", fmt.Errorf("create Service kube-system/%s: %w", names.DNSServiceName, err)
 		}
 	}
 	var ip string
 	err := kube.Poll(ctx, 2*time.Minute, func(ctx context.Context) (bool, string, error) {
-		s, err := svcs.Get(ctx, DNSServiceName, metav1.GetOptions{})
+		s, err := svcs.Get(ctx, names.DNSServiceName, metav1.GetOptions{})
 		if err != nil {
 			return false, "", err
 		}
@@ -105,7 +117,7 @@ func exposeDNS(ctx context.Context, kc *kube.Client) (string, error) {
 				return true, "", nil
 			}
 		}
-		return false, "Service kube-system/" + DNSServiceName + " has no LoadBalancer address from MetalLB yet", nil
+		return false, "Service kube-system/" + names.DNSServiceName + " has no LoadBalancer address from MetalLB yet", nil
 	})
 	return ip, err
 }
@@ -122,15 +134,15 @@ func CorefileWith(corefile string, zones map[string]string) string {
 	if len(zones) == 0 {
 		return corefile
 	}
-	names := make([]string, 0, len(zones))
+	clusters := make([]string, 0, len(zones))
 	for n := range zones {
-		names = append(names, n)
+		clusters = append(clusters, n)
 	}
-	sort.Strings(names)
+	sort.Strings(clusters)
 	var b strings.Builder
 	b.WriteString(corefile + dnsBegin + "\n")
-	for _, n := range names {
-		z := DNSZone(n)
+	for _, n := range clusters {
+		z := names.DNSZone(n)
 		fmt.Fprintf(&b, "%s:53 {\n    errors\n    cache 30\n    rewrite name suffix .%s. .cluster.local. answer auto\n    forward . %s\n}\n", z, z, zones[n])
 	}
 	b.WriteString(dnsEnd + "\n")

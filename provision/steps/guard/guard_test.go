@@ -1,11 +1,9 @@
-package provision
+package guard
 
 import (
 	"errors"
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
 	"strings"
 	"syscall"
 	"testing"
@@ -22,17 +20,17 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 	// Service ranges are not routed anywhere and are guarded.
 	p := testplan.Builtin(t, "tgw-two-vpc")
 	a, _ := p.Cluster("a")
-	got := GuardScript(p, *a)
+	got := Script(p, *a)
 	want := "set -e\n" +
 		"ip route replace unreachable 172.21.0.0/16 metric 4242\n"
 	if got != want {
-		t.Errorf("GuardScript(tgw-two-vpc, a) =\n%s\nwant\n%s", got, want)
+		t.Errorf("Script(tgw-two-vpc, a) =\n%s\nwant\n%s", got, want)
 	}
 	// kube-proxy-modes: two clusters, no TGW: every lab range but the cluster's own Service
 	// range is guarded on both.
 	p = testplan.Builtin(t, "kube-proxy-modes")
 	for _, c := range p.Clusters {
-		s := GuardScript(p, c)
+		s := Script(p, c)
 		if strings.Contains(s, c.ServiceCIDR) {
 			t.Errorf("kube-proxy-modes cluster %s: its own Service range %s is guarded:\n%s", c.Name, c.ServiceCIDR, s)
 		}
@@ -49,7 +47,7 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 	for _, name := range scenarios.Names() {
 		p := testplan.Builtin(t, name)
 		for _, c := range p.Clusters {
-			for _, line := range strings.Split(strings.TrimSpace(GuardScript(p, c)), "\n")[1:] {
+			for _, line := range strings.Split(strings.TrimSpace(Script(p, c)), "\n")[1:] {
 				g := netip.MustParsePrefix(strings.Fields(line)[4])
 				for _, r := range c.VPCRoutes {
 					if rp := netip.MustParsePrefix(r.CIDR); rp.Bits() <= g.Bits() && rp.Contains(g.Addr()) {
@@ -99,7 +97,7 @@ func TestGuardRoutesInANamespace(t *testing.T) {
 	if r := routeGet("10.0.128.5"); !strings.Contains(r, "via 10.0.1.1") {
 		t.Fatalf("before the guard, 10.0.128.5 should follow the default route: %s", r)
 	}
-	guard := GuardScript(p, a)
+	guard := Script(p, a)
 	if out, err := l.Exec("node", "sh", "-c", guard); err != nil {
 		t.Fatalf("guard script: %v: %s", err, out)
 	}
@@ -148,38 +146,5 @@ func TestGuardRoutesInANamespace(t *testing.T) {
 	out, _ := l.Exec("node", "ip", "route", "show", "table", "main")
 	if n := strings.Count(string(out), "unreachable"); n != len(p.LabCIDRs())-1 {
 		t.Errorf("after two runs %d unreachable routes, want %d:\n%s", n, len(p.LabCIDRs())-1, out)
-	}
-}
-
-// PersistScript keeps the script where the node's unit finds it and runs it now; running it
-// again replaces the kept copy and runs it again. (systemd is not PID 1 here, so the unit part is
-// skipped as it is wherever systemd does not run; the e2e tests restart a kind node to see it.)
-func TestPersistScriptKeepsAndRuns(t *testing.T) {
-	root := t.TempDir()
-	out := root + "/ran"
-	script := "set -e\necho \"ran '$0'\" >> " + out + "\n"
-	wrapped := PersistScript(root, "10-test", script)
-	for i := 1; i <= 2; i++ {
-		if b, err := exec.Command("sh", "-c", wrapped).CombinedOutput(); err != nil {
-			t.Fatalf("run %d: %v: %s", i, err, b)
-		}
-	}
-	kept, err := os.ReadFile(root + "/etc/netlab/node.d/10-test.sh")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if string(kept) != script {
-		t.Errorf("kept script:\n%q\nwant\n%q", kept, script)
-	}
-	ran, _ := os.ReadFile(out)
-	if want := strings.Repeat("ran '"+root+"/etc/netlab/node.d/10-test.sh'\n", 2); string(ran) != want {
-		t.Errorf("runs: %q, want %q", ran, want)
-	}
-	if _, err := os.Stat(root + "/etc/netlab/node.d/10-test.sh.tmp"); err == nil {
-		t.Error("the temporary copy is left")
-	}
-	// A failing script fails the wrapper (up reports the node and the output).
-	if err := exec.Command("sh", "-c", PersistScript(root, "20-fail", "set -e\nfalse\n")).Run(); err == nil {
-		t.Error("a failing script must fail the wrapper")
 	}
 }

@@ -1,0 +1,14 @@
+// Package names holds the names that provisioning and the checks must agree on: the cross-cluster
+// DNS Service and zones, and the files a lab's state keeps per cluster. It is a leaf: it imports
+// nothing of netlab.
+package names
+
+// DNSServiceName is the Service (namespace kube-system) that exposes a cluster's CoreDNS on an
+// internal LoadBalancer address of its VPC, for the other clusters' CoreDNS to forward to.
+const DNSServiceName = "netlab-dns"
+
+// DNSZone is the zone under which cluster's Service names resolve from the other clusters.
+func DNSZone(cluster string) string { return cluster + ".netlab" }
+
+// KubeconfigFile is the name, in the lab's state directory, of cluster's kubeconfig.
+func KubeconfigFile(cluster string) string { return "kubeconfig-" + cluster }

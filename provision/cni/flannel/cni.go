@@ -1,0 +1,31 @@
+package flannel
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/kube"
+)
+
+// CNI installs netlab's rendering of Flannel (component.CNI).
+type CNI struct{}
+
+// Name is the scenario's cni.type.
+func (CNI) Name() string { return "flannel" }
+
+// Images are what Flannel's Pods run.
+func (CNI) Images(plan.ClusterPlan) []string { return Images() }
+
+// Install applies the objects and waits for the DaemonSet on every node.
+func (CNI) Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error {
+	objs, err := Objects(c)
+	if err != nil {
+		return fmt.Errorf("cluster %s: render flannel: %w", c.Name, err)
+	}
+	if err := kc.Apply(ctx, objs); err != nil {
+		return err
+	}
+	return kc.WaitDaemonSet(ctx, Namespace, DaemonSet, timeout)
+}

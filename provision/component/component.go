@@ -1,0 +1,123 @@
+// Package component is what 'up' installs into a cluster beside Kubernetes itself: its CNI (one per
+// cluster, chosen by the scenario's cni.type) and its add-ons (MetalLB today; an ingress controller
+// and Istio next). Each component is a value implementing CNI or Addon; Builtin lists them
+// explicitly, in one place, and the steps ask the Registry for them.
+package component
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/cni/flannel"
+	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/metallb"
+)
+
+// CNI installs a cluster's network plugin.
+type CNI interface {
+	// Name is the scenario's cni.type that selects it.
+	Name() string
+	// Images are the images its Pods run; 'up' side-loads them into every node.
+	Images(c plan.ClusterPlan) []string
+	// Install applies the plugin to cluster c and returns when it is ready on every node, or
+	// when timeout has passed on one of its waits. It is a reconcile: running it again on an
+	// installed cluster changes nothing.
+	Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error
+}
+
+// Addon installs something a cluster may have beside its CNI.
+type Addon interface {
+	// Name names it in messages ("MetalLB").
+	Name() string
+	// Enabled says whether cluster c's plan asks for it.
+	Enabled(c plan.ClusterPlan) bool
+	// Images are the images its Pods run in cluster c.
+	Images(c plan.ClusterPlan) []string
+	// Install applies it to cluster c and waits until it works, each wait bounded by timeout.
+	// It is a reconcile, like CNI.Install.
+	Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error
+	// Status is its line for 'netlab status' in cluster c ("MetalLB pool 10.0.1.200-10.0.1.220").
+	Status(c plan.ClusterPlan) string
+}
+
+// Registry holds the components this netlab can install.
+type Registry struct {
+	cnis   []CNI
+	addons []Addon
+}
+
+// Builtin is every component of this version of netlab, in install order.
+func Builtin() *Registry {
+	reg := &Registry{}
+	reg.AddCNI(flannel.CNI{})
+	reg.AddAddon(metallb.Addon{})
+	return reg
+}
+
+// AddCNI makes c available under its name. Two CNIs of one name are a programming error.
+func (r *Registry) AddCNI(c CNI) {
+	if _, err := r.CNI(c.Name()); err == nil {
+		panic("component: CNI " + c.Name() + " added twice")
+	}
+	r.cnis = append(r.cnis, c)
+}
+
+// AddAddon appends an add-on; add-ons are installed in the order they are added.
+func (r *Registry) AddAddon(a Addon) { r.addons = append(r.addons, a) }
+
+// CNI returns the CNI of that name, or an error naming the available ones.
+func (r *Registry) CNI(name string) (CNI, error) {
+	for _, c := range r.cnis {
+		if c.Name() == name {
+			return c, nil
+		}
+	}
+	return nil, fmt.Errorf("CNI %q cannot be installed by this version of netlab (available: %s)", name, strings.Join(r.CNINames(), ", "))
+}
+
+// CNINames lists the CNIs' names, sorted.
+func (r *Registry) CNINames() []string {
+	var out []string
+	for _, c := range r.cnis {
+		out = append(out, c.Name())
+	}
+	sort.Strings(out)
+	return out
+}
+
+// Addons lists the add-ons enabled in cluster c, in install order.
+func (r *Registry) Addons(c plan.ClusterPlan) []Addon {
+	var out []Addon
+	for _, a := range r.addons {
+		if a.Enabled(c) {
+			out = append(out, a)
+		}
+	}
+	return out
+}
+
+// Images lists what cluster c's CNI and enabled add-ons run.
+func (r *Registry) Images(c plan.ClusterPlan) ([]string, error) {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return nil, err
+	}
+	refs := cni.Images(c)
+	for _, a := range r.Addons(c) {
+		refs = append(refs, a.Images(c)...)
+	}
+	return refs, nil
+}
+
+// Status lists the status lines of cluster c's enabled add-ons.
+func (r *Registry) Status(c plan.ClusterPlan) []string {
+	var out []string
+	for _, a := range r.Addons(c) {
+		out = append(out, a.Status(c))
+	}
+	return out
+}

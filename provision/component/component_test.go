@@ -1,0 +1,81 @@
+package component
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/cni/flannel"
+	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/metallb"
+)
+
+type fakeCNI struct{ name string }
+
+func (f fakeCNI) Name() string                   { return f.name }
+func (fakeCNI) Images(plan.ClusterPlan) []string { return []string{"fake:1"} }
+func (fakeCNI) Install(context.Context, *kube.Client, plan.ClusterPlan, time.Duration) error {
+	return nil
+}
+
+func TestBuiltinHasFlannelAndMetalLB(t *testing.T) {
+	reg := Builtin()
+	if got := reg.CNINames(); !slices.Equal(got, []string{"flannel"}) {
+		t.Errorf("CNIs = %q", got)
+	}
+	p := testplan.Builtin(t, "tgw-two-vpc")
+	a, _ := p.Cluster("a")
+	refs, err := reg.Images(*a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := append(flannel.Images(), metallb.Images()...)
+	if !slices.Equal(refs, want) {
+		t.Errorf("images of cluster a = %q, want flannel's then MetalLB's %q", refs, want)
+	}
+	if got := reg.Status(*a); len(got) != 1 || got[0] != "MetalLB pool "+strings.Join(a.MetalLB.Addresses, ",") {
+		t.Errorf("status of cluster a = %q", got)
+	}
+	noLB := *a
+	noLB.MetalLB = nil
+	if got := reg.Addons(noLB); len(got) != 0 {
+		t.Errorf("a cluster without a pool has no MetalLB, got %d add-ons", len(got))
+	}
+	if refs, _ := reg.Images(noLB); !slices.Equal(refs, flannel.Images()) {
+		t.Errorf("images without MetalLB = %q", refs)
+	}
+}
+
+func TestUnknownCNINamesTheAvailableOnes(t *testing.T) {
+	reg := &Registry{}
+	reg.AddCNI(fakeCNI{"flannel"})
+	reg.AddCNI(fakeCNI{"calico"})
+	_, err := reg.CNI("cilium")
+	if err == nil || !strings.Contains(err.Error(), `CNI "cilium" cannot be installed by this version of netlab (available: calico, flannel)`) {
+		t.Errorf("err = %v", err)
+	}
+	if c, err := reg.CNI("calico"); err != nil || c.Name() != "calico" {
+		t.Errorf("calico: %v, %v", c, err)
+	}
+	p := testplan.Builtin(t, "flannel-basic")
+	c := p.Clusters[0]
+	c.CNI.Type = "cilium"
+	if _, err := reg.Images(c); err == nil {
+		t.Error("the images of an unknown CNI must be an error")
+	}
+}
+
+func TestAddCNITwicePanics(t *testing.T) {
+	defer func() {
+		if recover() == nil {
+			t.Error("adding a CNI name twice must panic")
+		}
+	}()
+	reg := &Registry{}
+	reg.AddCNI(fakeCNI{"flannel"})
+	reg.AddCNI(fakeCNI{"flannel"})
+}

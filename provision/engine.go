@@ -1,0 +1,54 @@
+package provision
+
+import (
+	"context"
+
+	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/hint"
+	"github.com/netlab-dev/netlab/internal/status"
+	"github.com/netlab-dev/netlab/provision/images"
+	"github.com/netlab-dev/netlab/provision/tgw"
+)
+
+// This file is the one place where provisioning calls the Docker engine's own functions; the
+// steps see it through steps.Engine.
+
+// dockerHint is the way out when the Docker engine does not answer.
+const dockerHint = "start dockerd (on this project's CI machines: bash ci/setup.d/20-docker.sh) or point DOCKER_HOST at a running engine"
+
+// connect connects to the host's Docker engine.
+func connect(ctx context.Context) (*docker.Engine, error) {
+	eng, err := docker.Connect(ctx)
+	if err != nil {
+		return nil, hint.Wrap(err, dockerHint)
+	}
+	return eng, nil
+}
+
+// dockerRootDir is where the engine keeps containers and images; "" when it does not say.
+func dockerRootDir(ctx context.Context, eng *docker.Engine) string {
+	root, err := eng.RootDir(ctx)
+	if err != nil {
+		return ""
+	}
+	return root
+}
+
+// engine is steps.Engine over package docker.
+type engine struct{ eng *docker.Engine }
+
+func (e engine) EnsureNetwork(ctx context.Context, spec docker.NetworkSpec) (bool, error) {
+	return e.eng.EnsureNetwork(ctx, spec)
+}
+
+func (e engine) SelfImage(ctx context.Context, st *status.Status) (string, error) {
+	return images.EnsureSelfImage(ctx, e.eng, st)
+}
+
+func (e engine) LoadImages(ctx context.Context, st *status.Status, load docker.KindImageLoad) error {
+	return e.eng.LoadKindImages(ctx, st, load)
+}
+
+func (e engine) EnsureTGW(ctx context.Context, spec tgw.ContainerSpec) (string, error) {
+	return tgw.EnsureContainer(ctx, e.eng, spec)
+}

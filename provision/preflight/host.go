@@ -1,0 +1,124 @@
+package preflight
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"syscall"
+
+	"github.com/netlab-dev/netlab/plan"
+)
+
+// Measured costs on a 2-core host (shared/notes/offline-kind.md): a control plane uses about
+// 450 MiB, a worker about 100 MiB, and each node about 1 GB of disk.
+const (
+	ControlPlaneMiB = 450
+	WorkerMiB       = 100
+	NodeDiskMiB     = 1024
+)
+
+// Nodes counts the plan's control-plane and worker nodes.
+func Nodes(p *plan.Plan) (controlPlanes, workers int) {
+	for _, c := range p.Clusters {
+		for _, n := range c.Nodes {
+			if n.Role == "control-plane" {
+				controlPlanes++
+			} else {
+				workers++
+			}
+		}
+	}
+	return controlPlanes, workers
+}
+
+// Memory refuses a lab that needs more memory than availMiB.
+func Memory(controlPlanes, workers int, availMiB int64) error {
+	need := int64(controlPlanes*ControlPlaneMiB + workers*WorkerMiB)
+	if availMiB >= need {
+		return nil
+	}
+	return fmt.Errorf("the lab needs about %d MiB of memory (%d control planes x %d MiB + %d workers x %d MiB) and %d MiB are available; free memory or use a smaller scenario", need, controlPlanes, ControlPlaneMiB, workers, WorkerMiB, availMiB)
+}
+
+// MemAvailableMiB parses MemAvailable out of /proc/meminfo's text.
+func MemAvailableMiB(meminfo string) (int64, bool) {
+	for _, line := range strings.Split(meminfo, "\n") {
+		var kb int64
+		if n, _ := fmt.Sscanf(line, "MemAvailable: %d kB", &kb); n == 1 {
+			return kb / 1024, true
+		}
+	}
+	return 0, false
+}
+
+// Inotify refuses a lab of more than four nodes on a host whose inotify instance limit is below
+// 512: measured here, eight kind nodes fail in kubeadm at the default 128 (kubelet and containerd
+// in every node take their instances from the host's one per-user budget). limit is the text of
+// /proc/sys/fs/inotify/max_user_instances; one that does not parse is not checked.
+func Inotify(nodes int, limit string) error {
+	var n int
+	if nodes <= 4 {
+		return nil
+	}
+	if _, err := fmt.Sscan(strings.TrimSpace(limit), &n); err != nil || n >= 512 {
+		return nil
+	}
+	return fmt.Errorf("the lab has %d nodes and fs.inotify.max_user_instances is %d: kind nodes fail to start above four nodes at this limit; raise it with 'sysctl -w fs.inotify.max_user_instances=512' (ci/setup.d/20-docker.sh does) or use a smaller scenario", nodes, n)
+}
+
+// Disk refuses a lab of nodes nodes when the file system of dockerRoot (Docker's root directory,
+// where the node containers live) has less than about 1 GB free per node. An empty or unreadable
+// root is not checked.
+func Disk(nodes int, dockerRoot string) error {
+	if dockerRoot == "" {
+		return nil
+	}
+	var s syscall.Statfs_t
+	if err := syscall.Statfs(dockerRoot, &s); err != nil {
+		return nil
+	}
+	return diskFree(nodes, dockerRoot, int64(s.Bavail)*int64(s.Bsize)/(1<<20))
+}
+
+func diskFree(nodes int, dockerRoot string, freeMiB int64) error {
+	need := int64(nodes) * NodeDiskMiB
+	if freeMiB >= need {
+		return nil
+	}
+	return fmt.Errorf("the lab needs about %d MiB of disk in %s (about 1 GB per node) and %d MiB are free; free disk space ('docker system prune') or use a smaller scenario", need, dockerRoot, freeMiB)
+}
+
+// CNIs checks that every cluster's CNI can be installed: lookup returns an error naming the
+// available CNIs for an unknown one.
+func CNIs(p *plan.Plan, lookup func(name string) error) error {
+	var errs []error
+	for _, c := range p.Clusters {
+		if err := lookup(c.CNI.Type); err != nil {
+			errs = append(errs, fmt.Errorf("cluster %s: %w", c.Name, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// Host runs the checks that need no Docker engine: CNI availability, kernel features, memory and
+// the inotify limit, and joins what fails. The disk check (Disk) needs Docker's root directory and
+// is run once the engine answers.
+func Host(p *plan.Plan, lookupCNI func(name string) error) error {
+	errs := []error{CNIs(p, lookupCNI)}
+	needs := map[string][]string{}
+	for _, c := range p.Clusters {
+		needs[c.Name] = c.KernelFeatures
+	}
+	errs = append(errs, CheckKernel(needs))
+	cp, w := Nodes(p)
+	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
+		if avail, ok := MemAvailableMiB(string(data)); ok {
+			errs = append(errs, Memory(cp, w, avail))
+		}
+	}
+	if data, err := os.ReadFile("/proc/sys/fs/inotify/max_user_instances"); err == nil {
+		errs = append(errs, Inotify(cp+w, string(data)))
+	}
+	return errors.Join(errs...)
+}

@@ -1,0 +1,84 @@
+package preflight
+
+import (
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/netlab-dev/netlab/internal/testplan"
+)
+
+func TestNodesCountsRoles(t *testing.T) {
+	cp, w := Nodes(testplan.Builtin(t, "tgw-two-vpc"))
+	if cp != 2 || w != 2 {
+		t.Errorf("tgw-two-vpc: %d control planes, %d workers; want 2 and 2", cp, w)
+	}
+}
+
+func TestMemory(t *testing.T) {
+	if err := Memory(1, 2, 650); err != nil {
+		t.Errorf("650 MiB for 1 control plane and 2 workers is enough: %v", err)
+	}
+	err := Memory(1, 2, 649)
+	if err == nil || !strings.Contains(err.Error(), "needs about 650 MiB of memory (1 control planes x 450 MiB + 2 workers x 100 MiB) and 649 MiB are available") {
+		t.Errorf("649 MiB: %v", err)
+	}
+}
+
+func TestMemAvailableMiB(t *testing.T) {
+	got, ok := MemAvailableMiB("MemTotal:       16000000 kB\nMemFree:  100 kB\nMemAvailable:    2097152 kB\n")
+	if !ok || got != 2048 {
+		t.Errorf("got %d, %v; want 2048", got, ok)
+	}
+	if _, ok := MemAvailableMiB("MemTotal: 1 kB\n"); ok {
+		t.Error("no MemAvailable line must not be read as a value")
+	}
+}
+
+func TestInotify(t *testing.T) {
+	for _, c := range []struct {
+		nodes int
+		limit string
+		fail  bool
+	}{
+		{4, "128\n", false},  // small labs start at the default
+		{5, "128\n", true},   // above four nodes the default fails
+		{8, "512\n", false},  // the raised limit is enough
+		{8, "junk\n", false}, // unreadable: not checked
+	} {
+		err := Inotify(c.nodes, c.limit)
+		if (err != nil) != c.fail {
+			t.Errorf("Inotify(%d, %q) = %v, want failure %v", c.nodes, c.limit, err, c.fail)
+		}
+		if err != nil && !strings.Contains(err.Error(), "sysctl -w fs.inotify.max_user_instances=512") {
+			t.Errorf("the message must give the fix: %v", err)
+		}
+	}
+}
+
+func TestDisk(t *testing.T) {
+	if err := diskFree(3, "/var/lib/docker", 3072); err != nil {
+		t.Errorf("3 GB for 3 nodes is enough: %v", err)
+	}
+	err := diskFree(3, "/var/lib/docker", 1000)
+	if err == nil || !strings.Contains(err.Error(), "about 3072 MiB of disk in /var/lib/docker") || !strings.Contains(err.Error(), "docker system prune") {
+		t.Errorf("1000 MiB for 3 nodes: %v", err)
+	}
+	if err := Disk(1000, ""); err != nil {
+		t.Errorf("no Docker root dir known: not checked, got %v", err)
+	}
+	if err := Disk(1, t.TempDir()); err != nil {
+		t.Errorf("one node in a temp dir: %v", err)
+	}
+}
+
+func TestCNIs(t *testing.T) {
+	p := testplan.Builtin(t, "tgw-two-vpc")
+	if err := CNIs(p, func(string) error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	err := CNIs(p, func(name string) error { return errors.New("CNI " + name + " unknown") })
+	if err == nil || !strings.Contains(err.Error(), "cluster a: CNI flannel unknown") || !strings.Contains(err.Error(), "cluster b: CNI flannel unknown") {
+		t.Errorf("every cluster's missing CNI must be named: %v", err)
+	}
+}

@@ -1,0 +1,66 @@
+// Package clusters is the step of 'up' that creates the lab's kind clusters, each on its VPC
+// network, in parallel (see package cluster for how kind's network variable is serialised).
+package clusters
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/steps"
+)
+
+// Step creates the clusters that do not exist. A cluster whose creation did not finish in an
+// earlier run (its sub-step "cluster/<name>" is not recorded as done, or it lacks nodes) is
+// deleted first.
+func Step() steps.Step {
+	return steps.Step{
+		Name:  "clusters",
+		Title: "Creating kind clusters",
+		Run: func(ctx context.Context, sc *steps.StepContext) error {
+			var wg sync.WaitGroup
+			errs := make([]error, len(sc.Plan.Clusters))
+			for i, c := range sc.Plan.Clusters {
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					errs[i] = ensure(sc, c)
+				}()
+			}
+			wg.Wait()
+			return errors.Join(errs...)
+		},
+	}
+}
+
+func ensure(sc *steps.StepContext, c plan.ClusterPlan) error {
+	sub := "cluster/" + c.Name
+	exists, n, err := sc.Kind.Exists(c.KindName)
+	if err != nil {
+		return fmt.Errorf("cluster %s: ask kind: %w", c.Name, err)
+	}
+	if exists && sc.Done(sub) && n == len(c.Nodes) {
+		sc.Status.Printf("   cluster %s exists (%d nodes)", c.KindName, n)
+		_, err := sc.Client(c) // saves the kubeconfig
+		return err
+	}
+	if exists {
+		sc.Status.Printf("   cluster %s is half-made (%d of %d nodes, creation did not finish): deleting it", c.KindName, n, len(c.Nodes))
+		if err := sc.Kind.Delete(c.KindName); err != nil {
+			return fmt.Errorf("cluster %s: delete the half-made cluster: %w", c.Name, err)
+		}
+	}
+	if err := sc.Begin(sub); err != nil {
+		return err
+	}
+	err = sc.Kind.Create(sc.Plan.Lab, c, sc.Status)
+	if err == nil {
+		_, err = sc.Client(c)
+	}
+	if serr := sc.End(sub, err); err == nil {
+		err = serr
+	}
+	return err
+}
