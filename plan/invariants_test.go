@@ -69,6 +69,40 @@ func assertInvariants(t *testing.T, p *plan.Plan) {
 			must(r.CIDR)
 		}
 	}
+	// Every range a plan routes, exempts from masquerading or allocates is a private or lab range.
+	safe := func(s string) {
+		if pr := must(s); !plan.InSafeRanges(pr) {
+			t.Fatalf("plan holds %s, outside the safe ranges %v", pr, plan.SafeRanges())
+		}
+	}
+	for _, v := range p.VPCs {
+		safe(v.CIDR)
+		for _, s := range v.Subnets {
+			safe(s.CIDR)
+		}
+	}
+	for _, c := range p.Clusters {
+		safe(c.PodCIDR)
+		safe(c.ServiceCIDR)
+		for _, r := range c.VPCRoutes {
+			safe(r.CIDR)
+		}
+		for _, n := range c.CNI.NonMasqueradeCIDRs {
+			safe(n)
+		}
+		for _, np := range c.NetworkPolicies {
+			for _, e := range np.EgressAllow {
+				safe(e.CIDR)
+			}
+		}
+	}
+	if p.TransitGateway != nil {
+		for _, rt := range p.TransitGateway.RouteTables {
+			for _, r := range rt.Routes {
+				safe(r.CIDR)
+			}
+		}
+	}
 	// Routed CIDRs do not overlap, except a Pod CIDR inside its own VPC.
 	if p.TransitGateway != nil {
 		type routed struct {

@@ -135,7 +135,8 @@ func (rs *resolver) checkShortName(field, name, what string) bool {
 	return false
 }
 
-// cidrField parses an optional CIDR field, reporting a bad one. ok is false when absent or bad.
+// cidrField parses an optional CIDR field, reporting a bad one or one outside SafeRanges. ok is
+// false when absent, bad or unsafe. Every CIDR field of a scenario goes through here.
 func (rs *resolver) cidrField(field, value string) (netip.Prefix, bool) {
 	if value == "" {
 		return netip.Prefix{}, false
@@ -143,6 +144,10 @@ func (rs *resolver) cidrField(field, value string) (netip.Prefix, bool) {
 	p, err := parseCIDR(value)
 	if err != nil {
 		rs.r.errorf(field, "%v", err)
+		return netip.Prefix{}, false
+	}
+	if !InSafeRanges(p) {
+		rs.r.errorf(field, "%s", unsafeMessage(p.String()))
 		return netip.Prefix{}, false
 	}
 	return p, true
@@ -240,10 +245,8 @@ func (rs *resolver) vpcs() {
 			}
 			sp, ok := netip.Prefix{}, false
 			if s.CIDR != "" {
-				// reserveExplicit has reported a bad one already
-				if sp2, err := parseCIDR(s.CIDR); err == nil {
-					sp, ok = sp2, true
-				}
+				// reserveExplicit has reported a bad or unsafe one already
+				sp, ok = safeSubnetCIDR(s.CIDR)
 			} else {
 				sp, ok = rs.allocSubnet(v.Name, vp)
 				if !ok {
@@ -667,6 +670,8 @@ func (rs *resolver) metalLBExplicit(f string, c *Cluster, cp *ClusterPlan, subne
 			continue
 		}
 		switch {
+		case !rangeIsSafe(r):
+			rs.r.errorf(af, "%s", unsafeMessage(r.String()))
 		case !prefixRange(subnet).contains(r.from) || !prefixRange(subnet).contains(r.to):
 			rs.r.errorf(af, "%s is outside the cluster's subnet %s; MetalLB L2 answers ARP only on its own subnet: use addresses in %s", r, subnet, poolBlock(subnet))
 		case r.overlaps(nodeHalf):

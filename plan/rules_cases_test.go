@@ -145,8 +145,8 @@ var ruleCases = []ruleCase{
 	{"Pod CIDR too small for its nodes", replace(base, "podCIDR: 10.0.64.0/18", "podCIDR: 10.0.64.0/24\n    workers: 3"), []string{
 		"s.yaml:13:14: clusters[0].podCIDR: 10.0.64.0/24 is too small for 4 nodes with a /24 per node; use a /22 or larger",
 	}},
-	{"Service CIDR too large", replace(base, "    podCIDR: 10.1.64.0/18\n", "    podCIDR: 10.1.64.0/18\n    serviceCIDR: 172.0.0.0/8\n"), []string{
-		"s.yaml:18:18: clusters[1].serviceCIDR: 172.0.0.0/8 is too large; Kubernetes allows at most a /12 for Services",
+	{"Service CIDR too large", replace(base, "    podCIDR: 10.1.64.0/18\n", "    podCIDR: 10.1.64.0/18\n    serviceCIDR: 100.64.0.0/10\n"), []string{
+		"s.yaml:18:18: clusters[1].serviceCIDR: 100.64.0.0/10 is too large; Kubernetes allows at most a /12 for Services",
 	}},
 	{"subnet outside its VPC", replace(base, "    cidr: 10.1.0.0/16\n", "    cidr: 10.1.0.0/16\n    subnets:\n      - {name: s, cidr: 10.2.1.0/24}\n"), []string{
 		"s.yaml:11:25: vpcs[1].subnets[0].cidr: 10.2.1.0/24 is outside its VPC vpc-b (10.1.0.0/16); a subnet must lie inside its VPC's cidr",
