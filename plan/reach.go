@@ -77,21 +77,26 @@ type Block struct {
 	Route string `json:"route,omitempty"`
 	// Attachment is where that route leads, for OtherAttachment.
 	Attachment string `json:"attachment,omitempty"`
+	// Toward is the attachment the leg has to reach (the receiving VPC's): pointing Route in
+	// Table there (or adding a route there) is what would open this part.
+	Toward string `json:"toward"`
 }
 
 func (b Block) String() string {
-	where := "VPC " + b.VPC + "'s route table"
-	if b.Table != "" {
-		where = "TGW route table " + b.Table
-	}
-	msg := fmt.Sprintf("%s: %s: %s in %s", b.Direction, b.Destination, b.Reason, where)
+	msg := fmt.Sprintf("%s: %s: %s", b.Direction, b.Destination, b.Reason)
 	switch b.Reason {
+	case NoVPCRoute:
+		return msg + " in VPC " + b.VPC + "'s route table"
+	case NoAssociation:
+		return msg + " (VPC " + b.VPC + "'s attachment has no TGW route table)"
 	case BlackholeRoute:
-		msg += " (route " + b.Route + ")"
+		return msg + " in TGW route table " + b.Table + " (route " + b.Route + ")"
 	case OtherAttachment:
-		msg += " (route " + b.Route + " to " + b.Attachment + ")"
+		return msg + " in TGW route table " + b.Table + " (route " + b.Route + " to " + b.Attachment + ", not " + b.Toward + ")"
+	case NoLeg:
+		return msg + " (attachment " + b.Toward + " has no leg in the receiving subnet)"
 	}
-	return msg
+	return msg + " in TGW route table " + b.Table
 }
 
 // Reach is the verdict for one kind of destination of a pair: its Pods, or its internal LB pool.
@@ -253,7 +258,7 @@ func (p *Plan) leg(dir Direction, src, dst *ClusterPlan, spans []span) ([]Block,
 		}
 	}
 	decide := func(addr uint64) Block {
-		blk := Block{Direction: dir, VPC: src.VPC}
+		blk := Block{Direction: dir, VPC: src.VPC, Toward: dstAtt}
 		if i := longest(vpcRoutes, addr); i < 0 || vpcTargets[i] != "tgw" {
 			blk.Reason = NoVPCRoute
 			return blk
@@ -296,7 +301,7 @@ func (p *Plan) leg(dir Direction, src, dst *ClusterPlan, spans []span) ([]Block,
 			blocks = append(blocks, blk)
 		}
 	}
-	return blocks, all && len(spans) > 0
+	return blocks, all // no spans: nothing to reach, so nothing answers
 }
 
 func sameCause(a, b Block) bool {

@@ -100,7 +100,7 @@ func TestReachReplyTo(t *testing.T) {
 func TestReachBlockedOnTheWayThere(t *testing.T) {
 	p := builtinWith(t, "tgw-two-vpc", "{cidr: 10.1.64.0/18, attachment: vpc-b}", "{cidr: 10.1.64.0/18, blackhole: true}")
 	ab := reach(t, p, "a", "b")
-	want := []plan.Block{{Direction: plan.Forward, Reason: plan.BlackholeRoute, Destination: "10.1.64.0/18", VPC: "vpc-a", Table: "main", Route: "10.1.64.0/18"}}
+	want := []plan.Block{{Direction: plan.Forward, Reason: plan.BlackholeRoute, Destination: "10.1.64.0/18", VPC: "vpc-a", Table: "main", Route: "10.1.64.0/18", Toward: "vpc-b"}}
 	if ab.Pod.Verdict != plan.Blocked || !reflect.DeepEqual(ab.Pod.Blocks, want) || ab.Pod.Answered() || !ab.Pod.Isolated() {
 		t.Errorf("a -> b Pods: %+v", ab.Pod)
 	}
@@ -127,7 +127,8 @@ func TestReachPartialBlackhole(t *testing.T) {
 func TestReachOtherAttachmentAndNoRoute(t *testing.T) {
 	p := builtinWith(t, "tgw-two-vpc", "{cidr: 10.1.64.0/18, attachment: vpc-b}", "{cidr: 10.1.64.0/18, attachment: vpc-a}")
 	ab := reach(t, p, "a", "b")
-	if len(ab.Pod.Blocks) != 1 || ab.Pod.Blocks[0].Reason != plan.OtherAttachment || ab.Pod.Blocks[0].Attachment != "vpc-a" {
+	if len(ab.Pod.Blocks) != 1 || ab.Pod.Blocks[0].Reason != plan.OtherAttachment || ab.Pod.Blocks[0].Attachment != "vpc-a" ||
+		ab.Pod.Blocks[0].String() != "forward: 10.1.64.0/18: other attachment in TGW route table main (route 10.1.64.0/18 to vpc-a, not vpc-b)" {
 		t.Errorf("route to the wrong attachment: %+v", ab.Pod)
 	}
 	// A TGW table without the route while the VPC still sends it (the plan edited by hand, as a
@@ -136,7 +137,7 @@ func TestReachOtherAttachmentAndNoRoute(t *testing.T) {
 	rt := &p.TransitGateway.RouteTables[0]
 	rt.Routes = slices.DeleteFunc(rt.Routes, func(r plan.TGWRoute) bool { return r.CIDR == "10.1.64.0/18" || r.CIDR == "10.1.0.0/16" })
 	ab = reach(t, p, "a", "b")
-	want := plan.Block{Direction: plan.Forward, Reason: plan.NoRoute, Destination: "10.1.64.0/18", VPC: "vpc-a", Table: "main"}
+	want := plan.Block{Direction: plan.Forward, Reason: plan.NoRoute, Destination: "10.1.64.0/18", VPC: "vpc-a", Table: "main", Toward: "vpc-b"}
 	if ab.Pod.Verdict != plan.Blocked || !reflect.DeepEqual(ab.Pod.Blocks, []plan.Block{want}) {
 		t.Errorf("no TGW route: %+v", ab.Pod)
 	}
@@ -188,8 +189,8 @@ func TestReachReturnDependsOnSource(t *testing.T) {
 		name, file string
 		want       plan.Block
 	}{
-		{"blackhole back", twoTables, plan.Block{Direction: plan.Return, Reason: plan.BlackholeRoute, Destination: "10.0.64.0/18", VPC: "vpc-b", Table: "rt-b", Route: "10.0.64.0/18"}},
-		{"no VPC route back", outsidePods, plan.Block{Direction: plan.Return, Reason: plan.NoVPCRoute, Destination: "10.100.0.0/16", VPC: "vpc-b"}},
+		{"blackhole back", twoTables, plan.Block{Direction: plan.Return, Reason: plan.BlackholeRoute, Destination: "10.0.64.0/18", VPC: "vpc-b", Table: "rt-b", Route: "10.0.64.0/18", Toward: "att-a"}},
+		{"no VPC route back", outsidePods, plan.Block{Direction: plan.Return, Reason: plan.NoVPCRoute, Destination: "10.100.0.0/16", VPC: "vpc-b", Toward: "att-a"}},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -221,12 +222,12 @@ func TestReachIsolatedSpokes(t *testing.T) {
 		want     []plan.Block
 	}{
 		{"spoke-a", "spoke-b", []plan.Block{
-			{Direction: plan.Forward, Reason: plan.BlackholeRoute, Destination: "10.2.64.0/18", VPC: "spoke-a", Table: "spokes", Route: "10.2.0.0/16"},
-			{Direction: plan.Return, Reason: plan.BlackholeRoute, Destination: "10.1.64.0/18", VPC: "spoke-b", Table: "spokes", Route: "10.1.0.0/16"},
+			{Direction: plan.Forward, Reason: plan.BlackholeRoute, Destination: "10.2.64.0/18", VPC: "spoke-a", Table: "spokes", Route: "10.2.0.0/16", Toward: "spoke-b"},
+			{Direction: plan.Return, Reason: plan.BlackholeRoute, Destination: "10.1.64.0/18", VPC: "spoke-b", Table: "spokes", Route: "10.1.0.0/16", Toward: "spoke-a"},
 		}},
 		{"spoke-b", "spoke-a", []plan.Block{
-			{Direction: plan.Forward, Reason: plan.BlackholeRoute, Destination: "10.1.64.0/18", VPC: "spoke-b", Table: "spokes", Route: "10.1.0.0/16"},
-			{Direction: plan.Return, Reason: plan.BlackholeRoute, Destination: "10.2.1.0/25", VPC: "spoke-a", Table: "spokes", Route: "10.2.0.0/16"},
+			{Direction: plan.Forward, Reason: plan.BlackholeRoute, Destination: "10.1.64.0/18", VPC: "spoke-b", Table: "spokes", Route: "10.1.0.0/16", Toward: "spoke-a"},
+			{Direction: plan.Return, Reason: plan.BlackholeRoute, Destination: "10.2.1.0/25", VPC: "spoke-a", Table: "spokes", Route: "10.2.0.0/16", Toward: "spoke-b"},
 		}},
 	}
 	for _, c := range cases {
@@ -253,10 +254,51 @@ func TestReachIsolatedSpokes(t *testing.T) {
 		"      routes:                              # the spokes' CIDRs dropped, not just unrouted\n", "")
 	r := reach(t, p, "spoke-a", "spoke-b")
 	want := []plan.Block{
-		{Direction: plan.Forward, Reason: plan.NoVPCRoute, Destination: "10.2.64.0/18", VPC: "spoke-a"},
-		{Direction: plan.Return, Reason: plan.NoVPCRoute, Destination: "10.1.64.0/18", VPC: "spoke-b"},
+		{Direction: plan.Forward, Reason: plan.NoVPCRoute, Destination: "10.2.64.0/18", VPC: "spoke-a", Toward: "spoke-b"},
+		{Direction: plan.Return, Reason: plan.NoVPCRoute, Destination: "10.1.64.0/18", VPC: "spoke-b", Toward: "spoke-a"},
 	}
 	if !r.Pod.Isolated() || !reflect.DeepEqual(r.Pod.Blocks, want) {
 		t.Errorf("unrouted spokes: %+v", r.Pod)
+	}
+}
+
+// noLeg: cluster b stands in a subnet of VPC b that the attachment does not include.
+const noLeg = `apiVersion: netlab.dev/v1alpha1
+kind: Scenario
+metadata: {name: noleg}
+vpcs:
+  - {name: vpc-a, cidr: 10.0.0.0/16}
+  - name: vpc-b
+    cidr: 10.1.0.0/16
+    subnets: [{name: attached, cidr: 10.1.1.0/24}, {name: other, cidr: 10.1.2.0/24}]
+clusters:
+  - {name: a, vpc: vpc-a}
+  - {name: b, vpc: vpc-b, subnet: other, podCIDR: 10.1.64.0/18}
+transitGateway:
+  attachments: [{name: att-a, vpc: vpc-a}, {name: att-b, vpc: vpc-b, subnets: [attached]}]
+`
+
+func TestReachNoLegAndNoAssociation(t *testing.T) {
+	p, diags := plan.Build("s.yaml", []byte(noLeg), plan.Options{})
+	if p == nil {
+		t.Fatal(diags.Error())
+	}
+	r := reach(t, p, "a", "b")
+	want := []plan.Block{
+		{Direction: plan.Forward, Reason: plan.NoLeg, Destination: "10.1.64.0/18", VPC: "vpc-a", Table: "default", Toward: "att-b"},
+		{Direction: plan.Return, Reason: plan.NoVPCRoute, Destination: "10.0.1.0/25", VPC: "vpc-b", Toward: "att-a"},
+	}
+	if !r.Pod.Isolated() || !reflect.DeepEqual(r.Pod.Blocks, want) {
+		t.Errorf("b outside the attachment's subnets: %+v", r.Pod.Blocks)
+	}
+	if got := r.Pod.Blocks[0].String(); got != "forward: 10.1.64.0/18: no leg (attachment att-b has no leg in the receiving subnet)" {
+		t.Errorf("text: %q", got)
+	}
+	// An attachment without a table (a live disassociation): everything from it is dropped.
+	p = builtinWith(t, "tgw-two-vpc")
+	p.TransitGateway.RouteTables[0].Associations = []string{"vpc-b"}
+	r = reach(t, p, "a", "b")
+	if !r.Pod.Isolated() || r.Pod.Blocks[0].Reason != plan.NoAssociation || r.Pod.Blocks[0].String() != "forward: 10.1.64.0/18: no association (VPC vpc-a's attachment has no TGW route table)" {
+		t.Errorf("no association: %+v", r.Pod.Blocks)
 	}
 }
