@@ -153,7 +153,7 @@ func pairs(p *plan.Plan, ok func(from, to plan.ClusterPlan) bool) ([]Target, str
 // routed reports whether a's nodes route b's Pod CIDR and node subnet to the TGW, and the TGW's table
 // for a's attachment sends them to b's attachment.
 func routed(p *plan.Plan, a, b plan.ClusterPlan) bool {
-	var bSubnet string
+	var bSubnet netip.Prefix
 	if v, ok := p.VPC(b.VPC); ok {
 		for _, s := range v.Subnets {
 			if s.Name == b.Subnet {
@@ -161,9 +161,8 @@ func routed(p *plan.Plan, a, b plan.ClusterPlan) bool {
 			}
 		}
 	}
-	for _, dst := range []string{b.PodCIDR, bSubnet} {
-		pf, err := netip.ParsePrefix(dst)
-		if err != nil {
+	for _, pf := range []netip.Prefix{b.PodCIDR, bSubnet} {
+		if !pf.IsValid() {
 			return false
 		}
 		if r, ok := routeFor(a.VPCRoutes, pf.Addr()); !ok || r.Target != "tgw" {
@@ -179,7 +178,7 @@ func routed(p *plan.Plan, a, b plan.ClusterPlan) bool {
 func routeFor(rs []plan.VPCRoute, a netip.Addr) (plan.VPCRoute, bool) {
 	best, bits := plan.VPCRoute{}, -1
 	for _, r := range rs {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) && pf.Bits() > bits {
+		if pf := r.CIDR; pf.Contains(a) && pf.Bits() > bits {
 			best, bits = r, pf.Bits()
 		}
 	}
@@ -205,7 +204,7 @@ func tgwForwards(p *plan.Plan, fromVPC, toVPC string, a netip.Addr) bool {
 			continue
 		}
 		for _, r := range rt.Routes { // longest prefix first
-			if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) {
+			if r.CIDR.Contains(a) {
 				return !r.Blackhole && r.Attachment == toAtt
 			}
 		}

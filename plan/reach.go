@@ -155,7 +155,7 @@ func (p *Plan) Reach(from, to string) (PairReach, bool) {
 	}
 	replyTo := p.replyTo(a)
 	pr := PairReach{From: from, To: to}
-	pr.Pod = p.reach(a, b, "pod", []string{b.PodCIDR}, replyTo)
+	pr.Pod = p.reach(a, b, "pod", []string{b.PodCIDR.String()}, replyTo)
 	if b.MetalLB != nil {
 		lb := p.reach(a, b, "lb", b.MetalLB.Addresses, replyTo)
 		pr.LB = &lb
@@ -167,10 +167,10 @@ func (p *Plan) Reach(from, to string) (PairReach, bool) {
 // IP, else the node range of its subnet (its nodes' addresses).
 func (p *Plan) replyTo(c *ClusterPlan) string {
 	if c.CNI.CrossClusterSource == "preserve" {
-		return c.PodCIDR
+		return c.PodCIDR.String()
 	}
 	if s := p.subnet(c); s != nil {
-		return s.NodeRange
+		return s.NodeRange.String()
 	}
 	return ""
 }
@@ -245,7 +245,7 @@ func (p *Plan) leg(dir Direction, src, dst *ClusterPlan, spans []span) ([]Block,
 	var vpcRoutes []span
 	var vpcTargets []string
 	for _, r := range src.VPCRoutes {
-		if s, ok := parseSpan(r.CIDR); ok {
+		if s, ok := prefixSpan(r.CIDR); ok {
 			vpcRoutes = append(vpcRoutes, s)
 			vpcTargets = append(vpcTargets, r.Target)
 		}
@@ -253,7 +253,7 @@ func (p *Plan) leg(dir Direction, src, dst *ClusterPlan, spans []span) ([]Block,
 	var tgwRoutes []span
 	if associated {
 		for _, r := range table.Routes {
-			s, _ := parseSpan(r.CIDR)
+			s, _ := prefixSpan(r.CIDR)
 			tgwRoutes = append(tgwRoutes, s)
 		}
 	}
@@ -273,10 +273,10 @@ func (p *Plan) leg(dir Direction, src, dst *ClusterPlan, spans []span) ([]Block,
 		case i < 0:
 			blk.Reason = NoRoute
 		case table.Routes[i].Blackhole:
-			blk.Reason, blk.Route = BlackholeRoute, table.Routes[i].CIDR
+			blk.Reason, blk.Route = BlackholeRoute, table.Routes[i].CIDR.String()
 		case table.Routes[i].Attachment != dstAtt:
-			blk.Reason, blk.Route, blk.Attachment = OtherAttachment, table.Routes[i].CIDR, table.Routes[i].Attachment
-		case dstSubnet == nil || dstSubnet.TGWAddress == "":
+			blk.Reason, blk.Route, blk.Attachment = OtherAttachment, table.Routes[i].CIDR.String(), table.Routes[i].Attachment
+		case dstSubnet == nil || !dstSubnet.TGWAddress.IsValid():
 			blk.Reason = NoLeg
 		}
 		return blk
@@ -316,15 +316,23 @@ func parseSpan(s string) (span, bool) {
 	if s == "" {
 		return span{}, false
 	}
-	if pf, err := netip.ParsePrefix(s); err == nil && pf.Addr().Is4() {
-		lo := u32(pf.Masked().Addr())
-		return span{lo, lo + size(pf) - 1}, true
+	if pf, err := netip.ParsePrefix(s); err == nil {
+		return prefixSpan(pf)
 	}
 	r, err := parseRange(s)
 	if err != nil {
 		return span{}, false
 	}
 	return span{u32(r.from), u32(r.to)}, true
+}
+
+// prefixSpan is an IPv4 prefix as a span; ok is false for anything else.
+func prefixSpan(pf netip.Prefix) (span, bool) {
+	if !pf.IsValid() || !pf.Addr().Is4() {
+		return span{}, false
+	}
+	lo := u32(pf.Masked().Addr())
+	return span{lo, lo + size(pf) - 1}, true
 }
 
 func u32(a netip.Addr) uint64 {

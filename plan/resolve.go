@@ -228,7 +228,7 @@ func (rs *resolver) vpcs() {
 		} else if mtu < 1280 || mtu > 9000 {
 			rs.r.errorf(f+".mtu", "%d is out of range; use 1280 to 9000 (the default is %d)", mtu, DefaultMTU)
 		}
-		vplan := VPCPlan{Name: v.Name, CIDR: vp.String(), MTU: mtu}
+		vplan := VPCPlan{Name: v.Name, CIDR: vp, MTU: mtu}
 		if len(v.Subnets) == 0 {
 			v.Subnets = []Subnet{{Name: DefaultSubnetName}}
 		}
@@ -316,12 +316,12 @@ func (rs *resolver) subnetPlan(v *VPC, name string, sp netip.Prefix) SubnetPlan 
 	reserved := netip.PrefixFrom(nth(sp, int64(size(sp))*7/8), sp.Bits()+3)
 	return SubnetPlan{
 		Name:          name,
-		CIDR:          sp.String(),
+		CIDR:          sp,
 		Network:       network,
-		Gateway:       nth(sp, 1).String(),
-		NodeRange:     half.String(),
-		Reserved:      reserved.String(),
-		ClientAddress: nth(sp, -3).String(),
+		Gateway:       nth(sp, 1),
+		NodeRange:     half,
+		Reserved:      reserved,
+		ClientAddress: nth(sp, -3),
 	}
 }
 
@@ -610,7 +610,7 @@ func (rs *resolver) podCIDR(i int, f string, c *Cluster, cp *ClusterPlan, vpc *V
 	if !pp.IsValid() {
 		return
 	}
-	cp.PodCIDR = pp.String()
+	cp.PodCIDR = pp
 	cp.NodeCIDRMaskSize = defaultNodeMaskSize
 	need := bits.Len(uint(max(nodes, 1) - 1)) // log2, rounded up
 	if pp.Bits() > defaultNodeMaskSize-need {
@@ -641,7 +641,7 @@ func (rs *resolver) serviceCIDR(i int, f string, cp *ClusterPlan) {
 	} else if sp.Bits() > 28 {
 		rs.r.errorf(f+".serviceCIDR", "%s is too small; use a /28 or larger", sp)
 	}
-	cp.ServiceCIDR = sp.String()
+	cp.ServiceCIDR = sp
 }
 
 func (rs *resolver) inClusterOverlaps(i int, f string, subnet netip.Prefix) {
@@ -753,7 +753,7 @@ func (rs *resolver) checkSubnetCapacity() {
 	}
 	for _, v := range rs.p.VPCs {
 		for _, s := range v.Subnets {
-			sp := netip.MustParsePrefix(s.CIDR)
+			sp := s.CIDR
 			if free := int(size(sp))/2 - 2; count[s.Network] > free {
 				rs.r.errorf(fmt.Sprintf("clusters[%d]", first[s.Network]), "the clusters in subnet %s have %d nodes, more than its node range %s holds (%d); use a larger subnet", s.CIDR, count[s.Network], s.NodeRange, free)
 			}

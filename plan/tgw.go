@@ -60,7 +60,7 @@ func (rs *resolver) transitGateway() {
 		if !vpcOK {
 			continue
 		}
-		ap := AttachmentPlan{Name: a.Name, VPC: a.VPC, VPCCIDR: vp.String()}
+		ap := AttachmentPlan{Name: a.Name, VPC: a.VPC, VPCCIDR: vp}
 		subnets := a.Subnets
 		if len(subnets) == 0 {
 			if vplan, ok := rs.p.VPC(a.VPC); ok {
@@ -75,12 +75,12 @@ func (rs *resolver) transitGateway() {
 				rs.r.errorf(fmt.Sprintf("%s.subnets[%d]", af, k), "VPC %s has no subnet %q; its subnets: %s", a.VPC, sn, strings.Join(subnetNames(vpc), ", "))
 				continue
 			}
-			sp.TGWAddress = nth(netip.MustParsePrefix(sp.CIDR), -2).String()
+			sp.TGWAddress = nth(sp.CIDR, -2)
 			ap.Legs = append(ap.Legs, TGWLeg{Subnet: sn, Network: sp.Network, Address: sp.TGWAddress})
 		}
 		for ci, c := range rs.sc.Clusters {
 			if c.VPC == a.VPC && rs.podPrefix[ci].IsValid() {
-				ap.PodCIDRs = append(ap.PodCIDRs, rs.podPrefix[ci].String())
+				ap.PodCIDRs = append(ap.PodCIDRs, rs.podPrefix[ci])
 			}
 		}
 		tp.Attachments = append(tp.Attachments, ap)
@@ -179,7 +179,7 @@ func (rs *resolver) routeTables(f string, t *TransitGateway, tp *TGWPlan, attach
 				continue
 			}
 			static[p.String()] = true
-			routes = append(routes, TGWRoute{CIDR: p.String(), Attachment: r.Attachment, Blackhole: r.Blackhole, Type: "static"})
+			routes = append(routes, TGWRoute{CIDR: p, Attachment: r.Attachment, Blackhole: r.Blackhole, Type: "static"})
 		}
 		rtp.Routes = effectiveRoutes(routes)
 		tp.RouteTables = append(tp.RouteTables, rtp)
@@ -194,14 +194,14 @@ func (rs *resolver) routeTables(f string, t *TransitGateway, tp *TGWPlan, attach
 // effectiveRoutes applies AWS's precedence: a static route beats a propagated one for the same CIDR.
 // The result is ordered longest prefix first, then by address.
 func effectiveRoutes(routes []TGWRoute) []TGWRoute {
-	staticFor := map[string]bool{}
+	staticFor := map[netip.Prefix]bool{}
 	for _, r := range routes {
 		if r.Type == "static" {
 			staticFor[r.CIDR] = true
 		}
 	}
 	var out []TGWRoute
-	seen := map[string]bool{}
+	seen := map[netip.Prefix]bool{}
 	for _, r := range routes {
 		if r.Type == "propagated" && (staticFor[r.CIDR] || seen[r.CIDR]) {
 			continue
@@ -210,7 +210,7 @@ func effectiveRoutes(routes []TGWRoute) []TGWRoute {
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		pi, pj := netip.MustParsePrefix(out[i].CIDR), netip.MustParsePrefix(out[j].CIDR)
+		pi, pj := out[i].CIDR, out[j].CIDR
 		if pi.Bits() != pj.Bits() {
 			return pi.Bits() > pj.Bits()
 		}
@@ -222,7 +222,7 @@ func effectiveRoutes(routes []TGWRoute) []TGWRoute {
 // lookup finds the longest-prefix route for a in table t.
 func lookup(t RouteTablePlan, a netip.Addr) (TGWRoute, bool) {
 	for _, r := range t.Routes { // longest prefix first
-		if netip.MustParsePrefix(r.CIDR).Contains(a) {
+		if r.CIDR.Contains(a) {
 			return r, true
 		}
 	}
@@ -301,7 +301,7 @@ func (rs *resolver) nodeRoutes() {
 		if sp == nil {
 			continue
 		}
-		if sp.TGWAddress == "" {
+		if !sp.TGWAddress.IsValid() {
 			rs.r.warnf(fmt.Sprintf("clusters[%d].subnet", i), "subnet %s is not in attachment %q; cluster %s cannot reach the transit gateway", cp.Subnet, att, cp.Name)
 			continue
 		}
@@ -313,7 +313,7 @@ func (rs *resolver) nodeRoutes() {
 		// and possibly off the machine. The node's own subnet and Pod routes are more specific.
 		if v, ok := rs.p.VPC(cp.VPC); ok {
 			for _, s := range v.Subnets {
-				if s.Name != cp.Subnet && s.TGWAddress != "" {
+				if s.Name != cp.Subnet && s.TGWAddress.IsValid() {
 					cp.VPCRoutes = append(cp.VPCRoutes, VPCRoute{CIDR: s.CIDR, Via: sp.TGWAddress, Target: "local"})
 				}
 			}
@@ -323,9 +323,9 @@ func (rs *resolver) nodeRoutes() {
 		if !ok {
 			continue
 		}
-		own := netip.MustParsePrefix(rs.vpcPrefix[cp.VPC].String())
+		own := rs.vpcPrefix[cp.VPC]
 		for _, r := range tp.RouteTables[ti].Routes {
-			if netip.MustParsePrefix(r.CIDR).Overlaps(own) {
+			if r.CIDR.Overlaps(own) {
 				continue
 			}
 			cp.VPCRoutes = append(cp.VPCRoutes, VPCRoute{CIDR: r.CIDR, Via: sp.TGWAddress, Target: "tgw"})
@@ -360,7 +360,7 @@ func (rs *resolver) nodeRoutes() {
 }
 
 // localRoute reports whether cluster from has a VPC-local route to the subnet cidr.
-func (rs *resolver) localRoute(from *ClusterPlan, cidr string) bool {
+func (rs *resolver) localRoute(from *ClusterPlan, cidr netip.Prefix) bool {
 	for _, r := range from.VPCRoutes {
 		if r.Target == "local" && r.CIDR == cidr {
 			return true
@@ -457,7 +457,7 @@ func (rs *resolver) meshReach(f string, from, to *ClusterPlan) {
 	if sp == nil {
 		return
 	}
-	target := netip.MustParsePrefix(sp.CIDR).Addr()
+	target := sp.CIDR.Addr()
 	if from.VPC == to.VPC {
 		if from.Subnet == to.Subnet || rs.localRoute(from, sp.CIDR) {
 			return

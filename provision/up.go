@@ -247,7 +247,7 @@ func subnetsEqualIgnoringTGW(a, b []plan.SubnetPlan) bool {
 	}
 	for i := range a {
 		x, y := a[i], b[i]
-		x.TGWAddress, y.TGWAddress = "", ""
+		x.TGWAddress, y.TGWAddress = netip.Addr{}, netip.Addr{}
 		if x != y {
 			return false
 		}
@@ -283,8 +283,8 @@ func ensureNetworks(ctx context.Context, eng *docker.Engine, p *plan.Plan, pr *p
 	for _, v := range p.VPCs {
 		for _, s := range v.Subnets {
 			spec := docker.NetworkSpec{
-				Name: s.Network, Subnet: netip.MustParsePrefix(s.CIDR), Gateway: netip.MustParseAddr(s.Gateway),
-				IPRange: netip.MustParsePrefix(s.NodeRange), MTU: v.MTU, Lab: p.Lab, VPC: v.Name, SubnetTag: s.Name,
+				Name: s.Network, Subnet: s.CIDR, Gateway: s.Gateway,
+				IPRange: s.NodeRange, MTU: v.MTU, Lab: p.Lab, VPC: v.Name, SubnetTag: s.Name,
 			}
 			created, err := eng.EnsureNetwork(ctx, spec)
 			if err != nil {

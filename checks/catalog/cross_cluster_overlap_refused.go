@@ -56,8 +56,8 @@ transitGateway:
 	}
 	all := strings.Join(msgs, " | ")
 	refused := len(msgs) > 0
-	b.add("a scenario whose VPCs "+a.VPC+" and "+c.VPC+" both use "+va.CIDR, orText(truncate(all, 300), "accepted"), "refused", refused)
-	names := strings.Contains(all, va.CIDR) && strings.Contains(all, a.VPC) && strings.Contains(all, c.VPC)
+	b.add("a scenario whose VPCs "+a.VPC+" and "+c.VPC+" both use "+va.CIDR.String(), orText(truncate(all, 300), "accepted"), "refused", refused)
+	names := strings.Contains(all, va.CIDR.String()) && strings.Contains(all, a.VPC) && strings.Contains(all, c.VPC)
 	b.add("the refusal names both ranges and their owners", fmt.Sprint(names), "true", names)
 	return b.done("overlapping routed CIDRs are refused by the planner")
 }

@@ -26,7 +26,7 @@ func init() {
 			return b.errorf("%v", err)
 		}
 		srv := to.Probe[to.Nodes[len(to.Nodes)-1].Name]
-		return crossTGW(ctx, env, l, b, from, to, srv.IP, to.Plan.PodCIDR, func(r probe.Result, cli live.Pod) {
+		return crossTGW(ctx, env, l, b, from, to, srv.IP, to.Plan.PodCIDR.String(), func(r probe.Result, cli live.Pod) {
 			node, _ := from.Node(cli.Node)
 			want := checks.CrossClusterSource(from.Plan)
 			ip := node.IP

@@ -59,7 +59,7 @@ func routeFor(rt plan.RouteTablePlan, dst string) (plan.TGWRoute, bool) {
 		return plan.TGWRoute{}, false
 	}
 	for _, r := range rt.Routes {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) {
+		if r.CIDR.Contains(a) {
 			return r, true
 		}
 	}

@@ -171,7 +171,7 @@ func nodeRange(p *plan.Plan, c *plan.ClusterPlan) string {
 	if v, ok := p.VPC(c.VPC); ok {
 		for _, s := range v.Subnets {
 			if s.Name == c.Subnet {
-				return s.NodeRange
+				return s.NodeRange.String()
 			}
 		}
 	}
@@ -240,7 +240,7 @@ func (x *ctx) clusterIP() string {
 		if ip := x.f.EchoClusterIP[x.c.Name]; ip != "" {
 			return ip
 		}
-		return "<a ClusterIP in " + x.c.ServiceCIDR + ">"
+		return "<a ClusterIP in " + x.c.ServiceCIDR.String() + ">"
 	}
 	return "<ClusterIP>"
 }
@@ -269,8 +269,8 @@ func (x *ctx) tgwHops(dst string) []string {
 	t := x.p.TransitGateway
 	var via, rtName, att string
 	for _, r := range x.c.VPCRoutes {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && contains(pf, dst) {
-			via = r.Via
+		if contains(r.CIDR, dst) {
+			via = r.Via.String()
 		}
 	}
 	for _, a := range t.Attachments {
@@ -284,7 +284,7 @@ func (x *ctx) tgwHops(dst string) []string {
 			if as == att {
 				rtName = rt.Name
 				for _, r := range rt.Routes {
-					if pf, err := netip.ParsePrefix(r.CIDR); err == nil && contains(pf, dst) {
+					if contains(r.CIDR, dst) {
 						route = r
 						break
 					}
@@ -303,7 +303,7 @@ func (x *ctx) tgwHops(dst string) []string {
 	out := []string{
 		fmt.Sprintf("node %s (%s): VPC route %s via %s, the TGW's leg in the client's subnet", x.nodeA.Name, x.nodeA.IP, orS(dst, "<dst>"), orS(via, "<TGW leg>")),
 		fmt.Sprintf("TGW %s (%s), leg %s: policy rule 'iif leg lookup' the table of attachment %s: %s", t.Name, t.Container, orS(via, "?"), att, table),
-		fmt.Sprintf("longest prefix in %s: %s (%s) -> %s; TTL -1", rtName, orS(route.CIDR, "<no route>"), orS(route.Type, "-"), target),
+		fmt.Sprintf("longest prefix in %s: %s (%s) -> %s; TTL -1", rtName, orS(prefixText(route.CIDR), "<no route>"), orS(route.Type, "-"), target),
 	}
 	if lt, ok := x.f.TGWTables[rtName]; ok && len(lt.Routes) > 0 {
 		out = append(out, "the kernel table now: "+strings.Join(lt.Routes, "; "))
@@ -319,6 +319,14 @@ func contains(pf netip.Prefix, a string) bool {
 		return plan.PrefixContains(pf, p2)
 	}
 	return false
+}
+
+// prefixText is pf's text, or "" for the zero Prefix.
+func prefixText(pf netip.Prefix) string {
+	if !pf.IsValid() {
+		return ""
+	}
+	return pf.String()
 }
 
 func orS(s, alt string) string {

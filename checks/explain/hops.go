@@ -3,6 +3,8 @@ package explain
 import (
 	"fmt"
 	"strings"
+
+	"github.com/netlab-dev/netlab/plan"
 )
 
 // hops returns the hops of path id, filled in from x. Every catalogue id has an entry (tested).
@@ -107,7 +109,7 @@ func hops(id string, x *ctx) []string {
 		if x.d != nil {
 			dst = x.peerNode.PodCIDR
 			if strings.HasPrefix(dst, "<") {
-				dst = x.d.PodCIDR
+				dst = x.d.PodCIDR.String()
 			}
 		}
 		h := []string{"the client, " + pod(a) + ", -> a Pod of cluster " + x.dName() + " (" + dst + ")"}
@@ -204,7 +206,7 @@ func (x *ctx) svcCIDR() string {
 	if x.c == nil {
 		return "<Service CIDR>"
 	}
-	return x.c.ServiceCIDR
+	return x.c.ServiceCIDR.String()
 }
 
 func (x *ctx) pool() string {
@@ -238,7 +240,7 @@ func (x *ctx) crossSource() string {
 		return "the CNI masquerades to the node IP (the default) unless the destination is exempt"
 	}
 	if x.c.CNI.CrossClusterSource == "preserve" {
-		return "chain NETLAB-PRESERVE accepts -s " + x.c.PodCIDR + " -d " + strings.Join(x.c.CNI.NonMasqueradeCIDRs, ",") + " before " + x.masq() + ": the Pod IP is kept (crossClusterSource: preserve)"
+		return "chain NETLAB-PRESERVE accepts -s " + x.c.PodCIDR.String() + " -d " + strings.Join(plan.Strings(x.c.CNI.NonMasqueradeCIDRs), ",") + " before " + x.masq() + ": the Pod IP is kept (crossClusterSource: preserve)"
 	}
 	return x.masq() + ": the server sees the node IP (crossClusterSource: masquerade)"
 }
@@ -259,7 +261,7 @@ func (x *ctx) podCIDR() string {
 	if x.c == nil {
 		return "<Pod CIDR>"
 	}
-	return x.c.PodCIDR
+	return x.c.PodCIDR.String()
 }
 
 func (x *ctx) cName() string {

@@ -295,10 +295,10 @@ func (l *Lab) startClients(ctx context.Context) error {
 				sub = s
 			}
 		}
-		if sub.ClientAddress == "" {
+		if !sub.ClientAddress.IsValid() {
 			return fmt.Errorf("cluster %s: network %s has no client address in the plan", c.Name, c.Network)
 		}
-		cl := &Client{Name: c.Network + "-client", Network: c.Network, IP: sub.ClientAddress, VPC: v.Name, CIDR: sub.CIDR}
+		cl := &Client{Name: c.Network + "-client", Network: c.Network, IP: sub.ClientAddress.String(), VPC: v.Name, CIDR: sub.CIDR.String()}
 		if err := l.ensureClient(ctx, cl); err != nil {
 			return err
 		}
