@@ -153,19 +153,12 @@ func pairs(p *plan.Plan, ok func(from, to plan.ClusterPlan) bool) ([]Target, str
 // routed reports whether a's nodes route b's Pod CIDR and node subnet to the TGW, and the TGW's table
 // for a's attachment sends them to b's attachment.
 func routed(p *plan.Plan, a, b plan.ClusterPlan) bool {
-	var bSubnet netip.Prefix
-	if v, ok := p.VPC(b.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == b.Subnet {
-				bSubnet = s.CIDR
-			}
-		}
-	}
-	for _, pf := range []netip.Prefix{b.PodCIDR, bSubnet} {
+	bSubnet, _ := p.SubnetOf(b)
+	for _, pf := range []netip.Prefix{b.PodCIDR, bSubnet.CIDR} {
 		if !pf.IsValid() {
 			return false
 		}
-		if r, ok := routeFor(a.VPCRoutes, pf.Addr()); !ok || r.Target != "tgw" {
+		if r, ok := a.VPCRouteFor(pf.Addr()); !ok || r.Target != "tgw" {
 			return false
 		}
 		if !tgwForwards(p, a.VPC, b.VPC, pf.Addr()) {
@@ -175,39 +168,13 @@ func routed(p *plan.Plan, a, b plan.ClusterPlan) bool {
 	return true
 }
 
-func routeFor(rs []plan.VPCRoute, a netip.Addr) (plan.VPCRoute, bool) {
-	best, bits := plan.VPCRoute{}, -1
-	for _, r := range rs {
-		if pf := r.CIDR; pf.Contains(a) && pf.Bits() > bits {
-			best, bits = r, pf.Bits()
-		}
-	}
-	return best, bits >= 0
-}
-
 func tgwForwards(p *plan.Plan, fromVPC, toVPC string, a netip.Addr) bool {
-	var fromAtt, toAtt string
-	for _, at := range p.TransitGateway.Attachments {
-		if at.VPC == fromVPC {
-			fromAtt = at.Name
-		}
-		if at.VPC == toVPC {
-			toAtt = at.Name
-		}
+	from, _ := p.AttachmentOf(fromVPC)
+	to, _ := p.AttachmentOf(toVPC)
+	rt, ok := p.RouteTableOf(from.Name)
+	if !ok {
+		return false
 	}
-	for _, rt := range p.TransitGateway.RouteTables {
-		associated := false
-		for _, as := range rt.Associations {
-			associated = associated || as == fromAtt
-		}
-		if !associated {
-			continue
-		}
-		for _, r := range rt.Routes { // longest prefix first
-			if r.CIDR.Contains(a) {
-				return !r.Blackhole && r.Attachment == toAtt
-			}
-		}
-	}
-	return false
+	r, ok := rt.Lookup(a)
+	return ok && !r.Blackhole && r.Attachment == to.Name
 }

@@ -93,10 +93,10 @@ func TestEffectiveRoutesPrecedence(t *testing.T) {
 			t.Errorf("route %d = %q, want %q", i, got, want[i])
 		}
 	}
-	if r, ok := lookup(RouteTablePlan{Routes: routes}, netip.MustParseAddr("10.1.64.5")); !ok || r.Attachment != "b" {
+	if r, ok := (RouteTablePlan{Routes: routes}).Lookup(netip.MustParseAddr("10.1.64.5")); !ok || r.Attachment != "b" {
 		t.Fatalf("longest prefix: %+v", r)
 	}
-	if r, ok := lookup(RouteTablePlan{Routes: routes}, netip.MustParseAddr("10.1.1.5")); !ok || !r.Blackhole {
+	if r, ok := (RouteTablePlan{Routes: routes}).Lookup(netip.MustParseAddr("10.1.1.5")); !ok || !r.Blackhole {
 		t.Fatalf("static blackhole must beat the propagated route: %+v", r)
 	}
 }

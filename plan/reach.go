@@ -169,42 +169,16 @@ func (p *Plan) replyTo(c *ClusterPlan) string {
 	if c.CNI.CrossClusterSource == "preserve" {
 		return c.PodCIDR.String()
 	}
-	if s := p.subnet(c); s != nil {
+	if s, ok := p.Subnet(c.VPC, c.Subnet); ok {
 		return s.NodeRange.String()
 	}
 	return ""
 }
 
-func (p *Plan) subnet(c *ClusterPlan) *SubnetPlan {
-	v, ok := p.VPC(c.VPC)
-	if !ok {
-		return nil
-	}
-	for i := range v.Subnets {
-		if v.Subnets[i].Name == c.Subnet {
-			return &v.Subnets[i]
-		}
-	}
-	return nil
-}
-
+// attachmentOf is the name of VPC vpc's attachment, "" when none.
 func (p *Plan) attachmentOf(vpc string) string {
-	for _, a := range p.TransitGateway.Attachments {
-		if a.VPC == vpc {
-			return a.Name
-		}
-	}
-	return ""
-}
-
-// tableFor returns the TGW route table associated with an attachment.
-func (p *Plan) tableFor(att string) (*RouteTablePlan, bool) {
-	for i, t := range p.TransitGateway.RouteTables {
-		if slices.Contains(t.Associations, att) {
-			return &p.TransitGateway.RouteTables[i], true
-		}
-	}
-	return nil, false
+	a, _ := p.AttachmentOf(vpc)
+	return a.Name
 }
 
 // reach combines the forward leg to dsts and the return leg to replyTo.
@@ -240,8 +214,8 @@ func (p *Plan) reach(a, b *ClusterPlan, target string, dsts []string, replyTo st
 // everything was blocked.
 func (p *Plan) leg(dir Direction, src, dst *ClusterPlan, spans []span) ([]Block, bool) {
 	srcAtt, dstAtt := p.attachmentOf(src.VPC), p.attachmentOf(dst.VPC)
-	table, associated := p.tableFor(srcAtt)
-	dstSubnet := p.subnet(dst)
+	table, associated := p.RouteTableOf(srcAtt)
+	dstSubnet, _ := p.Subnet(dst.VPC, dst.Subnet)
 	var vpcRoutes []span
 	var vpcTargets []string
 	for _, r := range src.VPCRoutes {

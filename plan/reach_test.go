@@ -135,7 +135,9 @@ func TestReachOtherAttachmentAndNoRoute(t *testing.T) {
 	// live change through the API would leave it): "no route" in the TGW's table.
 	p = builtinWith(t, "tgw-two-vpc")
 	rt := &p.TransitGateway.RouteTables[0]
-	rt.Routes = slices.DeleteFunc(rt.Routes, func(r plan.TGWRoute) bool { return r.CIDR.String() == "10.1.64.0/18" || r.CIDR.String() == "10.1.0.0/16" })
+	rt.Routes = slices.DeleteFunc(rt.Routes, func(r plan.TGWRoute) bool {
+		return r.CIDR.String() == "10.1.64.0/18" || r.CIDR.String() == "10.1.0.0/16"
+	})
 	ab = reach(t, p, "a", "b")
 	want := plan.Block{Direction: plan.Forward, Reason: plan.NoRoute, Destination: "10.1.64.0/18", VPC: "vpc-a", Table: "main", Toward: "vpc-b"}
 	if ab.Pod.Verdict != plan.Blocked || !reflect.DeepEqual(ab.Pod.Blocks, []plan.Block{want}) {

@@ -838,14 +838,6 @@ func subnetNames(v *VPC) []string {
 }
 
 func (rs *resolver) findSubnetPlan(vpc, subnet string) *SubnetPlan {
-	v, ok := rs.p.VPC(vpc)
-	if !ok {
-		return nil
-	}
-	for i := range v.Subnets {
-		if v.Subnets[i].Name == subnet {
-			return &v.Subnets[i]
-		}
-	}
-	return nil
+	s, _ := rs.p.Subnet(vpc, subnet)
+	return s
 }

@@ -219,16 +219,6 @@ func effectiveRoutes(routes []TGWRoute) []TGWRoute {
 	return out
 }
 
-// lookup finds the longest-prefix route for a in table t.
-func lookup(t RouteTablePlan, a netip.Addr) (TGWRoute, bool) {
-	for _, r := range t.Routes { // longest prefix first
-		if r.CIDR.Contains(a) {
-			return r, true
-		}
-	}
-	return TGWRoute{}, false
-}
-
 // routedOverlaps refuses overlapping CIDRs that the TGW routes between (seed 000: VPC and Pod CIDRs
 // must not overlap). A Pod CIDR may lie inside its own VPC's CIDR, as in the seed's plan.
 func (rs *resolver) routedOverlaps() {
@@ -349,7 +339,7 @@ func (rs *resolver) nodeRoutes() {
 		}
 		covered := false
 		for _, t := range tp.RouteTables {
-			if r, ok := lookup(t, pp.Addr()); ok && r.Attachment == att {
+			if r, ok := t.Lookup(pp.Addr()); ok && r.Attachment == att {
 				covered = true
 			}
 		}
@@ -383,7 +373,7 @@ func (rs *resolver) reachable(from, to string, a netip.Addr) bool {
 	if !ok {
 		return false
 	}
-	r, ok := lookup(tp.RouteTables[ti], a)
+	r, ok := tp.RouteTables[ti].Lookup(a)
 	return ok && !r.Blackhole && r.Attachment == rs.attachOf[to]
 }
 

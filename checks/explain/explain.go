@@ -168,12 +168,8 @@ func (x *ctx) node(c *plan.ClusterPlan, i int) Node {
 }
 
 func nodeRange(p *plan.Plan, c *plan.ClusterPlan) string {
-	if v, ok := p.VPC(c.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == c.Subnet {
-				return s.NodeRange.String()
-			}
-		}
+	if s, ok := p.SubnetOf(*c); ok {
+		return s.NodeRange.String()
 	}
 	return c.Network
 }
@@ -249,12 +245,8 @@ func (x *ctx) client() string {
 	if x.c == nil {
 		return "<VPC client>"
 	}
-	if v, ok := x.p.VPC(x.c.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == x.c.Subnet {
-				return fmt.Sprintf("a client on the VPC network %s (%s, at %s)", s.Network, s.CIDR, s.ClientAddress)
-			}
-		}
+	if s, ok := x.p.SubnetOf(*x.c); ok {
+		return fmt.Sprintf("a client on the VPC network %s (%s, at %s)", s.Network, s.CIDR, s.ClientAddress)
 	}
 	return "a client on the VPC network"
 }
@@ -267,29 +259,21 @@ func (x *ctx) tgwHops(dst string) []string {
 			"TGW -> the server VPC: on the subnet for node and LoadBalancer addresses; via the node that owns a Pod range (VPC route to the node's ENI)"}
 	}
 	t := x.p.TransitGateway
-	var via, rtName, att string
+	var via string
 	for _, r := range x.c.VPCRoutes {
 		if contains(r.CIDR, dst) {
 			via = r.Via.String()
 		}
 	}
-	for _, a := range t.Attachments {
-		if a.VPC == x.c.VPC {
-			att = a.Name
-		}
-	}
+	a, _ := x.p.AttachmentOf(x.c.VPC)
+	att := a.Name
+	rt, _ := x.p.RouteTableOf(att)
+	rtName := rt.Name
 	var route plan.TGWRoute
-	for _, rt := range t.RouteTables {
-		for _, as := range rt.Associations {
-			if as == att {
-				rtName = rt.Name
-				for _, r := range rt.Routes {
-					if contains(r.CIDR, dst) {
-						route = r
-						break
-					}
-				}
-			}
+	for _, r := range rt.Routes { // longest prefix first
+		if contains(r.CIDR, dst) {
+			route = r
+			break
 		}
 	}
 	table := "route table " + rtName

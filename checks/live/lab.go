@@ -289,12 +289,7 @@ func (l *Lab) startClients(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("cluster %s: VPC %s is not in the plan", c.Name, c.VPC)
 		}
-		var sub plan.SubnetPlan
-		for _, s := range v.Subnets {
-			if s.Network == c.Network {
-				sub = s
-			}
-		}
+		sub, _ := l.Plan.SubnetOf(c)
 		if !sub.ClientAddress.IsValid() {
 			return fmt.Errorf("cluster %s: network %s has no client address in the plan", c.Name, c.Network)
 		}

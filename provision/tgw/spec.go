@@ -36,16 +36,11 @@ func SpecFor(p *plan.Plan, nodes []Node) (client.Spec, error) {
 		}
 		as := client.AttachmentSpec{Name: a.Name, CIDRs: []string{a.VPCCIDR.String()}}
 		for _, leg := range a.Legs {
-			cidr := ""
-			for _, sn := range v.Subnets {
-				if sn.Name == leg.Subnet {
-					cidr = sn.CIDR.String()
-				}
-			}
-			if cidr == "" {
+			sn, ok := p.Subnet(v.Name, leg.Subnet)
+			if !ok {
 				return client.Spec{}, fmt.Errorf("attachment %s: subnet %s is not in VPC %s", a.Name, leg.Subnet, v.Name)
 			}
-			as.Subnets = append(as.Subnets, client.SubnetSpec{CIDR: cidr, TGWAddress: leg.Address.String()})
+			as.Subnets = append(as.Subnets, client.SubnetSpec{CIDR: sn.CIDR.String(), TGWAddress: leg.Address.String()})
 		}
 		seen := map[string]bool{}
 		for _, c := range p.Clusters {
