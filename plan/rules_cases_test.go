@@ -139,6 +139,10 @@ var ruleCases = []ruleCase{
 		"s.yaml:28:5: istio.clusters: cluster a (VPC vpc-a) cannot reach cluster b's subnet 10.1.1.0/24, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them",
 		"s.yaml:28:5: istio.clusters: cluster b (VPC vpc-b) cannot reach cluster a's subnet 10.0.1.0/24, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them",
 	}},
+	{"Istio replies do not come back", replace(base, "    podCIDR: 10.0.64.0/18\n    metallb: {}\n", "    podCIDR: 10.100.0.0/16\n    metallb: {}\n    cni: {crossClusterSource: preserve}\n") + "istio:\n  clusters:\n    - {cluster: a}\n    - {cluster: b}\n", []string{
+		"s.yaml:13:14: clusters[0].podCIDR: warning: 10.100.0.0/16 lies outside VPC vpc-a's CIDR, so propagation does not carry it and no static route sends it to \"att-a\"; other VPCs cannot reach these Pods",
+		"s.yaml:26:5: istio.clusters: cluster a (VPC vpc-a) reaches cluster b's subnet 10.1.1.0/24, but the replies to 10.100.0.0/16 do not come back (return: 10.100.0.0/16: no VPC route in VPC vpc-b's route table); route 10.100.0.0/16 from VPC vpc-b through the transit gateway to VPC vpc-a",
+	}},
 	{"unknown check path", base + "checks:\n  paths: [service/clusterp]\n", []string{
 		"s.yaml:24:11: checks.paths[0]: \"service/clusterp\" matches no packet path (did you mean \"service/clusterip\"?); see 'netlab plan' or docs/paths/ for the ids",
 	}},

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -359,24 +360,6 @@ func (rs *resolver) localRoute(from *ClusterPlan, cidr netip.Prefix) bool {
 	return false
 }
 
-// reachable reports whether traffic from VPC from reaches address a in VPC to through the TGW.
-func (rs *resolver) reachable(from, to string, a netip.Addr) bool {
-	tp := rs.p.TransitGateway
-	if tp == nil {
-		return false
-	}
-	att, ok := rs.attachOf[from]
-	if !ok {
-		return false
-	}
-	ti, ok := rs.tableOf[att]
-	if !ok {
-		return false
-	}
-	r, ok := tp.RouteTables[ti].Lookup(a)
-	return ok && !r.Blackhole && r.Attachment == rs.attachOf[to]
-}
-
 var (
 	mtlsModes   = []string{"STRICT", "PERMISSIVE"}
 	exposeModes = []string{"loadbalancer", "nodeport"}
@@ -447,7 +430,6 @@ func (rs *resolver) meshReach(f string, from, to *ClusterPlan) {
 	if sp == nil {
 		return
 	}
-	target := sp.CIDR.Addr()
 	if from.VPC == to.VPC {
 		if from.Subnet == to.Subnet || rs.localRoute(from, sp.CIDR) {
 			return
@@ -455,9 +437,16 @@ func (rs *resolver) meshReach(f string, from, to *ClusterPlan) {
 		rs.r.errorf(f+".clusters", "clusters %s and %s are in different subnets of VPC %s, and no VPC router joins them; attach the VPC to the transit gateway with both subnets, or put both clusters in one subnet", from.Name, to.Name, from.VPC)
 		return
 	}
-	if !rs.reachable(from.VPC, to.VPC, target) {
-		rs.r.errorf(f+".clusters", "cluster %s (VPC %s) cannot reach cluster %s's subnet %s, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them", from.Name, from.VPC, to.Name, sp.CIDR)
+	// Both ways: from's nodes to the node range of to's subnet, and the replies back.
+	r := rs.p.reach(from, to, "subnet", []string{sp.NodeRange.String()}, rs.p.replyTo(from))
+	if r.Answered() {
+		return
 	}
+	if len(r.Blocks) > 0 && !slices.ContainsFunc(r.Blocks, func(b Block) bool { return b.Direction == Forward }) {
+		rs.r.errorf(f+".clusters", "cluster %s (VPC %s) reaches cluster %s's subnet %s, but the replies to %s do not come back (%s); route %s from VPC %s through the transit gateway to VPC %s", from.Name, from.VPC, to.Name, sp.CIDR, r.ReplyTo, r.Blocks[0], r.ReplyTo, to.VPC, from.VPC)
+		return
+	}
+	rs.r.errorf(f+".clusters", "cluster %s (VPC %s) cannot reach cluster %s's subnet %s, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them", from.Name, from.VPC, to.Name, sp.CIDR)
 }
 
 func (rs *resolver) checks() {
