@@ -36,7 +36,7 @@ func CrossClusterSource(client plan.ClusterPlan) Source {
 // (egress SNAT), unless the destination is one the CNI was told not to masquerade.
 func EgressSource(client plan.ClusterPlan, dst string) Source {
 	for _, c := range client.CNI.NonMasqueradeCIDRs {
-		if c == dst {
+		if c.String() == dst {
 			return SourcePodIP
 		}
 	}

@@ -62,14 +62,14 @@ func assertCrossNode(t *testing.T, p *plan.Plan, clusterName, clientNode, server
 	c := client(t, p, clusterName)
 	cp, _ := p.Cluster(clusterName)
 	server := runPod(t, c, probePod("server", serverNode, "probe", "serve"), false)
-	res, clientPod := probeResult(t, c, "client", clientNode, "--allow", cp.PodCIDR, "tcp", server.Status.PodIP+":7001")
+	res, clientPod := probeResult(t, c, "client", clientNode, "--allow", cp.PodCIDR.String(), "tcp", server.Status.PodIP+":7001")
 	if !res.OK || res.Server == nil {
 		t.Fatalf("the client did not reach the server across nodes: %+v", res)
 	}
 	if server.Spec.NodeName == clientPod.Spec.NodeName {
 		t.Fatalf("both Pods ran on %s; the test needs two nodes", server.Spec.NodeName)
 	}
-	pod := netip.MustParsePrefix(cp.PodCIDR)
+	pod := cp.PodCIDR
 	if ip := netip.MustParseAddr(clientPod.Status.PodIP); !pod.Contains(ip) {
 		t.Fatalf("client Pod IP %s is outside the Pod CIDR %s", ip, pod)
 	}

@@ -103,7 +103,7 @@ func assertTGWLab(t *testing.T, p *plan.Plan, kubeconfig string) {
 	for _, a := range tp.Attachments {
 		for _, l := range a.Legs {
 			legs++
-			if got := c.NetworkSettings.Networks[l.Network].IPAddress; got != l.Address {
+			if got := c.NetworkSettings.Networks[l.Network].IPAddress; got != l.Address.String() {
 				t.Errorf("TGW leg on %s: %q, the plan says %s", l.Network, got, l.Address)
 			}
 		}
@@ -137,7 +137,7 @@ func assertTGWLab(t *testing.T, p *plan.Plan, kubeconfig string) {
 			snap := nodeSideSnapshot(t, n.Name)
 			before[n.Name] = snap
 			for _, r := range cp.VPCRoutes {
-				if !strings.Contains(snap, r.CIDR+" via "+r.Via+" ") {
+				if !strings.Contains(snap, r.CIDR.String()+" via "+r.Via.String()+" ") {
 					t.Errorf("node %s has no VPC route %s via %s (%s):\n%s", n.Name, r.CIDR, r.Via, r.Target, snap)
 				}
 			}
@@ -153,7 +153,7 @@ func assertTGWLab(t *testing.T, p *plan.Plan, kubeconfig string) {
 					t.Errorf("node %s (preserve): the first nat POSTROUTING rule is %q, want %q", n.Name, first, jump)
 				}
 				for _, cidr := range cp.CNI.NonMasqueradeCIDRs {
-					if !strings.Contains(snap, "-A "+tgwstep.PreserveChain+" -s "+cp.PodCIDR+" -d "+cidr+" -j ACCEPT") {
+					if !strings.Contains(snap, "-A "+tgwstep.PreserveChain+" -s "+cp.PodCIDR.String()+" -d "+cidr.String()+" -j ACCEPT") {
 						t.Errorf("node %s (preserve): no exemption for %s -> %s:\n%s", n.Name, cp.PodCIDR, cidr, snap)
 					}
 				}

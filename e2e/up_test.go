@@ -81,7 +81,7 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 			if o.Name == c.Name {
 				continue
 			}
-			for _, cidr := range []string{o.PodCIDR, o.ServiceCIDR} {
+			for _, cidr := range []string{o.PodCIDR.String(), o.ServiceCIDR.String()} {
 				dst := netip.MustParsePrefix(cidr).Addr().Next().Next().String()
 				out, err := nodeExec(t, node, "ip", "route", "get", dst)
 				if err == nil || !strings.Contains(out, "No route to host") {
@@ -89,7 +89,7 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 				}
 			}
 		}
-		api := netip.MustParsePrefix(c.ServiceCIDR).Addr().Next().String()
+		api := c.ServiceCIDR.Addr().Next().String()
 		if out, err := nodeExec(t, node, "ip", "route", "get", api); err != nil {
 			t.Errorf("%s: ip route get %s (own API server ClusterIP): %v %s", node, api, err, out)
 		}
@@ -178,8 +178,8 @@ func TestE2ETwoVPCsWithMetalLB(t *testing.T) {
 		// A client container on the VPC network, at the address the plan reserves for it.
 		v, _ := p.VPC(c.VPC)
 		sub := v.Subnets[0]
-		out, err := exec.Command("docker", "run", "--rm", "--network", sub.Network, "--ip", sub.ClientAddress, "--label", "netlab.dev/lab="+p.Lab,
-			images.Self(), "probe", "--allow", v.CIDR, "tcp", lbIP+":7001").CombinedOutput()
+		out, err := exec.Command("docker", "run", "--rm", "--network", sub.Network, "--ip", sub.ClientAddress.String(), "--label", "netlab.dev/lab="+p.Lab,
+			images.Self(), "probe", "--allow", v.CIDR.String(), "tcp", lbIP+":7001").CombinedOutput()
 		if err != nil || !strings.Contains(string(out), `"ok":true`) {
 			t.Fatalf("cluster %s: a client on %s (%s) did not reach the LoadBalancer %s: %v\n%s", c.Name, sub.Network, sub.ClientAddress, lbIP, err, out)
 		}
@@ -217,13 +217,13 @@ func restartClusterNodes(t *testing.T, p *plan.Plan, cluster string) {
 			other = o
 		}
 	}
-	dst := netip.MustParsePrefix(other.PodCIDR).Addr().Next().Next().String()
+	dst := other.PodCIDR.Addr().Next().Next().String()
 	guards := strings.Count(guard.Script(p, *c), "unreachable")
 	var state string
 	restored := func() bool {
 		for _, n := range nodes {
 			route, _ := nodeExec(t, n, "ip", "route", "get", dst)
-			if len(c.VPCRoutes) > 0 && !strings.Contains(route, "via "+c.VPCRoutes[0].Via) {
+			if len(c.VPCRoutes) > 0 && !strings.Contains(route, "via "+c.VPCRoutes[0].Via.String()) {
 				state = n + ": " + route
 				return false
 			}

@@ -79,24 +79,24 @@ func TestAllocatorSkipsTaken(t *testing.T) {
 
 func TestEffectiveRoutesPrecedence(t *testing.T) {
 	routes := effectiveRoutes([]TGWRoute{
-		{CIDR: "10.1.0.0/16", Attachment: "b", Type: "propagated"},
-		{CIDR: "10.1.0.0/16", Blackhole: true, Type: "static"},
-		{CIDR: "10.1.64.0/18", Attachment: "b", Type: "static"},
-		{CIDR: "10.0.0.0/16", Attachment: "a", Type: "propagated"},
+		{CIDR: netip.MustParsePrefix("10.1.0.0/16"), Attachment: "b", Type: "propagated"},
+		{CIDR: netip.MustParsePrefix("10.1.0.0/16"), Blackhole: true, Type: "static"},
+		{CIDR: netip.MustParsePrefix("10.1.64.0/18"), Attachment: "b", Type: "static"},
+		{CIDR: netip.MustParsePrefix("10.0.0.0/16"), Attachment: "a", Type: "propagated"},
 	})
 	want := []string{"10.1.64.0/18 b static", "10.0.0.0/16 a propagated", "10.1.0.0/16  static"}
 	if len(routes) != len(want) {
 		t.Fatalf("routes = %+v", routes)
 	}
 	for i, r := range routes {
-		if got := r.CIDR + " " + r.Attachment + " " + r.Type; got != want[i] {
+		if got := r.CIDR.String() + " " + r.Attachment + " " + r.Type; got != want[i] {
 			t.Errorf("route %d = %q, want %q", i, got, want[i])
 		}
 	}
-	if r, ok := lookup(RouteTablePlan{Routes: routes}, netip.MustParseAddr("10.1.64.5")); !ok || r.Attachment != "b" {
+	if r, ok := (RouteTablePlan{Routes: routes}).Lookup(netip.MustParseAddr("10.1.64.5")); !ok || r.Attachment != "b" {
 		t.Fatalf("longest prefix: %+v", r)
 	}
-	if r, ok := lookup(RouteTablePlan{Routes: routes}, netip.MustParseAddr("10.1.1.5")); !ok || !r.Blackhole {
+	if r, ok := (RouteTablePlan{Routes: routes}).Lookup(netip.MustParseAddr("10.1.1.5")); !ok || !r.Blackhole {
 		t.Fatalf("static blackhole must beat the propagated route: %+v", r)
 	}
 }

@@ -2,6 +2,7 @@ package plan
 
 import (
 	"fmt"
+	"net/netip"
 	"slices"
 )
 
@@ -34,8 +35,8 @@ func Diff(old, new *Plan) []string {
 			{"network", oc.Network, nc.Network},
 			{"node image", oc.NodeImage, nc.NodeImage},
 			{"nodes", fmt.Sprint(oc.Nodes), fmt.Sprint(nc.Nodes)},
-			{"podCIDR", oc.PodCIDR, nc.PodCIDR},
-			{"serviceCIDR", oc.ServiceCIDR, nc.ServiceCIDR},
+			{"podCIDR", oc.PodCIDR.String(), nc.PodCIDR.String()},
+			{"serviceCIDR", oc.ServiceCIDR.String(), nc.ServiceCIDR.String()},
 			{"CNI", oc.CNI.Type + "/" + oc.CNI.Mode, nc.CNI.Type + "/" + nc.CNI.Mode},
 			{"kube-proxy mode", oc.KubeProxyMode, nc.KubeProxyMode},
 		} {
@@ -50,7 +51,7 @@ func Diff(old, new *Plan) []string {
 // subnetsEqualIgnoringTGW compares subnets without the TGW address, which follows attachments.
 func subnetsEqualIgnoringTGW(a, b []SubnetPlan) bool {
 	return slices.EqualFunc(a, b, func(x, y SubnetPlan) bool {
-		x.TGWAddress, y.TGWAddress = "", ""
+		x.TGWAddress, y.TGWAddress = netip.Addr{}, netip.Addr{}
 		return x == y
 	})
 }

@@ -1,6 +1,7 @@
 package plan_test
 
 import (
+	"net/netip"
 	"strings"
 	"testing"
 
@@ -80,7 +81,7 @@ func TestDiffNewLabAndTGWAddress(t *testing.T) {
 	q := builtinEdited(t, "tgw-two-vpc", nil)
 	for i := range q.VPCs {
 		for j := range q.VPCs[i].Subnets {
-			q.VPCs[i].Subnets[j].TGWAddress = ""
+			q.VPCs[i].Subnets[j].TGWAddress = netip.Addr{}
 		}
 	}
 	if got := plan.Diff(p, q); len(got) != 0 {

@@ -12,10 +12,9 @@ import (
 // and the fuzzer both call it.
 func assertInvariants(t *testing.T, p *plan.Plan) {
 	t.Helper()
-	must := func(s string) netip.Prefix {
-		pr, err := netip.ParsePrefix(s)
-		if err != nil {
-			t.Fatalf("plan holds a bad CIDR %q: %v", s, err)
+	must := func(pr netip.Prefix) netip.Prefix {
+		if !pr.IsValid() {
+			t.Fatalf("plan holds a bad CIDR %v", pr)
 		}
 		return pr
 	}
@@ -34,7 +33,7 @@ func assertInvariants(t *testing.T, p *plan.Plan) {
 				}
 			}
 			subnets = append(subnets, sp)
-			if s.TGWAddress != "" && (!sp.Contains(netip.MustParseAddr(s.TGWAddress)) || must(s.NodeRange).Contains(netip.MustParseAddr(s.TGWAddress))) {
+			if s.TGWAddress.IsValid() && (!sp.Contains(s.TGWAddress) || must(s.NodeRange).Contains(s.TGWAddress)) {
 				t.Fatalf("TGW address %s is outside %s or inside the node range", s.TGWAddress, sp)
 			}
 		}
@@ -46,7 +45,7 @@ func assertInvariants(t *testing.T, p *plan.Plan) {
 		}
 	}
 	for _, c := range p.Clusters {
-		if c.PodCIDR == "" || c.ServiceCIDR == "" || c.Network == "" || len(c.Nodes) == 0 {
+		if !c.PodCIDR.IsValid() || !c.ServiceCIDR.IsValid() || c.Network == "" || len(c.Nodes) == 0 {
 			t.Fatalf("cluster %s is not fully resolved: %+v", c.Name, c)
 		}
 		pod, svc := must(c.PodCIDR), must(c.ServiceCIDR)
@@ -67,6 +66,40 @@ func assertInvariants(t *testing.T, p *plan.Plan) {
 		}
 		for _, r := range c.VPCRoutes {
 			must(r.CIDR)
+		}
+	}
+	// Every range a plan routes, exempts from masquerading or allocates is a private or lab range.
+	safe := func(s netip.Prefix) {
+		if pr := must(s); !plan.InSafeRanges(pr) {
+			t.Fatalf("plan holds %s, outside the safe ranges %v", pr, plan.SafeRanges())
+		}
+	}
+	for _, v := range p.VPCs {
+		safe(v.CIDR)
+		for _, s := range v.Subnets {
+			safe(s.CIDR)
+		}
+	}
+	for _, c := range p.Clusters {
+		safe(c.PodCIDR)
+		safe(c.ServiceCIDR)
+		for _, r := range c.VPCRoutes {
+			safe(r.CIDR)
+		}
+		for _, n := range c.CNI.NonMasqueradeCIDRs {
+			safe(n)
+		}
+		for _, np := range c.NetworkPolicies {
+			for _, e := range np.EgressAllow {
+				safe(netip.MustParsePrefix(e.CIDR))
+			}
+		}
+	}
+	if p.TransitGateway != nil {
+		for _, rt := range p.TransitGateway.RouteTables {
+			for _, r := range rt.Routes {
+				safe(r.CIDR)
+			}
 		}
 	}
 	// Routed CIDRs do not overlap, except a Pod CIDR inside its own VPC.

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"fmt"
 	"net/netip"
 	"slices"
 )
@@ -24,7 +25,7 @@ type Plan struct {
 // VPCPlan is a VPC: an address range and the Docker networks (subnets) inside it.
 type VPCPlan struct {
 	Name    string       `json:"name"`
-	CIDR    string       `json:"cidr"`
+	CIDR    netip.Prefix `json:"cidr"`
 	MTU     int          `json:"mtu"`
 	Subnets []SubnetPlan `json:"subnets"`
 }
@@ -32,19 +33,19 @@ type VPCPlan struct {
 // SubnetPlan is one Docker network. Its lower half is where Docker assigns node addresses
 // (NodeRange, Docker's --ip-range); the top eighth is reserved for netlab's own containers.
 type SubnetPlan struct {
-	Name string `json:"name"`
-	CIDR string `json:"cidr"`
+	Name string       `json:"name"`
+	CIDR netip.Prefix `json:"cidr"`
 	// Network is the Docker network's name.
 	Network string `json:"network"`
 	// Gateway is the Docker bridge's address (the host).
-	Gateway   string `json:"gateway"`
-	NodeRange string `json:"nodeRange"`
+	Gateway   netip.Addr   `json:"gateway"`
+	NodeRange netip.Prefix `json:"nodeRange"`
 	// Reserved is the block kept for netlab's containers; TGWAddress and ClientAddress are in it.
-	Reserved string `json:"reserved"`
+	Reserved netip.Prefix `json:"reserved"`
 	// TGWAddress is the transit gateway's leg in this subnet, when a TGW attachment includes it.
-	TGWAddress string `json:"tgwAddress,omitempty"`
+	TGWAddress netip.Addr `json:"tgwAddress,omitzero"`
 	// ClientAddress is where checks put a client "outside the cluster, on the VPC network".
-	ClientAddress string `json:"clientAddress"`
+	ClientAddress netip.Addr `json:"clientAddress"`
 }
 
 // ClusterPlan is one kind cluster.
@@ -53,14 +54,14 @@ type ClusterPlan struct {
 	// KindName is the kind cluster name: <lab>-<name>. Node containers are named after it.
 	KindName string `json:"kindName"`
 	// Context is the kubeconfig context kind writes: kind-<kindName>.
-	Context     string     `json:"context"`
-	VPC         string     `json:"vpc"`
-	Subnet      string     `json:"subnet"`
-	Network     string     `json:"network"`
-	NodeImage   string     `json:"nodeImage"`
-	Nodes       []NodePlan `json:"nodes"`
-	PodCIDR     string     `json:"podCIDR"`
-	ServiceCIDR string     `json:"serviceCIDR"`
+	Context     string       `json:"context"`
+	VPC         string       `json:"vpc"`
+	Subnet      string       `json:"subnet"`
+	Network     string       `json:"network"`
+	NodeImage   string       `json:"nodeImage"`
+	Nodes       []NodePlan   `json:"nodes"`
+	PodCIDR     netip.Prefix `json:"podCIDR"`
+	ServiceCIDR netip.Prefix `json:"serviceCIDR"`
 	// NodeCIDRMaskSize is the per-node Pod range size the controller manager hands out.
 	NodeCIDRMaskSize int             `json:"nodeCIDRMaskSize"`
 	CNI              CNIPlan         `json:"cni"`
@@ -98,7 +99,7 @@ type CNIPlan struct {
 	// CrossClusterSource is masquerade (peers see the node IP) or preserve (peers see the Pod IP).
 	CrossClusterSource string `json:"crossClusterSource"`
 	// NonMasqueradeCIDRs are destinations the CNI must not masquerade to (with preserve).
-	NonMasqueradeCIDRs []string `json:"nonMasqueradeCIDRs,omitempty"`
+	NonMasqueradeCIDRs []netip.Prefix `json:"nonMasqueradeCIDRs,omitempty"`
 }
 
 // MetalLBPlan is the cluster's LoadBalancer address pool.
@@ -115,8 +116,8 @@ type IngressPlan struct {
 
 // VPCRoute is one route of a node's VPC route table.
 type VPCRoute struct {
-	CIDR string `json:"cidr"`
-	Via  string `json:"via"`
+	CIDR netip.Prefix `json:"cidr"`
+	Via  netip.Addr   `json:"via"`
 	// Target names what Via is, e.g. "tgw".
 	Target string `json:"target"`
 }
@@ -132,19 +133,19 @@ type TGWPlan struct {
 
 // AttachmentPlan is a VPC attachment with the TGW's leg in each attached subnet.
 type AttachmentPlan struct {
-	Name    string   `json:"name"`
-	VPC     string   `json:"vpc"`
-	VPCCIDR string   `json:"vpcCIDR"`
-	Legs    []TGWLeg `json:"legs"`
+	Name    string       `json:"name"`
+	VPC     string       `json:"vpc"`
+	VPCCIDR netip.Prefix `json:"vpcCIDR"`
+	Legs    []TGWLeg     `json:"legs"`
 	// PodRoutes are the Pod CIDRs behind the VPC's clusters; the TGW reaches them through nodes.
-	PodCIDRs []string `json:"podCIDRs,omitempty"`
+	PodCIDRs []netip.Prefix `json:"podCIDRs,omitempty"`
 }
 
 // TGWLeg is one interface of the TGW container.
 type TGWLeg struct {
-	Subnet  string `json:"subnet"`
-	Network string `json:"network"`
-	Address string `json:"address"`
+	Subnet  string     `json:"subnet"`
+	Network string     `json:"network"`
+	Address netip.Addr `json:"address"`
 }
 
 // RouteTablePlan is a TGW route table and its effective routes.
@@ -158,7 +159,7 @@ type RouteTablePlan struct {
 
 // TGWRoute is an effective route: propagated or static, to an attachment or a blackhole.
 type TGWRoute struct {
-	CIDR string `json:"cidr"`
+	CIDR netip.Prefix `json:"cidr"`
 	// Attachment is empty for a blackhole.
 	Attachment string `json:"attachment,omitempty"`
 	Blackhole  bool   `json:"blackhole,omitempty"`
@@ -212,8 +213,8 @@ func (p *Plan) VPC(name string) (*VPCPlan, bool) {
 // ICMP unreachable instead of sending them off the machine (see provision's guard step).
 func (p *Plan) LabCIDRs() []netip.Prefix {
 	set := map[netip.Prefix]bool{}
-	add := func(s string) {
-		if pf, err := netip.ParsePrefix(s); err == nil {
+	add := func(pf netip.Prefix) {
+		if pf.IsValid() {
 			set[pf.Masked()] = true
 		}
 	}
@@ -232,5 +233,17 @@ func (p *Plan) LabCIDRs() []netip.Prefix {
 		out = append(out, pf)
 	}
 	slices.SortFunc(out, ComparePrefixes)
+	return out
+}
+
+// Strings is the text of each value: prefixes or addresses as their consumers' string lists want.
+func Strings[T fmt.Stringer](xs []T) []string {
+	if xs == nil {
+		return nil
+	}
+	out := make([]string, len(xs))
+	for i, x := range xs {
+		out[i] = x.String()
+	}
 	return out
 }

@@ -139,14 +139,18 @@ var ruleCases = []ruleCase{
 		"s.yaml:28:5: istio.clusters: cluster a (VPC vpc-a) cannot reach cluster b's subnet 10.1.1.0/24, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them",
 		"s.yaml:28:5: istio.clusters: cluster b (VPC vpc-b) cannot reach cluster a's subnet 10.0.1.0/24, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them",
 	}},
+	{"Istio replies do not come back", replace(base, "    podCIDR: 10.0.64.0/18\n    metallb: {}\n", "    podCIDR: 10.100.0.0/16\n    metallb: {}\n    cni: {crossClusterSource: preserve}\n") + "istio:\n  clusters:\n    - {cluster: a}\n    - {cluster: b}\n", []string{
+		"s.yaml:13:14: clusters[0].podCIDR: warning: 10.100.0.0/16 lies outside VPC vpc-a's CIDR, so propagation does not carry it and no static route sends it to \"att-a\"; other VPCs cannot reach these Pods",
+		"s.yaml:26:5: istio.clusters: cluster a (VPC vpc-a) reaches cluster b's subnet 10.1.1.0/24, but the replies to 10.100.0.0/16 do not come back (return: 10.100.0.0/16: no VPC route in VPC vpc-b's route table); route 10.100.0.0/16 from VPC vpc-b through the transit gateway to VPC vpc-a",
+	}},
 	{"unknown check path", base + "checks:\n  paths: [service/clusterp]\n", []string{
 		"s.yaml:24:11: checks.paths[0]: \"service/clusterp\" matches no packet path (did you mean \"service/clusterip\"?); see 'netlab plan' or docs/paths/ for the ids",
 	}},
 	{"Pod CIDR too small for its nodes", replace(base, "podCIDR: 10.0.64.0/18", "podCIDR: 10.0.64.0/24\n    workers: 3"), []string{
 		"s.yaml:13:14: clusters[0].podCIDR: 10.0.64.0/24 is too small for 4 nodes with a /24 per node; use a /22 or larger",
 	}},
-	{"Service CIDR too large", replace(base, "    podCIDR: 10.1.64.0/18\n", "    podCIDR: 10.1.64.0/18\n    serviceCIDR: 172.0.0.0/8\n"), []string{
-		"s.yaml:18:18: clusters[1].serviceCIDR: 172.0.0.0/8 is too large; Kubernetes allows at most a /12 for Services",
+	{"Service CIDR too large", replace(base, "    podCIDR: 10.1.64.0/18\n", "    podCIDR: 10.1.64.0/18\n    serviceCIDR: 100.64.0.0/10\n"), []string{
+		"s.yaml:18:18: clusters[1].serviceCIDR: 100.64.0.0/10 is too large; Kubernetes allows at most a /12 for Services",
 	}},
 	{"subnet outside its VPC", replace(base, "    cidr: 10.1.0.0/16\n", "    cidr: 10.1.0.0/16\n    subnets:\n      - {name: s, cidr: 10.2.1.0/24}\n"), []string{
 		"s.yaml:11:25: vpcs[1].subnets[0].cidr: 10.2.1.0/24 is outside its VPC vpc-b (10.1.0.0/16); a subnet must lie inside its VPC's cidr",

@@ -11,7 +11,7 @@ func TestRules(t *testing.T) {
 	if _, d := Build("s.yaml", []byte(base), Options{}); len(d) != 0 {
 		t.Fatalf("the base scenario must be valid and quiet, got:\n%s", d.Error())
 	}
-	for _, c := range ruleCases {
+	for _, c := range append(append([]ruleCase(nil), ruleCases...), safetyCases...) {
 		t.Run(c.name, func(t *testing.T) {
 			p, diags := Build("s.yaml", []byte(c.file), Options{})
 			var got []string

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"io"
+	"net/netip"
 	"strings"
 	"text/tabwriter"
 )
@@ -23,11 +24,11 @@ func (p *Plan) WriteTable(out io.Writer) error {
 	line("VPC\tCIDR\tMTU\tSUBNET\tCIDR\tDOCKER NETWORK\tNODE RANGE\tTGW\tCLIENT")
 	for _, v := range p.VPCs {
 		for i, s := range v.Subnets {
-			name, cidr, mtu := v.Name, v.CIDR, fmt.Sprint(v.MTU)
+			name, cidr, mtu := v.Name, v.CIDR.String(), fmt.Sprint(v.MTU)
 			if i > 0 {
 				name, cidr, mtu = "", "", ""
 			}
-			line("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", name, cidr, mtu, s.Name, s.CIDR, s.Network, s.NodeRange, dash(s.TGWAddress), s.ClientAddress)
+			line("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", name, cidr, mtu, s.Name, s.CIDR, s.Network, s.NodeRange, dash(addrString(s.TGWAddress)), s.ClientAddress)
 		}
 	}
 
@@ -83,9 +84,9 @@ func (p *Plan) WriteTable(out io.Writer) error {
 		for _, a := range t.Attachments {
 			var legs []string
 			for _, l := range a.Legs {
-				legs = append(legs, l.Address+"@"+l.Subnet)
+				legs = append(legs, l.Address.String()+"@"+l.Subnet)
 			}
-			line("%s\t%s\t%s\t%s\t%s", a.Name, a.VPC, a.VPCCIDR, strings.Join(legs, ","), dash(strings.Join(a.PodCIDRs, ",")))
+			line("%s\t%s\t%s\t%s\t%s", a.Name, a.VPC, a.VPCCIDR, strings.Join(legs, ","), dash(strings.Join(Strings(a.PodCIDRs), ",")))
 		}
 		for _, rt := range t.RouteTables {
 			line("")
@@ -119,6 +120,14 @@ func (p *Plan) WriteTable(out io.Writer) error {
 		}
 	}
 	return w.Flush()
+}
+
+// addrString is a's text, or "" for the zero Addr.
+func addrString(a netip.Addr) string {
+	if !a.IsValid() {
+		return ""
+	}
+	return a.String()
 }
 
 func dash(s string) string {

@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"net/netip"
+	"slices"
 	"sort"
 	"strings"
 
@@ -60,7 +61,7 @@ func (rs *resolver) transitGateway() {
 		if !vpcOK {
 			continue
 		}
-		ap := AttachmentPlan{Name: a.Name, VPC: a.VPC, VPCCIDR: vp.String()}
+		ap := AttachmentPlan{Name: a.Name, VPC: a.VPC, VPCCIDR: vp}
 		subnets := a.Subnets
 		if len(subnets) == 0 {
 			if vplan, ok := rs.p.VPC(a.VPC); ok {
@@ -75,12 +76,12 @@ func (rs *resolver) transitGateway() {
 				rs.r.errorf(fmt.Sprintf("%s.subnets[%d]", af, k), "VPC %s has no subnet %q; its subnets: %s", a.VPC, sn, strings.Join(subnetNames(vpc), ", "))
 				continue
 			}
-			sp.TGWAddress = nth(netip.MustParsePrefix(sp.CIDR), -2).String()
+			sp.TGWAddress = nth(sp.CIDR, -2)
 			ap.Legs = append(ap.Legs, TGWLeg{Subnet: sn, Network: sp.Network, Address: sp.TGWAddress})
 		}
 		for ci, c := range rs.sc.Clusters {
 			if c.VPC == a.VPC && rs.podPrefix[ci].IsValid() {
-				ap.PodCIDRs = append(ap.PodCIDRs, rs.podPrefix[ci].String())
+				ap.PodCIDRs = append(ap.PodCIDRs, rs.podPrefix[ci])
 			}
 		}
 		tp.Attachments = append(tp.Attachments, ap)
@@ -179,7 +180,7 @@ func (rs *resolver) routeTables(f string, t *TransitGateway, tp *TGWPlan, attach
 				continue
 			}
 			static[p.String()] = true
-			routes = append(routes, TGWRoute{CIDR: p.String(), Attachment: r.Attachment, Blackhole: r.Blackhole, Type: "static"})
+			routes = append(routes, TGWRoute{CIDR: p, Attachment: r.Attachment, Blackhole: r.Blackhole, Type: "static"})
 		}
 		rtp.Routes = effectiveRoutes(routes)
 		tp.RouteTables = append(tp.RouteTables, rtp)
@@ -194,14 +195,14 @@ func (rs *resolver) routeTables(f string, t *TransitGateway, tp *TGWPlan, attach
 // effectiveRoutes applies AWS's precedence: a static route beats a propagated one for the same CIDR.
 // The result is ordered longest prefix first, then by address.
 func effectiveRoutes(routes []TGWRoute) []TGWRoute {
-	staticFor := map[string]bool{}
+	staticFor := map[netip.Prefix]bool{}
 	for _, r := range routes {
 		if r.Type == "static" {
 			staticFor[r.CIDR] = true
 		}
 	}
 	var out []TGWRoute
-	seen := map[string]bool{}
+	seen := map[netip.Prefix]bool{}
 	for _, r := range routes {
 		if r.Type == "propagated" && (staticFor[r.CIDR] || seen[r.CIDR]) {
 			continue
@@ -210,23 +211,13 @@ func effectiveRoutes(routes []TGWRoute) []TGWRoute {
 		out = append(out, r)
 	}
 	sort.SliceStable(out, func(i, j int) bool {
-		pi, pj := netip.MustParsePrefix(out[i].CIDR), netip.MustParsePrefix(out[j].CIDR)
+		pi, pj := out[i].CIDR, out[j].CIDR
 		if pi.Bits() != pj.Bits() {
 			return pi.Bits() > pj.Bits()
 		}
 		return pi.Addr().Less(pj.Addr())
 	})
 	return out
-}
-
-// lookup finds the longest-prefix route for a in table t.
-func lookup(t RouteTablePlan, a netip.Addr) (TGWRoute, bool) {
-	for _, r := range t.Routes { // longest prefix first
-		if netip.MustParsePrefix(r.CIDR).Contains(a) {
-			return r, true
-		}
-	}
-	return TGWRoute{}, false
 }
 
 // routedOverlaps refuses overlapping CIDRs that the TGW routes between (seed 000: VPC and Pod CIDRs
@@ -301,7 +292,7 @@ func (rs *resolver) nodeRoutes() {
 		if sp == nil {
 			continue
 		}
-		if sp.TGWAddress == "" {
+		if !sp.TGWAddress.IsValid() {
 			rs.r.warnf(fmt.Sprintf("clusters[%d].subnet", i), "subnet %s is not in attachment %q; cluster %s cannot reach the transit gateway", cp.Subnet, att, cp.Name)
 			continue
 		}
@@ -313,7 +304,7 @@ func (rs *resolver) nodeRoutes() {
 		// and possibly off the machine. The node's own subnet and Pod routes are more specific.
 		if v, ok := rs.p.VPC(cp.VPC); ok {
 			for _, s := range v.Subnets {
-				if s.Name != cp.Subnet && s.TGWAddress != "" {
+				if s.Name != cp.Subnet && s.TGWAddress.IsValid() {
 					cp.VPCRoutes = append(cp.VPCRoutes, VPCRoute{CIDR: s.CIDR, Via: sp.TGWAddress, Target: "local"})
 				}
 			}
@@ -323,9 +314,9 @@ func (rs *resolver) nodeRoutes() {
 		if !ok {
 			continue
 		}
-		own := netip.MustParsePrefix(rs.vpcPrefix[cp.VPC].String())
+		own := rs.vpcPrefix[cp.VPC]
 		for _, r := range tp.RouteTables[ti].Routes {
-			if netip.MustParsePrefix(r.CIDR).Overlaps(own) {
+			if r.CIDR.Overlaps(own) {
 				continue
 			}
 			cp.VPCRoutes = append(cp.VPCRoutes, VPCRoute{CIDR: r.CIDR, Via: sp.TGWAddress, Target: "tgw"})
@@ -349,7 +340,7 @@ func (rs *resolver) nodeRoutes() {
 		}
 		covered := false
 		for _, t := range tp.RouteTables {
-			if r, ok := lookup(t, pp.Addr()); ok && r.Attachment == att {
+			if r, ok := t.Lookup(pp.Addr()); ok && r.Attachment == att {
 				covered = true
 			}
 		}
@@ -360,31 +351,13 @@ func (rs *resolver) nodeRoutes() {
 }
 
 // localRoute reports whether cluster from has a VPC-local route to the subnet cidr.
-func (rs *resolver) localRoute(from *ClusterPlan, cidr string) bool {
+func (rs *resolver) localRoute(from *ClusterPlan, cidr netip.Prefix) bool {
 	for _, r := range from.VPCRoutes {
 		if r.Target == "local" && r.CIDR == cidr {
 			return true
 		}
 	}
 	return false
-}
-
-// reachable reports whether traffic from VPC from reaches address a in VPC to through the TGW.
-func (rs *resolver) reachable(from, to string, a netip.Addr) bool {
-	tp := rs.p.TransitGateway
-	if tp == nil {
-		return false
-	}
-	att, ok := rs.attachOf[from]
-	if !ok {
-		return false
-	}
-	ti, ok := rs.tableOf[att]
-	if !ok {
-		return false
-	}
-	r, ok := lookup(tp.RouteTables[ti], a)
-	return ok && !r.Blackhole && r.Attachment == rs.attachOf[to]
 }
 
 var (
@@ -457,7 +430,6 @@ func (rs *resolver) meshReach(f string, from, to *ClusterPlan) {
 	if sp == nil {
 		return
 	}
-	target := netip.MustParsePrefix(sp.CIDR).Addr()
 	if from.VPC == to.VPC {
 		if from.Subnet == to.Subnet || rs.localRoute(from, sp.CIDR) {
 			return
@@ -465,9 +437,16 @@ func (rs *resolver) meshReach(f string, from, to *ClusterPlan) {
 		rs.r.errorf(f+".clusters", "clusters %s and %s are in different subnets of VPC %s, and no VPC router joins them; attach the VPC to the transit gateway with both subnets, or put both clusters in one subnet", from.Name, to.Name, from.VPC)
 		return
 	}
-	if !rs.reachable(from.VPC, to.VPC, target) {
-		rs.r.errorf(f+".clusters", "cluster %s (VPC %s) cannot reach cluster %s's subnet %s, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them", from.Name, from.VPC, to.Name, sp.CIDR)
+	// Both ways: from's nodes to the node range of to's subnet, and the replies back.
+	r := rs.p.reach(from, to, "subnet", []string{sp.NodeRange.String()}, rs.p.replyTo(from))
+	if r.Answered() {
+		return
 	}
+	if len(r.Blocks) > 0 && !slices.ContainsFunc(r.Blocks, func(b Block) bool { return b.Direction == Forward }) {
+		rs.r.errorf(f+".clusters", "cluster %s (VPC %s) reaches cluster %s's subnet %s, but the replies to %s do not come back (%s); route %s from VPC %s through the transit gateway to VPC %s", from.Name, from.VPC, to.Name, sp.CIDR, r.ReplyTo, r.Blocks[0], r.ReplyTo, to.VPC, from.VPC)
+		return
+	}
+	rs.r.errorf(f+".clusters", "cluster %s (VPC %s) cannot reach cluster %s's subnet %s, where its east-west gateway and API server are; attach both VPCs to the transit gateway and route between them", from.Name, from.VPC, to.Name, sp.CIDR)
 }
 
 func (rs *resolver) checks() {

@@ -51,19 +51,20 @@ func overlapRefused(p *plan.Plan, b *builder) report.Result {
 	}
 	podCIDR := "10.200.0.0/16"
 	for _, cl := range p.Clusters {
-		if cl.VPC == va.Name && cl.PodCIDR != "" {
-			podCIDR = cl.PodCIDR
+		if cl.VPC == va.Name && cl.PodCIDR.IsValid() {
+			podCIDR = cl.PodCIDR.String()
 			break
 		}
 	}
+	vaCIDR, vaSub, vcCIDR, vcSub := va.CIDR.String(), va.Subnets[0].CIDR.String(), vc.CIDR.String(), vc.Subnets[0].CIDR.String()
 	for _, o := range []struct {
 		what, overlap, owner string
 		scenario             string
 	}{
-		{"VPCs " + a.VPC + " and " + c.VPC + " both use " + va.CIDR, va.CIDR, "VPC",
-			overlapScenario(a.VPC, va.CIDR, va.Subnets[0].CIDR, c.VPC, va.CIDR, va.Subnets[0].CIDR, "", "")},
+		{"VPCs " + a.VPC + " and " + c.VPC + " both use " + vaCIDR, vaCIDR, "VPC",
+			overlapScenario(a.VPC, vaCIDR, vaSub, c.VPC, vaCIDR, vaSub, "", "")},
 		{"clusters in " + a.VPC + " and " + c.VPC + " both use the Pod CIDR " + podCIDR, podCIDR, "Pod CIDR",
-			overlapScenario(a.VPC, va.CIDR, va.Subnets[0].CIDR, c.VPC, vc.CIDR, vc.Subnets[0].CIDR, podCIDR, podCIDR)},
+			overlapScenario(a.VPC, vaCIDR, vaSub, c.VPC, vcCIDR, vcSub, podCIDR, podCIDR)},
 	} {
 		_, diags := plan.Build("overlap-check.yaml", []byte(o.scenario), plan.Options{})
 		var msgs []string

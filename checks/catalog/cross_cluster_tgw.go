@@ -33,7 +33,7 @@ func crossTGW(ctx context.Context, env *checks.Env, l checks.Lab, b *builder, fr
 	if !ok {
 		return b.errorf("TGW route table %s has no route for %s", rt.Name, dst)
 	}
-	b.add("plan: TGW route for "+dst, route.CIDR+" "+route.Type+" -> "+orText(route.Attachment, "blackhole"), "a route to "+to.Plan.VPC, route.Attachment != "" && !route.Blackhole)
+	b.add("plan: TGW route for "+dst, route.CIDR.String()+" "+route.Type+" -> "+orText(route.Attachment, "blackhole"), "a route to "+to.Plan.VPC, route.Attachment != "" && !route.Blackhole)
 	cli := from.Probe[from.Nodes[0].Name]
 	target := hostPort(dst, live.PortTCP)
 

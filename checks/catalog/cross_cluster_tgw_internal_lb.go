@@ -10,7 +10,6 @@ import (
 	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
-	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 )
 
@@ -20,7 +19,7 @@ import (
 func crossClusterTGWInternalLB() checks.Definition {
 	return checks.Definition{
 		ID:      "cross-cluster/tgw-internal-lb",
-		Targets: tgwPairs(func(from, to plan.ClusterPlan) bool { return to.MetalLB != nil }),
+		Targets: tgwPairs(lbAnswers),
 		Hops:    crossClusterTGWInternalLBHops,
 		Run: run(func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 			from, to, err := pair(l, t)

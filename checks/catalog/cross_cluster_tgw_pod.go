@@ -8,7 +8,6 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/report"
-	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 )
 
@@ -24,7 +23,7 @@ import (
 func crossClusterTGWPod() checks.Definition {
 	return checks.Definition{
 		ID:      "cross-cluster/tgw-pod",
-		Targets: tgwPairs(func(from, to plan.ClusterPlan) bool { return true }),
+		Targets: tgwPairs(podsAnswer),
 		Hops:    crossClusterTGWPodHops,
 		Run: run(func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 			from, to, err := pair(l, t)
@@ -32,7 +31,7 @@ func crossClusterTGWPod() checks.Definition {
 				return b.errorf("%v", err)
 			}
 			srv := to.Probe[to.Nodes[len(to.Nodes)-1].Name]
-			return crossTGW(ctx, env, l, b, from, to, srv.IP, to.Plan.PodCIDR, func(r probe.Result, cli checks.Pod) {
+			return crossTGW(ctx, env, l, b, from, to, srv.IP, to.Plan.PodCIDR.String(), func(r probe.Result, cli checks.Pod) {
 				node, _ := from.Node(cli.Node)
 				want := checks.CrossClusterSource(from.Plan)
 				ip := node.IP
@@ -52,7 +51,7 @@ func crossClusterTGWPodHops(x *hop.Context) []string {
 	if x.D != nil {
 		dst = x.PeerNode.PodCIDR
 		if strings.HasPrefix(dst, "<") {
-			dst = x.D.PodCIDR
+			dst = x.D.PodCIDR.String()
 		}
 	}
 	h := []string{"the client, " + hop.Pod(a) + ", -> a Pod of cluster " + x.DName() + " (" + dst + ")"}

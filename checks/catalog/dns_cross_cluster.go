@@ -25,7 +25,7 @@ func dnsCrossCluster() checks.Definition {
 	return checks.Definition{
 		ID: "dns/cross-cluster",
 		// the server cluster's CoreDNS is exposed on an internal LoadBalancer address of its VPC
-		Targets: tgwPairs(func(from, to plan.ClusterPlan) bool { return to.MetalLB != nil }),
+		Targets: tgwPairs(func(r plan.PairReach) bool { return lbAnswers(r) && podsAnswer(r) }),
 		Hops:    dnsCrossClusterHops,
 		Run: run(func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 			from, to, err := pair(l, t)

@@ -2,7 +2,6 @@ package catalog
 
 import (
 	"fmt"
-	"net/netip"
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/plan"
@@ -46,10 +45,20 @@ func single(ok func(p *plan.Plan) string) func(p *plan.Plan) ([]checks.Target, s
 	}
 }
 
-// tgwPairs lists the routed client->server pairs (see pairs) that ok also accepts.
-func tgwPairs(ok func(from, to plan.ClusterPlan) bool) func(p *plan.Plan) ([]checks.Target, string) {
+// tgwPairs lists the client->server pairs in different VPCs whose two-way reachability across the
+// transit gateway (plan.Reach) ok accepts.
+func tgwPairs(ok func(r plan.PairReach) bool) func(p *plan.Plan) ([]checks.Target, string) {
 	return func(p *plan.Plan) ([]checks.Target, string) { return pairs(p, ok) }
 }
+
+// podsAnswer: a Pod of the server cluster answers a Pod of the client cluster, there and back.
+func podsAnswer(r plan.PairReach) bool { return r.Pod.Answered() }
+
+// lbAnswers: the server cluster has MetalLB and its pool answers the client's Pods, there and back.
+func lbAnswers(r plan.PairReach) bool { return r.LB != nil && r.LB.Answered() }
+
+// isolated: the route tables keep the pair's Pods apart, on the way there or back.
+func isolated(r plan.PairReach) bool { return r.Pod.Isolated() }
 
 // istioPairs are every ordered pair of the mesh's clusters.
 func istioPairs(p *plan.Plan) ([]checks.Target, string) {
@@ -80,88 +89,26 @@ func twoIngresses(p *plan.Plan) string {
 	return ""
 }
 
-// pairs lists client->server cluster pairs in different VPCs that the transit gateway routes
-// between (a non-blackhole route in the client attachment's table towards the server's subnet).
-func pairs(p *plan.Plan, ok func(from, to plan.ClusterPlan) bool) ([]checks.Target, string) {
+// pairs lists client->server cluster pairs in different VPCs, attached to the transit gateway,
+// whose reachability ok accepts (both directions: the way there through the client attachment's
+// route table, the way back through the server's, to the address the reply goes to).
+func pairs(p *plan.Plan, ok func(r plan.PairReach) bool) ([]checks.Target, string) {
 	if p.TransitGateway == nil {
 		return nil, "the scenario has no transit gateway"
 	}
 	var ts []checks.Target
 	for _, a := range p.Clusters {
 		for _, b := range p.Clusters {
-			if a.Name == b.Name || a.VPC == b.VPC || !ok(a, b) {
+			if a.Name == b.Name || a.VPC == b.VPC {
 				continue
 			}
-			if routed(p, a, b) {
+			if r, found := p.Reach(a.Name, b.Name); found && ok(r) {
 				ts = append(ts, checks.Target{From: a.Name, To: b.Name})
 			}
 		}
 	}
 	if len(ts) == 0 {
-		return nil, "no two clusters in different VPCs have a transit gateway route between them (and, for internal LBs, MetalLB on the server side)"
+		return nil, "no two clusters in different VPCs are joined by the transit gateway as this path needs (routes both ways and, for internal LBs, MetalLB on the server side)"
 	}
 	return ts, ""
-}
-
-// routed reports whether a's nodes route b's Pod CIDR and node subnet to the TGW, and the TGW's table
-// for a's attachment sends them to b's attachment.
-func routed(p *plan.Plan, a, b plan.ClusterPlan) bool {
-	var bSubnet string
-	if v, ok := p.VPC(b.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == b.Subnet {
-				bSubnet = s.CIDR
-			}
-		}
-	}
-	for _, dst := range []string{b.PodCIDR, bSubnet} {
-		pf, err := netip.ParsePrefix(dst)
-		if err != nil {
-			return false
-		}
-		if r, ok := vpcRouteFor(a.VPCRoutes, pf.Addr()); !ok || r.Target != "tgw" {
-			return false
-		}
-		if !tgwForwards(p, a.VPC, b.VPC, pf.Addr()) {
-			return false
-		}
-	}
-	return true
-}
-
-func vpcRouteFor(rs []plan.VPCRoute, a netip.Addr) (plan.VPCRoute, bool) {
-	best, bits := plan.VPCRoute{}, -1
-	for _, r := range rs {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) && pf.Bits() > bits {
-			best, bits = r, pf.Bits()
-		}
-	}
-	return best, bits >= 0
-}
-
-func tgwForwards(p *plan.Plan, fromVPC, toVPC string, a netip.Addr) bool {
-	var fromAtt, toAtt string
-	for _, at := range p.TransitGateway.Attachments {
-		if at.VPC == fromVPC {
-			fromAtt = at.Name
-		}
-		if at.VPC == toVPC {
-			toAtt = at.Name
-		}
-	}
-	for _, rt := range p.TransitGateway.RouteTables {
-		associated := false
-		for _, as := range rt.Associations {
-			associated = associated || as == fromAtt
-		}
-		if !associated {
-			continue
-		}
-		for _, r := range rt.Routes { // longest prefix first
-			if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) {
-				return !r.Blackhole && r.Attachment == toAtt
-			}
-		}
-	}
-	return false
 }

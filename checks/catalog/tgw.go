@@ -9,20 +9,9 @@ import (
 
 // tableFor is the name of the TGW route table associated with the client VPC's attachment.
 func tableFor(p *plan.Plan, vpc string) (plan.RouteTablePlan, string, bool) {
-	var att string
-	for _, a := range p.TransitGateway.Attachments {
-		if a.VPC == vpc {
-			att = a.Name
-		}
-	}
-	for _, rt := range p.TransitGateway.RouteTables {
-		for _, as := range rt.Associations {
-			if as == att {
-				return rt, att, true
-			}
-		}
-	}
-	return plan.RouteTablePlan{}, att, false
+	a, _ := p.AttachmentOf(vpc)
+	rt, ok := p.RouteTableOf(a.Name)
+	return rt, a.Name, ok
 }
 
 // routeFor is the plan's effective route that carries dst in table rt (longest prefix first).
@@ -31,12 +20,7 @@ func routeFor(rt plan.RouteTablePlan, dst string) (plan.TGWRoute, bool) {
 	if err != nil {
 		return plan.TGWRoute{}, false
 	}
-	for _, r := range rt.Routes {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && pf.Contains(a) {
-			return r, true
-		}
-	}
-	return plan.TGWRoute{}, false
+	return rt.Lookup(a)
 }
 
 // carrying is the kernel route of t that carries dst: the longest installed prefix containing it,

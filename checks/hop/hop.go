@@ -96,12 +96,8 @@ func (x *Context) node(c *plan.ClusterPlan, i int) Node {
 }
 
 func nodeRange(p *plan.Plan, c *plan.ClusterPlan) string {
-	if v, ok := p.VPC(c.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == c.Subnet {
-				return s.NodeRange
-			}
-		}
+	if s, ok := p.SubnetOf(*c); ok {
+		return s.NodeRange.String()
 	}
 	return c.Network
 }
@@ -168,7 +164,7 @@ func (x *Context) ClusterIP() string {
 		if ip := x.Facts.EchoClusterIP[x.C.Name]; ip != "" {
 			return ip
 		}
-		return "<a ClusterIP in " + x.C.ServiceCIDR + ">"
+		return "<a ClusterIP in " + x.C.ServiceCIDR.String() + ">"
 	}
 	return "<ClusterIP>"
 }
@@ -177,12 +173,8 @@ func (x *Context) Client() string {
 	if x.C == nil {
 		return "<VPC client>"
 	}
-	if v, ok := x.Plan.VPC(x.C.VPC); ok {
-		for _, s := range v.Subnets {
-			if s.Name == x.C.Subnet {
-				return fmt.Sprintf("a client on the VPC network %s (%s, at %s)", s.Network, s.CIDR, s.ClientAddress)
-			}
-		}
+	if s, ok := x.Plan.SubnetOf(*x.C); ok {
+		return fmt.Sprintf("a client on the VPC network %s (%s, at %s)", s.Network, s.CIDR, s.ClientAddress)
 	}
 	return "a client on the VPC network"
 }
@@ -195,29 +187,21 @@ func (x *Context) TGWHops(dst string) []string {
 			"TGW -> the server VPC: on the subnet for node and LoadBalancer addresses; via the node that owns a Pod range (VPC route to the node's ENI)"}
 	}
 	t := x.Plan.TransitGateway
-	var via, rtName, att string
+	var via string
 	for _, r := range x.C.VPCRoutes {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil && contains(pf, dst) {
-			via = r.Via
+		if contains(r.CIDR, dst) {
+			via = r.Via.String()
 		}
 	}
-	for _, a := range t.Attachments {
-		if a.VPC == x.C.VPC {
-			att = a.Name
-		}
-	}
+	a, _ := x.Plan.AttachmentOf(x.C.VPC)
+	att := a.Name
+	rt, _ := x.Plan.RouteTableOf(att)
+	rtName := rt.Name
 	var route plan.TGWRoute
-	for _, rt := range t.RouteTables {
-		for _, as := range rt.Associations {
-			if as == att {
-				rtName = rt.Name
-				for _, r := range rt.Routes {
-					if pf, err := netip.ParsePrefix(r.CIDR); err == nil && contains(pf, dst) {
-						route = r
-						break
-					}
-				}
-			}
+	for _, r := range rt.Routes { // longest prefix first
+		if contains(r.CIDR, dst) {
+			route = r
+			break
 		}
 	}
 	table := "route table " + rtName
@@ -231,7 +215,7 @@ func (x *Context) TGWHops(dst string) []string {
 	out := []string{
 		fmt.Sprintf("node %s (%s): VPC route %s via %s, the TGW's leg in the client's subnet", x.NodeA.Name, x.NodeA.IP, orS(dst, "<dst>"), orS(via, "<TGW leg>")),
 		fmt.Sprintf("TGW %s (%s), leg %s: policy rule 'iif leg lookup' the table of attachment %s: %s", t.Name, t.Container, orS(via, "?"), att, table),
-		fmt.Sprintf("longest prefix in %s: %s (%s) -> %s; TTL -1", rtName, orS(route.CIDR, "<no route>"), orS(route.Type, "-"), target),
+		fmt.Sprintf("longest prefix in %s: %s (%s) -> %s; TTL -1", rtName, orS(prefixText(route.CIDR), "<no route>"), orS(route.Type, "-"), target),
 	}
 	if lt, ok := x.Facts.TGWTables[rtName]; ok && len(lt.Routes) > 0 {
 		out = append(out, "the kernel table now: "+strings.Join(lt.Routes, "; "))
@@ -247,6 +231,14 @@ func contains(pf netip.Prefix, a string) bool {
 		return plan.PrefixContains(pf, p2)
 	}
 	return false
+}
+
+// prefixText is pf's text, or "" for the zero Prefix.
+func prefixText(pf netip.Prefix) string {
+	if !pf.IsValid() {
+		return ""
+	}
+	return pf.String()
 }
 
 func orS(s, alt string) string {
@@ -267,7 +259,7 @@ func (x *Context) SvcCIDR() string {
 	if x.C == nil {
 		return "<Service CIDR>"
 	}
-	return x.C.ServiceCIDR
+	return x.C.ServiceCIDR.String()
 }
 
 func (x *Context) Pool() string {
@@ -301,7 +293,7 @@ func (x *Context) CrossSource() string {
 		return "the CNI masquerades to the node IP (the default) unless the destination is exempt"
 	}
 	if x.C.CNI.CrossClusterSource == "preserve" {
-		return "chain NETLAB-PRESERVE accepts -s " + x.C.PodCIDR + " -d " + strings.Join(x.C.CNI.NonMasqueradeCIDRs, ",") + " before " + x.Masq() + ": the Pod IP is kept (crossClusterSource: preserve)"
+		return "chain NETLAB-PRESERVE accepts -s " + x.C.PodCIDR.String() + " -d " + strings.Join(plan.Strings(x.C.CNI.NonMasqueradeCIDRs), ",") + " before " + x.Masq() + ": the Pod IP is kept (crossClusterSource: preserve)"
 	}
 	return x.Masq() + ": the server sees the node IP (crossClusterSource: masquerade)"
 }
@@ -322,7 +314,7 @@ func (x *Context) PodCIDR() string {
 	if x.C == nil {
 		return "<Pod CIDR>"
 	}
-	return x.C.PodCIDR
+	return x.C.PodCIDR.String()
 }
 
 func (x *Context) CName() string {

@@ -241,16 +241,11 @@ func (l *Lab) startClients(ctx context.Context) error {
 		if !ok {
 			return fmt.Errorf("cluster %s: VPC %s is not in the plan", c.Name, c.VPC)
 		}
-		var sub plan.SubnetPlan
-		for _, s := range v.Subnets {
-			if s.Network == c.Network {
-				sub = s
-			}
-		}
-		if sub.ClientAddress == "" {
+		sub, _ := l.Plan.SubnetOf(c)
+		if !sub.ClientAddress.IsValid() {
 			return fmt.Errorf("cluster %s: network %s has no client address in the plan", c.Name, c.Network)
 		}
-		cl := &Client{Name: c.Network + "-client", Network: c.Network, IP: sub.ClientAddress, VPC: v.Name, CIDR: sub.CIDR}
+		cl := &Client{Name: c.Network + "-client", Network: c.Network, IP: sub.ClientAddress.String(), VPC: v.Name, CIDR: sub.CIDR.String()}
 		if err := l.ensureClient(ctx, cl); err != nil {
 			return err
 		}

@@ -24,8 +24,8 @@ func Config(lab string, c plan.ClusterPlan) *v1alpha4.Cluster {
 		TypeMeta: v1alpha4.TypeMeta{Kind: "Cluster", APIVersion: "kind.x-k8s.io/v1alpha4"},
 		Name:     c.KindName,
 		Networking: v1alpha4.Networking{
-			PodSubnet:         c.PodCIDR,
-			ServiceSubnet:     c.ServiceCIDR,
+			PodSubnet:         c.PodCIDR.String(),
+			ServiceSubnet:     c.ServiceCIDR.String(),
 			DisableDefaultCNI: true,
 			KubeProxyMode:     v1alpha4.ProxyMode(c.KubeProxyMode),
 		},

@@ -36,18 +36,13 @@ func SpecFor(p *plan.Plan, nodes []Node) (client.Spec, error) {
 		if !ok {
 			return client.Spec{}, fmt.Errorf("attachment %s: VPC %s is not in the plan", a.Name, a.VPC)
 		}
-		as := client.AttachmentSpec{Name: a.Name, CIDRs: []string{a.VPCCIDR}}
+		as := client.AttachmentSpec{Name: a.Name, CIDRs: []string{a.VPCCIDR.String()}}
 		for _, leg := range a.Legs {
-			cidr := ""
-			for _, sn := range v.Subnets {
-				if sn.Name == leg.Subnet {
-					cidr = sn.CIDR
-				}
-			}
-			if cidr == "" {
+			sn, ok := p.Subnet(v.Name, leg.Subnet)
+			if !ok {
 				return client.Spec{}, fmt.Errorf("attachment %s: subnet %s is not in VPC %s", a.Name, leg.Subnet, v.Name)
 			}
-			as.Subnets = append(as.Subnets, client.SubnetSpec{CIDR: cidr, TGWAddress: leg.Address})
+			as.Subnets = append(as.Subnets, client.SubnetSpec{CIDR: sn.CIDR.String(), TGWAddress: leg.Address.String()})
 		}
 		seen := map[string]bool{}
 		for _, c := range p.Clusters {
@@ -55,9 +50,9 @@ func SpecFor(p *plan.Plan, nodes []Node) (client.Spec, error) {
 				continue
 			}
 			for _, r := range c.VPCRoutes {
-				if r.Target == "tgw" && !seen[r.CIDR] {
-					seen[r.CIDR] = true
-					as.TGWRoutes = append(as.TGWRoutes, r.CIDR)
+				if r.Target == "tgw" && !seen[r.CIDR.String()] {
+					seen[r.CIDR.String()] = true
+					as.TGWRoutes = append(as.TGWRoutes, r.CIDR.String())
 				}
 			}
 		}
@@ -71,9 +66,9 @@ func SpecFor(p *plan.Plan, nodes []Node) (client.Spec, error) {
 			switch {
 			case r.Type == "propagated":
 			case r.Blackhole:
-				rs.Blackholes = append(rs.Blackholes, r.CIDR)
+				rs.Blackholes = append(rs.Blackholes, r.CIDR.String())
 			default:
-				rs.Routes = append(rs.Routes, client.StaticRoute{CIDR: r.CIDR, Attachment: r.Attachment})
+				rs.Routes = append(rs.Routes, client.StaticRoute{CIDR: r.CIDR.String(), Attachment: r.Attachment})
 			}
 		}
 		s.RouteTables = append(s.RouteTables, rs)
@@ -99,7 +94,7 @@ func ContainerFor(p *plan.Plan, image string, labels map[string]string, creds la
 	cs := ContainerSpec{Lab: p.Lab, Name: p.TransitGateway.Container, Image: image, Labels: labels, Credentials: creds}
 	for _, a := range p.TransitGateway.Attachments {
 		for _, l := range a.Legs {
-			cs.Legs = append(cs.Legs, Leg{Network: l.Network, Address: l.Address})
+			cs.Legs = append(cs.Legs, Leg{Network: l.Network, Address: l.Address.String()})
 		}
 	}
 	return cs

@@ -1,6 +1,7 @@
 package tgw
 
 import (
+	"net/netip"
 	"reflect"
 	"testing"
 
@@ -121,7 +122,7 @@ func TestSpecForHubAndSpoke(t *testing.T) {
 func TestSpecForBlackholesStayBlackholes(t *testing.T) {
 	p := builtin(t, "tgw-two-vpc")
 	rt := &p.TransitGateway.RouteTables[0]
-	rt.Routes = append([]plan.TGWRoute{{CIDR: "10.1.64.0/24", Type: "static", Blackhole: true}}, rt.Routes...)
+	rt.Routes = append([]plan.TGWRoute{{CIDR: netip.MustParsePrefix("10.1.64.0/24"), Type: "static", Blackhole: true}}, rt.Routes...)
 	s, err := SpecFor(p, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -46,7 +46,7 @@ type backend struct {
 // NetConf renders net-conf.json for the cluster: its Pod CIDR and backend (vxlan with the plan's
 // port, or host-gw).
 func NetConf(c plan.ClusterPlan) (string, error) {
-	nc := netConf{Network: c.PodCIDR}
+	nc := netConf{Network: c.PodCIDR.String()}
 	switch c.CNI.Mode {
 	case "vxlan":
 		nc.Backend = backend{Type: "vxlan", Port: c.CNI.VXLANPort}

@@ -51,13 +51,11 @@ const Metric = 4242
 func Script(p *plan.Plan, c plan.ClusterPlan) string {
 	var routed []netip.Prefix
 	for _, r := range c.VPCRoutes {
-		if pf, err := netip.ParsePrefix(r.CIDR); err == nil {
-			routed = append(routed, pf.Masked())
-		}
+		routed = append(routed, r.CIDR.Masked())
 	}
 	var b strings.Builder
 	b.WriteString("set -e\n")
-	own, _ := netip.ParsePrefix(c.ServiceCIDR)
+	own := c.ServiceCIDR
 	for _, pf := range p.LabCIDRs() {
 		if pf == own.Masked() {
 			continue

@@ -31,14 +31,14 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 	p = testplan.Builtin(t, "kube-proxy-modes")
 	for _, c := range p.Clusters {
 		s := Script(p, c)
-		if strings.Contains(s, c.ServiceCIDR) {
+		if strings.Contains(s, c.ServiceCIDR.String()) {
 			t.Errorf("kube-proxy-modes cluster %s: its own Service range %s is guarded:\n%s", c.Name, c.ServiceCIDR, s)
 		}
 		if n := strings.Count(s, "ip route replace unreachable "); n != len(p.LabCIDRs())-1 || n < 5 {
 			t.Errorf("kube-proxy-modes cluster %s: %d guard routes for %d lab ranges:\n%s", c.Name, n, len(p.LabCIDRs()), s)
 		}
 		for _, o := range p.Clusters {
-			if !strings.Contains(s, "unreachable "+o.PodCIDR+" ") {
+			if !strings.Contains(s, "unreachable "+o.PodCIDR.String()+" ") {
 				t.Errorf("kube-proxy-modes cluster %s: %s (cluster %s's Pods) is not guarded:\n%s", c.Name, o.PodCIDR, o.Name, s)
 			}
 		}
@@ -50,7 +50,7 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 			for _, line := range strings.Split(strings.TrimSpace(Script(p, c)), "\n")[1:] {
 				g := netip.MustParsePrefix(strings.Fields(line)[4])
 				for _, r := range c.VPCRoutes {
-					if rp := netip.MustParsePrefix(r.CIDR); rp.Bits() <= g.Bits() && rp.Contains(g.Addr()) {
+					if rp := r.CIDR; rp.Bits() <= g.Bits() && rp.Contains(g.Addr()) {
 						t.Errorf("%s cluster %s: guard %s lies inside VPC route %s", name, c.Name, g, r.CIDR)
 					}
 				}

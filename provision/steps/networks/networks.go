@@ -4,7 +4,6 @@ package networks
 
 import (
 	"context"
-	"net/netip"
 
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/status"
@@ -51,8 +50,8 @@ func Specs(p *plan.Plan) []docker.NetworkSpec {
 	for _, v := range p.VPCs {
 		for _, s := range v.Subnets {
 			out = append(out, docker.NetworkSpec{
-				Name: s.Network, Subnet: netip.MustParsePrefix(s.CIDR), Gateway: netip.MustParseAddr(s.Gateway),
-				IPRange: netip.MustParsePrefix(s.NodeRange), MTU: v.MTU, Lab: p.Lab, VPC: v.Name, SubnetTag: s.Name,
+				Name: s.Network, Subnet: s.CIDR, Gateway: s.Gateway,
+				IPRange: s.NodeRange, MTU: v.MTU, Lab: p.Lab, VPC: v.Name, SubnetTag: s.Name,
 			})
 		}
 	}

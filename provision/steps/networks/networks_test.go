@@ -30,8 +30,8 @@ func TestEnsureCreatesOnlyWhatIsMissing(t *testing.T) {
 	if err := Ensure(context.Background(), eng, p, status.New(&out, 0, false)); err != nil {
 		t.Fatal(err)
 	}
-	want := "   network " + specs[0].Name + " (" + p.VPCs[0].Subnets[0].CIDR + ") created\n" +
-		"   network " + specs[1].Name + " (" + p.VPCs[1].Subnets[0].CIDR + ") exists\n"
+	want := "   network " + specs[0].Name + " (" + p.VPCs[0].Subnets[0].CIDR.String() + ") created\n" +
+		"   network " + specs[1].Name + " (" + p.VPCs[1].Subnets[0].CIDR.String() + ") exists\n"
 	if out.String() != want {
 		t.Errorf("lines:\n%s\nwant\n%s", out.String(), want)
 	}
