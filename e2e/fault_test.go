@@ -59,7 +59,9 @@ func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
 		for sc.Scan() {
 			line := sc.Text()
 			if strings.HasPrefix(strings.TrimSpace(line), "✓ "+step) {
-				cmd.Process.Signal(syscall.SIGKILL)
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatalf("run %d: kill 'up': %v", i+1, err)
+				}
 				killed = true
 				t.Logf("run %d: killed after %q", i+1, line)
 				break
@@ -69,7 +71,7 @@ func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
 			for sc.Scan() {
 			}
 		}()
-		cmd.Wait()
+		_ = cmd.Wait() // killed on purpose: its exit status says so
 		if !killed {
 			t.Fatalf("run %d: 'up' never completed step %q", i+1, step)
 		}
