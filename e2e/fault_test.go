@@ -33,7 +33,9 @@ func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
 		t.Fatalf("build netlab: %v\n%s", err, out)
 	}
 	scenario := filepath.Join(dir, "e2e-fault.yaml")
-	os.WriteFile(scenario, []byte(strings.Replace(flannelTwoNodes, "e2e-flannel", "e2e-fault", 1)), 0o644)
+	if err := os.WriteFile(scenario, []byte(strings.Replace(flannelTwoNodes, "e2e-flannel", "e2e-fault", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	env := append(os.Environ(), "NETLAB_STATE_DIR="+filepath.Join(dir, "state"), "KUBECONFIG="+filepath.Join(dir, "kubeconfig"))
 	t.Cleanup(func() {
 		cmd := exec.Command(bin, "down", p.Lab)
