@@ -13,7 +13,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 VERSION=v2.15.0 # the newest v2 release on the proxy (2026-10-16); its go.mod says go 1.26.0
-TIMEOUT=${NETLAB_LINT_TIMEOUT:-10m}
+TIMEOUT=${NETLAB_LINT_TIMEOUT:-15m}
 
 gover=$(go env GOVERSION)
 dir=${NETLAB_TOOL_CACHE:-/var/cache/netlab/tools}/golangci-lint-$VERSION-$gover
