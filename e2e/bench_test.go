@@ -82,9 +82,13 @@ func timeKind(t *testing.T, p *plan.Plan, sequential bool) time.Duration {
 	provider := kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(log.NoopLogger{}))
 	defer func() {
 		for _, c := range p.Clusters {
-			provider.Delete(c.KindName+"-kind", kubeconfig)
+			if err := provider.Delete(c.KindName+"-kind", kubeconfig); err != nil {
+				t.Logf("cleanup: delete kind cluster %s-kind: %v", c.KindName, err)
+			}
 		}
-		provision.Down(ctx, p.Lab, kubeconfig)
+		if _, err := provision.Down(ctx, p.Lab, kubeconfig); err != nil {
+			t.Logf("cleanup: netlab down %s: %v", p.Lab, err)
+		}
 	}()
 	if err := provision.EnsureNetworks(ctx, eng, p); err != nil {
 		t.Fatal(err)

@@ -43,7 +43,9 @@ func runChecksOn(t *testing.T, p *plan.Plan, paths []string, wantNegatives ...st
 	prepared := time.Since(t0)
 	rep := checks.Run(ctx, catalog.All(), &checks.Env{Plan: l.Plan, Lab: l}, checks.Options{Paths: paths, Concurrency: 4, Timeout: 3 * time.Minute, Progress: testLog{t}})
 	var table, js bytes.Buffer
-	rep.Table(&table)
+	if err := rep.Table(&table); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("probes ready in %s, catalogue in %.1fs\n%s", prepared.Round(100*time.Millisecond), rep.Seconds, table.String())
 	if err := rep.JSON(&js); err != nil {
 		t.Fatal(err)

@@ -33,7 +33,9 @@ func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
 		t.Fatalf("build netlab: %v\n%s", err, out)
 	}
 	scenario := filepath.Join(dir, "e2e-fault.yaml")
-	os.WriteFile(scenario, []byte(strings.Replace(flannelTwoNodes, "e2e-flannel", "e2e-fault", 1)), 0o644)
+	if err := os.WriteFile(scenario, []byte(strings.Replace(flannelTwoNodes, "e2e-flannel", "e2e-fault", 1)), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	env := append(os.Environ(), "NETLAB_STATE_DIR="+filepath.Join(dir, "state"), "KUBECONFIG="+filepath.Join(dir, "kubeconfig"))
 	t.Cleanup(func() {
 		cmd := exec.Command(bin, "down", p.Lab)
@@ -59,7 +61,9 @@ func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
 		for sc.Scan() {
 			line := sc.Text()
 			if strings.HasPrefix(strings.TrimSpace(line), "✓ "+step) {
-				cmd.Process.Signal(syscall.SIGKILL)
+				if err := cmd.Process.Signal(syscall.SIGKILL); err != nil {
+					t.Fatalf("run %d: kill 'up': %v", i+1, err)
+				}
 				killed = true
 				t.Logf("run %d: killed after %q", i+1, line)
 				break
@@ -69,7 +73,7 @@ func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
 			for sc.Scan() {
 			}
 		}()
-		cmd.Wait()
+		_ = cmd.Wait() // killed on purpose: its exit status says so
 		if !killed {
 			t.Fatalf("run %d: 'up' never completed step %q", i+1, step)
 		}

@@ -141,7 +141,7 @@ func loadProbe(t *testing.T, p *plan.Plan) {
 			selfErr = err
 			return
 		}
-		defer os.RemoveAll(dir)
+		defer func() { _ = os.RemoveAll(dir) }() // a temporary build directory; best effort
 		bin, err := images.SelfBinary(ctx, repoRoot(), dir)
 		if err == nil {
 			err = images.BuildSelf(ctx, eng, bin, images.Self())

@@ -128,7 +128,9 @@ func assertTGWLab(t *testing.T, p *plan.Plan, kubeconfig string) {
 		t.Fatalf("status TGW %+v complete %v; EndpointFor %q %v", st.TGW, st.Complete, ep, err)
 	}
 	var table bytes.Buffer
-	st.WriteTable(&table)
+	if err := st.WriteTable(&table); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("netlab status:\n%s", table.String())
 
 	before := map[string]string{}

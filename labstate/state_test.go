@@ -39,7 +39,9 @@ func TestStateRoundTripAndSteps(t *testing.T) {
 		t.Fatalf("state after reload: %+v", got)
 	}
 	// Begin again resets a failed step.
-	got.Begin("clusters")
+	if err := got.Begin("clusters"); err != nil {
+		t.Fatal(err)
+	}
 	if got.Steps[1].Error != "" || len(got.Steps) != 2 {
 		t.Fatalf("restart of a step: %+v", got.Steps)
 	}
@@ -62,8 +64,12 @@ func TestStateRoundTripAndSteps(t *testing.T) {
 
 func TestDamagedStateSaysWhere(t *testing.T) {
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
-	os.MkdirAll(Dir("y"), 0o700)
-	os.WriteFile(filepath.Join(Dir("y"), "state.json"), []byte("{"), 0o600)
+	if err := os.MkdirAll(Dir("y"), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(Dir("y"), "state.json"), []byte("{"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := Load("y"); err == nil || !strings.Contains(err.Error(), "damaged") || !strings.Contains(err.Error(), "state.json") {
 		t.Fatalf("err = %v", err)
 	}

@@ -104,7 +104,7 @@ func runPairProcess(ctx context.Context, l *nslab.Lab, res *BaselineResult, cfg 
 	if err := cmd.Start(); err != nil {
 		return fmt.Errorf("baseline server process: %w", err)
 	}
-	defer func() { cancel(); cmd.Wait() }()
+	defer func() { cancel(); _ = cmd.Wait() }() // killed by cancel: its exit error is expected
 	// Wait, bounded, until it answers.
 	g, _ := NewGuard(nslab.PairCIDR)
 	c := &Client{Guard: g, Timeout: 500 * time.Millisecond}

@@ -279,7 +279,7 @@ func BenchmarkProbeVsIperf3(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-	defer func() { cancel(); probeSrv.Wait(); iperfSrv.Wait() }()
+	defer func() { cancel(); _ = probeSrv.Wait(); _ = iperfSrv.Wait() }()
 
 	rxBytes := func() int64 {
 		out, err := l.Exec("server", "cat", "/sys/class/net/eth0/statistics/rx_bytes")

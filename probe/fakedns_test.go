@@ -39,17 +39,23 @@ func startFakeDNS(t *testing.T, answers map[string][]netip.Addr) string {
 			}
 			b := dnsmessage.NewBuilder(nil, rh)
 			b.EnableCompression()
-			b.StartQuestions()
-			b.Question(q)
-			b.StartAnswers()
+			err = b.StartQuestions()
+			if err == nil {
+				err = b.Question(q)
+			}
+			if err == nil {
+				err = b.StartAnswers()
+			}
 			for _, a := range addrs {
-				if q.Type == dnsmessage.TypeA && a.Is4() {
-					b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 5}, dnsmessage.AResource{A: a.As4()})
+				if err == nil && q.Type == dnsmessage.TypeA && a.Is4() {
+					err = b.AResource(dnsmessage.ResourceHeader{Name: q.Name, Class: dnsmessage.ClassINET, TTL: 5}, dnsmessage.AResource{A: a.As4()})
 				}
 			}
-			out, err := b.Finish()
-			if err == nil {
-				pc.WriteTo(out, from)
+			if err != nil {
+				continue // no answer: the resolver under test times out, which the test would show
+			}
+			if out, err := b.Finish(); err == nil {
+				_, _ = pc.WriteTo(out, from) // a lost reply shows as the test's lookup failing
 			}
 		}
 	}()

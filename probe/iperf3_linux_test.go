@@ -45,7 +45,7 @@ func TestBulkAgreesWithIperf3OnAShapedPair(t *testing.T) {
 	defer cancel()
 	iperfSrv := l.Command(ctx, "server", "iperf3", "-s", "-B", nslab.PairServerIP, "-p", "5204")
 	must(t, iperfSrv.Start())
-	defer func() { cancel(); iperfSrv.Wait() }()
+	defer func() { cancel(); _ = iperfSrv.Wait() }()
 
 	g, _ := NewGuard(nslab.PairCIDR)
 	c := &Client{Guard: g, Timeout: 5 * time.Second}

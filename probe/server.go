@@ -251,7 +251,7 @@ func (s *Server) handleTCP(c net.Conn) {
 		omit, err := parseBulkArgs(strings.TrimPrefix(line, cmdBulk))
 		if err != nil {
 			rep.Echo = err.Error()
-			writeJSONLine(c, rep)
+			reply(c, rep)
 			return
 		}
 		s.bulkSession(c, br, rep, omit)
@@ -261,7 +261,7 @@ func (s *Server) handleTCP(c net.Conn) {
 		return
 	}
 	rep.Echo = line
-	writeJSONLine(c, rep)
+	reply(c, rep)
 }
 
 // readLine reads one line of at most maxLine bytes, without its line end.
@@ -278,6 +278,10 @@ func readLine(br *bufio.Reader) (string, error) {
 		}
 	}
 }
+
+// reply writes v as the answer to a client that may already be gone: there is nobody left to tell
+// when that fails, so the error is dropped here, once.
+func reply(w io.Writer, v any) { _ = writeJSONLine(w, v) }
 
 func writeJSONLine(w io.Writer, v any) error {
 	b, err := json.Marshal(v)
@@ -371,14 +375,14 @@ func (s *Server) bulkSession(c net.Conn, br *bufio.Reader, rep Report, omit time
 		}
 	}
 	c.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
-	writeJSONLine(c, br2)
+	reply(c, br2)
 }
 
 func (s *Server) rrSession(c net.Conn, br *bufio.Reader, rep Report, arg string) {
 	size, err := strconv.Atoi(strings.TrimSpace(arg))
 	if err != nil || size < 1 || size > 1<<20 {
 		rep.Echo = "bad request size " + strconv.Quote(arg) + " (want 1..1048576)"
-		writeJSONLine(c, rep)
+		reply(c, rep)
 		return
 	}
 	c.SetDeadline(time.Now().Add(s.cfg.IdleTimeout))
@@ -427,7 +431,7 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rep.HTTP = &HTTPSeen{Method: r.Method, Host: r.Host, Path: r.URL.Path, XForwardedFor: r.Header.Get("X-Forwarded-For")}
 	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Netlab-Pod", s.cfg.Identity.PodName)
-	writeJSONLine(w, rep)
+	reply(w, rep)
 }
 
 const maxEcho = 512

@@ -54,7 +54,9 @@ func TestFormatsGolden(t *testing.T) {
 		}
 		path := filepath.Join("testdata", f.file)
 		if *update {
-			os.WriteFile(path, b.Bytes(), 0o644)
+			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
 			continue
 		}
 		want, err := os.ReadFile(path)
@@ -104,7 +106,9 @@ func TestJUnitIsWellFormed(t *testing.T) {
 
 func TestJSONCarriesEvidence(t *testing.T) {
 	var b bytes.Buffer
-	sample().JSON(&b)
+	if err := sample().JSON(&b); err != nil {
+		t.Fatal(err)
+	}
 	var back Report
 	if err := json.Unmarshal(b.Bytes(), &back); err != nil {
 		t.Fatal(err)

@@ -11,9 +11,11 @@ import (
 func TestRewriteStripsOnlyWithheldCapabilities(t *testing.T) {
 	dir := t.TempDir()
 	cfg := filepath.Join(dir, "config.json")
-	os.WriteFile(cfg, []byte(`{"ociVersion":"1.0.2","process":{"args":["/sbin/init"],"capabilities":{
+	if err := os.WriteFile(cfg, []byte(`{"ociVersion":"1.0.2","process":{"args":["/sbin/init"],"capabilities":{
 		"bounding":["CAP_NET_ADMIN","CAP_SYS_RESOURCE","CAP_SYS_ADMIN"],
-		"effective":["CAP_SYS_RESOURCE"],"permitted":["CAP_NET_ADMIN","CAP_SYS_RESOURCE"]}},"root":{"path":"rootfs"}}`), 0o600)
+		"effective":["CAP_SYS_RESOURCE"],"permitted":["CAP_NET_ADMIN","CAP_SYS_RESOURCE"]}},"root":{"path":"rootfs"}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := rewrite(cfg, map[string]bool{"CAP_SYS_RESOURCE": true}, "process", "capabilities"); err != nil {
 		t.Fatal(err)
 	}
@@ -37,7 +39,9 @@ func TestRewriteStripsOnlyWithheldCapabilities(t *testing.T) {
 	}
 	// An exec process spec has capabilities at the top level.
 	proc := filepath.Join(dir, "process.json")
-	os.WriteFile(proc, []byte(`{"args":["sh"],"capabilities":{"bounding":["CAP_SYS_RESOURCE","CAP_KILL"]}}`), 0o600)
+	if err := os.WriteFile(proc, []byte(`{"args":["sh"],"capabilities":{"bounding":["CAP_SYS_RESOURCE","CAP_KILL"]}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	if err := rewrite(proc, map[string]bool{"CAP_SYS_RESOURCE": true}, "capabilities"); err != nil {
 		t.Fatal(err)
 	}

@@ -47,7 +47,7 @@ func (l *Lab) Add(names ...string) error {
 		}
 		n, err := ns.GetNS("/var/run/netns/" + real)
 		if err != nil {
-			run("ip", "netns", "del", real)
+			_, _ = run("ip", "netns", "del", real) // best effort; the error below says what failed
 			return fmt.Errorf("netns %s: %w", name, err)
 		}
 		l.mu.Lock()
