@@ -57,7 +57,7 @@ var reaperOnce sync.Once
 // so it is set before the first container is created.
 func disableReaper() {
 	reaperOnce.Do(func() {
-		os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true")
+		_ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true") // fails only on an invalid name
 		tclog.SetDefault(tclog.NewNoopLogger()) // netlab prints its own status lines
 	})
 }

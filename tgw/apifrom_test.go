@@ -37,7 +37,7 @@ func TestFromHostRefusesOthers(t *testing.T) {
 	go func() {
 		c, err := net.DialTimeout("tcp", l.Addr().String(), time.Second)
 		if err == nil {
-			c.Write([]byte("x"))
+			_, _ = c.Write([]byte("x"))
 			c.Close()
 		}
 	}()

@@ -42,7 +42,7 @@ func netpolEgressAllowlist() checks.Definition {
 			if err := l.ApplyEgressPolicy(ctx, c.Plan.Name, pol); err != nil {
 				return b.errorf("create the NetworkPolicy: %v", err)
 			}
-			defer l.DeleteNetworkPolicy(context.WithoutCancel(ctx), c.Plan.Name, netpolName)
+			defer func() { _ = l.DeleteNetworkPolicy(context.WithoutCancel(ctx), c.Plan.Name, netpolName) }() // clean-up; the verdict is already decided
 			time.Sleep(programDelay) // let the CNI's agent program it, where there is one
 			allowed := hostPort(cl.IP, live.PortTCP)
 			ra, erra := l.TCP(ctx, w, allowed)

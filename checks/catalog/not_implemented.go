@@ -26,7 +26,11 @@ func tgwIsolationTargets(p *plan.Plan) ([]checks.Target, string) {
 	if p.TransitGateway == nil {
 		return nil, "the scenario has no transit gateway"
 	}
-	return nil, "this version of netlab has no two-way reachability analysis of the route tables yet, so it finds no pair they keep apart to test"
+	ts, _ := pairs(p, isolated)
+	if len(ts) == 0 {
+		return nil, "the transit gateway's route tables keep no pair of clusters apart (plan.Reach: every attached pair answers both ways, or is only partly blocked)"
+	}
+	return ts, ""
 }
 
 func meshEastWest() checks.Definition {

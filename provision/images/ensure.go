@@ -79,7 +79,7 @@ func pruneSelfImages(ctx context.Context, eng selfImages, prefix, keep string, c
 		}
 		for _, tag := range im.Tags {
 			if tag != keep && strings.HasPrefix(tag, prefix) {
-				eng.RemoveImage(ctx, tag)
+				_ = eng.RemoveImage(ctx, tag) // housekeeping: an image a container still uses stays
 			}
 		}
 	}
@@ -118,7 +118,7 @@ func cachedSelfBinary(ctx context.Context, st *status.Status) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	defer os.RemoveAll(tmp)
+	defer func() { _ = os.RemoveAll(tmp) }()
 	built, err := SelfBinary(ctx, mod, tmp)
 	if err != nil {
 		return "", err

@@ -36,7 +36,9 @@ func TestEnsureCreatesOnlyWhatIsMissing(t *testing.T) {
 		t.Errorf("lines:\n%s\nwant\n%s", out.String(), want)
 	}
 	out.Reset()
-	Ensure(context.Background(), eng, p, status.New(&out, 0, false))
+	if err := Ensure(context.Background(), eng, p, status.New(&out, 0, false)); err != nil {
+		t.Fatal(err)
+	}
 	if strings.Contains(out.String(), "created") {
 		t.Errorf("a second run must create nothing:\n%s", out.String())
 	}
