@@ -58,7 +58,7 @@ var reaperOnce sync.Once
 func disableReaper() {
 	reaperOnce.Do(func() {
 		_ = os.Setenv("TESTCONTAINERS_RYUK_DISABLED", "true") // fails only on an invalid name
-		tclog.SetDefault(tclog.NewNoopLogger()) // netlab prints its own status lines
+		tclog.SetDefault(tclog.NewNoopLogger())               // netlab prints its own status lines
 	})
 }
 

@@ -40,9 +40,9 @@ type Engine struct{ c *client.Client }
 // Connect reaches the engine named by DOCKER_HOST (or the default socket) and checks that it
 // answers within a few seconds.
 func Connect(ctx context.Context) (*Engine, error) {
-	c, err := client.New(client.FromEnv, client.WithAPIVersionNegotiation())
+	c, err := client.New(client.FromEnv)
 	if err != nil {
-		return nil, fmt.Errorf("Docker client: %w", err)
+		return nil, fmt.Errorf("docker client: %w", err)
 	}
 	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()

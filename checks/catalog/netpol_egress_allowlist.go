@@ -43,7 +43,7 @@ func netpolEgressAllowlist() checks.Definition {
 				return b.errorf("create the NetworkPolicy: %v", err)
 			}
 			defer func() { _ = l.DeleteNetworkPolicy(context.WithoutCancel(ctx), c.Plan.Name, netpolName) }() // clean-up; the verdict is already decided
-			time.Sleep(programDelay) // let the CNI's agent program it, where there is one
+			time.Sleep(programDelay)                                                                          // let the CNI's agent program it, where there is one
 			allowed := hostPort(cl.IP, live.PortTCP)
 			ra, erra := l.TCP(ctx, w, allowed)
 			b.add("allowed "+allowed, seen(ra, erra), "an answer", answered(ra, erra))

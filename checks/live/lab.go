@@ -79,9 +79,7 @@ func Open(ctx context.Context, labName string) (*Lab, error) {
 		return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
 	}
 	l := &Lab{Plan: st.Plan, State: st, Clusters: map[string]*Cluster{}, Clients: map[string]*Client{}, eng: eng}
-	for _, pf := range checks.AllowedTargets(st.Plan) {
-		l.Allow = append(l.Allow, pf)
-	}
+	l.Allow = append(l.Allow, checks.AllowedTargets(st.Plan)...)
 	l.guard = probe.NewGuardPrefixes(l.Allow...)
 	for _, c := range st.Plan.Clusters {
 		kc, err := labstate.ReadFile(labName, names.KubeconfigFile(c.Name))
