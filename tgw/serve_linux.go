@@ -103,7 +103,9 @@ func Serve(ctx context.Context, o ServeOptions) error {
 			return err
 		case <-tick.C:
 			if dp != nil {
-				srv.Reconcile() // idempotent; problems are logged once by the server
+				// Idempotent. The server logs a problem once and keeps it for GET /netlab/routes
+				// (datapathError); the next tick tries again, so there is nothing more to do here.
+				_ = srv.Reconcile()
 			}
 		}
 	}

@@ -74,7 +74,9 @@ Exit status: 0, or 2 for an unknown path id, scenario or lab.`,
 				if i > 0 {
 					fmt.Fprintln(cmd.OutOrStdout())
 				}
-				explain.Write(cmd.OutOrStdout(), e)
+				if err := explain.Write(cmd.OutOrStdout(), e); err != nil {
+					return err
+				}
 			}
 			return nil
 		},

@@ -133,7 +133,10 @@ JSON line naming the addresses it listens on.`,
 			if id == (probe.Identity{}) {
 				id = probe.IdentityFromEnv()
 			}
-			pf.print(cmd.OutOrStdout(), map[string]any{"serving": map[string]string{"tcp": s.TCPAddr(), "http": s.HTTPAddr(), "udp": s.UDPAddr()}, "identity": id})
+			// The serving line is how a caller learns the addresses: a probe that cannot print it is of no use.
+			if err := pf.print(cmd.OutOrStdout(), map[string]any{"serving": map[string]string{"tcp": s.TCPAddr(), "http": s.HTTPAddr(), "udp": s.UDPAddr()}, "identity": id}); err != nil {
+				return failf(exitFailed, "writing the serving addresses: %v", err)
+			}
 			<-ctx.Done()
 			return nil
 		},

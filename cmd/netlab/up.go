@@ -99,10 +99,13 @@ message says what to do), 2 for usage.`,
 				}
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				enc.Encode(res)
+				encErr := enc.Encode(res)
 				if rep != nil && checkErr == nil && !rep.OK() {
 					c := rep.Counts()
 					checkErr = failf(exitFailed, "%d check(s) failed, %d could not run", c[report.Fail], c[report.Error])
+				}
+				if encErr != nil && err == nil && checkErr == nil { // the result a caller parses is lost
+					checkErr = failf(exitFailed, "writing the JSON result: %v", encErr)
 				}
 			}
 			if err != nil {
@@ -137,10 +140,11 @@ nothing labelled with the lab is left, and reports what it removed.`,
 			ctx, cancel := signalContext()
 			defer cancel()
 			rm, err := provision.Down(ctx, args[0], kubeconfig)
+			var encErr error
 			if output == "json" {
 				enc := json.NewEncoder(cmd.OutOrStdout())
 				enc.SetIndent("", "  ")
-				enc.Encode(rm)
+				encErr = enc.Encode(rm)
 			} else if rm != nil {
 				out := cmd.OutOrStdout()
 				fmt.Fprintf(out, "Removed from lab %s:\n", rm.Lab)
@@ -151,6 +155,9 @@ nothing labelled with the lab is left, and reports what it removed.`,
 			}
 			if err != nil {
 				return fail(exitFailed, err)
+			}
+			if encErr != nil { // the lab is gone, but the list of what was removed is lost
+				return failf(exitFailed, "writing the JSON result: %v", encErr)
 			}
 			return nil
 		},

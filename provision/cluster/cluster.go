@@ -48,14 +48,16 @@ func lockNetwork(network string) func() {
 	} else {
 		envSaved = nil
 	}
-	os.Setenv(NetworkEnv, network)
+	// os.Setenv fails only for a name or value holding '=' or NUL: NetworkEnv is a constant and
+	// network a Docker network name, which can hold neither.
+	_ = os.Setenv(NetworkEnv, network)
 	var once sync.Once
 	return func() {
 		once.Do(func() {
 			if envSaved != nil {
-				os.Setenv(NetworkEnv, *envSaved)
+				_ = os.Setenv(NetworkEnv, *envSaved) // a value read from the environment: it cannot be refused
 			} else {
-				os.Unsetenv(NetworkEnv)
+				_ = os.Unsetenv(NetworkEnv) // cannot fail for a valid name
 			}
 			envMu.Unlock()
 		})

@@ -227,8 +227,9 @@ type xErrorResponse struct {
 func writeError(w http.ResponseWriter, status int, code, msg, reqID string) {
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
 	w.WriteHeader(status)
-	io.WriteString(w, xml.Header)
-	xml.NewEncoder(w).Encode(xErrorResponse{Errors: []xError{{Code: code, Message: msg}}, RequestID: reqID})
+	// A failed write means the client has gone: there is no one left to tell.
+	_, _ = io.WriteString(w, xml.Header)
+	_ = xml.NewEncoder(w).Encode(xErrorResponse{Errors: []xError{{Code: code, Message: msg}}, RequestID: reqID})
 }
 
 // ServeHTTP answers EC2 Query API requests on POST / and netlab's own JSON view on GET /netlab/routes.
@@ -303,8 +304,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	w.Header().Set("Content-Type", "text/xml;charset=UTF-8")
-	io.WriteString(w, xml.Header)
-	io.WriteString(w, buf.String())
+	// A failed write means the client has gone: there is no one left to tell.
+	_, _ = io.WriteString(w, xml.Header)
+	_, _ = io.WriteString(w, buf.String())
 }
 
 // authenticate checks the request's signature: against Options.Credentials when set; without them
@@ -422,7 +424,7 @@ func (s *Server) serveRoutes(w http.ResponseWriter) {
 	w.Header().Set("Content-Type", "application/json")
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
-	enc.Encode(s.Routes())
+	_ = enc.Encode(s.Routes()) // a failed write means the client has gone
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

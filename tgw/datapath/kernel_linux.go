@@ -102,10 +102,18 @@ func (k *Kernel) Apply(s *model.State) (Result, error) {
 			if err := writeSysctl("net/ipv4/ip_forward", "1"); err != nil {
 				errs = append(errs, err)
 			}
-			writeSysctl("net/ipv4/conf/all/rp_filter", "0")
+			// Strict reverse-path filtering (the effective value is the larger of all/ and the
+			// link's) drops the asymmetric flows a TGW forwards: a failure here breaks forwarding.
+			if err := writeSysctl("net/ipv4/conf/all/rp_filter", "0"); err != nil {
+				errs = append(errs, err)
+			}
+			done := map[string]bool{}
 			for _, r := range d.Rules {
-				if l, ok := link[r.In]; ok {
-					writeSysctl(filepath.Join("net/ipv4/conf", l.Link, "rp_filter"), "0")
+				if l, ok := link[r.In]; ok && !done[l.Link] {
+					done[l.Link] = true
+					if err := writeSysctl(filepath.Join("net/ipv4/conf", l.Link, "rp_filter"), "0"); err != nil {
+						errs = append(errs, err)
+					}
 				}
 			}
 		}
