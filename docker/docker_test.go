@@ -20,11 +20,15 @@ func TestNetworksAgainstTheEngine(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer e.Close()
+	t.Cleanup(func() { e.Close() }) // registered first, so it runs after the network cleanup below
 	lab := "nltest-docker"
 	spec := docker.NetworkSpec{Name: lab + "-vpc", Subnet: netip.MustParsePrefix("10.250.1.0/24"), Gateway: netip.MustParseAddr("10.250.1.1"),
 		IPRange: netip.MustParsePrefix("10.250.1.0/25"), MTU: 1450, Lab: lab, VPC: "vpc", SubnetTag: "nodes"}
-	t.Cleanup(func() { e.RemoveNetworks(context.Background(), []string{spec.Name, "nltest-foreign"}) })
+	t.Cleanup(func() {
+		if err := e.RemoveNetworks(context.Background(), []string{spec.Name, "nltest-foreign"}); err != nil {
+			t.Errorf("cleanup: %v", err)
+		}
+	})
 
 	created, err := e.EnsureNetwork(ctx, spec)
 	if err != nil || !created {

@@ -28,7 +28,9 @@ func TestStatusShowsTheTGW(t *testing.T) {
 
 	s.TGW.State, s.TGW.Endpoint = "missing", ""
 	b.Reset()
-	s.WriteTable(&b)
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(b.String(), "missing  -") || !strings.Contains(b.String(), "not running: run 'netlab up' again") {
 		t.Errorf("a missing TGW must say so:\n%s", b.String())
 	}

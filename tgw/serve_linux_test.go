@@ -34,7 +34,12 @@ func newNS(t *testing.T) ns.NetNS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { n.Close(); testutils.UnmountNS(n) })
+	t.Cleanup(func() {
+		n.Close()
+		if err := testutils.UnmountNS(n); err != nil {
+			t.Errorf("remove namespace %s: %v", n.Path(), err)
+		}
+	})
 	do(t, n, func() error {
 		lo, _ := netlink.LinkByName("lo")
 		return netlink.LinkSetUp(lo)
@@ -77,9 +82,10 @@ func veth(t *testing.T, a ns.NetNS, an, aa string, b ns.NetNS, bn, ba, gw string
 	})
 }
 
-func dial(n ns.NetNS, addr string) string {
+func dial(t *testing.T, n ns.NetNS, addr string) string {
+	t.Helper()
 	out := ""
-	n.Do(func(ns.NetNS) error {
+	do(t, n, func() error {
 		c, err := net.DialTimeout("tcp4", addr, 1500*time.Millisecond)
 		if err != nil {
 			return nil
@@ -115,7 +121,9 @@ func startServe(t *testing.T, tgwNS ns.NetNS, state string) (url string, stop fu
 	t.Cleanup(func() { // before the namespaces go, even when the test fails early
 		if !stopped {
 			cancel()
-			<-done
+			if err := <-done; err != nil {
+				t.Errorf("serve: %v", err)
+			}
 		}
 	})
 	return url, func() {
@@ -161,14 +169,14 @@ func TestServeSurvivesRestart(t *testing.T) {
 			{Name: "a", CIDRs: []string{"10.0.0.0/16"}, Subnets: []client.SubnetSpec{{CIDR: "10.0.1.0/24", TGWAddress: "10.0.1.1"}}},
 			{Name: "b", CIDRs: []string{"10.1.0.0/16"}, Subnets: []client.SubnetSpec{{CIDR: "10.1.1.0/24", TGWAddress: "10.1.1.1"}}}},
 		RouteTables: []client.RouteTableSpec{{Name: "main", Associations: []string{"a", "b"}, Propagations: []string{"a", "b"}}}}
-	if got := dial(hostA, "10.1.1.10:7070"); got != "" {
+	if got := dial(t, hostA, "10.1.1.10:7070"); got != "" {
 		t.Fatalf("traffic crossed before any route existed: %q", got)
 	}
 	res, err := client.Reconcile(context.Background(), client.NewEC2(url, labCreds), spec)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := dial(hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
+	if got := dial(t, hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
 		t.Fatalf("A -> B through the TGW: %q", got)
 	}
 	v, err := client.FetchRoutes(context.Background(), url)
@@ -176,7 +184,9 @@ func TestServeSurvivesRestart(t *testing.T) {
 		t.Fatal(err)
 	}
 	var text bytes.Buffer
-	client.WriteRoutes(&text, v)
+	if err := client.WriteRoutes(&text, v); err != nil {
+		t.Fatal(err)
+	}
 	t.Logf("routes:\n%s", text.String())
 	found := false
 	for _, tb := range v.Tables {
@@ -207,12 +217,12 @@ func TestServeSurvivesRestart(t *testing.T) {
 		}
 		return nil
 	})
-	if got := dial(hostA, "10.1.1.10:7070"); got == "B saw 10.0.1.10" {
+	if got := dial(t, hostA, "10.1.1.10:7070"); got == "B saw 10.0.1.10" {
 		t.Fatal("traffic still crossed with the rules wiped; the test proves nothing")
 	}
 	url, stop = startServe(t, tgwNS, state)
 	defer stop()
-	if got := dial(hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
+	if got := dial(t, hostA, "10.1.1.10:7070"); got != "B saw 10.0.1.10" {
 		t.Fatalf("A -> B after restart: %q", got)
 	}
 	again, err := client.Reconcile(context.Background(), client.NewEC2(url, labCreds), spec)

@@ -77,10 +77,14 @@ func TestGolden(t *testing.T) {
 			t.Fatal(err)
 		}
 		var b bytes.Buffer
-		Write(&b, e)
+		if err := Write(&b, e); err != nil {
+			t.Fatal(err)
+		}
 		path := filepath.Join("testdata", c.file)
 		if *update {
-			os.WriteFile(path, b.Bytes(), 0o644)
+			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
 		}
 		want, err := os.ReadFile(path)
 		if err != nil {

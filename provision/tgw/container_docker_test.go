@@ -56,10 +56,16 @@ func TestTGWContainerBetweenTwoNetworks(t *testing.T) {
 	spec := tgw.ContainerSpec{Lab: testLab, Name: "nltgw-test-tgw", Image: img, Labels: map[string]string{docker.LabelLab: testLab},
 		Credentials: labstate.Credentials{AccessKeyID: "AKIADOCKERTEST", SecretAccessKey: "docker-test-secret"}}
 	t.Cleanup(func() {
-		exec.Command("docker", "rm", "-f", "nltgw-test-tgw", "nltgw-test-client", "nltgw-test-server").Run()
-		exec.Command("docker", "volume", "rm", "-f", spec.Volume()).Run()
+		// Some of these may never have been created; the left-behind check below is the assertion.
+		cleanup := func(args ...string) {
+			if out, err := exec.Command("docker", args...).CombinedOutput(); err != nil {
+				t.Logf("cleanup: docker %s: %v: %s", strings.Join(args, " "), err, out)
+			}
+		}
+		cleanup("rm", "-f", "nltgw-test-tgw", "nltgw-test-client", "nltgw-test-server")
+		cleanup("volume", "rm", "-f", spec.Volume())
 		for _, n := range nets {
-			exec.Command("docker", "network", "rm", n.name).Run()
+			cleanup("network", "rm", n.name)
 		}
 		if left := run(t, "sh", "-c", "docker ps -aq --filter label=netlab.dev/lab="+testLab+"; docker volume ls -q --filter label=netlab.dev/lab="+testLab+"; docker network ls -q --filter label=netlab.dev/lab="+testLab); left != "" {
 			t.Errorf("left behind: %s", left)

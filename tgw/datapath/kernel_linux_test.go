@@ -29,7 +29,12 @@ func newNS(t *testing.T) ns.NetNS {
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { n.Close(); testutils.UnmountNS(n) })
+	t.Cleanup(func() {
+		n.Close()
+		if err := testutils.UnmountNS(n); err != nil {
+			t.Errorf("remove namespace %s: %v", n.Path(), err)
+		}
+	})
 	inNS(t, n, func() error {
 		lo, err := netlink.LinkByName("lo")
 		if err != nil {
@@ -131,7 +136,7 @@ func serve(t *testing.T, n ns.NetNS, name string) {
 func dial(t *testing.T, n ns.NetNS, dst string) string {
 	t.Helper()
 	var out string
-	n.Do(func(ns.NetNS) error {
+	inNS(t, n, func() error {
 		c, err := net.DialTimeout("tcp4", fmt.Sprintf("%s:%d", dst, port), 1500*time.Millisecond)
 		if err != nil {
 			return nil

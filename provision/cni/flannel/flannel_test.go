@@ -42,8 +42,12 @@ func TestGoldenFlannelBasic(t *testing.T) {
 	}
 	const path = "testdata/flannel-basic.yaml"
 	if *update {
-		os.MkdirAll("testdata", 0o755)
-		os.WriteFile(path, got, 0o644)
+		if err := os.MkdirAll("testdata", 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(path, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 	want, err := os.ReadFile(path)
 	if err != nil || string(got) != string(want) {
@@ -52,15 +56,25 @@ func TestGoldenFlannelBasic(t *testing.T) {
 }
 
 func TestNetConfFollowsThePlan(t *testing.T) {
-	vx, _ := NetConf(cluster(t, "flannel-basic", "c1", nil))
+	vx, err := NetConf(cluster(t, "flannel-basic", "c1", nil))
+	if err != nil {
+		t.Fatal(err)
+	}
 	var nc netConf
-	json.Unmarshal([]byte(vx), &nc)
+	if err := json.Unmarshal([]byte(vx), &nc); err != nil {
+		t.Fatalf("vxlan net-conf.json: %v\n%s", err, vx)
+	}
 	if nc.Network != "10.0.64.0/18" || nc.Backend.Type != "vxlan" || nc.Backend.Port != 8472 {
 		t.Fatalf("vxlan: %+v", nc)
 	}
-	hg, _ := NetConf(cluster(t, "flannel-basic", "c1", func(s string) string { return strings.Replace(s, "mode: vxlan", "mode: host-gw", 1) }))
+	hg, err := NetConf(cluster(t, "flannel-basic", "c1", func(s string) string { return strings.Replace(s, "mode: vxlan", "mode: host-gw", 1) }))
+	if err != nil {
+		t.Fatal(err)
+	}
 	nc = netConf{}
-	json.Unmarshal([]byte(hg), &nc)
+	if err := json.Unmarshal([]byte(hg), &nc); err != nil {
+		t.Fatalf("host-gw net-conf.json: %v\n%s", err, hg)
+	}
 	if nc.Backend.Type != "host-gw" || nc.Backend.Port != 0 {
 		t.Fatalf("host-gw: %+v", nc)
 	}
