@@ -39,63 +39,16 @@ func (rs *resolver) clusters() {
 		cp.Context = "kind-" + cp.KindName
 
 		// VPC and subnet.
-		if c.VPC == "" {
-			if len(sc.VPCs) == 1 {
-				c.VPC = sc.VPCs[0].Name
-			} else {
-				rs.r.errorf(f+".vpc", "missing; with several VPCs each cluster must name its VPC (one of: %s)", strings.Join(rs.vpcNames(), ", "))
-			}
-		}
-		vpc, vpcOK := rs.findVPC(c.VPC)
-		if c.VPC != "" && !vpcOK {
-			rs.r.errorf(f+".vpc", "VPC %q is not defined; defined VPCs: %s", c.VPC, strings.Join(rs.vpcNames(), ", "))
-		}
-		cp.VPC = c.VPC
-		var subnet netip.Prefix
-		var splan *SubnetPlan
-		if vpcOK {
-			if c.Subnet == "" && len(vpc.Subnets) > 0 {
-				c.Subnet = vpc.Subnets[0].Name
-			}
-			sp, ok := rs.subnetPrefix[c.VPC][c.Subnet]
-			if !ok {
-				if c.Subnet != "" && !rs.hasSubnet(vpc, c.Subnet) {
-					rs.r.errorf(f+".subnet", "VPC %s has no subnet %q; its subnets: %s", c.VPC, c.Subnet, strings.Join(subnetNames(vpc), ", "))
-				}
-			} else {
-				subnet = sp
-				splan = rs.findSubnetPlan(c.VPC, c.Subnet)
-				cp.Subnet, cp.Network = c.Subnet, splan.Network
-			}
-		}
+		vpc, vpcOK, subnet, splan := rs.placeCluster(f, c, &cp)
 
 		// Nodes.
-		cps, ws := 1, 1
-		if c.ControlPlanes != nil {
-			cps = *c.ControlPlanes
-			if cps < 1 || cps > 5 {
-				rs.r.errorf(f+".controlPlanes", "%d is out of range; use 1 to 5", cps)
-			}
-		}
-		if c.Workers != nil {
-			ws = *c.Workers
-			if ws < 0 || ws > 10 {
-				rs.r.errorf(f+".workers", "%d is out of range; use 0 to 10", ws)
-			}
-		}
+		cps, ws := rs.nodeCounts(f, c)
 		cp.Nodes = nodeNames(cp.KindName, cps, ws)
 		cp.NodeImage = firstNonEmpty(rs.opts.NodeImage, c.NodeImage, sc.Defaults.NodeImage, DefaultNodeImage)
 
 		// CNI and kube-proxy.
 		rs.cni(f, c, &cp, vpc, vpcOK)
-		kp := c.KubeProxy.Mode
-		if kp == "" {
-			kp = "iptables"
-		}
-		if rs.oneOf(f+".kubeProxy.mode", kp, kubeProxyModes) && kp == "none" && c.CNI.Type != "cilium" {
-			rs.r.errorf(f+".kubeProxy.mode", "none means the CNI replaces kube-proxy, which only cilium does; use iptables, ipvs or nftables with %s, or set cni.type: cilium", c.CNI.Type)
-		}
-		cp.KubeProxyMode = kp
+		cp.KubeProxyMode = rs.kubeProxyMode(f, c)
 		cp.KernelFeatures = kernelFeatures(cp)
 
 		// Pod and Service CIDRs.
@@ -115,12 +68,7 @@ func (rs *resolver) clusters() {
 			}
 		}
 		if c.Ingress != nil {
-			ctl := c.Ingress.Controller
-			if ctl == "" {
-				ctl = ingressControllers[0]
-			}
-			rs.oneOf(f+".ingress.controller", ctl, ingressControllers)
-			cp.Ingress = &IngressPlan{Controller: ctl}
+			cp.Ingress = rs.ingress(f, c.Ingress)
 		}
 		rs.networkPolicies(f, c, &cp)
 		if splan != nil {
@@ -133,6 +81,82 @@ func (rs *resolver) clusters() {
 	rs.defaultPools(subnetUsers)
 	rs.checkPoolOverlaps()
 	rs.checkSubnetCapacity()
+}
+
+// placeCluster resolves the cluster's VPC and subnet (defaulting each when there is only one
+// choice) and fills in cp's VPC, Subnet and Network. subnet and splan are zero when the subnet is unknown.
+func (rs *resolver) placeCluster(f string, c *Cluster, cp *ClusterPlan) (vpc *VPC, vpcOK bool, subnet netip.Prefix, splan *SubnetPlan) {
+	sc := rs.sc
+	if c.VPC == "" {
+		if len(sc.VPCs) == 1 {
+			c.VPC = sc.VPCs[0].Name
+		} else {
+			rs.r.errorf(f+".vpc", "missing; with several VPCs each cluster must name its VPC (one of: %s)", strings.Join(rs.vpcNames(), ", "))
+		}
+	}
+	vpc, vpcOK = rs.findVPC(c.VPC)
+	if c.VPC != "" && !vpcOK {
+		rs.r.errorf(f+".vpc", "VPC %q is not defined; defined VPCs: %s", c.VPC, strings.Join(rs.vpcNames(), ", "))
+	}
+	cp.VPC = c.VPC
+	if !vpcOK {
+		return vpc, vpcOK, subnet, nil
+	}
+	if c.Subnet == "" && len(vpc.Subnets) > 0 {
+		c.Subnet = vpc.Subnets[0].Name
+	}
+	sp, ok := rs.subnetPrefix[c.VPC][c.Subnet]
+	if !ok {
+		if c.Subnet != "" && !rs.hasSubnet(vpc, c.Subnet) {
+			rs.r.errorf(f+".subnet", "VPC %s has no subnet %q; its subnets: %s", c.VPC, c.Subnet, strings.Join(subnetNames(vpc), ", "))
+		}
+		return vpc, vpcOK, subnet, nil
+	}
+	subnet = sp
+	splan = rs.findSubnetPlan(c.VPC, c.Subnet)
+	cp.Subnet, cp.Network = c.Subnet, splan.Network
+	return vpc, vpcOK, subnet, splan
+}
+
+// nodeCounts returns the cluster's control-plane and worker counts (default 1 and 1), reporting
+// counts out of range.
+func (rs *resolver) nodeCounts(f string, c *Cluster) (cps, ws int) {
+	cps, ws = 1, 1
+	if c.ControlPlanes != nil {
+		cps = *c.ControlPlanes
+		if cps < 1 || cps > 5 {
+			rs.r.errorf(f+".controlPlanes", "%d is out of range; use 1 to 5", cps)
+		}
+	}
+	if c.Workers != nil {
+		ws = *c.Workers
+		if ws < 0 || ws > 10 {
+			rs.r.errorf(f+".workers", "%d is out of range; use 0 to 10", ws)
+		}
+	}
+	return cps, ws
+}
+
+// kubeProxyMode returns the cluster's kube-proxy mode (default iptables); none needs cilium.
+func (rs *resolver) kubeProxyMode(f string, c *Cluster) string {
+	kp := c.KubeProxy.Mode
+	if kp == "" {
+		kp = "iptables"
+	}
+	if rs.oneOf(f+".kubeProxy.mode", kp, kubeProxyModes) && kp == "none" && c.CNI.Type != "cilium" {
+		rs.r.errorf(f+".kubeProxy.mode", "none means the CNI replaces kube-proxy, which only cilium does; use iptables, ipvs or nftables with %s, or set cni.type: cilium", c.CNI.Type)
+	}
+	return kp
+}
+
+// ingress resolves the cluster's ingress controller (default the first of ingressControllers).
+func (rs *resolver) ingress(f string, in *Ingress) *IngressPlan {
+	ctl := in.Controller
+	if ctl == "" {
+		ctl = ingressControllers[0]
+	}
+	rs.oneOf(f+".ingress.controller", ctl, ingressControllers)
+	return &IngressPlan{Controller: ctl}
 }
 
 func nodeNames(kindName string, cps, ws int) []NodePlan {
