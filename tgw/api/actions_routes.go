@@ -45,13 +45,9 @@ func searchRoutes(s *Server, in form) (any, error) {
 		"route-search.supernet-of-match", "attachment.transit-gateway-attachment-id", "attachment.resource-id", "attachment.resource-type"); err != nil {
 		return nil, err
 	}
-	max := 1000
-	if v := in.str("MaxResults"); v != "" {
-		n, err := strconv.Atoi(v)
-		if err != nil || n < 5 || n > 1000 {
-			return nil, invalid("Value (%s) for parameter MaxResults is invalid. Expecting a value between 5 and 1000.", v)
-		}
-		max = n
+	max, err := maxResults(in)
+	if err != nil {
+		return nil, err
 	}
 	return s.read(func(st *model.State) (any, error) {
 		all, err := st.Routes(in.str("TransitGatewayRouteTableId"))
@@ -65,56 +61,9 @@ func searchRoutes(s *Server, in form) (any, error) {
 			}
 		}
 		for _, f := range fs {
-			var kept []model.Route
-			switch f.name {
-			case "route-search.exact-match", "route-search.subnet-of-match", "route-search.supernet-of-match", "route-search.longest-prefix-match":
-				var ps []netip.Prefix
-				for _, v := range f.values {
-					p, err := parseCIDRFilter(f.name, v)
-					if err != nil {
-						return nil, err
-					}
-					ps = append(ps, p)
-				}
-				for _, p := range ps {
-					best := -1
-					for _, r := range rs {
-						switch f.name {
-						case "route-search.exact-match":
-							if r.CIDR == p {
-								kept = append(kept, r)
-							}
-						case "route-search.subnet-of-match": // routes inside the filter's CIDR
-							if p.Bits() <= r.CIDR.Bits() && p.Contains(r.CIDR.Addr()) {
-								kept = append(kept, r)
-							}
-						case "route-search.supernet-of-match": // routes containing the filter's CIDR
-							if r.CIDR.Bits() <= p.Bits() && r.CIDR.Contains(p.Addr()) {
-								kept = append(kept, r)
-							}
-						case "route-search.longest-prefix-match":
-							if r.CIDR.Bits() <= p.Bits() && r.CIDR.Contains(p.Addr()) && r.CIDR.Bits() > best {
-								best = r.CIDR.Bits()
-							}
-						}
-					}
-					if f.name == "route-search.longest-prefix-match" && best >= 0 {
-						for _, r := range rs {
-							if r.CIDR.Bits() == best && r.CIDR.Contains(p.Addr()) {
-								kept = append(kept, r)
-							}
-						}
-					}
-				}
-			default:
-				for _, r := range rs {
-					if match(attrs{"type": {r.Type}, "state": {r.State}, "attachment.transit-gateway-attachment-id": {r.AttachmentID},
-						"attachment.resource-id": {r.VPCID}, "attachment.resource-type": {"vpc"}}, []filter{f}) {
-						kept = append(kept, r)
-					}
-				}
+			if rs, err = filterRoutes(rs, f); err != nil {
+				return nil, err
 			}
-			rs = dedupe(kept)
 		}
 		out := &struct {
 			reqID
@@ -130,6 +79,80 @@ func searchRoutes(s *Server, in form) (any, error) {
 		}
 		return out, nil
 	})
+}
+
+// maxResults reads MaxResults: 5 to 1000, default 1000.
+func maxResults(in form) (int, error) {
+	v := in.str("MaxResults")
+	if v == "" {
+		return 1000, nil
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil || n < 5 || n > 1000 {
+		return 0, invalid("Value (%s) for parameter MaxResults is invalid. Expecting a value between 5 and 1000.", v)
+	}
+	return n, nil
+}
+
+// filterRoutes keeps the routes that match filter f (any of its values), without duplicates.
+func filterRoutes(rs []model.Route, f filter) ([]model.Route, error) {
+	var kept []model.Route
+	switch f.name {
+	case "route-search.exact-match", "route-search.subnet-of-match", "route-search.supernet-of-match", "route-search.longest-prefix-match":
+		var ps []netip.Prefix
+		for _, v := range f.values {
+			p, err := parseCIDRFilter(f.name, v)
+			if err != nil {
+				return nil, err
+			}
+			ps = append(ps, p)
+		}
+		for _, p := range ps {
+			kept = append(kept, cidrMatches(rs, f.name, p)...)
+		}
+	default:
+		for _, r := range rs {
+			if match(attrs{"type": {r.Type}, "state": {r.State}, "attachment.transit-gateway-attachment-id": {r.AttachmentID},
+				"attachment.resource-id": {r.VPCID}, "attachment.resource-type": {"vpc"}}, []filter{f}) {
+				kept = append(kept, r)
+			}
+		}
+	}
+	return dedupe(kept), nil
+}
+
+// cidrMatches returns the routes that the route-search filter name selects for CIDR p.
+func cidrMatches(rs []model.Route, name string, p netip.Prefix) []model.Route {
+	var kept []model.Route
+	best := -1
+	for _, r := range rs {
+		switch name {
+		case "route-search.exact-match":
+			if r.CIDR == p {
+				kept = append(kept, r)
+			}
+		case "route-search.subnet-of-match": // routes inside the filter's CIDR
+			if p.Bits() <= r.CIDR.Bits() && p.Contains(r.CIDR.Addr()) {
+				kept = append(kept, r)
+			}
+		case "route-search.supernet-of-match": // routes containing the filter's CIDR
+			if r.CIDR.Bits() <= p.Bits() && r.CIDR.Contains(p.Addr()) {
+				kept = append(kept, r)
+			}
+		case "route-search.longest-prefix-match":
+			if r.CIDR.Bits() <= p.Bits() && r.CIDR.Contains(p.Addr()) && r.CIDR.Bits() > best {
+				best = r.CIDR.Bits()
+			}
+		}
+	}
+	if name == "route-search.longest-prefix-match" && best >= 0 {
+		for _, r := range rs {
+			if r.CIDR.Bits() == best && r.CIDR.Contains(p.Addr()) {
+				kept = append(kept, r)
+			}
+		}
+	}
+	return kept
 }
 
 func dedupe(rs []model.Route) []model.Route {
