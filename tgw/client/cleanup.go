@@ -8,7 +8,20 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/ec2/types"
 )
 
+// cleanup removes what carries this TGW's tag but is no longer in the spec: attachments, then
+// route tables, then VPCs.
 func (r *rec) cleanup() error {
+	if err := r.cleanupAttachments(); err != nil {
+		return err
+	}
+	if err := r.cleanupRouteTables(); err != nil {
+		return err
+	}
+	return r.cleanupVPCs()
+}
+
+// cleanupAttachments deletes the TGW's tagged VPC attachments that the spec no longer has.
+func (r *rec) cleanupAttachments() error {
 	wantAtt := map[string]bool{}
 	for _, id := range r.res.AttachmentIDs {
 		wantAtt[id] = true
@@ -27,6 +40,11 @@ func (r *rec) cleanup() error {
 		}
 		r.changed("DeleteTransitGatewayVpcAttachment %s %s", tagOf(at.Tags, TagName), id)
 	}
+	return nil
+}
+
+// cleanupRouteTables disassociates and deletes the TGW's tagged route tables that the spec no longer has.
+func (r *rec) cleanupRouteTables() error {
 	wantRT := map[string]bool{}
 	for _, id := range r.res.RouteTableIDs {
 		wantRT[id] = true
@@ -55,6 +73,11 @@ func (r *rec) cleanup() error {
 		}
 		r.changed("DeleteTransitGatewayRouteTable %s %s", tagOf(rt.Tags, TagName), id)
 	}
+	return nil
+}
+
+// cleanupVPCs empties and deletes the tagged VPCs that the spec no longer has.
+func (r *rec) cleanupVPCs() error {
 	wantVPC := map[string]bool{}
 	for _, id := range r.res.VPCIDs {
 		wantVPC[id] = true
@@ -68,41 +91,49 @@ func (r *rec) cleanup() error {
 		if wantVPC[id] {
 			continue
 		}
-		rts, err := r.c.DescribeRouteTables(r.ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{f("vpc-id", id)}})
-		if err != nil {
+		if err := r.emptyVPC(id); err != nil {
 			return err
-		}
-		for _, rt := range rts.RouteTables {
-			for _, x := range rt.Routes {
-				if aws.ToString(x.GatewayId) != "local" {
-					if _, err := r.c.DeleteRoute(r.ctx, &ec2.DeleteRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: x.DestinationCidrBlock}); err != nil {
-						return err
-					}
-				}
-			}
-		}
-		enis, err := r.c.DescribeNetworkInterfaces(r.ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{f("vpc-id", id), f("interface-type", "interface")}})
-		if err != nil {
-			return err
-		}
-		for _, e := range enis.NetworkInterfaces {
-			if _, err := r.c.DeleteNetworkInterface(r.ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: e.NetworkInterfaceId}); err != nil {
-				return err
-			}
-		}
-		subs, err := r.c.DescribeSubnets(r.ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{f("vpc-id", id)}})
-		if err != nil {
-			return err
-		}
-		for _, s := range subs.Subnets {
-			if _, err := r.c.DeleteSubnet(r.ctx, &ec2.DeleteSubnetInput{SubnetId: s.SubnetId}); err != nil {
-				return fmt.Errorf("delete subnet %s: %w", aws.ToString(s.SubnetId), err)
-			}
 		}
 		if _, err := r.c.DeleteVpc(r.ctx, &ec2.DeleteVpcInput{VpcId: aws.String(id)}); err != nil {
 			return fmt.Errorf("delete vpc %s: %w", id, err)
 		}
 		r.changed("DeleteVpc %s %s", tagOf(v.Tags, TagName), id)
+	}
+	return nil
+}
+
+// emptyVPC deletes what VPC id holds (non-local routes, interfaces, subnets) so that it can be deleted.
+func (r *rec) emptyVPC(id string) error {
+	rts, err := r.c.DescribeRouteTables(r.ctx, &ec2.DescribeRouteTablesInput{Filters: []types.Filter{f("vpc-id", id)}})
+	if err != nil {
+		return err
+	}
+	for _, rt := range rts.RouteTables {
+		for _, x := range rt.Routes {
+			if aws.ToString(x.GatewayId) != "local" {
+				if _, err := r.c.DeleteRoute(r.ctx, &ec2.DeleteRouteInput{RouteTableId: rt.RouteTableId, DestinationCidrBlock: x.DestinationCidrBlock}); err != nil {
+					return err
+				}
+			}
+		}
+	}
+	enis, err := r.c.DescribeNetworkInterfaces(r.ctx, &ec2.DescribeNetworkInterfacesInput{Filters: []types.Filter{f("vpc-id", id), f("interface-type", "interface")}})
+	if err != nil {
+		return err
+	}
+	for _, e := range enis.NetworkInterfaces {
+		if _, err := r.c.DeleteNetworkInterface(r.ctx, &ec2.DeleteNetworkInterfaceInput{NetworkInterfaceId: e.NetworkInterfaceId}); err != nil {
+			return err
+		}
+	}
+	subs, err := r.c.DescribeSubnets(r.ctx, &ec2.DescribeSubnetsInput{Filters: []types.Filter{f("vpc-id", id)}})
+	if err != nil {
+		return err
+	}
+	for _, s := range subs.Subnets {
+		if _, err := r.c.DeleteSubnet(r.ctx, &ec2.DeleteSubnetInput{SubnetId: s.SubnetId}); err != nil {
+			return fmt.Errorf("delete subnet %s: %w", aws.ToString(s.SubnetId), err)
+		}
 	}
 	return nil
 }
