@@ -89,70 +89,20 @@ func (s Spec) Validate() error {
 		if a.Name == "" || atts[a.Name].Name != "" {
 			return fmt.Errorf("tgw spec: attachment name %q is empty or repeated", a.Name)
 		}
-		if len(a.CIDRs) == 0 || len(a.Subnets) == 0 {
-			return fmt.Errorf("tgw spec: attachment %s needs a CIDR and a subnet", a.Name)
-		}
-		for _, c := range append(append([]string{}, a.CIDRs...), a.TGWRoutes...) {
-			if _, err := netip.ParsePrefix(c); err != nil {
-				return fmt.Errorf("tgw spec: attachment %s: %w", a.Name, err)
-			}
-		}
-		for _, sn := range a.Subnets {
-			if _, err := netip.ParsePrefix(sn.CIDR); err != nil {
-				return fmt.Errorf("tgw spec: attachment %s: %w", a.Name, err)
-			}
-			if sn.TGWAddress != "" {
-				if _, err := netip.ParseAddr(sn.TGWAddress); err != nil {
-					return fmt.Errorf("tgw spec: attachment %s: %w", a.Name, err)
-				}
-			}
+		if err := a.validate(); err != nil {
+			return err
 		}
 		atts[a.Name] = a
 	}
 	rts := map[string]bool{}
-	assoc := map[string]string{}
-	known := func(rt, what, name string) error {
-		if atts[name].Name == "" {
-			return fmt.Errorf("tgw spec: route table %s: %s names unknown attachment %q", rt, what, name)
-		}
-		return nil
-	}
+	assoc := map[string]string{} // attachment -> the route table it is associated with
 	for _, rt := range s.RouteTables {
 		if rt.Name == "" || rts[rt.Name] {
 			return fmt.Errorf("tgw spec: route table name %q is empty or repeated", rt.Name)
 		}
 		rts[rt.Name] = true
-		for _, a := range rt.Associations {
-			if err := known(rt.Name, "association", a); err != nil {
-				return err
-			}
-			if other, ok := assoc[a]; ok {
-				return fmt.Errorf("tgw spec: attachment %s is associated with both %s and %s; an attachment has at most one route table", a, other, rt.Name)
-			}
-			assoc[a] = rt.Name
-		}
-		for _, a := range rt.Propagations {
-			if err := known(rt.Name, "propagation", a); err != nil {
-				return err
-			}
-		}
-		seen := map[netip.Prefix]bool{}
-		for _, r := range rt.Routes {
-			if err := known(rt.Name, "route", r.Attachment); err != nil {
-				return err
-			}
-			p, err := netip.ParsePrefix(r.CIDR)
-			if err != nil || seen[p] {
-				return fmt.Errorf("tgw spec: route table %s: route %q is invalid or repeated", rt.Name, r.CIDR)
-			}
-			seen[p] = true
-		}
-		for _, c := range rt.Blackholes {
-			p, err := netip.ParsePrefix(c)
-			if err != nil || seen[p] {
-				return fmt.Errorf("tgw spec: route table %s: blackhole %q is invalid or repeated", rt.Name, c)
-			}
-			seen[p] = true
+		if err := rt.validate(atts, assoc); err != nil {
+			return err
 		}
 	}
 	for _, n := range s.NodeRoutes {
@@ -165,6 +115,74 @@ func (s Spec) Validate() error {
 		if _, err := netip.ParseAddr(n.Via); err != nil {
 			return fmt.Errorf("tgw spec: node route %s: %w", n.CIDR, err)
 		}
+	}
+	return nil
+}
+
+// validate checks an attachment's CIDRs, TGW routes and subnets (its name is Validate's job).
+func (a AttachmentSpec) validate() error {
+	if len(a.CIDRs) == 0 || len(a.Subnets) == 0 {
+		return fmt.Errorf("tgw spec: attachment %s needs a CIDR and a subnet", a.Name)
+	}
+	for _, c := range append(append([]string{}, a.CIDRs...), a.TGWRoutes...) {
+		if _, err := netip.ParsePrefix(c); err != nil {
+			return fmt.Errorf("tgw spec: attachment %s: %w", a.Name, err)
+		}
+	}
+	for _, sn := range a.Subnets {
+		if _, err := netip.ParsePrefix(sn.CIDR); err != nil {
+			return fmt.Errorf("tgw spec: attachment %s: %w", a.Name, err)
+		}
+		if sn.TGWAddress != "" {
+			if _, err := netip.ParseAddr(sn.TGWAddress); err != nil {
+				return fmt.Errorf("tgw spec: attachment %s: %w", a.Name, err)
+			}
+		}
+	}
+	return nil
+}
+
+// validate checks a route table's associations, propagations, routes and blackholes against the
+// attachments atts, recording its associations in assoc (attachment -> route table) so that an
+// attachment associated twice is refused.
+func (rt RouteTableSpec) validate(atts map[string]AttachmentSpec, assoc map[string]string) error {
+	known := func(what, name string) error {
+		if atts[name].Name == "" {
+			return fmt.Errorf("tgw spec: route table %s: %s names unknown attachment %q", rt.Name, what, name)
+		}
+		return nil
+	}
+	for _, a := range rt.Associations {
+		if err := known("association", a); err != nil {
+			return err
+		}
+		if other, ok := assoc[a]; ok {
+			return fmt.Errorf("tgw spec: attachment %s is associated with both %s and %s; an attachment has at most one route table", a, other, rt.Name)
+		}
+		assoc[a] = rt.Name
+	}
+	for _, a := range rt.Propagations {
+		if err := known("propagation", a); err != nil {
+			return err
+		}
+	}
+	seen := map[netip.Prefix]bool{}
+	for _, r := range rt.Routes {
+		if err := known("route", r.Attachment); err != nil {
+			return err
+		}
+		p, err := netip.ParsePrefix(r.CIDR)
+		if err != nil || seen[p] {
+			return fmt.Errorf("tgw spec: route table %s: route %q is invalid or repeated", rt.Name, r.CIDR)
+		}
+		seen[p] = true
+	}
+	for _, c := range rt.Blackholes {
+		p, err := netip.ParsePrefix(c)
+		if err != nil || seen[p] {
+			return fmt.Errorf("tgw spec: route table %s: blackhole %q is invalid or repeated", rt.Name, c)
+		}
+		seen[p] = true
 	}
 	return nil
 }
