@@ -87,6 +87,26 @@ func TableOf(rt *model.RouteTable) int { return TableBase + rt.Seq }
 func Plan(s *model.State) (Desired, []string) {
 	d := Desired{Tables: map[int]string{}, Legs: map[netip.Addr]int{}}
 	var warnings []string
+	planLegs(s, &d)
+	for _, rt := range s.ListRouteTables() {
+		t := newTablePlan(s, rt)
+		d.Tables[t.table] = rt.ID
+		for _, r := range t.eff {
+			t.add(r)
+		}
+		for _, p := range t.order {
+			d.Routes = append(d.Routes, t.byDst[p])
+		}
+		warnings = append(warnings, t.warnings...)
+	}
+	sortDesired(&d)
+	return d, warnings
+}
+
+// planLegs fills in d's Legs and the rules: each leg looks its packets up in its attachment's
+// route table (when it has one) and drops the rest; packets that came in by no attachment leg are
+// not forwarded; the TGW's own packets use main.
+func planLegs(s *model.State, d *Desired) {
 	for _, a := range s.ListAttachments() {
 		table := 0
 		if a.RouteTableID != "" {
@@ -103,110 +123,131 @@ func Plan(s *model.State) (Desired, []string) {
 			d.Rules = append(d.Rules, Rule{Priority: RuleDropBase + a.Seq, In: in, Table: 0, AttachmentID: a.ID})
 		}
 	}
-	// packets that came in by no attachment leg are not forwarded; the TGW's own packets use main
 	d.Rules = append(d.Rules, Rule{Priority: RuleLocalOut, Iif: "lo", Table: unix.RT_TABLE_MAIN}, Rule{Priority: RuleDropAll})
-	for _, rt := range s.ListRouteTables() {
-		table := TableOf(rt)
-		d.Tables[table] = rt.ID
-		rs, _ := s.Routes(rt.ID)
-		var eff []model.Route
-		for _, r := range rs {
-			if r.Effective {
-				eff = append(eff, r)
-			}
-		}
-		// shadowed reports whether a route more specific than r (and still no more specific than p)
-		// covers p: then the TGW's longest-prefix match sends p's addresses by that route, not r.
-		shadowed := func(r model.Route, p netip.Prefix) bool {
-			for _, o := range eff {
-				if o.CIDR != r.CIDR && o.CIDR.Bits() > r.CIDR.Bits() && o.CIDR.Bits() <= p.Bits() && o.CIDR.Contains(p.Addr()) {
-					return true
-				}
-			}
-			return false
-		}
-		byDst := map[netip.Prefix]Route{}
-		order := []netip.Prefix{}
-		put := func(x Route) {
-			if _, ok := byDst[x.Dst]; !ok {
-				order = append(order, x.Dst)
-			}
-			byDst[x.Dst] = x
-		}
-		for _, r := range eff {
-			base := Route{Table: table, Dst: r.CIDR, RouteTableID: rt.ID, AttachmentID: r.AttachmentID, Type: r.Type}
-			if r.State == model.RouteStateBlackhole {
-				base.Blackhole = true
-				put(base)
-				continue
-			}
-			a := s.Attachments[r.AttachmentID]
-			if a == nil || len(a.Subnets) == 0 {
-				continue
-			}
-			// the leg: the attached subnet containing the CIDR, else the first
-			base.Out = netip.MustParseAddr(a.Subnets[0].Address)
-			for _, sub := range a.Subnets {
-				if p := netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR); p.Bits() <= r.CIDR.Bits() && p.Contains(r.CIDR.Addr()) {
-					base.Out = netip.MustParseAddr(sub.Address)
-				}
-			}
-			put(base)
-			// the attachment's other subnets inside the CIDR leave by their own legs
-			for _, sub := range a.Subnets {
-				p := netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR)
-				if sub.Address != base.Out.String() && p.Bits() > r.CIDR.Bits() && r.CIDR.Contains(p.Addr()) && !shadowed(r, p) {
-					x := base
-					x.Dst, x.Out = p, netip.MustParseAddr(sub.Address)
-					put(x)
-				}
-			}
-			// the VPC's route table: CIDRs behind a node's network interface go via the node
-			v := s.VPCs[a.VPCID]
-			if v == nil {
-				continue
-			}
-			vrt := s.VPCRouteTables[v.MainRouteTableID]
-			if vrt == nil {
-				continue
-			}
-			for _, vr := range vrt.Routes {
-				if vr.NetworkInterfaceID == "" || s.VPCRouteState(vr) != model.RouteStateActive {
-					continue
-				}
-				vp := netip.MustParsePrefix(vr.Destination)
-				if !vp.Overlaps(r.CIDR) {
-					continue
-				}
-				p := vp
-				if r.CIDR.Bits() > vp.Bits() {
-					p = r.CIDR
-				}
-				if shadowed(r, p) {
-					continue
-				}
-				eni := s.ENIs[vr.NetworkInterfaceID]
-				via := netip.MustParseAddr(eni.PrivateIP)
-				out := netip.Addr{}
-				for _, sub := range a.Subnets {
-					if netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR).Contains(via) {
-						out = netip.MustParseAddr(sub.Address)
-					}
-				}
-				if !out.IsValid() {
-					warnings = append(warnings, fmt.Sprintf("route table %s: %s via %s (%s): the node's subnet %s is not attached to %s; route not installed",
-						rt.ID, p, via, eni.ID, eni.SubnetID, a.ID))
-					continue
-				}
-				x := base
-				x.Dst, x.Out, x.Via, x.FromVPCRoute = p, out, via, true
-				put(x)
-			}
-		}
-		for _, p := range order {
-			d.Routes = append(d.Routes, byDst[p])
+}
+
+// tablePlan collects the kernel routes of one TGW route table, one per destination (a later one
+// replaces an earlier one, keeping its place).
+type tablePlan struct {
+	s        *model.State
+	rt       *model.RouteTable
+	table    int
+	eff      []model.Route // the table's effective routes
+	byDst    map[netip.Prefix]Route
+	order    []netip.Prefix
+	warnings []string
+}
+
+func newTablePlan(s *model.State, rt *model.RouteTable) *tablePlan {
+	t := &tablePlan{s: s, rt: rt, table: TableOf(rt), byDst: map[netip.Prefix]Route{}}
+	rs, _ := s.Routes(rt.ID)
+	for _, r := range rs {
+		if r.Effective {
+			t.eff = append(t.eff, r)
 		}
 	}
+	return t
+}
+
+// shadowed reports whether a route more specific than r (and still no more specific than p)
+// covers p: then the TGW's longest-prefix match sends p's addresses by that route, not r.
+func (t *tablePlan) shadowed(r model.Route, p netip.Prefix) bool {
+	for _, o := range t.eff {
+		if o.CIDR != r.CIDR && o.CIDR.Bits() > r.CIDR.Bits() && o.CIDR.Bits() <= p.Bits() && o.CIDR.Contains(p.Addr()) {
+			return true
+		}
+	}
+	return false
+}
+
+func (t *tablePlan) put(x Route) {
+	if _, ok := t.byDst[x.Dst]; !ok {
+		t.order = append(t.order, x.Dst)
+	}
+	t.byDst[x.Dst] = x
+}
+
+// add plans the kernel routes for the TGW route r.
+func (t *tablePlan) add(r model.Route) {
+	s := t.s
+	base := Route{Table: t.table, Dst: r.CIDR, RouteTableID: t.rt.ID, AttachmentID: r.AttachmentID, Type: r.Type}
+	if r.State == model.RouteStateBlackhole {
+		base.Blackhole = true
+		t.put(base)
+		return
+	}
+	a := s.Attachments[r.AttachmentID]
+	if a == nil || len(a.Subnets) == 0 {
+		return
+	}
+	// the leg: the attached subnet containing the CIDR, else the first
+	base.Out = netip.MustParseAddr(a.Subnets[0].Address)
+	for _, sub := range a.Subnets {
+		if p := netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR); p.Bits() <= r.CIDR.Bits() && p.Contains(r.CIDR.Addr()) {
+			base.Out = netip.MustParseAddr(sub.Address)
+		}
+	}
+	t.put(base)
+	// the attachment's other subnets inside the CIDR leave by their own legs
+	for _, sub := range a.Subnets {
+		p := netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR)
+		if sub.Address != base.Out.String() && p.Bits() > r.CIDR.Bits() && r.CIDR.Contains(p.Addr()) && !t.shadowed(r, p) {
+			x := base
+			x.Dst, x.Out = p, netip.MustParseAddr(sub.Address)
+			t.put(x)
+		}
+	}
+	t.addViaNodes(r, a, base)
+}
+
+// addViaNodes plans the routes from the attachment's VPC route table: CIDRs behind a node's network
+// interface go via the node.
+func (t *tablePlan) addViaNodes(r model.Route, a *model.Attachment, base Route) {
+	s := t.s
+	v := s.VPCs[a.VPCID]
+	if v == nil {
+		return
+	}
+	vrt := s.VPCRouteTables[v.MainRouteTableID]
+	if vrt == nil {
+		return
+	}
+	for _, vr := range vrt.Routes {
+		if vr.NetworkInterfaceID == "" || s.VPCRouteState(vr) != model.RouteStateActive {
+			continue
+		}
+		vp := netip.MustParsePrefix(vr.Destination)
+		if !vp.Overlaps(r.CIDR) {
+			continue
+		}
+		p := vp
+		if r.CIDR.Bits() > vp.Bits() {
+			p = r.CIDR
+		}
+		if t.shadowed(r, p) {
+			continue
+		}
+		eni := s.ENIs[vr.NetworkInterfaceID]
+		via := netip.MustParseAddr(eni.PrivateIP)
+		out := netip.Addr{}
+		for _, sub := range a.Subnets {
+			if netip.MustParsePrefix(s.Subnets[sub.SubnetID].CIDR).Contains(via) {
+				out = netip.MustParseAddr(sub.Address)
+			}
+		}
+		if !out.IsValid() {
+			t.warnings = append(t.warnings, fmt.Sprintf("route table %s: %s via %s (%s): the node's subnet %s is not attached to %s; route not installed",
+				t.rt.ID, p, via, eni.ID, eni.SubnetID, a.ID))
+			continue
+		}
+		x := base
+		x.Dst, x.Out, x.Via, x.FromVPCRoute = p, out, via, true
+		t.put(x)
+	}
+}
+
+// sortDesired orders routes by table, most specific first, and rules by priority.
+func sortDesired(d *Desired) {
 	sort.SliceStable(d.Routes, func(i, j int) bool {
 		a, b := d.Routes[i], d.Routes[j]
 		if a.Table != b.Table {
@@ -223,7 +264,6 @@ func Plan(s *model.State) (Desired, []string) {
 		}
 		return d.Rules[i].In.Less(d.Rules[j].In)
 	})
-	return d, warnings
 }
 
 // String renders a route like `ip route` does.
