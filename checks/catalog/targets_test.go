@@ -83,3 +83,27 @@ func planOf(t *testing.T, name string, edit func(string) string) *plan.Plan {
 	}
 	return p
 }
+
+// In the isolated-spokes design the two-way analysis decides the pairs: the spokes and the hub
+// answer each other (there and back), the spokes are kept apart, and only the kept-apart pairs are
+// tgw-isolation's targets; tgw-internal-lb goes only to the hub, the one cluster with MetalLB.
+func TestIsolatedSpokesPairs(t *testing.T) {
+	p := planOf(t, "tgw-isolated-spokes", nil)
+	pods, _ := targets(t, p, "cross-cluster/tgw-pod")
+	want := []checks.Target{{From: "hub", To: "spoke-a"}, {From: "hub", To: "spoke-b"}, {From: "spoke-a", To: "hub"}, {From: "spoke-b", To: "hub"}}
+	if !reflect.DeepEqual(pods, want) {
+		t.Errorf("tgw-pod targets %v, want %v", pods, want)
+	}
+	iso, why := targets(t, p, "cross-cluster/tgw-isolation")
+	if !reflect.DeepEqual(iso, []checks.Target{{From: "spoke-a", To: "spoke-b"}, {From: "spoke-b", To: "spoke-a"}}) {
+		t.Errorf("tgw-isolation targets %v (%s)", iso, why)
+	}
+	lbs, _ := targets(t, p, "cross-cluster/tgw-internal-lb")
+	if !reflect.DeepEqual(lbs, []checks.Target{{From: "spoke-a", To: "hub"}, {From: "spoke-b", To: "hub"}}) {
+		t.Errorf("tgw-internal-lb targets %v", lbs)
+	}
+	// tgw-two-vpc keeps nothing apart: the isolation path says so instead of testing a pair.
+	if ts, why := targets(t, planOf(t, "tgw-two-vpc", nil), "cross-cluster/tgw-isolation"); len(ts) != 0 || !strings.Contains(why, "keep no pair") {
+		t.Errorf("tgw-two-vpc tgw-isolation: %v %q", ts, why)
+	}
+}
