@@ -59,7 +59,7 @@ func (l *Lab) Blackhole(ctx context.Context, t api.TableView, cidr string) (rest
 	if err != nil {
 		return nil, err
 	}
-	ec := client.NewEC2(ep, tgw.ClientCredentials(l.State))
+	ec := client.NewEC2(ep, tgw.ClientCredentials(l.State.TGWCredentials))
 	rtb := t.RouteTableID
 	var existing api.RouteView
 	for _, r := range t.Routes {

@@ -123,9 +123,10 @@ func EnsureCredentials(st *labstate.State) labstate.Credentials {
 	return st.TGWCredentials
 }
 
-// ClientCredentials are the lab's TGW credentials for client.NewEC2.
-func ClientCredentials(st *labstate.State) client.Credentials {
-	return client.Credentials{AccessKeyID: st.TGWCredentials.AccessKeyID, SecretAccessKey: st.TGWCredentials.SecretAccessKey}
+// ClientCredentials are a lab's TGW credentials (labstate.State.TGWCredentials) as client.NewEC2
+// takes them.
+func ClientCredentials(c labstate.Credentials) client.Credentials {
+	return client.Credentials{AccessKeyID: c.AccessKeyID, SecretAccessKey: c.SecretAccessKey}
 }
 
 func randomString(n int, alphabet string) string {

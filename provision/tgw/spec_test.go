@@ -74,7 +74,7 @@ func TestCredentials(t *testing.T) {
 	if other := EnsureCredentials(&labstate.State{Lab: "y"}); other == c {
 		t.Fatal("two labs got the same credentials")
 	}
-	if cc := ClientCredentials(st); cc.AccessKeyID != c.AccessKeyID || cc.SecretAccessKey != c.SecretAccessKey {
+	if cc := ClientCredentials(st.TGWCredentials); cc.AccessKeyID != c.AccessKeyID || cc.SecretAccessKey != c.SecretAccessKey {
 		t.Fatalf("client credentials %+v", cc)
 	}
 	if env := (ContainerSpec{Credentials: c}).Env(); env[EnvAccessKeyID] != c.AccessKeyID || env[EnvSecretAccessKey] != c.SecretAccessKey {

@@ -78,7 +78,7 @@ func run(ctx context.Context, sc *steps.StepContext) error {
 	if err != nil {
 		return err
 	}
-	res, err := client.Reconcile(ctx, client.NewEC2(ep, client.Credentials{AccessKeyID: creds.AccessKeyID, SecretAccessKey: creds.SecretAccessKey}), spec)
+	res, err := client.Reconcile(ctx, client.NewEC2(ep, tgwctr.ClientCredentials(creds)), spec)
 	if err != nil {
 		return fmt.Errorf("configure transit gateway %s through its EC2 API at %s: %w", t.Name, ep, err)
 	}
