@@ -16,11 +16,12 @@ import (
 	"github.com/netlab-dev/netlab/tgw/client"
 )
 
-// endpoint is the transit gateway's API address: the live container's, else the recorded one.
-func (l *Lab) endpoint(ctx context.Context) (string, error) {
+// TGWEndpoint is the transit gateway's API address: the live container's (asked through the lab's one
+// Docker connection), else the recorded one.
+func (l *Lab) TGWEndpoint(ctx context.Context) (string, error) {
 	ep := l.State.TGWEndpoint
 	if l.Plan.TransitGateway != nil {
-		ep = tgw.LiveEndpoint(ctx, l.Plan.TransitGateway.Container, ep)
+		ep = tgw.LiveEndpoint(ctx, l.eng, l.Plan.TransitGateway.Container, ep)
 	}
 	if ep == "" {
 		return "", fmt.Errorf("the lab has no transit gateway API endpoint recorded; run 'netlab up %s' to finish the lab", l.Plan.Lab)
@@ -34,7 +35,7 @@ func (l *Lab) TGWTable(ctx context.Context, name string) (api.TableView, error) 
 	if l.Plan.TransitGateway == nil {
 		return api.TableView{}, fmt.Errorf("the scenario has no transit gateway")
 	}
-	ep, err := l.endpoint(ctx)
+	ep, err := l.TGWEndpoint(ctx)
 	if err != nil {
 		return api.TableView{}, err
 	}
@@ -55,7 +56,7 @@ func (l *Lab) TGWTable(ctx context.Context, name string) (api.TableView, error) 
 // route to an attachment is replaced and later put back; otherwise a blackhole route is created and
 // later deleted. The repair runs with its own deadline, even after ctx ended.
 func (l *Lab) Blackhole(ctx context.Context, t api.TableView, cidr string) (restore func() error, err error) {
-	ep, err := l.endpoint(ctx)
+	ep, err := l.TGWEndpoint(ctx)
 	if err != nil {
 		return nil, err
 	}

@@ -13,7 +13,6 @@ import (
 	"github.com/netlab-dev/netlab/checks/explain"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/provision/tgw"
 	"github.com/netlab-dev/netlab/tgw/client"
 	"github.com/spf13/cobra"
 )
@@ -102,7 +101,7 @@ func liveFacts(ctx context.Context, l *live.Lab) *explain.Facts {
 		}
 	}
 	if t := l.Plan.TransitGateway; t != nil && l.State.TGWEndpoint != "" {
-		ep := tgw.LiveEndpoint(ctx, t.Container, l.State.TGWEndpoint)
+		ep, _ := l.TGWEndpoint(ctx) // the recorded endpoint when Docker cannot say; never "" here
 		f.TGWEndpoint = ep
 		if v, err := client.FetchRoutes(ctx, ep); err == nil {
 			for _, tv := range v.Tables {

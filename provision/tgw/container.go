@@ -136,12 +136,7 @@ func waitAPI(ctx context.Context, endpoint string, d time.Duration) error {
 
 // LiveEndpoint is the lab's TGW API endpoint as its container publishes it now, or recorded when
 // Docker cannot say (the container is gone or stopped).
-func LiveEndpoint(ctx context.Context, containerName, recorded string) string {
-	eng, err := docker.Connect(ctx)
-	if err != nil {
-		return recorded
-	}
-	defer eng.Close()
+func LiveEndpoint(ctx context.Context, eng containers, containerName, recorded string) string {
 	if ep, err := Endpoint(ctx, eng, containerName); err == nil {
 		return ep
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/labstate"
 )
 
@@ -30,7 +31,11 @@ func EndpointForContext(ctx context.Context, labName string) (string, error) {
 	if st.Plan == nil || st.Plan.TransitGateway == nil {
 		return "", fmt.Errorf("%w in lab %s: its scenario (%s) declares none", ErrNoTGW, labName, st.Scenario)
 	}
-	ep := LiveEndpoint(ctx, st.Plan.TransitGateway.Container, st.TGWEndpoint)
+	ep := st.TGWEndpoint
+	if eng, err := docker.Connect(ctx); err == nil {
+		ep = LiveEndpoint(ctx, eng, st.Plan.TransitGateway.Container, ep)
+		eng.Close()
+	}
 	if ep == "" {
 		return "", fmt.Errorf("%w endpoint recorded for lab %s and its container %s publishes none: run 'netlab up' to finish the lab", ErrNoTGW, labName, st.Plan.TransitGateway.Container)
 	}
