@@ -43,13 +43,10 @@ func Step() steps.Step {
 
 func run(ctx context.Context, sc *steps.StepContext) error {
 	var mu sync.Mutex
-	attached := map[string]bool{}
-	for _, a := range sc.Plan.TransitGateway.Attachments {
-		attached[a.VPC] = true
-	}
+	attached := func(vpc string) bool { _, ok := sc.Plan.AttachmentOf(vpc); return ok }
 	ips := map[string]string{}
 	err := sc.EachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
-		if c.MetalLB == nil || !attached[c.VPC] {
+		if c.MetalLB == nil || !attached(c.VPC) {
 			return nil
 		}
 		ip, err := exposeDNS(ctx, kc)
@@ -65,7 +62,7 @@ func run(ctx context.Context, sc *steps.StepContext) error {
 		return err
 	}
 	return sc.EachCluster(func(c plan.ClusterPlan, kc *kube.Client) error {
-		if !attached[c.VPC] {
+		if !attached(c.VPC) {
 			return nil
 		}
 		zones := map[string]string{}
