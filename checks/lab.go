@@ -59,6 +59,9 @@ type Lab interface {
 	// Blackhole makes cidr a blackhole in the TGW route table t (through its EC2 API) and returns
 	// the function that repairs it.
 	Blackhole(ctx context.Context, t api.TableView, cidr string) (restore func() error, err error)
+	// RouteTo points cidr in the TGW route table t at the plan's attachment (through its EC2 API)
+	// and returns the function that puts the table back as it was.
+	RouteTo(ctx context.Context, t api.TableView, cidr, attachment string) (restore func() error, err error)
 
 	// Lock serializes checks that change shared workloads against the checks that use them:
 	// exclusive for the changer, shared for users.

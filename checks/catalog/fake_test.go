@@ -40,6 +40,12 @@ type fakeLab struct {
 	tgwRoutes  []string
 	tgwPackets int
 	blackholed string
+	// static blackhole routes of every table, their drop counter, and the routes RouteTo opened
+	// (cidr -> attachment)
+	tgwBlackholes []string
+	tgwDropped    int
+	opened        map[string]string
+	routeBack     error // the repair of RouteTo fails with it
 
 	mu       sync.Mutex
 	scaled   []int32
@@ -241,6 +247,12 @@ func (f *fakeLab) TGWTable(ctx context.Context, name string) (api.TableView, err
 	tv := api.TableView{RouteTableID: "tgw-rtb-" + name, Name: name}
 	for _, dst := range f.tgwRoutes {
 		tv.Routes = append(tv.Routes, api.RouteView{Dst: dst, Type: "static", AttachmentID: "tgw-attach-1", Packets: uint64(f.tgwPackets)})
+	}
+	for _, dst := range f.tgwBlackholes {
+		tv.Routes = append(tv.Routes, api.RouteView{Dst: dst, Type: "static", Blackhole: true, Packets: uint64(f.tgwDropped)})
+	}
+	for dst, att := range f.opened {
+		tv.Routes = append(tv.Routes, api.RouteView{Dst: dst, Type: "static", AttachmentID: "tgw-attach-" + att})
 	}
 	return tv, nil
 }

@@ -21,18 +21,6 @@ func notInstalled(why string) runFunc {
 	}
 }
 
-// tgwIsolationTargets: the pair selection needs a two-way reachability analysis of the route tables.
-func tgwIsolationTargets(p *plan.Plan) ([]checks.Target, string) {
-	if p.TransitGateway == nil {
-		return nil, "the scenario has no transit gateway"
-	}
-	ts, _ := pairs(p, isolated)
-	if len(ts) == 0 {
-		return nil, "the transit gateway's route tables keep no pair of clusters apart (plan.Reach: every attached pair answers both ways, or is only partly blocked)"
-	}
-	return ts, ""
-}
-
 func meshEastWest() checks.Definition {
 	return checks.Definition{ID: "mesh/east-west", Targets: istioPairs, Hops: meshEastWestHops, Run: notInstalled("Istio is not installed by this version of netlab ('up' leaves the scenario's istio section out), so there is no sidecar, east-west gateway or mTLS to assert")}
 }
@@ -115,17 +103,5 @@ func chainUserToLLMHops(x *hop.Context) []string {
 		"Web Pod -> the WAS cluster's LB in the same VPC (routed between subnets) -> ingress -> a WAS Pod",
 		"WAS Pod -> the GPU cluster's internal LB across the transit gateway -> an inference Pod",
 		"the inference Pod answers as a stream (Server-Sent Events), chunk after chunk back along the chain",
-	}
-}
-
-func crossClusterTGWIsolation() checks.Definition {
-	return checks.Definition{ID: "cross-cluster/tgw-isolation", Targets: tgwIsolationTargets, Hops: crossClusterTGWIsolationHops, Run: nil}
-}
-
-func crossClusterTGWIsolationHops(x *hop.Context) []string {
-	return []string{
-		"Pod in " + x.CName() + " -> node route to the TGW leg in its subnet -> the TGW route table of its attachment",
-		"that table has no route, or a blackhole, for the destination (forward), or the return table has none for the reply's destination (the client Pod IP when preserved, the node IP when masqueraded)",
-		"the packet is dropped at the TGW; the table's counters show which direction dropped it",
 	}
 }

@@ -26,11 +26,15 @@ type (
 
 // Explanation is one path's hops for one target.
 type Explanation struct {
-	Path     string   `json:"path"`
-	Title    string   `json:"title"`
-	Target   string   `json:"target,omitempty"`
-	Context  string   `json:"context,omitempty"`
-	Hops     []string `json:"hops"`
+	Path    string   `json:"path"`
+	Title   string   `json:"title"`
+	Target  string   `json:"target,omitempty"`
+	Context string   `json:"context,omitempty"`
+	Hops    []string `json:"hops"`
+	// Return is the reply's way back, for a pair of clusters across the transit gateway: where the
+	// reply goes, its leg through the server VPC's route table and the TGW, and the plan's two-way
+	// verdict (plan.Reach).
+	Return   []string `json:"return,omitempty"`
 	Evidence string   `json:"evidence"`
 	// Missing says why the scenario cannot show the path (the hops are then the generic ones).
 	Missing string `json:"missing,omitempty"`
@@ -103,6 +107,9 @@ func explainTarget(defs []checks.Definition, p *plan.Plan, id string, f *Facts, 
 	if d.Hops != nil {
 		e.Hops = d.Hops(x)
 	}
+	if t.From != "" {
+		e.Return = x.ReturnHops()
+	}
 	return e, nil
 }
 
@@ -121,6 +128,12 @@ func Write(w io.Writer, e Explanation) error {
 	}
 	for i, h := range e.Hops {
 		fmt.Fprintf(w, "  %2d. %s\n", i+1, h)
+	}
+	if len(e.Return) > 0 {
+		fmt.Fprintln(w, "  The reply's way back:")
+		for i, h := range e.Return {
+			fmt.Fprintf(w, "  %2d. %s\n", i+1, h)
+		}
 	}
 	fmt.Fprintf(w, "  Evidence the check asserts: %s\n  More: %s\n", e.Evidence, e.Doc)
 	return nil

@@ -70,6 +70,7 @@ func TestGolden(t *testing.T) {
 		{"clusterip-live.txt", "tgw-two-vpc", "service/clusterip", facts},
 		{"tgw-pod-live.txt", "tgw-two-vpc", "cross-cluster/tgw-pod", facts},
 		{"clusterip-nftables.txt", "kube-proxy-modes", "service/clusterip", nil},
+		{"tgw-isolation-spokes.txt", "tgw-isolated-spokes", "cross-cluster/tgw-isolation", nil},
 	}
 	for _, c := range cases {
 		e, err := Explain(catalog.All(), builtin(t, c.scenario), c.id, c.facts)

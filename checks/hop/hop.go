@@ -186,14 +186,20 @@ func (x *Context) TGWHops(dst string) []string {
 			"TGW: the route table associated with the client VPC's attachment; longest prefix picks the attachment (or a blackhole)",
 			"TGW -> the server VPC: on the subnet for node and LoadBalancer addresses; via the node that owns a Pod range (VPC route to the node's ENI)"}
 	}
+	return x.tgwLeg(x.C, x.NodeA, dst)
+}
+
+// tgwLeg is one leg across the TGW: node n of cluster src sends dst by its VPC route table to the
+// TGW, which looks it up in the route table associated with src's attachment.
+func (x *Context) tgwLeg(src *plan.ClusterPlan, n Node, dst string) []string {
 	t := x.Plan.TransitGateway
 	var via string
-	for _, r := range x.C.VPCRoutes {
+	for _, r := range src.VPCRoutes {
 		if contains(r.CIDR, dst) {
 			via = r.Via.String()
 		}
 	}
-	a, _ := x.Plan.AttachmentOf(x.C.VPC)
+	a, _ := x.Plan.AttachmentOf(src.VPC)
 	att := a.Name
 	rt, _ := x.Plan.RouteTableOf(att)
 	rtName := rt.Name
@@ -213,12 +219,45 @@ func (x *Context) TGWHops(dst string) []string {
 		target = "BLACKHOLE: dropped"
 	}
 	out := []string{
-		fmt.Sprintf("node %s (%s): VPC route %s via %s, the TGW's leg in the client's subnet", x.NodeA.Name, x.NodeA.IP, orS(dst, "<dst>"), orS(via, "<TGW leg>")),
+		fmt.Sprintf("node %s (%s): VPC route %s via %s, the TGW's leg in its subnet", n.Name, n.IP, orS(dst, "<dst>"), orS(via, "<TGW leg>")),
 		fmt.Sprintf("TGW %s (%s), leg %s: policy rule 'iif leg lookup' the table of attachment %s: %s", t.Name, t.Container, orS(via, "?"), att, table),
 		fmt.Sprintf("longest prefix in %s: %s (%s) -> %s; TTL -1", rtName, orS(prefixText(route.CIDR), "<no route>"), orS(route.Type, "-"), target),
 	}
 	if lt, ok := x.Facts.TGWTables[rtName]; ok && len(lt.Routes) > 0 {
 		out = append(out, "the kernel table now: "+strings.Join(lt.Routes, "; "))
+	}
+	return out
+}
+
+// ReturnHops is the reply's way back from server cluster D to client cluster C across the TGW,
+// and the plan's two-way verdict (plan.Reach) with the parts that are blocked. The reply goes to
+// the client Pod's IP when C keeps it towards other VPCs, else to the client node's IP; the
+// server's node sends it by D's VPC route table, and the TGW looks it up in the table of D's
+// attachment. Nil unless C and D are in different VPCs behind the transit gateway.
+func (x *Context) ReturnHops() []string {
+	if x.Plan == nil || x.Plan.TransitGateway == nil || x.C == nil || x.D == nil || x.C.VPC == x.D.VPC {
+		return nil
+	}
+	pr, ok := x.Plan.Reach(x.C.Name, x.D.Name)
+	if !ok {
+		return nil
+	}
+	to := "the client Pod's IP"
+	if x.C.CNI.CrossClusterSource != "preserve" {
+		to = "the client node's IP (masqueraded)"
+	}
+	out := []string{fmt.Sprintf("the server in %s replies to %s, in %s", x.D.Name, to, pr.Pod.ReplyTo)}
+	out = append(out, x.tgwLeg(x.D, x.PeerNode, pr.Pod.ReplyTo)...)
+	back := true
+	for _, b := range pr.Pod.Blocks {
+		back = back && b.Direction != plan.Return
+	}
+	if back {
+		out = append(out, fmt.Sprintf("TGW -> node %s of %s (%s) -> the client", x.NodeA.Name, x.C.Name, x.NodeA.IP))
+	}
+	out = append(out, fmt.Sprintf("both ways, the plan decides: %s's Pods are %s from %s", x.D.Name, pr.Pod.Verdict, x.C.Name))
+	for _, b := range pr.Pod.Blocks {
+		out = append(out, "blocked: "+b.String())
 	}
 	return out
 }

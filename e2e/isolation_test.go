@@ -1,0 +1,89 @@
+package e2e
+
+import (
+	"context"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/provision/tgw"
+	tgwclient "github.com/netlab-dev/netlab/tgw/client"
+)
+
+// tgw-isolated-spokes: a hub and two spokes behind a TGW with two route tables. The spokes reach the
+// hub's Pods and its internal LoadBalancer addresses (the "spokes" table routes the hub, the "hub"
+// table routes the replies back), and the route tables keep the spokes apart both ways:
+// cross-cluster/tgw-isolation runs for spoke-a -> spoke-b and spoke-b -> spoke-a, sees no answer,
+// sees the drop counted on the "spokes" table's blackhole, and its control opens the blocked parts
+// through the EC2 API, sees the pair connect, and puts the routes back. Afterwards the TGW's tables
+// hold exactly what 'up' made: the blackholes, and no route the controls added.
+func TestE2ETGWIsolatedSpokes(t *testing.T) {
+	testenv.RequireDocker(t)
+	p := planFor(t, "builtin/tgw-isolated-spokes.yaml", builtinPlan(t, "tgw-isolated-spokes"))
+	assertTGWGoneAfterDown(t, p)
+	up(t, p)
+	loadProbe(t, p)
+	rep := runChecks(t, p, "cross-cluster/tgw-isolation", "cross-cluster/tgw-pod")
+
+	isolation, pods := 0, 0
+	for _, r := range rep.Results {
+		switch r.Path {
+		case "cross-cluster/tgw-isolation":
+			isolation++
+			counted := false
+			for _, e := range r.Evidence {
+				t.Logf("%s [%s]: %s: %s (want %s) ok=%v", r.Path, r.Cluster, e.Name, e.Observed, e.Expected, e.OK)
+				if strings.HasPrefix(e.Name, "TGW table spokes, forward leg: packets on 10.") && strings.Contains(e.Name, "blackhole") && e.OK {
+					counted = true
+				}
+			}
+			if !counted {
+				t.Errorf("%s [%s]: the drop was not shown on the spokes table's blackhole", r.Path, r.Cluster)
+			}
+		case "cross-cluster/tgw-pod":
+			if r.Verdict == report.Pass {
+				pods++
+			}
+		}
+	}
+	if isolation != 2 {
+		t.Errorf("want tgw-isolation for both spoke pairs, got %d", isolation)
+	}
+	if pods != 4 {
+		t.Errorf("want tgw-pod passing for the 4 hub<->spoke pairs, got %d", pods)
+	}
+
+	// The controls put back what they changed: the blackholes are there, and no route they added.
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	ep, err := tgw.EndpointFor(p.Lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	v, err := tgwclient.FetchRoutes(ctx, ep)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tv := range v.Tables {
+		if !strings.HasSuffix(tv.Name, "-spokes") {
+			continue
+		}
+		have := map[string]bool{}
+		for _, r := range tv.Routes {
+			if r.Via == "" {
+				have[r.Dst+" "+r.Type+" "+map[bool]string{true: "blackhole", false: r.AttachmentID}[r.Blackhole]] = true
+			}
+			switch r.Dst {
+			case "10.1.64.0/18", "10.2.64.0/18", "10.1.1.0/25", "10.2.1.0/25":
+				t.Errorf("table %s still holds %s (%s %s), which a control added", tv.Name, r.Dst, r.Type, r.AttachmentID)
+			}
+		}
+		for _, want := range []string{"10.1.0.0/16 static blackhole", "10.2.0.0/16 static blackhole"} {
+			if !have[want] {
+				t.Errorf("table %s lost %s: %v", tv.Name, want, have)
+			}
+		}
+	}
+}
