@@ -244,7 +244,7 @@ func (l *Lab) startClients(ctx context.Context) error {
 			return fmt.Errorf("cluster %s: network %s has no client address in the plan", c.Name, c.Network)
 		}
 		cl := &Client{Name: c.Network + "-client", Network: c.Network, IP: sub.ClientAddress.String(), VPC: v.Name, CIDR: sub.CIDR.String()}
-		if err := l.ensureClient(ctx, cl); err != nil {
+		if err := l.ensureClient(ctx, cl, ClientRoutes(l.Plan, c)); err != nil {
 			return err
 		}
 		l.Clients[c.Network] = cl
@@ -252,23 +252,51 @@ func (l *Lab) startClients(ctx context.Context) error {
 	return nil
 }
 
-// ensureClient runs the VPC client container: kept when it runs netlab's current image, started
-// when stopped, re-created otherwise.
-func (l *Lab) ensureClient(ctx context.Context, cl *Client) error {
+// ClientRoutes are the arguments of 'probe routes' for the VPC client on cluster c's subnet: its
+// VPC route table's routes (to the TGW's leg, which forwards other VPCs and plays the VPC router
+// for the VPC's other subnets), and an unreachable route for every lab range outside them
+// (plan.Unrouted, Service ranges included: a client outside the cluster has no kube-proxy), so that
+// nothing it sends follows its default route to the Docker host and from there off the machine.
+func ClientRoutes(p *plan.Plan, c plan.ClusterPlan) []string {
+	args := []string{"probe", "routes"}
+	for _, r := range c.VPCRoutes {
+		if r.Target == "tgw" || r.Target == "local" {
+			args = append(args, "--via", r.CIDR.String()+"="+r.Via.String())
+		}
+	}
+	for _, pf := range p.Unrouted(c) {
+		args = append(args, "--unreachable", pf.String())
+	}
+	return args
+}
+
+// ensureClient runs the VPC client container, with NET_ADMIN for its routes: kept when it runs
+// netlab's current image with the same routes, started when stopped, re-created otherwise; then
+// it sets the routes (again: a restarted container has lost them; 'probe routes' is idempotent).
+func (l *Lab) ensureClient(ctx context.Context, cl *Client, routes []string) error {
 	ip, err := netip.ParseAddr(cl.IP)
 	if err != nil {
 		return fmt.Errorf("the VPC client %s on %s: address %q: %w", cl.Name, cl.Network, cl.IP, err)
 	}
 	err = l.eng.EnsureContainer(ctx, docker.ContainerSpec{
-		Name:     cl.Name,
-		Image:    l.Image,
-		Cmd:      []string{"probe", "serve"},
-		Env:      map[string]string{"POD_NAME": cl.Name, "POD_IP": cl.IP, "NETLAB_PROBE_ALLOW": strings.Join(l.allowList(), ",")},
+		Name:  cl.Name,
+		Image: l.Image,
+		Cmd:   []string{"probe", "serve"},
+		Env: map[string]string{"POD_NAME": cl.Name, "POD_IP": cl.IP, "NETLAB_PROBE_ALLOW": strings.Join(l.allowList(), ","),
+			"NETLAB_CLIENT_ROUTES": strings.Join(routes[2:], " ")}, // re-created when its routes change
 		Labels:   map[string]string{docker.LabelLab: l.Plan.Lab, docker.LabelRole: "client"},
 		Networks: []docker.Attachment{{Network: cl.Network, IP: ip}},
+		CapAdd:   []string{"NET_ADMIN"},
 	})
 	if err != nil {
 		return fmt.Errorf("start the VPC client %s on %s at %s: %w", cl.Name, cl.Network, cl.IP, err)
+	}
+	r, err := l.eng.Exec(ctx, cl.Name, append([]string{"/netlab"}, routes...), nil)
+	if err == nil && r.ExitCode != 0 {
+		err = fmt.Errorf("exit %d: %s", r.ExitCode, strings.TrimSpace(string(r.Stderr)))
+	}
+	if err != nil {
+		return fmt.Errorf("the VPC client %s: set its routes (/netlab %s): %w", cl.Name, strings.Join(routes, " "), err)
 	}
 	return nil
 }

@@ -22,17 +22,22 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 	a, _ := p.Cluster("a")
 	got := Script(p, *a)
 	want := "set -e\n" +
-		"ip route replace unreachable 172.21.0.0/16 metric 4242\n"
+		"ip route replace unreachable 172.21.0.0/16 metric 4242\n" +
+		"nft -f - <<'NETLAB_NFT_EOF'\n" +
+		"table ip netlab_guard\ndelete table ip netlab_guard\ntable ip netlab_guard {\n" +
+		"  chain output { type filter hook output priority 10; oifname \"eth0\" ip daddr 172.20.0.0/16 reject with icmp type host-unreachable; }\n" +
+		"  chain forward { type filter hook forward priority 10; oifname \"eth0\" ip daddr 172.20.0.0/16 reject with icmp type host-unreachable; }\n" +
+		"}\nNETLAB_NFT_EOF\n"
 	if got != want {
 		t.Errorf("Script(tgw-two-vpc, a) =\n%s\nwant\n%s", got, want)
 	}
 	// kube-proxy-modes: two clusters, no TGW: every lab range but the cluster's own Service
-	// range is guarded on both.
+	// range is guarded by a route on both; that one is guarded after translation, by nftables.
 	p = testplan.Builtin(t, "kube-proxy-modes")
 	for _, c := range p.Clusters {
 		s := Script(p, c)
-		if strings.Contains(s, c.ServiceCIDR.String()) {
-			t.Errorf("kube-proxy-modes cluster %s: its own Service range %s is guarded:\n%s", c.Name, c.ServiceCIDR, s)
+		if strings.Contains(s, "unreachable "+c.ServiceCIDR.String()) || !strings.Contains(s, "ip daddr "+c.ServiceCIDR.String()+" reject") {
+			t.Errorf("kube-proxy-modes cluster %s: its own Service range %s has a route guard, or no nftables guard:\n%s", c.Name, c.ServiceCIDR, s)
 		}
 		if n := strings.Count(s, "ip route replace unreachable "); n != len(p.LabCIDRs())-1 || n < 5 {
 			t.Errorf("kube-proxy-modes cluster %s: %d guard routes for %d lab ranges:\n%s", c.Name, n, len(p.LabCIDRs()), s)
@@ -48,6 +53,9 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 		p := testplan.Builtin(t, name)
 		for _, c := range p.Clusters {
 			for _, line := range strings.Split(strings.TrimSpace(Script(p, c)), "\n")[1:] {
+				if !strings.HasPrefix(line, "ip route replace unreachable ") {
+					continue
+				}
 				g := netip.MustParsePrefix(strings.Fields(line)[4])
 				for _, r := range c.VPCRoutes {
 					if rp := r.CIDR; rp.Bits() <= g.Bits() && rp.Contains(g.Addr()) {
@@ -131,6 +139,32 @@ func TestGuardRoutesInANamespace(t *testing.T) {
 	}
 	if after := rx(); after != before {
 		t.Errorf("the host side received packets (%s -> %s)", strings.TrimSpace(before), strings.TrimSpace(after))
+	}
+	// The own Service range after translation: a ClusterIP that kube-proxy translates (a DNAT
+	// rule stands in for it) still reaches its backend; an address of the range that nothing
+	// translates is rejected before it leaves by eth0.
+	if out, err := l.Exec("node", "nft", "add table ip kp; add chain ip kp out { type nat hook output priority -100; }; add rule ip kp out ip daddr 172.20.0.1 dnat to 10.0.1.1"); err != nil {
+		t.Fatalf("nft (kube-proxy stand-in): %v: %s", err, out)
+	}
+	send := func(dst string) {
+		_ = l.Do("node", func() error {
+			c, err := net.Dial("udp", dst)
+			if err == nil {
+				_, err = c.Write([]byte("x"))
+				c.Close()
+			}
+			return err
+		})
+	}
+	before = rx()
+	send("172.20.0.1:9")
+	if after := rx(); after == before {
+		t.Errorf("a translated ClusterIP (172.20.0.1 -> 10.0.1.1) did not reach the host side")
+	}
+	before = rx()
+	send("172.20.0.77:9")
+	if after := rx(); after != before {
+		t.Errorf("an untranslated address of the own Service range (172.20.0.77) left the node (%s -> %s)", strings.TrimSpace(before), strings.TrimSpace(after))
 	}
 	// A route of the same prefix without a metric (as the TGW step's or a CNI's) wins, and the
 	// guard does not replace it.
