@@ -16,7 +16,7 @@ func Mermaid(w io.Writer, g *Graph) error {
 	b.WriteString("flowchart TB\n")
 	fmt.Fprintf(&b, "  %%%% lab %s\n", g.Title)
 	classes := map[string][]string{} // class name -> node ids
-	var styles []string               // subgraph styles, in drawing order
+	var styles []string              // subgraph styles, in drawing order
 	var group func(gr Group, indent string)
 	group = func(gr Group, indent string) {
 		fmt.Fprintf(&b, "%ssubgraph %s[\"%s\"]\n", indent, gr.ID, mermaidLabel(gr.Lines))
