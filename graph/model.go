@@ -231,8 +231,14 @@ func (g *Graph) addChecks(rep *report.Report, clusterID map[string]string, subne
 			lab.Nodes = append(lab.Nodes, n)
 			continue
 		}
+		// Before the subnet's TGW leg, which stays last so that its attachment leaves the subnet
+		// from the bottom.
 		sg := &g.Groups[at[0]].Groups[at[1]]
-		sg.Nodes = append(sg.Nodes, n)
+		leg := slices.IndexFunc(sg.Nodes, func(n Node) bool { return n.Kind == KindLeg })
+		if leg < 0 {
+			leg = len(sg.Nodes)
+		}
+		sg.Nodes = slices.Insert(sg.Nodes, leg, n)
 		g.Edges = append(g.Edges, Edge{From: clusterID[res.Cluster], To: n.ID, Kind: EdgeCheck, Verdict: res.Verdict})
 	}
 	if len(lab.Nodes) > 0 {
