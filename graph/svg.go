@@ -131,7 +131,8 @@ func (l *svgLayout) draw(w io.Writer, g *Graph) error {
 		}
 		rowW += l.size[v.ID].w
 	}
-	width := rowW
+	items := legendItems(g)
+	width := max(rowW, float64(len([]rune("lab "+g.Title)))*svgCharW*16/svgFontSize, legendWidth(items))
 	for _, r := range rows {
 		width = max(width, l.size[r.ID].w)
 	}
@@ -154,6 +155,9 @@ func (l *svgLayout) draw(w io.Writer, g *Graph) error {
 	}
 	legendY := y - svgRowGap + svgGap
 	height := legendY + 2*svgLineH + svgMargin
+	if len(items) == 0 {
+		height = legendY + svgMargin
+	}
 	total := width + 2*svgMargin
 
 	b := &l.out
@@ -161,15 +165,21 @@ func (l *svgLayout) draw(w io.Writer, g *Graph) error {
 	b.WriteString(`<defs><marker id="arrow" viewBox="0 0 10 10" refX="9" refY="5" markerWidth="7" markerHeight="7" orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="context-stroke"/></marker></defs>` + "\n")
 	fmt.Fprintf(b, `<rect width="100%%" height="100%%" fill="white"/>`+"\n")
 	fmt.Fprintf(b, `<text x="%.1f" y="%.1f" font-size="16" text-anchor="middle">%s</text>`+"\n", total/2, svgMargin+svgLineH, xmlText("lab "+g.Title))
-	var groups func(gr Group)
-	groups = func(gr Group) {
-		l.box(l.pos[gr.ID], boxStyles[gr.Kind], gr.Lines, true)
+	// Group boxes first, then the lines, then the groups' titles (over the lines, on a white halo),
+	// then the nodes.
+	var groups func(gr Group, title bool)
+	groups = func(gr Group, title bool) {
+		if title {
+			l.text(l.pos[gr.ID], gr.Lines, true)
+		} else {
+			l.rect(l.pos[gr.ID], boxStyles[gr.Kind])
+		}
 		for _, sub := range gr.Groups {
-			groups(sub)
+			groups(sub, title)
 		}
 	}
 	for _, gr := range g.Groups {
-		groups(gr)
+		groups(gr, false)
 	}
 	// Lines into one box end side by side along its top, in edge order.
 	into, seen := map[string]int{}, map[string]int{}
@@ -187,19 +197,23 @@ func (l *svgLayout) draw(w io.Writer, g *Graph) error {
 		}
 		l.edge(e, slot, &level, y0(vpcs, l)-svgLineH)
 	}
+	for _, gr := range g.Groups {
+		groups(gr, true)
+	}
 	var nodes func(gr Group)
 	nodes = func(gr Group) {
 		for _, sub := range gr.Groups {
 			nodes(sub)
 		}
 		for _, n := range gr.Nodes {
-			l.box(l.pos[n.ID], nodeStyle(n), n.Lines, false)
+			l.rect(l.pos[n.ID], nodeStyle(n))
+			l.text(l.pos[n.ID], n.Lines, false)
 		}
 	}
 	for _, gr := range g.Groups {
 		nodes(gr)
 	}
-	l.legend(svgMargin, legendY)
+	l.legend(items, svgMargin, legendY)
 	b.WriteString("</svg>\n")
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -213,19 +227,24 @@ func y0(vpcs []Group, l *svgLayout) float64 {
 	return l.pos[vpcs[0].ID].y
 }
 
-// box draws a rounded box with its lines: a group's left-aligned at the top, a node's centred.
-func (l *svgLayout) box(r rect, s boxStyle, lines []string, group bool) {
+// rect draws a rounded box.
+func (l *svgLayout) rect(r rect, s boxStyle) {
 	fmt.Fprintf(&l.out, `<rect x="%.1f" y="%.1f" width="%.1f" height="%.1f" rx="6" fill="%s" stroke="%s" stroke-width="1.5"/>`+"\n", r.x, r.y, r.w, r.h, s.Fill, s.Stroke)
+}
+
+// text writes a box's lines, the first in bold: a group's left-aligned at its top on a halo of
+// its fill (lines may cross it), a node's centred.
+func (l *svgLayout) text(r rect, lines []string, group bool) {
 	for i, line := range lines {
 		ty := r.y + svgPad + float64(i+1)*svgLineH - 3
-		weight := ""
+		attrs := ""
 		if i == 0 {
-			weight = ` font-weight="bold"`
+			attrs = ` font-weight="bold"`
 		}
 		if group {
-			fmt.Fprintf(&l.out, `<text x="%.1f" y="%.1f"%s>%s</text>`+"\n", r.x+svgPad, ty, weight, xmlText(line))
+			fmt.Fprintf(&l.out, `<text x="%.1f" y="%.1f"%s stroke="white" stroke-width="3" paint-order="stroke">%s</text>`+"\n", r.x+svgPad, ty, attrs, xmlText(line))
 		} else {
-			fmt.Fprintf(&l.out, `<text x="%.1f" y="%.1f" text-anchor="middle"%s>%s</text>`+"\n", r.cx(), ty, weight, xmlText(line))
+			fmt.Fprintf(&l.out, `<text x="%.1f" y="%.1f" text-anchor="middle"%s>%s</text>`+"\n", r.cx(), ty, attrs, xmlText(line))
 		}
 	}
 }
@@ -276,31 +295,86 @@ func (l *svgLayout) edge(e Edge, slot float64, level *int, top float64) {
 	}
 }
 
-// legend explains the lines and the verdict colours in one row.
-func (l *svgLayout) legend(x, y float64) {
-	items := []struct {
-		label string
-		line  lineStyle
-	}{
-		{"Pods reachable", edgeStyle(Edge{Kind: EdgeReachable})},
-		{"Pods blocked", edgeStyle(Edge{Kind: EdgeBlocked})},
-		{"partly blocked", edgeStyle(Edge{Kind: EdgePartial})},
-		{"TGW attachment", edgeStyle(Edge{Kind: EdgeAttachment})},
+// legendItem is one entry of the legend: a line or a verdict's box.
+type legendItem struct {
+	label string
+	line  *lineStyle
+	box   *boxStyle
+}
+
+// legendItems are the kinds of line and the verdicts g shows, in a fixed order.
+func legendItems(g *Graph) []legendItem {
+	used := map[EdgeKind]bool{}
+	for _, e := range g.Edges {
+		used[e.Kind] = true
 	}
-	for _, it := range items {
-		dash := ""
-		if it.line.Dashed {
-			dash = ` stroke-dasharray="6 4"`
+	verdicts := map[string]bool{}
+	var walk func(gr Group)
+	walk = func(gr Group) {
+		for _, n := range gr.Nodes {
+			if n.Kind == KindCheck {
+				verdicts[string(n.Verdict)] = true
+			}
 		}
-		fmt.Fprintf(&l.out, `<path d="M%.1f,%.1f h24" stroke="%s" stroke-width="2"%s/>`+"\n", x, y+svgLineH/2, it.line.Color, dash)
-		fmt.Fprintf(&l.out, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x+30, y+svgLineH/2+4, it.label)
-		x += 30 + float64(len(it.label))*svgCharW + svgGap
+		for _, sub := range gr.Groups {
+			walk(sub)
+		}
+	}
+	for _, gr := range g.Groups {
+		walk(gr)
+	}
+	var items []legendItem
+	for _, k := range []struct {
+		kind  EdgeKind
+		label string
+	}{{EdgeReachable, "Pods reachable"}, {EdgeBlocked, "Pods blocked"}, {EdgePartial, "partly blocked"}, {EdgeAttachment, "TGW attachment"}} {
+		if used[k.kind] {
+			ls := edgeStyle(Edge{Kind: k.kind})
+			items = append(items, legendItem{label: k.label, line: &ls})
+		}
 	}
 	for _, v := range []string{"pass", "fail", "skip", "error"} {
-		s := classStyle("verdict_" + v)
-		fmt.Fprintf(&l.out, `<rect x="%.1f" y="%.1f" width="14" height="14" rx="3" fill="%s" stroke="%s" stroke-width="1.5"/>`+"\n", x, y, s.Fill, s.Stroke)
-		fmt.Fprintf(&l.out, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x+20, y+svgLineH/2+4, v)
-		x += 20 + float64(len(v))*svgCharW + svgGap
+		if verdicts[v] {
+			bs := classStyle("verdict_" + v)
+			items = append(items, legendItem{label: v, box: &bs})
+		}
+	}
+	return items
+}
+
+func (it legendItem) width() float64 {
+	lead := 20.0 // a verdict's box and its space
+	if it.line != nil {
+		lead = 30 // a line's sample and its space
+	}
+	return lead + float64(len(it.label))*svgCharW
+}
+
+func legendWidth(items []legendItem) float64 {
+	w := 0.0
+	for i, it := range items {
+		if i > 0 {
+			w += svgGap
+		}
+		w += it.width()
+	}
+	return w
+}
+
+// legend explains the lines and the verdict colours the picture uses, in one row.
+func (l *svgLayout) legend(items []legendItem, x, y float64) {
+	for _, it := range items {
+		if it.line != nil {
+			dash := ""
+			if it.line.Dashed {
+				dash = ` stroke-dasharray="6 4"`
+			}
+			fmt.Fprintf(&l.out, `<path d="M%.1f,%.1f h24" stroke="%s" stroke-width="2"%s/>`+"\n", x, y+svgLineH/2, it.line.Color, dash)
+		} else {
+			fmt.Fprintf(&l.out, `<rect x="%.1f" y="%.1f" width="14" height="14" rx="3" fill="%s" stroke="%s" stroke-width="1.5"/>`+"\n", x, y, it.box.Fill, it.box.Stroke)
+		}
+		fmt.Fprintf(&l.out, `<text x="%.1f" y="%.1f">%s</text>`+"\n", x+it.width()-float64(len(it.label))*svgCharW, y+svgLineH/2+4, xmlText(it.label))
+		x += it.width() + svgGap
 	}
 }
 
