@@ -71,6 +71,9 @@ type Report struct {
 	Started  time.Time `json:"started"`
 	Seconds  float64   `json:"seconds"`
 	Results  []Result  `json:"results"`
+	// Topology is a Mermaid flowchart of the lab (graph.Mermaid), set by the caller; Markdown
+	// embeds it so that a hand-out shows the lab beside the verdicts. Not part of the JSON.
+	Topology string `json:"-"`
 }
 
 // Counts tallies the verdicts.
@@ -289,6 +292,9 @@ func (r *Report) Markdown(w io.Writer) error {
 	b.WriteString("| path | cluster | verdict | evidence |\n|---|---|---|---|\n")
 	for _, res := range r.Results {
 		fmt.Fprintf(&b, "| [`%s`](docs/paths/%s.md) | %s | %s | %s |\n", res.Path, res.Path, dash(res.Cluster), badge(res.Verdict), mdEscape(oneLine(res)))
+	}
+	if r.Topology != "" {
+		fmt.Fprintf(&b, "\n## Topology\n\n```mermaid\n%s\n```\n", strings.TrimRight(r.Topology, "\n"))
 	}
 	for _, res := range r.Results {
 		if len(res.Evidence) == 0 && res.Negative == nil && len(res.Perf) == 0 {

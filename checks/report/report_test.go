@@ -35,6 +35,7 @@ func sample() *Report {
 			{Path: "mesh/east-west", Verdict: Skip, Reason: "the scenario has no istio section"},
 			{Path: "cross-cluster/tgw-pod", Cluster: "a", Verdict: Error, Reason: "cluster b's API server does not answer: connection refused <&>", Duration: 10 * time.Second},
 		},
+		Topology: "flowchart TB\n  c0[\"cluster a\"] <--> c1[\"cluster b\"]\n",
 	}
 }
 
@@ -146,5 +147,24 @@ func TestTableShowsTheTraceOfFailedChecks(t *testing.T) {
 	}
 	if strings.Contains(out, "127.0.0.1:7101") {
 		t.Errorf("a passed check's trace is printed:\n%s", out)
+	}
+}
+
+// The Markdown hand-out embeds the topology as a mermaid block only when the caller set one.
+func TestMarkdownEmbedsTopologyWhenSet(t *testing.T) {
+	var with, without strings.Builder
+	if err := sample().Markdown(&with); err != nil {
+		t.Fatal(err)
+	}
+	r := sample()
+	r.Topology = ""
+	if err := r.Markdown(&without); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(with.String(), "## Topology\n\n```mermaid\nflowchart TB\n  c0[\"cluster a\"] <--> c1[\"cluster b\"]\n```\n") {
+		t.Errorf("no mermaid block:\n%s", with.String())
+	}
+	if strings.Contains(without.String(), "mermaid") || strings.Contains(without.String(), "## Topology") {
+		t.Errorf("a topology section without a topology:\n%s", without.String())
 	}
 }

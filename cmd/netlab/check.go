@@ -117,6 +117,10 @@ func runChecks(ctx context.Context, labName string, f *checkFlags, progress *sta
 	rep := checks.Run(ctx, catalog.All(), &checks.Env{Plan: l.Plan, Lab: l, Perf: f.perf}, checks.Options{
 		Paths: f.paths, Concurrency: f.concurrency, Timeout: f.timeout, Progress: progress.Writer(0),
 	})
+	rep.Topology = topology(l.Plan, rep)
+	if err := saveLastReport(labName, rep); err != nil {
+		progress.Printf("warning: %v ('netlab graph %s' shows no verdicts until it is recorded)", err, labName)
+	}
 	if f.junit != "" {
 		file, err := os.Create(f.junit)
 		if err != nil {
