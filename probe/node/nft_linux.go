@@ -112,7 +112,7 @@ func ReadKubeProxyRules(ctx context.Context) (KubeProxyRules, error) {
 	nftOK := terr == nil && cerr == nil
 	if nftOK {
 		k.Sources = append(k.Sources, "nfnetlink")
-		k.NFTTables = tables
+		k.NFTTables = append(k.NFTTables, tables...)
 		for _, c := range chains {
 			switch {
 			case c.Table == "kube-proxy" && (c.Family == "ip" || c.Family == "ip6"):

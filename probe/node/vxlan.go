@@ -23,7 +23,7 @@ func (f InnerFlow) String() string {
 	if f.IsZero() {
 		return "any"
 	}
-	s := f.Src.String() + " <-> " + f.Dst.String()
+	s := f.Src.String() + " ⇄ " + f.Dst.String()
 	if f.Port != 0 {
 		s += fmt.Sprintf(" port %d", f.Port)
 	}

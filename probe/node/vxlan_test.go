@@ -122,7 +122,7 @@ func TestVXLANCountsOnlyTheFlow(t *testing.T) {
 	if all.Packets != 2 || all.NotVXLAN != 1 || all.Forward != 0 {
 		t.Errorf("no flow: %+v", all)
 	}
-	if s := flow.String(); s != "10.244.1.5 <-> 10.244.2.5 port 7001" {
+	if s := flow.String(); s != "10.244.1.5 ⇄ 10.244.2.5 port 7001" {
 		t.Errorf("flow %q", s)
 	}
 }
