@@ -39,7 +39,9 @@ type Lab interface {
 	Routes(ctx context.Context, w Where) ([]node.Route, error)
 	KubeProxy(ctx context.Context, w Where) (node.KubeProxyRules, error)
 	Conntrack(ctx context.Context, w Where, dst string, port int, proto string) ([]node.ConntrackEntry, error)
-	Capture(ctx context.Context, w Where, ifname string, ports []int, d time.Duration) (node.CaptureResult, error)
+	// Capture counts, for d, the VXLAN datagrams to ports on interface ifname whose inner packet
+	// belongs to flow (forward and reply apart).
+	Capture(ctx context.Context, w Where, ifname string, ports []int, flow node.InnerFlow, d time.Duration) (node.CaptureResult, error)
 
 	// Service reads a Service of a cluster; Pods lists the running Pods of a workload (app label)
 	// in the checks' namespace, sorted by name.

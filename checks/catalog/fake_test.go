@@ -34,6 +34,7 @@ type fakeLab struct {
 	rules    node.KubeProxyRules
 	conn     []node.ConntrackEntry
 	capture  node.CaptureResult
+	captured []node.InnerFlow // the flows Capture was asked about
 
 	onScale func(replicas int32)
 	// the TGW: its routes (nil: none), their packet counter, the blackholed route
@@ -169,7 +170,10 @@ func (f *fakeLab) Conntrack(ctx context.Context, w checks.Where, dst string, por
 	return f.conn, nil
 }
 
-func (f *fakeLab) Capture(ctx context.Context, w checks.Where, ifname string, ports []int, d time.Duration) (node.CaptureResult, error) {
+func (f *fakeLab) Capture(ctx context.Context, w checks.Where, ifname string, ports []int, flow node.InnerFlow, d time.Duration) (node.CaptureResult, error) {
+	f.mu.Lock()
+	f.captured = append(f.captured, flow)
+	f.mu.Unlock()
 	return f.capture, nil
 }
 

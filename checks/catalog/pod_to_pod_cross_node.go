@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"net/netip"
 	"time"
 
 	"github.com/netlab-dev/netlab/checks"
@@ -34,8 +35,12 @@ func podToPodCrossNode() checks.Definition {
 				err error
 			}
 			capc := make(chan capRes, 1)
+			flow, ferr := innerFlow(cli.IP, srv.IP, live.PortTCP)
+			if ferr != nil {
+				return b.errorf("the probe Pods' addresses: %v", ferr)
+			}
 			go func() {
-				r, err := l.Capture(ctx, c.OnNode(na.Name), "eth0", ports, 4*time.Second)
+				r, err := l.Capture(ctx, c.OnNode(na.Name), "eth0", ports, flow, 4*time.Second)
 				capc <- capRes{r, err}
 			}()
 			time.Sleep(settle / 10) // the capture is attached (1.5 s)
@@ -53,10 +58,9 @@ func podToPodCrossNode() checks.Definition {
 			if cr.err != nil {
 				b.add("capture on "+na.Name+" eth0", truncate(cr.err.Error(), 160), "a capture", false)
 			} else if enc.Kind == "vxlan" {
-				n := cr.r.ByPort[fmt.Sprint(port)]
-				b.add(fmt.Sprintf("VXLAN UDP/%d on %s eth0 while sending", port, na.Name), fmt.Sprintf("%d packets (by port %v)", n, cr.r.ByPort), "> 0", n > 0)
+				vxlanEvidence(b, cr.r, port, na.Name)
 			} else {
-				b.add("encapsulated packets on "+na.Name+" eth0", fmt.Sprintf("%d", cr.r.Packets), "0 (native routing)", cr.r.Packets == 0)
+				b.add("encapsulated packets of the flow on "+na.Name+" eth0", captureText(cr.r), "0 (native routing)", cr.r.Packets == 0)
 			}
 			if enc.Kind == "none" {
 				rs, err := l.Routes(ctx, c.OnNode(na.Name))
@@ -94,6 +98,33 @@ func podToPodCrossNodeHops(x *hop.Context) []string {
 		"outer packet " + a.IP + " -> " + b.IP + " on eth0 across the VPC network",
 		"node " + b.Name + " (" + b.IP + ") decapsulates and routes to " + hop.Pod(b) + " (TTL -1: the server sees 62)",
 	}
+}
+
+// innerFlow is the flow a capture counts: the client Pod to the server Pod on port.
+func innerFlow(client, server string, port int) (node.InnerFlow, error) {
+	s, err := netip.ParseAddr(client)
+	if err != nil {
+		return node.InnerFlow{}, fmt.Errorf("client Pod IP %q: %w", client, err)
+	}
+	d, err := netip.ParseAddr(server)
+	if err != nil {
+		return node.InnerFlow{}, fmt.Errorf("server Pod IP %q: %w", server, err)
+	}
+	return node.InnerFlow{Src: s, Dst: d, Port: uint16(port)}, nil
+}
+
+// vxlanEvidence asserts that the client node's uplink carried the flow in VXLAN to the CNI's
+// port, both ways: the client's packets out (forward) and the server's replies in.
+func vxlanEvidence(b *builder, r node.CaptureResult, port int, nodeName string) {
+	onPort := r.ByPort[fmt.Sprint(port)]
+	b.add(fmt.Sprintf("VXLAN UDP/%d on %s eth0 carrying the flow %s", port, nodeName, r.Flow), captureText(r),
+		"forward > 0 and reply > 0, all on port "+fmt.Sprint(port), r.Forward > 0 && r.Reply > 0 && onPort == r.Packets)
+}
+
+// captureText is a capture's counts in one line.
+func captureText(r node.CaptureResult) string {
+	return fmt.Sprintf("forward %d, reply %d (VNI %v, by port %v); left out: %d of other flows, %d not VXLAN",
+		r.Forward, r.Reply, r.ByVNI, r.ByPort, r.OtherFlow, r.NotVXLAN)
 }
 
 func mtuOf(ls []node.Interface, name string) int {

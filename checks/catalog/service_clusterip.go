@@ -14,14 +14,14 @@ import (
 	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
-	"github.com/netlab-dev/netlab/probe/node"
 )
 
 // service/clusterip: a probe Pod calls the echo Service's ClusterIP several times. Replies must come
 // from the echo Pods' own IPs and from more than one of them; the client node's conntrack must show
 // the ClusterIP DNATed to a backend; and the node must hold the Service rules of the kube-proxy
-// mode in use (the iptables KUBE-SVC chain of this very Service, or its chain in the nftables
-// kube-proxy table) and not the other mode's. Negative control: the backend scaled to 0, the
+// mode in use (the iptables KUBE-SVC chain of this very Service, its chain in the nftables
+// kube-proxy table, or its IPVS virtual server with the backends as real servers) and not the
+// other modes' (asserted only where they were read; see serviceRuleEvidence). Negative control: the backend scaled to 0, the
 // ClusterIP stops answering; scaled back, it answers again.
 func serviceClusterIP() checks.Definition {
 	return checks.Definition{
@@ -79,10 +79,11 @@ func serviceClusterIP() checks.Definition {
 				b.add("conntrack on "+from.Name+": ClusterIP DNATed to a backend", orText(dnat, fmt.Sprintf("%d DNAT entries %s", len(cts), errText(err))), vip+" -> a backend Pod", dnat != "")
 			}
 			rules, err := l.KubeProxy(ctx, c.OnNode(from.Name))
+			var notObserved []string
 			if err != nil {
 				b.add("kube-proxy rules on "+from.Name, truncate(err.Error(), 160), "read", false)
 			} else {
-				serviceRuleEvidence(b, c, rules)
+				notObserved = serviceRuleEvidence(b, c, rules, vip, ips)
 			}
 			if env.Perf && answers > 0 {
 				measure(ctx, l, b, cli, hostPort(vip, live.PortTCP))
@@ -117,7 +118,7 @@ func serviceClusterIP() checks.Definition {
 			}
 			restored := poll(ctx, 30*time.Second, time.Second, func() bool { r, err := l.TCP(ctx, cli, hostPort(vip, live.PortTCP)); return answered(r, err) })
 			b.add("ClusterIP answers again once scaled back", fmt.Sprint(restored), "true", restored)
-			return b.done(fmt.Sprintf("%s:%d (%s) -> %d backends", vip, live.PortTCP, c.Plan.KubeProxyMode, len(seenIPs)))
+			return b.done(fmt.Sprintf("%s:%d (%s) -> %d backends", vip, live.PortTCP, c.Plan.KubeProxyMode, len(seenIPs)) + notObservedText(notObserved))
 		}),
 	}
 }
@@ -139,47 +140,6 @@ func orText(s, alt string) string {
 		return s
 	}
 	return alt
-}
-
-// serviceRuleEvidence asserts that the node holds the echo Service's rules of the mode in use and
-// none of the other modes'.
-func serviceRuleEvidence(b *builder, c *checks.Cluster, k node.KubeProxyRules) {
-	chain := KubeSVCChain(live.Namespace+"/"+live.SvcEcho+":tcp", "tcp")
-	hasChain := slices.Contains(k.KubeSVCChains, chain)
-	nftSvc := ""
-	for _, ch := range k.KubeProxyNFTChains {
-		if strings.Contains(ch, live.Namespace+"/"+live.SvcEcho+"/tcp") {
-			nftSvc = ch
-			break
-		}
-	}
-	present := map[string]bool{
-		checks.RuleIptablesKubeSVC: hasChain || len(k.KubeSVCChains) > 0,
-		checks.RuleNftKubeProxy:    k.NFTKubeProxyTable,
-		checks.RuleIPVSVirtual:     k.IPVSInterface,
-		checks.RuleCiliumService:   false, // netlab reads no Cilium maps in this version; asserted absent only where Cilium is not used
-	}
-	exp := checks.ExpectServiceRules(c.Plan)
-	for _, r := range exp.Present {
-		obs := fmt.Sprint(present[r])
-		switch r {
-		case checks.RuleIptablesKubeSVC:
-			obs = fmt.Sprintf("%s present=%v (%d KUBE-SVC chains)", chain, hasChain, len(k.KubeSVCChains))
-			b.add("rule of the mode in use: "+r, obs, chain, hasChain)
-			continue
-		case checks.RuleNftKubeProxy:
-			obs = fmt.Sprintf("table=%v service chain=%q", k.NFTKubeProxyTable, nftSvc)
-			b.add("rule of the mode in use: "+r, obs, "the table and the Service's chain", k.NFTKubeProxyTable && nftSvc != "")
-			continue
-		}
-		b.add("rule of the mode in use: "+r, obs, "present", present[r])
-	}
-	for _, r := range exp.Absent {
-		if r == checks.RuleCiliumService {
-			continue
-		}
-		b.add("rule of another mode: "+r, fmt.Sprint(present[r]), "absent", !present[r])
-	}
 }
 
 // KubeSVCChain is the name kube-proxy's iptables mode gives a Service port's chain:

@@ -66,7 +66,7 @@ func TestClusterIPThroughTheFakeLab(t *testing.T) {
 			f.services["c1/"+live.Namespace+"/"+live.SvcEcho] = checks.Service{Name: live.SvcEcho, Type: "ClusterIP", ClusterIP: vip}
 			f.pods["c1/"+live.DeployEcho] = []checks.Pod{{Name: "echo-a", Node: n1, IP: backends[0]}, {Name: "echo-b", Node: n2, IP: backends[1]}}
 			f.conn = []node.ConntrackEntry{{DNAT: true, OrigDst: vip, OrigDport: 7001, ReplySrc: backends[1], ReplySport: 7001}}
-			f.rules = node.KubeProxyRules{KubeSVCChains: []string{chain}}
+			f.rules = iptablesRules(chain)
 			n := 0
 			f.call = spread(f, &n, c.answerer)
 			if c.broken != nil {

@@ -178,13 +178,18 @@ func (l *Lab) Conntrack(ctx context.Context, w Where, dst string, port int, prot
 	return r.Entries, err
 }
 
-// Capture counts UDP packets to ports on interface ifname of a node for d, while traffic runs.
-func (l *Lab) Capture(ctx context.Context, w Where, ifname string, ports []int, d time.Duration) (node.CaptureResult, error) {
+// Capture counts the VXLAN datagrams of flow to ports on interface ifname of a node for d, while
+// traffic runs.
+func (l *Lab) Capture(ctx context.Context, w Where, ifname string, ports []int, flow node.InnerFlow, d time.Duration) (node.CaptureResult, error) {
 	var ps []string
 	for _, p := range ports {
 		ps = append(ps, strconv.Itoa(p))
 	}
+	args := []string{"probe", "node", "capture", "--interface", ifname, "--ports", strings.Join(ps, ","), "--duration", d.String()}
+	if !flow.IsZero() {
+		args = append(args, "--inner-src", flow.Src.String(), "--inner-dst", flow.Dst.String(), "--inner-port", strconv.Itoa(int(flow.Port)))
+	}
 	var r node.CaptureResult
-	err := l.probeJSON(ctx, w, &r, "probe", "node", "capture", "--interface", ifname, "--ports", strings.Join(ps, ","), "--duration", d.String())
+	err := l.probeJSON(ctx, w, &r, args...)
 	return r, err
 }

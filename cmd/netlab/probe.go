@@ -452,9 +452,11 @@ CAP_NET_RAW (capture).`,
 
 	var co node.CaptureOptions
 	var ports []uint
+	var innerSrc, innerDst string
+	var innerPort uint
 	capture := &cobra.Command{
 		Use:   "capture --interface IF",
-		Short: "Count VXLAN (UDP 8472/4789) packets on an interface for a bounded time (AF_PACKET + BPF)",
+		Short: "Count the VXLAN (UDP 8472/4789) datagrams of an inner flow on an interface for a bounded time (AF_PACKET + BPF)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if co.Interface == "" {
@@ -470,6 +472,11 @@ CAP_NET_RAW (capture).`,
 				}
 				co.Ports = append(co.Ports, uint16(p))
 			}
+			flow, err := innerFlow(innerSrc, innerDst, innerPort)
+			if err != nil {
+				return err
+			}
+			co.Flow = flow
 			res, err := node.CaptureUDP(context.Background(), co)
 			return pf.finish(cmd, res, err)
 		},
@@ -478,9 +485,25 @@ CAP_NET_RAW (capture).`,
 	capture.Flags().UintSliceVar(&ports, "ports", []uint{8472, 4789}, "UDP destination ports to count")
 	capture.Flags().DurationVar(&co.Duration, "duration", 2*time.Second, "capture this long")
 	capture.Flags().IntVar(&co.MaxPackets, "max-packets", 1_000_000, "stop after this many packets")
+	capture.Flags().StringVar(&innerSrc, "inner-src", "", "count only VXLAN datagrams whose inner packet is between this client address...")
+	capture.Flags().StringVar(&innerDst, "inner-dst", "", "...and this server address (forward and reply counted apart); both or neither")
+	capture.Flags().UintVar(&innerPort, "inner-port", 0, "and, when set, the server's TCP/UDP port")
 
 	cmd.AddCommand(routes, links, conntrack, kp, capture)
 	return cmd
+}
+
+// innerFlow parses the capture's --inner-src, --inner-dst and --inner-port.
+func innerFlow(src, dst string, port uint) (node.InnerFlow, error) {
+	if src == "" && dst == "" && port == 0 {
+		return node.InnerFlow{}, nil
+	}
+	s, serr := netip.ParseAddr(src)
+	d, derr := netip.ParseAddr(dst)
+	if serr != nil || derr != nil || port > 65535 {
+		return node.InnerFlow{}, failf(exitUsage, "--inner-src %q, --inner-dst %q, --inner-port %d: want two addresses and a port up to 65535", src, dst, port)
+	}
+	return node.InnerFlow{Src: s, Dst: d, Port: uint16(port)}, nil
 }
 
 // nonNil makes an empty list print as [] rather than null.

@@ -43,6 +43,7 @@ func TestProbeCLI(t *testing.T) {
 		{[]string{"probe", "tcp", s.TCPAddr(), "--allow", "10.0.0.0/33"}, 2, "", "10.0.0.0/33", false},
 		{[]string{"probe", "dns", "x"}, 2, "", "--server is required", false},
 		{[]string{"probe", "node", "capture"}, 2, "", "--interface is required", false},
+		{[]string{"probe", "node", "capture", "--interface", "lo", "--inner-src", "10.244.1.5"}, 2, "", "want two addresses", false},
 		{[]string{"probe", "node", "routes", "--table", "nope"}, 2, "", "--table", false},
 	}
 	for _, c := range cases {

@@ -10,30 +10,11 @@ import (
 	"golang.org/x/sys/unix"
 )
 
-// CaptureOptions bound a capture: it stops at Duration or MaxPackets, whichever comes first.
-type CaptureOptions struct {
-	Interface  string        // required: the uplink (eth0 on a kind node)
-	Ports      []uint16      // UDP destination ports; default DefaultVXLANPorts
-	Duration   time.Duration // default 2s; at most 5m
-	MaxPackets int           // default 1,000,000
-}
-
-// CaptureResult counts the matching packets seen on the interface, in both directions.
-type CaptureResult struct {
-	Interface string         `json:"interface"`
-	Ports     []uint16       `json:"ports"`
-	Seconds   float64        `json:"seconds"`
-	Packets   int            `json:"packets"`
-	Incoming  int            `json:"incoming"`
-	Outgoing  int            `json:"outgoing"`
-	Bytes     int64          `json:"bytes"` // IP bytes of the matching packets
-	ByPort    map[string]int `json:"byPort"`
-	Stopped   string         `json:"stopped"` // duration, packets or canceled
-}
-
-// CaptureUDP counts UDP packets to the given ports (VXLAN by default) on an interface for a
-// bounded time, with an AF_PACKET socket and a classic BPF filter attached (SO_ATTACH_FILTER), so
-// only matching packets reach user space. It needs CAP_NET_RAW in the interface's namespace.
+// CaptureUDP counts the VXLAN datagrams of a flow on an interface for a bounded time. An AF_PACKET
+// socket with a classic BPF filter attached (SO_ATTACH_FILTER) lets only UDP datagrams to the
+// given ports (VXLAN's by default) reach user space; each is then parsed (VXLAN header with the I
+// flag, inner Ethernet and IP headers) and counted only when its inner packet belongs to o.Flow
+// (any inner packet when the flow is zero). It needs CAP_NET_RAW in the interface's namespace.
 func CaptureUDP(ctx context.Context, o CaptureOptions) (CaptureResult, error) {
 	if len(o.Ports) == 0 {
 		o.Ports = DefaultVXLANPorts
@@ -44,7 +25,8 @@ func CaptureUDP(ctx context.Context, o CaptureOptions) (CaptureResult, error) {
 	if o.MaxPackets <= 0 {
 		o.MaxPackets = 1_000_000
 	}
-	res := CaptureResult{Interface: o.Interface, Ports: o.Ports, ByPort: map[string]int{}}
+	res := CaptureResult{Interface: o.Interface, Ports: o.Ports, Flow: o.Flow.String(), ByPort: map[string]int{}}
+	res.ByVNI = map[string]int{}
 	if o.Duration > 5*time.Minute {
 		return res, fmt.Errorf("capture duration %v is above the 5m bound", o.Duration)
 	}
@@ -94,14 +76,17 @@ func CaptureUDP(ctx context.Context, o CaptureOptions) (CaptureResult, error) {
 			}
 			return res, fmt.Errorf("capture: recv: %w", err)
 		}
-		res.Packets++
+		pkt := buf[:min(n, len(buf))]
+		if !res.count(o.Flow, pkt) {
+			continue
+		}
 		res.Bytes += int64(n)
 		if ll, ok := from.(*unix.SockaddrLinklayer); ok && ll.Pkttype == unix.PACKET_OUTGOING {
 			res.Outgoing++
 		} else {
 			res.Incoming++
 		}
-		if port, ok := udpDstPort(buf[:min(n, len(buf))]); ok {
+		if port, ok := udpDstPort(pkt); ok {
 			res.ByPort[fmt.Sprint(port)]++
 		}
 		if res.Packets >= o.MaxPackets {

@@ -2,6 +2,8 @@ package node_test
 
 import (
 	"context"
+	"errors"
+	"net"
 	"net/netip"
 	"slices"
 	"sync"
@@ -72,6 +74,11 @@ func vxlanLab(t *testing.T) *nslab.Lab {
 
 func capture(t *testing.T, l *nslab.Lab, ports []uint16, d time.Duration, during func()) node.CaptureResult {
 	t.Helper()
+	return captureFlow(t, l, ports, node.InnerFlow{}, d, during)
+}
+
+func captureFlow(t *testing.T, l *nslab.Lab, ports []uint16, flow node.InnerFlow, d time.Duration, during func()) node.CaptureResult {
+	t.Helper()
 	var res node.CaptureResult
 	var cerr error
 	var wg sync.WaitGroup
@@ -82,7 +89,7 @@ func capture(t *testing.T, l *nslab.Lab, ports []uint16, d time.Duration, during
 		cerr = l.Do("a", func() error {
 			close(started)
 			var err error
-			res, err = node.CaptureUDP(context.Background(), node.CaptureOptions{Interface: "eth0", Ports: ports, Duration: d})
+			res, err = node.CaptureUDP(context.Background(), node.CaptureOptions{Interface: "eth0", Ports: ports, Flow: flow, Duration: d})
 			return err
 		})
 	}()
@@ -140,11 +147,37 @@ func TestCaptureVXLAN(t *testing.T) {
 		t.Errorf("capture ran %.2fs, bound 0.6s", busy.Seconds)
 	}
 	// Flannel's port only: the same traffic (on 4789) is not counted.
-	other := capture(t, l, []uint16{8472}, 400*time.Millisecond, traffic)
-	if other.Packets != 0 {
-		t.Errorf("8472-only capture counted 4789 traffic: %+v", other)
+	flannelOnly := capture(t, l, []uint16{8472}, 400*time.Millisecond, traffic)
+	if flannelOnly.Packets != 0 || flannelOnly.NotVXLAN != 0 {
+		t.Errorf("8472-only capture counted 4789 traffic: %+v", flannelOnly)
 	}
-	t.Logf("idle %d, busy %d (in %d, out %d, %d bytes), 8472-only %d", idle.Packets, busy.Packets, busy.Incoming, busy.Outgoing, busy.Bytes, other.Packets)
+	t.Logf("idle %d, busy %d (in %d, out %d, %d bytes), 8472-only %d", idle.Packets, busy.Packets, busy.Incoming, busy.Outgoing, busy.Bytes, flannelOnly.Packets)
+
+	// Counted only for the flow asked about: the same traffic, by direction and VNI.
+	a, b := netip.MustParseAddr("10.200.0.1"), netip.MustParseAddr("10.200.0.2")
+	flow := captureFlow(t, l, nil, node.InnerFlow{Src: a, Dst: b, Port: 7001}, 600*time.Millisecond, traffic)
+	if flow.Forward < 20 || flow.Reply < 20 || flow.Packets != flow.Forward+flow.Reply || flow.ByVNI["42"] != flow.Packets ||
+		flow.Outgoing != flow.Forward || flow.Incoming != flow.Reply || flow.NotVXLAN != 0 {
+		t.Errorf("flow %s: %+v", flow.Flow, flow)
+	}
+	// Another flow's datagrams, and a 16-byte datagram that is not VXLAN, to the VXLAN port: none count.
+	garbage := func() {
+		traffic()
+		must(t, l.Do("b", func() error {
+			c, err := net.Dial("udp", "192.168.77.1:4789")
+			if err != nil {
+				return err
+			}
+			defer c.Close()
+			_, err = c.Write([]byte("0123456789abcdef"))
+			return err
+		}))
+	}
+	other := captureFlow(t, l, nil, node.InnerFlow{Src: a, Dst: netip.MustParseAddr("10.200.0.9")}, 600*time.Millisecond, garbage)
+	if other.Packets != 0 || other.OtherFlow < 40 || other.NotVXLAN != 1 {
+		t.Errorf("another flow, and garbage: %+v", other)
+	}
+	t.Logf("flow: forward %d, reply %d, by VNI %v; another flow: %d left out, %d not VXLAN", flow.Forward, flow.Reply, flow.ByVNI, other.OtherFlow, other.NotVXLAN)
 
 	// Bounded by packet count too: it stops at 5 packets, long before its 5s.
 	t0 := time.Now()
@@ -303,7 +336,8 @@ func TestConntrackShowsDNAT(t *testing.T) {
 func TestKubeProxyRules(t *testing.T) {
 	testenv.RequireCommand(t, "nft")
 	testenv.RequireCommand(t, "iptables")
-	l := newLab(t, "none", "ipt", "nft")
+	testenv.RequireCommand(t, "iptables-legacy")
+	l := newLab(t, "none", "ipt", "nft", "legacy")
 	read := func(name string) node.KubeProxyRules {
 		var k node.KubeProxyRules
 		must(t, l.Do(name, func() error {
@@ -313,8 +347,15 @@ func TestKubeProxyRules(t *testing.T) {
 		}))
 		return k
 	}
-	if k := read("none"); k.Mode != "none" || k.NFTKubeProxyTable || len(k.KubeSVCChains) != 0 {
+	// An empty namespace: every data plane read and found empty, and the legacy nat table not
+	// created by reading it.
+	k := read("none")
+	if k.Mode != "none" || k.NFTKubeProxyTable || len(k.KubeSVCChains) != 0 || k.NFT.State != node.SeenAbsent ||
+		k.IPTables.State != node.SeenAbsent || k.IPVS.State != node.SeenAbsent || k.Cilium.Observed() {
 		t.Errorf("empty namespace: %+v", k)
+	}
+	if out, err := l.Exec("none", "cat", "/proc/net/ip_tables_names"); err == nil && len(out) != 0 {
+		t.Errorf("reading created legacy tables: %q", out)
 	}
 	for _, cmd := range [][]string{
 		{"iptables", "-t", "nat", "-N", "KUBE-SERVICES"},
@@ -324,7 +365,7 @@ func TestKubeProxyRules(t *testing.T) {
 		_, err := l.Exec("ipt", cmd...)
 		must(t, err)
 	}
-	k := read("ipt")
+	k = read("ipt")
 	if k.Mode != "iptables" || !slices.Contains(k.KubeSVCChains, "KUBE-SVC-NPX46M4PTMTKRN6Y") || k.NFTKubeProxyTable || !slices.Contains(k.Sources, "nfnetlink") {
 		t.Errorf("iptables namespace: %+v", k)
 	}
@@ -340,4 +381,50 @@ func TestKubeProxyRules(t *testing.T) {
 	if k.Mode != "nftables" || !k.NFTKubeProxyTable || !slices.Contains(k.KubeProxyNFTChains, "ip services") || len(k.KubeSVCChains) != 0 || !slices.Contains(k.NFTTables, "ip kube-proxy") {
 		t.Errorf("nftables namespace: %+v", k)
 	}
+	// Legacy iptables (x_tables), as kube-proxy in a legacy node image leaves it: read without
+	// iptables-legacy-save, through getsockopt.
+	for _, cmd := range [][]string{
+		{"iptables-legacy", "-t", "nat", "-N", "KUBE-SERVICES"},
+		{"iptables-legacy", "-t", "nat", "-N", "KUBE-SVC-TCOU7JCQXEZGVUNU"},
+		{"iptables-legacy", "-t", "nat", "-A", "PREROUTING", "-j", "KUBE-SERVICES"},
+		{"iptables-legacy", "-t", "nat", "-A", "KUBE-SERVICES", "-d", "10.96.0.10/32", "-p", "udp", "--dport", "53", "-j", "KUBE-SVC-TCOU7JCQXEZGVUNU"},
+	} {
+		_, err := l.Exec("legacy", cmd...)
+		must(t, err)
+	}
+	k = read("legacy")
+	wantLegacy := []string{"INPUT", "KUBE-SERVICES", "KUBE-SVC-TCOU7JCQXEZGVUNU", "OUTPUT", "POSTROUTING", "PREROUTING"}
+	if k.Mode != "iptables" || k.IPTables.State != node.SeenPresent || !slices.Equal(k.LegacyNATChains, wantLegacy) ||
+		!slices.Equal(k.KubeSVCChains, []string{"KUBE-SVC-TCOU7JCQXEZGVUNU"}) || !slices.Contains(k.Sources, "x_tables") {
+		t.Errorf("legacy namespace: %+v", k)
+	}
+	// Direct: the same chains as iptables-legacy-save lists.
+	must(t, l.Do("legacy", func() error {
+		chains, exists, err := node.LegacyIPTablesChains("nat")
+		if !exists || !slices.Equal(chains, wantLegacy) {
+			t.Errorf("LegacyIPTablesChains(nat) = %v %v %v", chains, exists, err)
+		}
+		if _, exists, err := node.LegacyIPTablesChains("mangle"); exists || err != nil {
+			t.Errorf("mangle was never made, yet exists=%v err=%v", exists, err)
+		}
+		return err
+	}))
+}
+
+// IPVS in a fresh namespace: no virtual server, or, on a kernel without ip_vs (as on this CI's),
+// the error that says so, never an empty answer that hides it.
+func TestIPVSServicesInANamespace(t *testing.T) {
+	l := newLab(t, "ipvs")
+	must(t, l.Do("ipvs", func() error {
+		svcs, err := node.IPVSServices()
+		switch {
+		case errors.Is(err, node.ErrIPVSUnavailable):
+			t.Logf("this kernel has no IPVS: %v", err)
+		case err != nil:
+			return err
+		case len(svcs) != 0:
+			t.Errorf("a fresh namespace has IPVS services: %+v", svcs)
+		}
+		return nil
+	}))
 }

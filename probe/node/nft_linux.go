@@ -3,11 +3,10 @@ package node
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
-	"os/exec"
 	"sort"
 	"strconv"
-	"time"
 
 	"github.com/vishvananda/netlink/nl"
 	"golang.org/x/sys/unix"
@@ -100,16 +99,20 @@ func nftFamily(f byte) string {
 	return strconv.Itoa(int(f))
 }
 
-// ReadKubeProxyRules reads kube-proxy's rules: the nftables table kube-proxy, the KUBE-* chains of
-// iptables (nftables-backed through nfnetlink; legacy through iptables-save when it is on PATH),
-// and the kube-ipvs0 interface of IPVS mode.
+// ReadKubeProxyRules reads kube-proxy's rules: the nftables table kube-proxy and the KUBE-* nat
+// chains of iptables-nft (nfnetlink), the KUBE-* chains of the legacy iptables nat table
+// (x_tables getsockopt), the IPVS virtual servers (generic netlink) and the kube-ipvs0 interface.
+// Each data plane is reported present, absent, or not observed with the reason; Cilium's is never
+// observed. ctx is accepted for symmetry with the other readers: every read is one bounded
+// syscall exchange.
 func ReadKubeProxyRules(ctx context.Context) (KubeProxyRules, error) {
 	k := KubeProxyRules{NFTTables: []string{}, Sources: []string{}}
 	tables, terr := NFTTables()
 	chains, cerr := NFTChains()
-	if terr == nil && cerr == nil {
+	nftOK := terr == nil && cerr == nil
+	if nftOK {
 		k.Sources = append(k.Sources, "nfnetlink")
-		k.NFTTables = tables
+		k.NFTTables = append(k.NFTTables, tables...)
 		for _, c := range chains {
 			switch {
 			case c.Table == "kube-proxy" && (c.Family == "ip" || c.Family == "ip6"):
@@ -123,24 +126,47 @@ func ReadKubeProxyRules(ctx context.Context) (KubeProxyRules, error) {
 				k.NFTKubeProxyTable = true
 			}
 		}
+		k.NFT = Observation{State: SeenAbsent, Source: "nfnetlink", Reason: "no nftables table kube-proxy"}
+		if k.NFTKubeProxyTable {
+			k.NFT = Observation{State: SeenPresent, Source: "nfnetlink"}
+		}
 	} else {
-		k.Notes = append(k.Notes, fmt.Sprintf("nftables not readable: %v", firstErr(terr, cerr)))
+		why := fmt.Sprintf("nftables not readable: %v", firstErr(terr, cerr))
+		k.Notes = append(k.Notes, why)
+		k.NFT = Observation{State: SeenNotObserved, Source: "nfnetlink", Reason: why}
 	}
-	// Legacy iptables keeps its rules outside nftables; iptables-save (when present) sees them.
-	for _, prog := range []string{"iptables-legacy-save", "iptables-save"} {
-		path, err := exec.LookPath(prog)
-		if err != nil {
-			continue
-		}
-		cctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-		out, err := exec.CommandContext(cctx, path, "-t", "nat").Output()
-		cancel()
-		if err != nil {
-			k.Notes = append(k.Notes, fmt.Sprintf("%s: %v", prog, err))
-			continue
-		}
-		k.Sources = append(k.Sources, prog)
-		k.IPTablesChains = append(k.IPTablesChains, ParseIptablesSave(string(out))["nat"]...)
+
+	// Legacy iptables keeps its rules outside nftables, in x_tables.
+	legacy, exists, lerr := LegacyIPTablesChains("nat")
+	legacyWhy := ""
+	switch {
+	case lerr != nil:
+		legacyWhy = lerr.Error()
+		k.Notes = append(k.Notes, legacyWhy)
+	case exists:
+		k.Sources = append(k.Sources, "x_tables")
+		k.LegacyNATChains = legacy
+		k.IPTablesChains = append(k.IPTablesChains, legacy...)
+	default:
+		k.Sources = append(k.Sources, "x_tables")
+		k.Notes = append(k.Notes, "no legacy iptables nat table in this namespace")
+	}
+
+	svcs, ierr := IPVSServices()
+	switch {
+	case errors.Is(ierr, ErrIPVSUnavailable):
+		k.Sources = append(k.Sources, "genetlink")
+		k.IPVS = Observation{State: SeenAbsent, Source: "genetlink IPVS", Reason: ierr.Error()}
+	case ierr != nil:
+		k.Notes = append(k.Notes, ierr.Error())
+		k.IPVS = Observation{State: SeenNotObserved, Source: "genetlink IPVS", Reason: ierr.Error()}
+	case len(svcs) == 0:
+		k.Sources = append(k.Sources, "genetlink")
+		k.IPVS = Observation{State: SeenAbsent, Source: "genetlink IPVS", Reason: "no IPVS virtual server"}
+	default:
+		k.Sources = append(k.Sources, "genetlink")
+		k.IPVSServices = svcs
+		k.IPVS = Observation{State: SeenPresent, Source: "genetlink IPVS"}
 	}
 	if links, err := Interfaces(); err == nil {
 		for _, l := range links {
@@ -149,9 +175,9 @@ func ReadKubeProxyRules(ctx context.Context) (KubeProxyRules, error) {
 			}
 		}
 	}
-	k.summarize()
+	k.summarize(nftOK, lerr == nil, legacyWhy)
 	if len(k.Sources) == 0 {
-		return k, fmt.Errorf("no source of rules could be read: %v", k.Notes)
+		return k, fmt.Errorf("no source of kube-proxy rules could be read (run the node probe with CAP_NET_ADMIN and CAP_NET_RAW): %v", k.Notes)
 	}
 	return k, nil
 }

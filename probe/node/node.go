@@ -3,18 +3,15 @@
 // in use, and encapsulated (VXLAN) packets on an interface during a bounded capture.
 //
 // netlab runs these in a hostNetwork DaemonSet of the probe (`netlab probe node ...`), a FROM
-// scratch image: everything is read through netlink and AF_PACKET, with no external program
-// needed (iptables-save is used only when it is on PATH, for legacy iptables).
+// scratch image: everything is read through netlink, AF_PACKET and the legacy x_tables socket
+// options, with no external program needed.
 //
 // Every function works in the network namespace of the calling thread, so tests and the baseline
 // can call them inside ns.Do.
 package node
 
 import (
-	"bufio"
 	"encoding/binary"
-	"sort"
-	"strings"
 )
 
 // Route is one entry of a routing table.
@@ -87,84 +84,6 @@ type NFTChain struct {
 	Family string `json:"family"` // ip, ip6, inet, arp, bridge, netdev
 	Table  string `json:"table"`
 	Chain  string `json:"chain"`
-}
-
-// KubeProxyRules is what the node holds of kube-proxy's data plane, and the mode that implies.
-type KubeProxyRules struct {
-	// Mode is what the rules show: nftables (table kube-proxy), iptables (chain KUBE-SERVICES
-	// in nat), ipvs (interface kube-ipvs0 besides the iptables chains), or none.
-	Mode string `json:"mode"`
-	// NFTKubeProxyTable is set when an nftables table named kube-proxy exists (family ip or ip6).
-	NFTKubeProxyTable bool `json:"nftKubeProxyTable"`
-	// KubeProxyNFTChains are the chains of the kube-proxy nftables table (service-*, ...).
-	KubeProxyNFTChains []string `json:"kubeProxyNFTChains,omitempty"`
-	// IPTablesChains are the KUBE-* chains of the iptables nat table (from nftables, where
-	// iptables-nft keeps them, or from iptables-save for legacy iptables).
-	IPTablesChains []string `json:"iptablesChains,omitempty"`
-	// KubeSVCChains are the KUBE-SVC-* chains: one per Service port in iptables mode.
-	KubeSVCChains []string `json:"kubeSVCChains"`
-	IPVSInterface bool     `json:"ipvsInterface"`
-	Sources       []string `json:"sources"`         // where it was read: nfnetlink, iptables-save, ...
-	Notes         []string `json:"notes,omitempty"` // what could not be read, and why
-	NFTTables     []string `json:"nftTables"`       // every nftables table as "family name"
-}
-
-// ParseIptablesSave returns the chains of each table in iptables-save output, sorted.
-func ParseIptablesSave(out string) map[string][]string {
-	res := map[string][]string{}
-	table := ""
-	sc := bufio.NewScanner(strings.NewReader(out))
-	sc.Buffer(make([]byte, 64<<10), 16<<20)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		switch {
-		case strings.HasPrefix(line, "*"):
-			table = line[1:]
-			if _, ok := res[table]; !ok {
-				res[table] = []string{}
-			}
-		case strings.HasPrefix(line, ":") && table != "":
-			if f := strings.Fields(line[1:]); len(f) > 0 {
-				res[table] = append(res[table], f[0])
-			}
-		case line == "COMMIT":
-			table = ""
-		}
-	}
-	for _, c := range res {
-		sort.Strings(c)
-	}
-	return res
-}
-
-// summarize fills Mode, IPTablesChains filtering and KubeSVCChains from what was collected.
-func (k *KubeProxyRules) summarize() {
-	k.KubeSVCChains = []string{}
-	seen := map[string]bool{}
-	var kube []string
-	for _, c := range k.IPTablesChains {
-		if strings.HasPrefix(c, "KUBE-") && !seen[c] {
-			seen[c] = true
-			kube = append(kube, c)
-			if strings.HasPrefix(c, "KUBE-SVC-") {
-				k.KubeSVCChains = append(k.KubeSVCChains, c)
-			}
-		}
-	}
-	sort.Strings(kube)
-	sort.Strings(k.KubeSVCChains)
-	k.IPTablesChains = kube
-	hasServices := seen["KUBE-SERVICES"]
-	switch {
-	case k.NFTKubeProxyTable:
-		k.Mode = "nftables"
-	case k.IPVSInterface:
-		k.Mode = "ipvs"
-	case hasServices || len(k.KubeSVCChains) > 0:
-		k.Mode = "iptables"
-	default:
-		k.Mode = "none"
-	}
 }
 
 // udpDstPort reads the UDP destination port of an IP packet (as the filter matched it).

@@ -6,7 +6,6 @@ import (
 	"context"
 	"errors"
 	"net/netip"
-	"time"
 )
 
 var errNotLinux = errors.New("node evidence needs Linux (netlink, AF_PACKET)")
@@ -22,27 +21,6 @@ type ConntrackFilter struct {
 	OnlyDNAT  bool
 }
 
-// CaptureOptions: see the Linux build.
-type CaptureOptions struct {
-	Interface  string
-	Ports      []uint16
-	Duration   time.Duration
-	MaxPackets int
-}
-
-// CaptureResult: see the Linux build.
-type CaptureResult struct {
-	Interface string         `json:"interface"`
-	Ports     []uint16       `json:"ports"`
-	Seconds   float64        `json:"seconds"`
-	Packets   int            `json:"packets"`
-	Incoming  int            `json:"incoming"`
-	Outgoing  int            `json:"outgoing"`
-	Bytes     int64          `json:"bytes"`
-	ByPort    map[string]int `json:"byPort"`
-	Stopped   string         `json:"stopped"`
-}
-
 func Routes(int) ([]Route, error)                         { return nil, errNotLinux }
 func Interfaces() ([]Interface, error)                    { return nil, errNotLinux }
 func Conntrack(ConntrackFilter) ([]ConntrackEntry, error) { return nil, errNotLinux }
@@ -51,6 +29,8 @@ func NFTTables() ([]string, error)                        { return nil, errNotLi
 func ReadKubeProxyRules(context.Context) (KubeProxyRules, error) {
 	return KubeProxyRules{}, errNotLinux
 }
+func IPVSServices() ([]IPVSService, error)                { return nil, errNotLinux }
+func LegacyIPTablesChains(string) ([]string, bool, error) { return nil, false, errNotLinux }
 func CaptureUDP(context.Context, CaptureOptions) (CaptureResult, error) {
 	return CaptureResult{}, errNotLinux
 }
