@@ -6,7 +6,11 @@ import (
 	"testing"
 	"time"
 
+	"github.com/aws/aws-sdk-go-v2/service/ec2"
+
+	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/provision/tgw"
 	tgwclient "github.com/netlab-dev/netlab/tgw/client"
@@ -85,5 +89,46 @@ func TestE2ETGWIsolatedSpokes(t *testing.T) {
 				t.Errorf("table %s lost %s: %v", tv.Name, want, have)
 			}
 		}
+	}
+
+	assertTGWAPIOnlyFromHost(t, p.Lab)
+}
+
+// assertTGWAPIOnlyFromHost: a probe Pod of an attached VPC gets no answer from the TGW's API on its
+// leg (the connection is closed unanswered: no HTTP status), while the host, through the published
+// port and the lab's credentials, lists the transit gateway.
+func assertTGWAPIOnlyFromHost(t *testing.T, lab string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	defer cancel()
+	l, err := live.Open(ctx, lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer l.Close()
+	c, err := l.Cluster("spoke-a")
+	if err != nil {
+		t.Fatal(err)
+	}
+	pod := c.Probe[c.Nodes[0].Name]
+	leg := "10.1.1.254"
+	r, err := l.HTTP(ctx, c.InPod(pod), "http://"+leg+":4566/?Action=DescribeTransitGateways&Version=2016-11-15")
+	t.Logf("TGW API from Pod %s (%s) at %s:4566: HTTP status %d, error %q (%v)", pod.Name, pod.IP, leg, r.HTTPStatus, r.Error, err)
+	if r.Proto == "" || r.HTTPStatus != 0 || r.OK || r.Error == "" || strings.Contains(r.Error, "outside") {
+		t.Errorf("a Pod reached the TGW's API, or the probe did not run: %+v %v", r, err)
+	}
+	ep, err := tgw.EndpointFor(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	st, err := labstate.Load(lab)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := tgwclient.NewEC2(ep, tgw.ClientCredentials(st.TGWCredentials)).DescribeTransitGateways(ctx, &ec2.DescribeTransitGatewaysInput{})
+	if err != nil {
+		t.Errorf("the host with the lab's credentials at %s: %v", ep, err)
+	} else if len(out.TransitGateways) != 1 {
+		t.Errorf("the host with the lab's credentials at %s: %d transit gateways, want 1", ep, len(out.TransitGateways))
 	}
 }
