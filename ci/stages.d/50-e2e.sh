@@ -11,7 +11,15 @@ fi
 export NETLAB_E2E=1
 # -p 1: one package at a time, so that labs never compete for the two cores.
 status=0
-go test -count=1 -p 1 -timeout 50m ./... || status=$?
+# Only the packages with Docker tests (testenv.RequireDocker): the unit stage ran every other test
+# already, and running them again here cost about four minutes.
+mapfile -t pkgs < <(grep -rl --include='*_test.go' 'testenv.RequireDocker' . | xargs -n1 dirname | sort -u)
+if [ "${#pkgs[@]}" -eq 0 ]; then
+	echo "e2e: FAILED: no package with Docker tests found (grep testenv.RequireDocker)" >&2
+	exit 1
+fi
+echo "e2e: packages with Docker tests: ${pkgs[*]}"
+go test -count=1 -p 1 -timeout 50m "${pkgs[@]}" || status=$?
 left=$( { docker ps -aq --filter label=netlab.dev/lab; docker ps -aq --filter label=io.x-k8s.kind.cluster; \
 	docker network ls -q --filter label=netlab.dev/lab; docker volume ls -q --filter label=netlab.dev/lab; \
 	docker volume ls -q --filter label=io.x-k8s.kind.cluster; } | sort -u)
