@@ -263,8 +263,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.Form.Get("Action")
-	if v := r.Form.Get("Version"); v != APIVersion {
-		writeError(w, http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("Version %q is not supported; use %s", v, APIVersion), reqID)
+	// An unknown API version is NoSuchVersion, as the EC2 endpoint answers it (boto/boto3#1138:
+	// "NoSuchVersion: The requested version (2010-03-31) of service AmazonEC2 does not exist"). netlab
+	// speaks 2016-11-15 only; AWS still serves older versions.
+	switch v := r.Form.Get("Version"); v {
+	case APIVersion:
+	case "":
+		writeError(w, http.StatusBadRequest, "MissingParameter", "The request must contain the parameter Version", reqID)
+		return
+	default:
+		writeError(w, http.StatusBadRequest, "NoSuchVersion", fmt.Sprintf("The requested version (%s) of service AmazonEC2 does not exist", v), reqID)
 		return
 	}
 	h, ok := handlers[action]
