@@ -102,6 +102,10 @@ func (s *State) CreateAttachment(tgwID, vpcID string, subnetIDs []string, tags [
 			return nil, errf(CodeDuplicateSubnetsInSameZone, "Cannot have more than 1 subnet per Availability Zone for VPC %s (%s)", v.ID, sn.AvailabilityZone)
 		}
 		seenAZ[sn.AvailabilityZone] = true
+	}
+	// the request is well-formed; now the transit gateway's interfaces in the subnets
+	for _, id := range subnetIDs {
+		sn := s.Subnets[id]
 		p := netip.MustParsePrefix(sn.CIDR)
 		var a netip.Addr
 		ok := false
