@@ -225,6 +225,7 @@ func TestErrorsLeaveNoPartialState(t *testing.T) {
 	otherTGW, _ := s.CreateTransitGateway("", TransitGatewayOptions{DefaultAssociation: f(), DefaultPropagation: f()}, nil)
 	otherRT, _ := s.CreateRouteTable(otherTGW.ID, nil)
 	noAddr := func(netip.Prefix) (netip.Addr, bool) { return netip.Addr{}, false }
+	subA2, _ := s.CreateSubnet(w.vpcA.ID, "10.0.2.0/24", "", nil) // us-east-1a, as subA
 	cases := []struct {
 		name, code string
 		op         func() error
@@ -310,6 +311,21 @@ func TestErrorsLeaveNoPartialState(t *testing.T) {
 		{"vpc route to local", CodeRouteAlreadyExists, func() error {
 			return s.CreateVPCRoute(w.vpcB.MainRouteTableID, "10.1.0.0/16", VPCRouteTarget{NetworkInterfaceID: w.nodeB.ID})
 		}},
+		{"two subnets in one zone", CodeDuplicateSubnetsInSameZone, func() error {
+			_, err := s.CreateAttachment(otherTGW.ID, w.vpcA.ID, []string{subA2.ID, w.subA.ID}, nil, noAddr)
+			return err
+		}},
+		{"subnet held by another tgw's attachment", CodeInvalidParameterValue, func() error {
+			_, err := s.CreateAttachment(otherTGW.ID, w.vpcA.ID, []string{w.subA.ID}, nil, tgwAddr)
+			return err
+		}},
+		{"malformed tgw id", CodeTransitGatewayMalformed, func() error { _, err := s.CreateRouteTable("tgw-attach-00000000000000001", nil); return err }},
+		{"malformed attachment id", CodeAttachmentMalformed, func() error { _, _, err := s.Associate(w.rt.ID, w.rt.ID); return err }},
+		{"malformed route table id", CodeRouteTableMalformed, func() error { _, err := s.Routes("tgw-rtb-XYZ"); return err }},
+		{"malformed vpc id", CodeVpcMalformed, func() error { return s.DeleteVPC("vpc-1") }},
+		{"malformed subnet id", CodeSubnetMalformed, func() error { return s.DeleteSubnet("subnet-0123456789abcdef") }},
+		{"malformed eni id", CodeNetworkInterfaceMalformed, func() error { return s.DeleteNetworkInterface("eni-g0000000") }},
+		{"malformed vpc route table id", CodeRouteTableMalformed, func() error { return s.DeleteVPCRoute("rtb", "10.0.0.0/16") }},
 		{"delete vpc with subnets", CodeDependencyViolation, func() error { return s.DeleteVPC(w.vpcA.ID) }},
 		{"delete subnet with interfaces", CodeDependencyViolation, func() error { return s.DeleteSubnet(w.subB.ID) }},
 	}
