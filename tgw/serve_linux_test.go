@@ -191,13 +191,13 @@ func TestServeSurvivesRestart(t *testing.T) {
 	found := false
 	for _, tb := range v.Tables {
 		for _, r := range tb.Routes {
-			if tb.Name == "lab-main" && r.Dst == "10.1.0.0/16" && r.Installed && r.Dev == "leg-b" && r.Packets > 0 {
+			if tb.Name == "lab-main" && r.Dst == "10.1.0.0/16" && r.Installed && r.Dev == "leg-b" && r.Packets > 0 && r.CountersSince != "" {
 				found = true
 			}
 		}
 	}
 	if !found || !strings.Contains(text.String(), "10.1.0.0/16 dev leg-b") {
-		t.Fatalf("route view lacks a counted 10.1.0.0/16 dev leg-b in main: %+v", v)
+		t.Fatalf("route view lacks a counted 10.1.0.0/16 dev leg-b in main, with the time its count started: %+v", v)
 	}
 	stop()
 

@@ -45,6 +45,7 @@ var handlers = map[string]handler{
 	"ReplaceRoute":                               replaceVpcRoute,
 	"DeleteRoute":                                deleteVpcRoute,
 	"CreateTags":                                 createTags,
+	"DeleteTags":                                 deleteTags,
 }
 
 func invalid(format string, args ...any) error {

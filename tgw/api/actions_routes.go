@@ -2,7 +2,6 @@ package api
 
 import (
 	"net/netip"
-	"strconv"
 
 	"github.com/netlab-dev/netlab/tgw/model"
 )
@@ -37,7 +36,10 @@ func replaceRoute(s *Server, in form) (any, error) {
 // route-search.supernet-of-match, attachment.transit-gateway-attachment-id, attachment.resource-id,
 // attachment.resource-type.
 func searchRoutes(s *Server, in form) (any, error) {
-	fs := in.filters()
+	fs, err := in.filters()
+	if err != nil {
+		return nil, err
+	}
 	if len(fs) == 0 {
 		return nil, &model.Error{Code: model.CodeMissingParameter, Message: "The request must contain the parameter Filters"}
 	}
@@ -45,7 +47,7 @@ func searchRoutes(s *Server, in form) (any, error) {
 		"route-search.supernet-of-match", "attachment.transit-gateway-attachment-id", "attachment.resource-id", "attachment.resource-type"); err != nil {
 		return nil, err
 	}
-	max, err := maxResults(in)
+	max, err := maxResults(in, 5, 1000, 1000)
 	if err != nil {
 		return nil, err
 	}
@@ -79,19 +81,6 @@ func searchRoutes(s *Server, in form) (any, error) {
 		}
 		return out, nil
 	})
-}
-
-// maxResults reads MaxResults: 5 to 1000, default 1000.
-func maxResults(in form) (int, error) {
-	v := in.str("MaxResults")
-	if v == "" {
-		return 1000, nil
-	}
-	n, err := strconv.Atoi(v)
-	if err != nil || n < 5 || n > 1000 {
-		return 0, invalid("Value (%s) for parameter MaxResults is invalid. Expecting a value between 5 and 1000.", v)
-	}
-	return n, nil
 }
 
 // filterRoutes keeps the routes that match filter f (any of its values), without duplicates.

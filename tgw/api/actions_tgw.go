@@ -25,7 +25,7 @@ func createTransitGateway(s *Server, in form) (any, error) {
 
 func describeTransitGateways(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.TransitGateway, xTGW]{
-		set: "transitGatewaySet", idParam: "TransitGatewayIds", notFound: model.CodeTransitGatewayNotFound, noun: "transitGateway",
+		set: "transitGatewaySet", idParam: "TransitGatewayIds", notFound: model.CodeTransitGatewayNotFound, noun: "transitGateway", prefix: "tgw",
 		filters: []string{"transit-gateway-id", "state", "owner-id", "options.amazon-side-asn",
 			"options.association-default-route-table-id", "options.propagation-default-route-table-id",
 			"options.default-route-table-association", "options.default-route-table-propagation"},
@@ -70,7 +70,7 @@ func deleteVpcAttachment(s *Server, in form) (any, error) {
 
 func describeVpcAttachments(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.Attachment, xVpcAttachment]{
-		set: "transitGatewayVpcAttachments", idParam: "TransitGatewayAttachmentIds", notFound: model.CodeAttachmentNotFound, noun: "transitGatewayAttachment",
+		set: "transitGatewayVpcAttachments", idParam: "TransitGatewayAttachmentIds", notFound: model.CodeAttachmentNotFound, noun: "transitGatewayAttachment", prefix: "tgw-attach",
 		filters: []string{"transit-gateway-attachment-id", "transit-gateway-id", "vpc-id", "state"},
 		list:    all((*model.State).ListAttachments),
 		id:      func(a *model.Attachment) string { return a.ID },
@@ -83,7 +83,7 @@ func describeVpcAttachments(s *Server, in form) (any, error) {
 
 func describeAttachments(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.Attachment, xAttachment]{
-		set: "transitGatewayAttachments", idParam: "TransitGatewayAttachmentIds", notFound: model.CodeAttachmentNotFound, noun: "transitGatewayAttachment",
+		set: "transitGatewayAttachments", idParam: "TransitGatewayAttachmentIds", notFound: model.CodeAttachmentNotFound, noun: "transitGatewayAttachment", prefix: "tgw-attach",
 		filters: []string{"transit-gateway-attachment-id", "transit-gateway-id", "resource-id", "resource-type", "state",
 			"association.transit-gateway-route-table-id", "association.state", "resource-owner-id", "transit-gateway-owner-id"},
 		list: all((*model.State).ListAttachments),
@@ -113,7 +113,7 @@ func createRouteTable(s *Server, in form) (any, error) {
 
 func describeRouteTables(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.RouteTable, xRouteTable]{
-		set: "transitGatewayRouteTables", idParam: "TransitGatewayRouteTableIds", notFound: model.CodeRouteTableNotFound, noun: "transitGatewayRouteTable",
+		set: "transitGatewayRouteTables", idParam: "TransitGatewayRouteTableIds", notFound: model.CodeRouteTableNotFound, noun: "transitGatewayRouteTable", prefix: "tgw-rtb",
 		filters: []string{"transit-gateway-route-table-id", "transit-gateway-id", "state", "default-association-route-table", "default-propagation-route-table"},
 		list:    all((*model.State).ListRouteTables),
 		id:      func(rt *model.RouteTable) string { return rt.ID },

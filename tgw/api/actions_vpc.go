@@ -1,9 +1,7 @@
 package api
 
 import (
-	"fmt"
 	"strconv"
-	"strings"
 
 	"github.com/netlab-dev/netlab/tgw/model"
 )
@@ -18,7 +16,7 @@ func createVpc(s *Server, in form) (any, error) {
 
 func describeVpcs(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.VPC, xVpc]{
-		set: "vpcSet", idParam: "VpcId", notFound: model.CodeVpcNotFound, noun: "vpc",
+		set: "vpcSet", idParam: "VpcId", notFound: model.CodeVpcNotFound, noun: "vpc", prefix: "vpc",
 		filters: []string{"vpc-id", "cidr", "cidr-block-association.cidr-block", "cidr-block-association.association-id", "state", "is-default", "owner-id"},
 		list:    all((*model.State).ListVPCs),
 		id:      func(v *model.VPC) string { return v.ID },
@@ -65,7 +63,7 @@ func createSubnet(s *Server, in form) (any, error) {
 
 func describeSubnets(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.Subnet, xSubnet]{
-		set: "subnetSet", idParam: "SubnetId", notFound: model.CodeSubnetNotFound, noun: "subnet",
+		set: "subnetSet", idParam: "SubnetId", notFound: model.CodeSubnetNotFound, noun: "subnet", prefix: "subnet",
 		filters: []string{"subnet-id", "vpc-id", "cidr-block", "cidr", "cidrBlock", "availability-zone", "state", "owner-id"},
 		list:    all((*model.State).ListSubnets),
 		id:      func(sn *model.Subnet) string { return sn.ID },
@@ -89,7 +87,7 @@ func createENI(s *Server, in form) (any, error) {
 
 func describeENIs(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.NetworkInterface, xENI]{
-		set: "networkInterfaceSet", idParam: "NetworkInterfaceId", notFound: model.CodeNetworkInterfaceNotFound, noun: "networkInterface",
+		set: "networkInterfaceSet", idParam: "NetworkInterfaceId", notFound: model.CodeNetworkInterfaceNotFound, noun: "networkInterface", prefix: "eni",
 		filters: []string{"network-interface-id", "subnet-id", "vpc-id", "private-ip-address", "addresses.private-ip-address",
 			"interface-type", "description", "requester-managed", "status", "owner-id", "availability-zone"},
 		list: all((*model.State).ListNetworkInterfaces),
@@ -110,7 +108,7 @@ func deleteENI(s *Server, in form) (any, error) {
 
 func describeVpcRouteTables(s *Server, in form) (any, error) {
 	return describe(s, in, listing[*model.VPCRouteTable, xVpcRouteTable]{
-		set: "routeTableSet", idParam: "RouteTableId", notFound: model.CodeRouteTableNotFound, noun: "routeTable",
+		set: "routeTableSet", idParam: "RouteTableId", notFound: model.CodeRouteTableNotFound, noun: "routeTable", prefix: "rtb", maxResults: 100,
 		filters: []string{"route-table-id", "vpc-id", "association.main", "route.destination-cidr-block", "route.network-interface-id",
 			"route.transit-gateway-id", "route.gateway-id", "owner-id"},
 		list: all((*model.State).ListVPCRouteTables),
@@ -161,69 +159,5 @@ func replaceVpcRoute(s *Server, in form) (any, error) {
 func deleteVpcRoute(s *Server, in form) (any, error) {
 	return confirmed(s, func(st *model.State) error {
 		return st.DeleteVPCRoute(in.str("RouteTableId"), in.str("DestinationCidrBlock"))
-	})
-}
-
-// createTags sets tags (replacing values of existing keys) on any resource the server holds.
-func createTags(s *Server, in form) (any, error) {
-	resources := in.list("ResourceId")
-	var tags []model.Tag
-	for j := 1; j <= 50; j++ {
-		k := in.str("Tag." + strconv.Itoa(j) + ".Key")
-		if k == "" {
-			break
-		}
-		tags = append(tags, model.Tag{Key: k, Value: in.str("Tag." + strconv.Itoa(j) + ".Value")})
-	}
-	if len(resources) == 0 {
-		return nil, &model.Error{Code: model.CodeMissingParameter, Message: "The request must contain the parameter ResourceId"}
-	}
-	return confirmed(s, func(st *model.State) error {
-		var targets []*[]model.Tag
-		for _, id := range resources {
-			var t *[]model.Tag
-			switch {
-			case st.VPCs[id] != nil:
-				t = &st.VPCs[id].Tags
-			case st.Subnets[id] != nil:
-				t = &st.Subnets[id].Tags
-			case st.ENIs[id] != nil:
-				t = &st.ENIs[id].Tags
-			case st.VPCRouteTables[id] != nil:
-				t = &st.VPCRouteTables[id].Tags
-			case st.TransitGateways[id] != nil:
-				t = &st.TransitGateways[id].Tags
-			case st.Attachments[id] != nil:
-				t = &st.Attachments[id].Tags
-			case st.RouteTables[id] != nil:
-				t = &st.RouteTables[id].Tags
-			default:
-				code := "InvalidID"
-				switch {
-				case strings.HasPrefix(id, "tgw-rtb-"):
-					code = model.CodeRouteTableNotFound
-				case strings.HasPrefix(id, "tgw-attach-"):
-					code = model.CodeAttachmentNotFound
-				case strings.HasPrefix(id, "tgw-"):
-					code = model.CodeTransitGatewayNotFound
-				}
-				return &model.Error{Code: code, Message: fmt.Sprintf("The ID '%s' is not valid", id)}
-			}
-			targets = append(targets, t)
-		}
-		for _, t := range targets {
-			for _, nt := range tags {
-				set := false
-				for i := range *t {
-					if (*t)[i].Key == nt.Key {
-						(*t)[i].Value, set = nt.Value, true
-					}
-				}
-				if !set {
-					*t = append(*t, nt)
-				}
-			}
-		}
-		return nil
 	})
 }

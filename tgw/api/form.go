@@ -29,9 +29,10 @@ func (f form) enable(k string) *bool {
 	return &b
 }
 
+// list reads prefix.1, prefix.2, … up to the first missing index (the request body's size bounds it).
 func (f form) list(prefix string) []string {
 	var out []string
-	for i := 1; i <= 1000; i++ {
+	for i := 1; ; i++ {
 		s, ok := f.v[prefix+"."+strconv.Itoa(i)]
 		if !ok {
 			break
@@ -46,9 +47,11 @@ type filter struct {
 	values []string
 }
 
-func (f form) filters() []filter {
+// filters reads Filter.N.Name and Filter.N.Value.M, all of them: more values than EC2 takes are
+// refused (FilterLimitExceeded, paginate.go), never cut off.
+func (f form) filters() ([]filter, error) {
 	var out []filter
-	for i := 1; i <= 200; i++ {
+	for i := 1; ; i++ {
 		p := "Filter." + strconv.Itoa(i)
 		name := f.v.Get(p + ".Name")
 		if name == "" {
@@ -56,7 +59,7 @@ func (f form) filters() []filter {
 		}
 		out = append(out, filter{name: name, values: f.list(p + ".Value")})
 	}
-	return out
+	return out, checkFilterLimit(out)
 }
 
 // tags returns the tags of the tag specifications (TagSpecification.N or TagSpecifications.N) for

@@ -13,6 +13,8 @@ type reply[X any] struct {
 	name  string
 	set   bool
 	items []X
+	// nextToken, when set, follows the set: the NextToken of a paginated Describe or Get call.
+	nextToken string
 }
 
 // one answers with a single element.
@@ -44,6 +46,11 @@ func (r *reply[X]) MarshalXML(e *xml.Encoder, start xml.StartElement) error {
 		if err := e.EncodeToken(outer.End()); err != nil {
 			return err
 		}
+		if r.nextToken != "" {
+			if err := e.EncodeElement(r.nextToken, xml.StartElement{Name: xml.Name{Local: "nextToken"}}); err != nil {
+				return err
+			}
+		}
 	} else if err := e.EncodeElement(r.items[0], xml.StartElement{Name: xml.Name{Local: r.name}}); err != nil {
 		return err
 	}
@@ -68,20 +75,46 @@ type listing[R any, X any] struct {
 	set     string   // the reply's set element, e.g. vpcSet
 	filters []string // the filter names the call understands (tag filters always)
 	// idParam is the list parameter of requested ids (e.g. VpcId), "" when the call takes none;
-	// notFound and noun make the error for a requested id that does not exist.
-	idParam, notFound, noun string
-	list                    func(st *model.State) ([]R, error)
-	id                      func(r R) string
-	attrs                   func(st *model.State, r R) attrs
-	view                    func(st *model.State, r R) X
+	// notFound and noun make the error for a requested id that does not exist; prefix is the ids'
+	// prefix (e.g. vpc), whose Malformed error a requested id of another shape gets.
+	idParam, notFound, noun, prefix string
+	// maxResults is the upper bound of the call's MaxResults (the lower one is 5); 0 means 1000.
+	maxResults int
+	list       func(st *model.State) ([]R, error)
+	id         func(r R) string
+	attrs      func(st *model.State, r R) attrs
+	view       func(st *model.State, r R) X
 }
 
-// describe is the one way a Describe/Get call runs: it checks the filters and the requested ids,
-// then answers with the resources that are requested (all when none are) and pass every filter.
+// describe is the one way a Describe/Get call runs: it checks the filters, the requested ids and
+// the page asked for (MaxResults, NextToken), then answers with the resources that are requested (all
+// when none are) and pass every filter, one page of them.
 func describe[R any, X any](s *Server, in form, l listing[R, X]) (any, error) {
-	fs := in.filters()
+	fs, err := in.filters()
+	if err != nil {
+		return nil, err
+	}
 	if err := checkFilters(fs, l.filters...); err != nil {
 		return nil, err
+	}
+	hi := l.maxResults
+	if hi == 0 {
+		hi = 1000
+	}
+	max, err := maxResults(in, 5, hi, 0)
+	if err != nil {
+		return nil, err
+	}
+	after, err := afterToken(in.str("NextToken"))
+	if err != nil {
+		return nil, err
+	}
+	if l.idParam != "" {
+		for _, id := range in.list(l.idParam) {
+			if err := model.CheckID(l.prefix, id); err != nil {
+				return nil, err
+			}
+		}
 	}
 	return s.read(func(st *model.State) (any, error) {
 		rs, err := l.list(st)
@@ -98,13 +131,20 @@ func describe[R any, X any](s *Server, in form, l listing[R, X]) (any, error) {
 				return nil, err
 			}
 		}
-		xs := []X{}
+		var kept []R
 		for _, r := range rs {
 			if (want == nil || want[l.id(r)]) && match(l.attrs(st, r), fs) {
-				xs = append(xs, l.view(st, r))
+				kept = append(kept, r)
 			}
 		}
-		return set(l.set, xs), nil
+		kept, next := page(kept, l.id, after, max)
+		xs := []X{}
+		for _, r := range kept {
+			xs = append(xs, l.view(st, r))
+		}
+		out := set(l.set, xs)
+		out.nextToken = next
+		return out, nil
 	})
 }
 

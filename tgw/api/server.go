@@ -263,8 +263,16 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	action := r.Form.Get("Action")
-	if v := r.Form.Get("Version"); v != APIVersion {
-		writeError(w, http.StatusBadRequest, "InvalidParameterValue", fmt.Sprintf("Version %q is not supported; use %s", v, APIVersion), reqID)
+	// An unknown API version is NoSuchVersion, as the EC2 endpoint answers it (boto/boto3#1138:
+	// "NoSuchVersion: The requested version (2010-03-31) of service AmazonEC2 does not exist"). netlab
+	// speaks 2016-11-15 only; AWS still serves older versions.
+	switch v := r.Form.Get("Version"); v {
+	case APIVersion:
+	case "":
+		writeError(w, http.StatusBadRequest, "MissingParameter", "The request must contain the parameter Version", reqID)
+		return
+	default:
+		writeError(w, http.StatusBadRequest, "NoSuchVersion", fmt.Sprintf("The requested version (%s) of service AmazonEC2 does not exist", v), reqID)
 		return
 	}
 	h, ok := handlers[action]
@@ -335,7 +343,12 @@ type RouteView struct {
 	Blackhole    bool   `json:"blackhole,omitempty"`
 	Packets      uint64 `json:"packets"`
 	Bytes        uint64 `json:"bytes"`
-	Installed    bool   `json:"installed"` // found in the kernel table
+	// CountersSince is when Packets and Bytes started counting (RFC 3339; "" when unknown). The
+	// count carries on when the route is deleted and created again; when it did restart from zero
+	// (the TGW server or its container restarted in between), this time moved: compare it between
+	// two readings before comparing counts.
+	CountersSince string `json:"countersSince,omitempty"`
+	Installed     bool   `json:"installed"` // found in the kernel table
 }
 
 // TableView is one TGW route table as the kernel holds it.
@@ -409,11 +422,11 @@ func (s *Server) Routes() RoutesView {
 				rv.Dev = kr.Dev
 			}
 			c := counters[key]
-			rv.Packets, rv.Bytes = c.Packets, c.Bytes
+			rv.Packets, rv.Bytes, rv.CountersSince = c.Packets, c.Bytes, since(c)
 			tv.Routes = append(tv.Routes, rv)
 		}
 		c := counters[fmt.Sprintf("%d|unrouted", table)]
-		tv.Routes = append(tv.Routes, RouteView{Dst: "unrouted", Type: "unrouted", Packets: c.Packets, Bytes: c.Bytes, Installed: true})
+		tv.Routes = append(tv.Routes, RouteView{Dst: "unrouted", Type: "unrouted", Packets: c.Packets, Bytes: c.Bytes, CountersSince: since(c), Installed: true})
 		v.Tables = append(v.Tables, tv)
 	}
 	sort.SliceStable(v.Tables, func(i, j int) bool { return v.Tables[i].Kernel < v.Tables[j].Kernel })
@@ -425,6 +438,14 @@ func (s *Server) serveRoutes(w http.ResponseWriter) {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
 	_ = enc.Encode(s.Routes()) // a failed write means the client has gone
+}
+
+// since renders a counter's start time for RouteView ("" when unknown).
+func since(c datapath.Counter) string {
+	if c.Since.IsZero() {
+		return ""
+	}
+	return c.Since.UTC().Format(time.RFC3339)
 }
 
 func timestamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }

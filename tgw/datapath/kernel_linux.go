@@ -24,6 +24,8 @@ type Kernel struct {
 	// Sysctls, when set, turns on IPv4 forwarding and turns off reverse-path filtering on the legs
 	// (policy routing sends replies by other tables than the main one).
 	Sysctls bool
+
+	mem counterMemory // counts of removed routes, for when they come back (nft_linux.go)
 }
 
 func (k *Kernel) do(f func() error) error {
@@ -92,7 +94,7 @@ func (k *Kernel) Apply(s *model.State) (Result, error) {
 		if rulesErr != nil {
 			errs = append(errs, rulesErr)
 		}
-		n, err := applyCounters(d, link, k.NS)
+		n, err := k.applyCounters(d, link)
 		res.CounterRulesChanged = n
 		if err != nil {
 			errs = append(errs, err)

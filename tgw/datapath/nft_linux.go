@@ -10,6 +10,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/google/nftables"
@@ -25,6 +27,15 @@ import (
 // ("t10001"); that chain has one "ip daddr CIDR counter accept" rule per route, longest prefix first,
 // so the first match is the route the kernel's longest-prefix match picks, and a last "counter" rule
 // counts packets no route matches (dropped). Packets to the TGW's own addresses are not counted.
+//
+// A counter is identified by its tag, "TABLE|CIDR" (the kernel table and the route's destination),
+// kept in the rule's user data with the time the count started ("TABLE|CIDR\x00UNIX-SECONDS"). Counts
+// carry over every rebuild of the table; a route that goes (deleted, or its propagation disabled) and
+// comes back with the same destination in the same table continues its old count, from the Kernel's
+// memory of retired counters, so readers comparing two readings never see a count go back. Only
+// when that memory is gone (the server restarted in between) or the table was lost (the container's
+// network namespace was recreated) does a count start again from zero, and then its start time,
+// Counter.Since, says so.
 const CounterTable = "netlab_tgw"
 
 type nftRule struct {
@@ -108,9 +119,43 @@ func nftConn(n ns.NetNS) (*nftables.Conn, error) {
 	return nftables.New(nftables.WithNetNSFd(int(n.Fd())))
 }
 
+// liveCounter is a counter rule's count and the time it started.
+type liveCounter struct {
+	packets, bytes uint64
+	since          time.Time
+}
+
+// counterMemory keeps the counts of counter rules that were removed, by tag, so that a route that
+// comes back continues its count.
+type counterMemory struct {
+	mu      sync.Mutex
+	retired map[string]liveCounter
+}
+
+// userData is what a counter rule carries: its tag and, for counting rules, its start time.
+func userData(tag string, since time.Time) []byte {
+	if since.IsZero() {
+		return []byte(tag)
+	}
+	return []byte(tag + "\x00" + strconv.FormatInt(since.Unix(), 10))
+}
+
+// parseUserData splits a rule's user data into its tag and start time (zero when it has none).
+func parseUserData(b []byte) (string, time.Time) {
+	tag, secs, ok := strings.Cut(string(b), "\x00")
+	if !ok {
+		return tag, time.Time{}
+	}
+	n, err := strconv.ParseInt(secs, 10, 64)
+	if err != nil {
+		return tag, time.Time{}
+	}
+	return tag, time.Unix(n, 0).UTC()
+}
+
 // readCounterRules returns the existing rules' tags per chain and the counters by tag; exists is
 // false when the table is missing.
-func readCounterRules(c *nftables.Conn) (tags map[string][]string, counters map[string]*expr.Counter, exists bool, err error) {
+func readCounterRules(c *nftables.Conn) (tags map[string][]string, counters map[string]liveCounter, exists bool, err error) {
 	tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
 	if err != nil {
 		return nil, nil, false, fmt.Errorf("nftables: list tables: %w", err)
@@ -129,7 +174,7 @@ func readCounterRules(c *nftables.Conn) (tags map[string][]string, counters map[
 		return nil, nil, true, fmt.Errorf("nftables: list chains: %w", err)
 	}
 	tags = map[string][]string{}
-	counters = map[string]*expr.Counter{}
+	counters = map[string]liveCounter{}
 	for _, ch := range chains {
 		if ch.Table.Name != CounterTable {
 			continue
@@ -140,11 +185,11 @@ func readCounterRules(c *nftables.Conn) (tags map[string][]string, counters map[
 		}
 		tags[ch.Name] = []string{}
 		for _, r := range rules {
-			tag := string(r.UserData)
+			tag, since := parseUserData(r.UserData)
 			tags[ch.Name] = append(tags[ch.Name], tag)
 			for _, e := range r.Exprs {
 				if ctr, ok := e.(*expr.Counter); ok {
-					counters[tag] = ctr
+					counters[tag] = liveCounter{packets: ctr.Packets, bytes: ctr.Bytes, since: since}
 				}
 			}
 		}
@@ -153,9 +198,10 @@ func readCounterRules(c *nftables.Conn) (tags map[string][]string, counters map[
 }
 
 // applyCounters rebuilds the counter table when its rules differ from the desired ones, carrying the
-// counts of routes that stay over. It returns the number of rules written (0: already in line).
-func applyCounters(d Desired, link map[netip.Addr]LocalAddr, n ns.NetNS) (int, error) {
-	c, err := nftConn(n)
+// counts of routes that stay over, and those of routes that come back (from k.mem). It returns the
+// number of rules written (0: already in line).
+func (k *Kernel) applyCounters(d Desired, link map[netip.Addr]LocalAddr) (int, error) {
+	c, err := nftConn(k.NS)
 	if err != nil {
 		return 0, fmt.Errorf("nftables: %w", err)
 	}
@@ -179,6 +225,23 @@ func applyCounters(d Desired, link map[netip.Addr]LocalAddr, n ns.NetNS) (int, e
 			return 0, nil
 		}
 	}
+	k.mem.mu.Lock()
+	defer k.mem.mu.Unlock()
+	if k.mem.retired == nil {
+		k.mem.retired = map[string]liveCounter{}
+	}
+	wanted := map[string]bool{}
+	for _, rs := range want {
+		for _, r := range rs {
+			wanted[r.tag] = true
+		}
+	}
+	for tag, lc := range counters {
+		if !wanted[tag] {
+			k.mem.retired[tag] = lc // the route goes; its count waits for it to come back
+		}
+	}
+	now := time.Now().UTC().Truncate(time.Second)
 	tbl := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: CounterTable}
 	if exists {
 		c.DelTable(tbl)
@@ -201,17 +264,25 @@ func applyCounters(d Desired, link map[netip.Addr]LocalAddr, n ns.NetNS) (int, e
 		name := names[i]
 		for _, r := range want[name] {
 			exprs := r.exprs
+			var since time.Time
 			if r.count {
-				if old, ok := counters[r.tag]; ok {
+				old, ok := counters[r.tag]
+				if !ok {
+					old, ok = k.mem.retired[r.tag]
+				}
+				delete(k.mem.retired, r.tag)
+				since = now // a new count; a carried one keeps its start (zero: unknown, a table of an older netlab)
+				if ok {
+					since = old.since
 					exprs = slices.Clone(exprs)
 					for j, e := range exprs {
 						if _, ok := e.(*expr.Counter); ok {
-							exprs[j] = &expr.Counter{Bytes: old.Bytes, Packets: old.Packets}
+							exprs[j] = &expr.Counter{Bytes: old.bytes, Packets: old.packets}
 						}
 					}
 				}
 			}
-			c.AddRule(&nftables.Rule{Table: tbl, Chain: chains[name], Exprs: exprs, UserData: []byte(r.tag)})
+			c.AddRule(&nftables.Rule{Table: tbl, Chain: chains[name], Exprs: exprs, UserData: userData(r.tag, since)})
 			written++
 		}
 	}
@@ -241,7 +312,7 @@ func (k *Kernel) Counters() ([]Counter, error) {
 		if err != nil {
 			continue
 		}
-		out = append(out, Counter{Table: table, Dst: dst, Packets: ctr.Packets, Bytes: ctr.Bytes})
+		out = append(out, Counter{Table: table, Dst: dst, Packets: ctr.packets, Bytes: ctr.bytes, Since: ctr.since})
 	}
 	sort.Slice(out, func(i, j int) bool {
 		if out[i].Table != out[j].Table {

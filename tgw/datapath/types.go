@@ -1,6 +1,9 @@
 package datapath
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // Result counts what Apply changed; all zero means the kernel already matched.
 type Result struct {
@@ -36,4 +39,7 @@ type Counter struct {
 	Dst     string
 	Packets uint64
 	Bytes   uint64
+	// Since is when this count started (zero when unknown): it stays across rebuilds and across the
+	// route being deleted and created again, and moves only when the count really restarted from zero.
+	Since time.Time
 }

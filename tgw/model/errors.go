@@ -30,6 +30,9 @@ const (
 	CodeNetworkInterfaceNotFound = "InvalidNetworkInterfaceID.NotFound"
 	CodeIPAddressInUse           = "InvalidIPAddress.InUse"
 	CodeDependencyViolation      = "DependencyViolation"
+	// CodeDuplicateSubnetsInSameZone: two subnets of one Availability Zone in one VPC attachment (AWS
+	// Serverless Transit Network Orchestrator branches on it for ModifyTransitGatewayVpcAttachment).
+	CodeDuplicateSubnetsInSameZone = "DuplicateSubnetsInSameZone"
 )
 
 // Error is an EC2 API error: a code from the list above and a message in AWS's style.

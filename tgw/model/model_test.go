@@ -225,6 +225,7 @@ func TestErrorsLeaveNoPartialState(t *testing.T) {
 	otherTGW, _ := s.CreateTransitGateway("", TransitGatewayOptions{DefaultAssociation: f(), DefaultPropagation: f()}, nil)
 	otherRT, _ := s.CreateRouteTable(otherTGW.ID, nil)
 	noAddr := func(netip.Prefix) (netip.Addr, bool) { return netip.Addr{}, false }
+	subA2, _ := s.CreateSubnet(w.vpcA.ID, "10.0.2.0/24", "", nil) // us-east-1a, as subA
 	cases := []struct {
 		name, code string
 		op         func() error
@@ -233,19 +234,19 @@ func TestErrorsLeaveNoPartialState(t *testing.T) {
 			_, err := s.CreateTransitGateway("", TransitGatewayOptions{ASN: 100}, nil)
 			return err
 		}},
-		{"rt on unknown tgw", CodeTransitGatewayNotFound, func() error { _, err := s.CreateRouteTable("tgw-nope", nil); return err }},
-		{"delete unknown tgw", CodeTransitGatewayNotFound, func() error { _, err := s.DeleteTransitGateway("tgw-nope"); return err }},
+		{"rt on unknown tgw", CodeTransitGatewayNotFound, func() error { _, err := s.CreateRouteTable("tgw-0123456789abcdef0", nil); return err }},
+		{"delete unknown tgw", CodeTransitGatewayNotFound, func() error { _, err := s.DeleteTransitGateway("tgw-0123456789abcdef0"); return err }},
 		{"delete tgw with attachments", CodeIncorrectState, func() error { _, err := s.DeleteTransitGateway(w.tgw.ID); return err }},
 		{"attach unknown tgw", CodeTransitGatewayNotFound, func() error {
-			_, err := s.CreateAttachment("tgw-nope", w.vpcA.ID, []string{w.subA.ID}, nil, tgwAddr)
+			_, err := s.CreateAttachment("tgw-0123456789abcdef0", w.vpcA.ID, []string{w.subA.ID}, nil, tgwAddr)
 			return err
 		}},
 		{"attach unknown vpc", CodeVpcNotFound, func() error {
-			_, err := s.CreateAttachment(otherTGW.ID, "vpc-nope", []string{w.subA.ID}, nil, tgwAddr)
+			_, err := s.CreateAttachment(otherTGW.ID, "vpc-0123456789abcdef0", []string{w.subA.ID}, nil, tgwAddr)
 			return err
 		}},
 		{"attach unknown subnet", CodeSubnetNotFound, func() error {
-			_, err := s.CreateAttachment(otherTGW.ID, w.vpcA.ID, []string{"subnet-nope"}, nil, tgwAddr)
+			_, err := s.CreateAttachment(otherTGW.ID, w.vpcA.ID, []string{"subnet-0123456789abcdef0"}, nil, tgwAddr)
 			return err
 		}},
 		{"attach subnet of another vpc", CodeInvalidParameterValue, func() error {
@@ -260,10 +261,10 @@ func TestErrorsLeaveNoPartialState(t *testing.T) {
 			_, err := s.CreateAttachment(w.tgw.ID, w.vpcA.ID, []string{w.subA.ID}, nil, tgwAddr)
 			return err
 		}},
-		{"delete unknown attachment", CodeAttachmentNotFound, func() error { _, err := s.DeleteAttachment("tgw-attach-nope"); return err }},
-		{"delete unknown rt", CodeRouteTableNotFound, func() error { _, err := s.DeleteRouteTable("tgw-rtb-nope"); return err }},
-		{"associate unknown rt", CodeRouteTableNotFound, func() error { _, _, err := s.Associate("tgw-rtb-nope", w.attA.ID); return err }},
-		{"associate unknown attachment", CodeAttachmentNotFound, func() error { _, _, err := s.Associate(w.rt.ID, "tgw-attach-nope"); return err }},
+		{"delete unknown attachment", CodeAttachmentNotFound, func() error { _, err := s.DeleteAttachment("tgw-attach-0123456789abcdef0"); return err }},
+		{"delete unknown rt", CodeRouteTableNotFound, func() error { _, err := s.DeleteRouteTable("tgw-rtb-0123456789abcdef0"); return err }},
+		{"associate unknown rt", CodeRouteTableNotFound, func() error { _, _, err := s.Associate("tgw-rtb-0123456789abcdef0", w.attA.ID); return err }},
+		{"associate unknown attachment", CodeAttachmentNotFound, func() error { _, _, err := s.Associate(w.rt.ID, "tgw-attach-0123456789abcdef0"); return err }},
 		{"associate across tgws", CodeInvalidParameterValue, func() error { _, _, err := s.Associate(otherRT.ID, w.attA.ID); return err }},
 		{"propagate twice", CodePropagationDuplicate, func() error { _, _, err := s.EnablePropagation(w.rt.ID, w.attA.ID); return err }},
 		{"disable missing propagation", CodePropagationNotFound, func() error { _, _, err := s.DisablePropagation(w.rt.ID, w.attB.ID); return err }},
@@ -271,8 +272,14 @@ func TestErrorsLeaveNoPartialState(t *testing.T) {
 		{"route host bits", CodeInvalidParameterValue, func() error { _, err := s.CreateRoute(w.rt.ID, "10.0.0.1/16", w.attA.ID, false); return err }},
 		{"route both targets", CodeInvalidParameterValue, func() error { _, err := s.CreateRoute(w.rt.ID, "10.8.0.0/16", w.attA.ID, true); return err }},
 		{"route no target", CodeMissingParameter, func() error { _, err := s.CreateRoute(w.rt.ID, "10.8.0.0/16", "", false); return err }},
-		{"route unknown table", CodeRouteTableNotFound, func() error { _, err := s.CreateRoute("tgw-rtb-nope", "10.8.0.0/16", w.attA.ID, false); return err }},
-		{"route unknown attachment", CodeAttachmentNotFound, func() error { _, err := s.CreateRoute(w.rt.ID, "10.8.0.0/16", "tgw-attach-nope", false); return err }},
+		{"route unknown table", CodeRouteTableNotFound, func() error {
+			_, err := s.CreateRoute("tgw-rtb-0123456789abcdef0", "10.8.0.0/16", w.attA.ID, false)
+			return err
+		}},
+		{"route unknown attachment", CodeAttachmentNotFound, func() error {
+			_, err := s.CreateRoute(w.rt.ID, "10.8.0.0/16", "tgw-attach-0123456789abcdef0", false)
+			return err
+		}},
 		{"route exists", CodeRouteAlreadyExists, func() error { _, err := s.CreateRoute(w.rt.ID, "10.9.0.0/16", "", true); return err }},
 		{"delete missing route", CodeRouteNotFound, func() error { _, err := s.DeleteRoute(w.rt.ID, "10.8.0.0/16"); return err }},
 		{"delete propagated route", CodeRouteNotFound, func() error { _, err := s.DeleteRoute(w.rt.ID, "10.0.0.0/16"); return err }},
@@ -293,17 +300,32 @@ func TestErrorsLeaveNoPartialState(t *testing.T) {
 			return err
 		}},
 		{"vpc route unknown eni", CodeNetworkInterfaceNotFound, func() error {
-			return s.CreateVPCRoute(w.vpcB.MainRouteTableID, "10.244.1.0/24", VPCRouteTarget{NetworkInterfaceID: "eni-nope"})
+			return s.CreateVPCRoute(w.vpcB.MainRouteTableID, "10.244.1.0/24", VPCRouteTarget{NetworkInterfaceID: "eni-0123456789abcdef0"})
 		}},
 		{"vpc route eni of another vpc", CodeInvalidParameterValue, func() error {
 			return s.CreateVPCRoute(w.vpcA.MainRouteTableID, "10.244.1.0/24", VPCRouteTarget{NetworkInterfaceID: w.nodeB.ID})
 		}},
 		{"vpc route unknown table", CodeRouteTableNotFound, func() error {
-			return s.CreateVPCRoute("rtb-nope", "10.244.1.0/24", VPCRouteTarget{NetworkInterfaceID: w.nodeB.ID})
+			return s.CreateVPCRoute("rtb-0123456789abcdef0", "10.244.1.0/24", VPCRouteTarget{NetworkInterfaceID: w.nodeB.ID})
 		}},
 		{"vpc route to local", CodeRouteAlreadyExists, func() error {
 			return s.CreateVPCRoute(w.vpcB.MainRouteTableID, "10.1.0.0/16", VPCRouteTarget{NetworkInterfaceID: w.nodeB.ID})
 		}},
+		{"two subnets in one zone", CodeDuplicateSubnetsInSameZone, func() error {
+			_, err := s.CreateAttachment(otherTGW.ID, w.vpcA.ID, []string{subA2.ID, w.subA.ID}, nil, noAddr)
+			return err
+		}},
+		{"subnet held by another tgw's attachment", CodeInvalidParameterValue, func() error {
+			_, err := s.CreateAttachment(otherTGW.ID, w.vpcA.ID, []string{w.subA.ID}, nil, tgwAddr)
+			return err
+		}},
+		{"malformed tgw id", CodeTransitGatewayMalformed, func() error { _, err := s.CreateRouteTable("tgw-attach-00000000000000001", nil); return err }},
+		{"malformed attachment id", CodeAttachmentMalformed, func() error { _, _, err := s.Associate(w.rt.ID, w.rt.ID); return err }},
+		{"malformed route table id", CodeRouteTableMalformed, func() error { _, err := s.Routes("tgw-rtb-XYZ"); return err }},
+		{"malformed vpc id", CodeVpcMalformed, func() error { return s.DeleteVPC("vpc-1") }},
+		{"malformed subnet id", CodeSubnetMalformed, func() error { return s.DeleteSubnet("subnet-0123456789abcdef") }},
+		{"malformed eni id", CodeNetworkInterfaceMalformed, func() error { return s.DeleteNetworkInterface("eni-g0000000") }},
+		{"malformed vpc route table id", CodeRouteTableMalformed, func() error { return s.DeleteVPCRoute("rtb", "10.0.0.0/16") }},
 		{"delete vpc with subnets", CodeDependencyViolation, func() error { return s.DeleteVPC(w.vpcA.ID) }},
 		{"delete subnet with interfaces", CodeDependencyViolation, func() error { return s.DeleteSubnet(w.subB.ID) }},
 	}

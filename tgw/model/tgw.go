@@ -99,9 +99,13 @@ func (s *State) CreateAttachment(tgwID, vpcID string, subnetIDs []string, tags [
 			return nil, errf(CodeInvalidParameterValue, "Subnet %s does not belong to %s", sn.ID, v.ID)
 		}
 		if seenAZ[sn.AvailabilityZone] {
-			return nil, errf(CodeInvalidParameterValue, "Cannot have more than 1 subnet per Availability Zone for VPC %s (%s)", v.ID, sn.AvailabilityZone)
+			return nil, errf(CodeDuplicateSubnetsInSameZone, "Cannot have more than 1 subnet per Availability Zone for VPC %s (%s)", v.ID, sn.AvailabilityZone)
 		}
 		seenAZ[sn.AvailabilityZone] = true
+	}
+	// the request is well-formed; now the transit gateway's interfaces in the subnets
+	for _, id := range subnetIDs {
+		sn := s.Subnets[id]
 		p := netip.MustParsePrefix(sn.CIDR)
 		var a netip.Addr
 		ok := false
@@ -110,6 +114,11 @@ func (s *State) CreateAttachment(tgwID, vpcID string, subnetIDs []string, tags [
 		}
 		if !ok || !p.Contains(a) {
 			return nil, errf(CodeInvalidParameterValue, "The transit gateway has no interface in subnet %s (%s): connect its container to that subnet's network first", sn.ID, sn.CIDR)
+		}
+		if other := s.attachmentInSubnet(sn.ID); other != nil {
+			return nil, errf(CodeInvalidParameterValue, "Subnet %s already carries the interface of %s (transit gateway %s): in netlab a subnet has one "+
+				"transit gateway interface, the server's, so each subnet can be attached to one transit gateway; attach this VPC to %s "+
+				"through another subnet, or run a second TGW server", sn.ID, other.ID, other.TGWID, g.ID)
 		}
 		if err := s.addressFree(sn.ID, a); err != nil {
 			return nil, err
@@ -178,6 +187,18 @@ func (s *State) attachmentFor(tgwID, vpcID string) *Attachment {
 	for _, k := range sortedKeys(s.Attachments) {
 		if a := s.Attachments[k]; a.TGWID == tgwID && a.VPCID == vpcID {
 			return a
+		}
+	}
+	return nil
+}
+
+// attachmentInSubnet returns the attachment (of any transit gateway) with an interface in a subnet, or nil.
+func (s *State) attachmentInSubnet(subnetID string) *Attachment {
+	for _, a := range s.ListAttachments() {
+		for _, sub := range a.Subnets {
+			if sub.SubnetID == subnetID {
+				return a
+			}
 		}
 	}
 	return nil
