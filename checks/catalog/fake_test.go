@@ -41,6 +41,11 @@ type fakeLab struct {
 	tgwPackets int
 	blackholed string
 
+	// applied are the scenario's NetworkPolicies found in the cluster (namespace/name); appliedErr
+	// is the error reading them
+	applied    []string
+	appliedErr error
+
 	mu       sync.Mutex
 	scaled   []int32
 	policies []checks.EgressPolicy
@@ -213,6 +218,10 @@ func (f *fakeLab) DeleteNetworkPolicy(ctx context.Context, cluster, name string)
 	defer f.mu.Unlock()
 	f.deleted = append(f.deleted, name)
 	return nil
+}
+
+func (f *fakeLab) NetworkPolicies(ctx context.Context, cluster string) ([]string, error) {
+	return f.applied, f.appliedErr
 }
 
 // policyOn says whether the NetworkPolicy is in place (applied and not deleted since).
