@@ -45,6 +45,10 @@ type fakeLab struct {
 	// is the error reading them
 	applied    []string
 	appliedErr error
+	// baseline is the host baseline (nil: it fails, as without root); bulkFor is the duration
+	// of the last bulk stream asked for
+	baseline *probe.BaselineResult
+	bulkFor  time.Duration
 
 	mu       sync.Mutex
 	scaled   []int32
@@ -139,6 +143,9 @@ func (f *fakeLab) DNS(ctx context.Context, w checks.Where, server, name string) 
 }
 
 func (f *fakeLab) Bulk(ctx context.Context, w checks.Where, target string, d time.Duration) (probe.BulkResult, error) {
+	f.mu.Lock()
+	f.bulkFor = d
+	f.mu.Unlock()
 	return probe.BulkResult{Gbps: 10}, nil
 }
 
@@ -149,6 +156,9 @@ func (f *fakeLab) RR(ctx context.Context, w checks.Where, target string, count i
 }
 
 func (f *fakeLab) Baseline(ctx context.Context) (probe.BaselineResult, error) {
+	if f.baseline != nil {
+		return *f.baseline, nil
+	}
 	return probe.BaselineResult{}, errors.New("needs root")
 }
 
