@@ -55,6 +55,9 @@ type Lab interface {
 	// DeleteNetworkPolicy removes it (no error when it is already gone).
 	ApplyEgressPolicy(ctx context.Context, cluster string, p EgressPolicy) error
 	DeleteNetworkPolicy(ctx context.Context, cluster, name string) error
+	// NetworkPolicies names the scenario's NetworkPolicies present in the cluster (those 'up'
+	// applies from its networkPolicies), as namespace/name, sorted.
+	NetworkPolicies(ctx context.Context, cluster string) ([]string, error)
 
 	// TGWTable is the transit gateway's kernel view of the plan's route table name.
 	TGWTable(ctx context.Context, name string) (api.TableView, error)

@@ -13,10 +13,12 @@ import (
 // BaselineResult is the bulk and request/response figures between two plain network namespaces
 // joined by a veth pair: the ceiling that every path's figures are divided by.
 type BaselineResult struct {
-	Topology string     `json:"topology"`
-	Server   string     `json:"server"` // "process" (netlab probe serve) or "in-process"
-	Bulk     BulkResult `json:"bulk"`
-	RR       RRResult   `json:"rr"`
+	Topology string `json:"topology"`
+	Server   string `json:"server"` // "process" (netlab probe serve) or "in-process"
+	// Taken is when the measurement started.
+	Taken time.Time  `json:"taken"`
+	Bulk  BulkResult `json:"bulk"`
+	RR    RRResult   `json:"rr"`
 }
 
 // BaselinePort is the probe server's TCP port in the baseline pair.
@@ -41,7 +43,7 @@ func Baseline(ctx context.Context, bo BulkOptions, ro RROptions) (BaselineResult
 
 // BaselineWith is Baseline with a configuration.
 func BaselineWith(ctx context.Context, cfg BaselineConfig) (BaselineResult, error) {
-	res := BaselineResult{Topology: "veth pair between two network namespaces (" + nslab.PairCIDR + ")"}
+	res := BaselineResult{Topology: "veth pair between two network namespaces (" + nslab.PairCIDR + ")", Taken: time.Now().UTC()}
 	l, err := nslab.NewPair()
 	if err != nil {
 		return res, fmt.Errorf("baseline: %w", err)

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/netip"
 	"syscall"
+	"time"
 )
 
 // The probe runs on Linux (kind nodes, Pods). Elsewhere it builds, serves and probes, but reads
@@ -60,6 +61,7 @@ func setCongestion(net.Conn, string) (string, error) { return "", nil }
 type BaselineResult struct {
 	Topology string     `json:"topology"`
 	Server   string     `json:"server"`
+	Taken    time.Time  `json:"taken"`
 	Bulk     BulkResult `json:"bulk"`
 	RR       RRResult   `json:"rr"`
 }

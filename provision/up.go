@@ -21,6 +21,7 @@ import (
 	"github.com/netlab-dev/netlab/provision/steps/crossdns"
 	"github.com/netlab-dev/netlab/provision/steps/guard"
 	"github.com/netlab-dev/netlab/provision/steps/images"
+	"github.com/netlab-dev/netlab/provision/steps/netpol"
 	"github.com/netlab-dev/netlab/provision/steps/networks"
 	"github.com/netlab-dev/netlab/provision/steps/ready"
 	"github.com/netlab-dev/netlab/provision/steps/tgw"
@@ -35,6 +36,7 @@ func Steps() []steps.Step {
 		images.Step(),
 		cni.Step(),
 		addons.Step(),
+		netpol.Step(),
 		tgw.Step(),
 		crossdns.Step(),
 		ready.Step(),

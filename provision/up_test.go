@@ -19,10 +19,11 @@ func stepNames(list []steps.Step, p func(steps.Step) bool) []string {
 }
 
 // The steps keep their order and state keys (an existing lab's recorded progress must still be
-// recognised); the TGW and cross-cluster DNS steps run only for a lab with a transit gateway.
+// recognised); the TGW and cross-cluster DNS steps run only for a lab with a transit gateway; the
+// NetworkPolicy step runs for every lab (one without policies removes those an earlier 'up' applied).
 func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 	all := Steps()
-	want := []string{"networks", "clusters", "guard", "images", "cni", "metallb", "tgw", "crossdns", "ready"}
+	want := []string{"networks", "clusters", "guard", "images", "cni", "metallb", "networkpolicies", "tgw", "crossdns", "ready"}
 	if got := stepNames(all, func(steps.Step) bool { return true }); !slices.Equal(got, want) {
 		t.Fatalf("steps = %q, want %q", got, want)
 	}
@@ -34,7 +35,7 @@ func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 		seen[s.Title] = true
 	}
 	flat := testplan.Builtin(t, "flannel-basic")
-	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(flat) }); !slices.Equal(got, []string{"networks", "clusters", "guard", "images", "cni", "metallb", "ready"}) {
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(flat) }); !slices.Equal(got, []string{"networks", "clusters", "guard", "images", "cni", "metallb", "networkpolicies", "ready"}) {
 		t.Errorf("flannel-basic (no TGW) runs %q", got)
 	}
 	tgw := testplan.Builtin(t, "tgw-two-vpc")
@@ -50,14 +51,15 @@ func TestStepTitles(t *testing.T) {
 		titles[s.Name] = s.Title
 	}
 	for name, want := range map[string]string{
-		"networks": "Creating VPC networks",
-		"clusters": "Creating kind clusters",
-		"guard":    "Keeping lab traffic on this machine (unreachable routes on the nodes)",
-		"images":   "Loading images into the nodes",
-		"cni":      "Installing the CNI",
-		"metallb":  "Installing MetalLB",
-		"tgw":      "Starting the transit gateway and routing the VPCs through it",
-		"ready":    "Waiting for every node to be Ready",
+		"networks":        "Creating VPC networks",
+		"clusters":        "Creating kind clusters",
+		"guard":           "Keeping lab traffic on this machine (unreachable routes on the nodes)",
+		"images":          "Loading images into the nodes",
+		"cni":             "Installing the CNI",
+		"metallb":         "Installing MetalLB",
+		"networkpolicies": "Applying NetworkPolicies",
+		"tgw":             "Starting the transit gateway and routing the VPCs through it",
+		"ready":           "Waiting for every node to be Ready",
 	} {
 		if titles[name] != want {
 			t.Errorf("step %s: title %q, want %q", name, titles[name], want)

@@ -274,36 +274,44 @@ func poll(ctx context.Context, d, every time.Duration, f func() bool) bool {
 	}
 }
 
-// measure adds throughput and latency between from and target, each beside the host baseline.
-// Measurements run one at a time, so that they do not compete for the CPUs.
+// measure adds throughput and latency between from and target, each beside the host baseline,
+// which is measured alike (checks.PerfDuration, bounded by time only; see Lab.Baseline) once per
+// run: each figure records when its baseline was taken. Without a usable baseline the figures are
+// kept without a ratio and the check is an error, never a pass. Measurements run one at a time, so
+// that they do not compete for the CPUs.
 func measure(ctx context.Context, l checks.Lab, b *builder, from checks.Where, target string) {
 	unlock := l.Lock("perf", true)
 	defer unlock()
-	baselineRes, baselineErr := l.Baseline(ctx)
-	bulk, berr := l.Bulk(ctx, from, target, 3*time.Second)
-	rr, rerr := l.RR(ctx, from, target, 1000)
-	ratio := func(v, base float64) float64 {
-		if base == 0 {
-			return 0
-		}
-		return v / base
+	base, baseErr := l.Baseline(ctx)
+	bulk, berr := l.Bulk(ctx, from, target, checks.PerfDuration)
+	rr, rerr := l.RR(ctx, from, target, checks.PerfRRCount)
+	switch {
+	case baseErr != nil:
+		b.unsure = append(b.unsure, "--perf: the host baseline (two namespaces on the host, needs root): "+truncate(baseErr.Error(), 160))
+		base = probe.BaselineResult{}
+	case base.Bulk.Gbps <= 0 || base.RR.P50Us <= 0 || base.RR.P99Us <= 0:
+		b.unsure = append(b.unsure, fmt.Sprintf("--perf: the host baseline has no figure to compare with (bulk %.3g Gbit/s, latency p50 %.3g µs, p99 %.3g µs)", base.Bulk.Gbps, base.RR.P50Us, base.RR.P99Us))
+	case base.Bulk.Stopped == "bytes":
+		b.unsure = append(b.unsure, fmt.Sprintf("--perf: the host baseline's bulk stream ended at its byte bound after %.2f s, not after %v as the paths' do", base.Bulk.SenderSeconds, checks.PerfDuration))
 	}
-	var base probe.BaselineResult
-	if baselineErr == nil {
-		base = baselineRes
-	} else {
-		// Without the baseline the figures cannot be compared: the measurement failed.
-		b.unsure = append(b.unsure, "--perf: the host baseline (two namespaces on the host, needs root): "+truncate(baselineErr.Error(), 160))
+	taken := ""
+	if baseErr == nil && !base.Taken.IsZero() {
+		taken = base.Taken.UTC().Format(time.RFC3339)
+	}
+	fig := func(name, unit string, v, bv float64) report.Measurement {
+		m := report.Measurement{Name: name, Unit: unit, Value: v}
+		if bv > 0 {
+			m.Baseline, m.Ratio, m.BaselineTaken = bv, v/bv, taken
+		}
+		return m
 	}
 	if berr == nil {
-		b.res.Perf = append(b.res.Perf, report.Measurement{Name: "bulk TCP", Unit: "Gbit/s", Value: bulk.Gbps, Baseline: base.Bulk.Gbps, Ratio: ratio(bulk.Gbps, base.Bulk.Gbps)})
+		b.res.Perf = append(b.res.Perf, fig("bulk TCP", "Gbit/s", bulk.Gbps, base.Bulk.Gbps))
 	} else {
 		b.add("bulk TCP measurement", truncate(berr.Error(), 160), "a figure", false)
 	}
 	if rerr == nil {
-		b.res.Perf = append(b.res.Perf,
-			report.Measurement{Name: "latency p50", Unit: "µs", Value: rr.P50Us, Baseline: base.RR.P50Us, Ratio: ratio(rr.P50Us, base.RR.P50Us)},
-			report.Measurement{Name: "latency p99", Unit: "µs", Value: rr.P99Us, Baseline: base.RR.P99Us, Ratio: ratio(rr.P99Us, base.RR.P99Us)})
+		b.res.Perf = append(b.res.Perf, fig("latency p50", "µs", rr.P50Us, base.RR.P50Us), fig("latency p99", "µs", rr.P99Us, base.RR.P99Us))
 	} else {
 		b.add("latency measurement", truncate(rerr.Error(), 160), "a figure", false)
 	}

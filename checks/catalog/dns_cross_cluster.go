@@ -57,7 +57,7 @@ func dnsCrossCluster() checks.Definition {
 			cli := from.InPod(from.Probe[from.Nodes[0].Name])
 			// CoreDNS picks up its changed ConfigMap with the reload plugin, once kubelet has synced it.
 			var r probe.DNSResult
-			poll(ctx, 100*time.Second, 3*time.Second, func() bool {
+			poll(ctx, reloadWait, reloadWait/33, func() bool {
 				r, err = l.DNS(ctx, cli, dns.ClusterIP, name)
 				return err == nil && len(r.Answers) > 0
 			})
@@ -75,6 +75,9 @@ func dnsCrossCluster() checks.Definition {
 		}),
 	}
 }
+
+// reloadWait is how long dns/cross-cluster asks until CoreDNS answers (a variable for the tests).
+var reloadWait = 100 * time.Second
 
 func dnsCrossClusterHops(x *hop.Context) []string {
 	zone := "<B>.netlab"

@@ -48,6 +48,15 @@ type fakeLab struct {
 	opened        map[string]string
 	routeBack     error // the repair of RouteTo fails with it
 
+	// applied are the scenario's NetworkPolicies found in the cluster (namespace/name); appliedErr
+	// is the error reading them
+	applied    []string
+	appliedErr error
+	// baseline is the host baseline (nil: it fails, as without root); bulkFor is the duration
+	// of the last bulk stream asked for
+	baseline *probe.BaselineResult
+	bulkFor  time.Duration
+
 	mu       sync.Mutex
 	scaled   []int32
 	policies []checks.EgressPolicy
@@ -141,6 +150,9 @@ func (f *fakeLab) DNS(ctx context.Context, w checks.Where, server, name string) 
 }
 
 func (f *fakeLab) Bulk(ctx context.Context, w checks.Where, target string, d time.Duration) (probe.BulkResult, error) {
+	f.mu.Lock()
+	f.bulkFor = d
+	f.mu.Unlock()
 	return probe.BulkResult{Gbps: 10}, nil
 }
 
@@ -151,6 +163,9 @@ func (f *fakeLab) RR(ctx context.Context, w checks.Where, target string, count i
 }
 
 func (f *fakeLab) Baseline(ctx context.Context) (probe.BaselineResult, error) {
+	if f.baseline != nil {
+		return *f.baseline, nil
+	}
 	return probe.BaselineResult{}, errors.New("needs root")
 }
 
@@ -223,6 +238,10 @@ func (f *fakeLab) DeleteNetworkPolicy(ctx context.Context, cluster, name string)
 	defer f.mu.Unlock()
 	f.deleted = append(f.deleted, name)
 	return nil
+}
+
+func (f *fakeLab) NetworkPolicies(ctx context.Context, cluster string) ([]string, error) {
+	return f.applied, f.appliedErr
 }
 
 // policyOn says whether the NetworkPolicy is in place (applied and not deleted since).

@@ -3,6 +3,8 @@ package catalog
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/netlab-dev/netlab/checks"
@@ -21,8 +23,10 @@ const netpolName = "netlab-egress-allowlist"
 // netpol/egress-allowlist: a NetworkPolicy lets the netpol-client Pod reach only the VPC client's
 // TCP port 7001. The allowed port must connect; the VPC client's other port (another port) and a
 // probe Pod's 7001 (another CIDR) must be refused or time out; with the policy deleted (the
-// negative control) the denied port connects. On a CNI that does not enforce NetworkPolicy
-// (Flannel alone) the check is skipped with what it observed, whatever that was: it never passes.
+// negative control) the denied port connects. When the scenario has networkPolicies of its own,
+// they must be present in the cluster ('netlab up' applies them). On a CNI that does not enforce
+// NetworkPolicy (Flannel alone) the check is skipped with what it observed, whatever that was: it
+// never passes.
 func netpolEgressAllowlist() checks.Definition {
 	return checks.Definition{
 		ID:      "netpol/egress-allowlist",
@@ -36,6 +40,10 @@ func netpolEgressAllowlist() checks.Definition {
 			pods, err := podsOf(ctx, l, c, live.PodNetpol)
 			if err != nil || len(pods) == 0 {
 				return b.errorf("no running %s Pod: %v", live.PodNetpol, err)
+			}
+			applied, err := scenarioPolicies(ctx, l, b, c)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
 			w := c.InPod(pods[0])
 			pol := checks.EgressPolicy{Name: netpolName, App: live.PodNetpol, CIDR: cl.IP + "/32", Port: live.PortTCP}
@@ -56,8 +64,8 @@ func netpolEgressAllowlist() checks.Definition {
 			enforced, why := checks.NetworkPolicyEnforced(c.Plan)
 			if !enforced {
 				// Whatever the calls did, they prove nothing about a policy nobody enforces.
-				return b.skip(fmt.Sprintf("%s; observed with the policy in place: allowed %s: %s; another port %s: %s; another CIDR %s: %s",
-					why, allowed, seen(ra, erra), deniedPort, seen(rp, errp), deniedCIDR, seen(rc, errc)))
+				return b.skip(fmt.Sprintf("%s; observed with the policy in place: allowed %s: %s; another port %s: %s; another CIDR %s: %s%s",
+					why, allowed, seen(ra, erra), deniedPort, seen(rp, errp), deniedCIDR, seen(rc, errc), applied))
 			}
 			b.add("denied: another port "+deniedPort, seen(rp, errp), "refused or timed out", b.silent("another port", rp, errp))
 			b.add("denied: another CIDR "+deniedCIDR, seen(rc, errc), "refused or timed out", b.silent("another CIDR", rc, errc))
@@ -70,6 +78,29 @@ func netpolEgressAllowlist() checks.Definition {
 			return b.done(fmt.Sprintf("egress from %s allowed only to %s", pods[0].Name, allowed))
 		}),
 	}
+}
+
+// scenarioPolicies adds the evidence that the scenario's own networkPolicies are applied in
+// cluster c ('netlab up' applies them), when it has any, and returns it as a clause for a skip.
+func scenarioPolicies(ctx context.Context, l checks.Lab, b *builder, c *checks.Cluster) (string, error) {
+	if len(c.Plan.NetworkPolicies) == 0 {
+		return "", nil
+	}
+	var want []string
+	for _, np := range c.Plan.NetworkPolicies {
+		want = append(want, orText(np.Namespace, "default")+"/"+np.Name)
+	}
+	got, err := l.NetworkPolicies(ctx, c.Plan.Name)
+	if err != nil {
+		return "", fmt.Errorf("read the scenario's NetworkPolicies: %w", err)
+	}
+	ok := true
+	for _, k := range want {
+		ok = ok && slices.Contains(got, k)
+	}
+	observed := orText(strings.Join(got, ", "), "none")
+	b.add("the scenario's NetworkPolicies are applied", observed, strings.Join(want, ", ")+" (applied by 'netlab up')", ok)
+	return fmt.Sprintf("; the scenario's NetworkPolicies in the cluster: %s (the scenario has %s)", observed, strings.Join(want, ", ")), nil
 }
 
 func netpolEgressAllowlistHops(x *hop.Context) []string {

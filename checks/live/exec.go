@@ -130,7 +130,8 @@ func (l *Lab) Bulk(ctx context.Context, w Where, target string, d time.Duration)
 		return probe.BulkResult{}, err
 	}
 	var r probe.BulkResult
-	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "bulk", "--duration", d.String(), "--bytes", "2G", target)
+	// bounded by time only, as the host baseline is (checks.PerfBytes cannot end it earlier)
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "bulk", "--duration", d.String(), "--bytes", strconv.FormatInt(checks.PerfBytes, 10), target)
 	return r, err
 }
 
@@ -140,7 +141,7 @@ func (l *Lab) RR(ctx context.Context, w Where, target string, count int) (probe.
 		return probe.RRResult{}, err
 	}
 	var r probe.RRResult
-	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "rr", "--count", strconv.Itoa(count), "--duration", "3s", target)
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "rr", "--count", strconv.Itoa(count), "--duration", checks.PerfRRDuration.String(), target)
 	return r, err
 }
 

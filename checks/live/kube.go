@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/internal/names"
 )
 
 // The Kubernetes side of checks.Lab: the few reads and writes the checks make, as values.
@@ -148,4 +149,24 @@ func (l *Lab) DeleteNetworkPolicy(ctx context.Context, cluster, name string) err
 	}
 	checks.Record(ctx, "cluster "+cluster, "delete networkpolicy "+name, "", err)
 	return err
+}
+
+// NetworkPolicies lists the scenario's NetworkPolicies of cluster (names.ScenarioPolicySelector,
+// in every namespace) as namespace/name, sorted.
+func (l *Lab) NetworkPolicies(ctx context.Context, cluster string) ([]string, error) {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.Kube.Clientset.NetworkingV1().NetworkPolicies(metav1.NamespaceAll).List(ctx, metav1.ListOptions{LabelSelector: names.ScenarioPolicySelector})
+	checks.Record(ctx, "cluster "+cluster, "list networkpolicies -A -l "+names.ScenarioPolicySelector, "", err)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: list the scenario's NetworkPolicies: %w", cluster, err)
+	}
+	out := make([]string, 0, len(list.Items))
+	for _, p := range list.Items {
+		out = append(out, p.Namespace+"/"+p.Name)
+	}
+	sort.Strings(out)
+	return out, nil
 }

@@ -46,6 +46,9 @@ type Measurement struct {
 	Baseline float64 `json:"baseline,omitempty"`
 	// Ratio is Value/Baseline (0 when there is no baseline).
 	Ratio float64 `json:"ratio,omitempty"`
+	// BaselineTaken is when the baseline was measured (RFC 3339, UTC): once per run, so it may
+	// be older than the figure beside it.
+	BaselineTaken string `json:"baselineTaken,omitempty"`
 }
 
 // Result is the outcome of one path check.

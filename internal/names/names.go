@@ -12,3 +12,14 @@ func DNSZone(cluster string) string { return cluster + ".netlab" }
 
 // KubeconfigFile is the name, in the lab's state directory, of cluster's kubeconfig.
 func KubeconfigFile(cluster string) string { return "kubeconfig-" + cluster }
+
+// The labels of the NetworkPolicies 'up' applies from a scenario's networkPolicies: managed by
+// netlab, from the scenario (the checks' own policies do not carry LabelSource).
+const (
+	LabelManagedBy = "app.kubernetes.io/managed-by"
+	ManagedBy      = "netlab"
+	LabelSource    = "netlab.dev/source"
+	SourceScenario = "scenario"
+	// ScenarioPolicySelector selects the scenario's NetworkPolicies of a cluster.
+	ScenarioPolicySelector = LabelManagedBy + "=" + ManagedBy + "," + LabelSource + "=" + SourceScenario
+)
