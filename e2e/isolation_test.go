@@ -10,6 +10,7 @@ import (
 
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/provision/tgw"
@@ -106,6 +107,9 @@ func assertTGWAPIOnlyFromHost(t *testing.T, lab string) {
 		t.Fatal(err)
 	}
 	defer l.Close()
+	if err := l.Prepare(ctx, status.New(testLog{t}, 1, false)); err != nil {
+		t.Fatalf("prepare the probes: %v", err)
+	}
 	c, err := l.Cluster("spoke-a")
 	if err != nil {
 		t.Fatal(err)
