@@ -18,6 +18,7 @@ func TestTGWPodThroughTheFakeLab(t *testing.T) {
 		answer  func(f *fakeLab, cli string) (probe.Result, error)
 		leak    bool // the blackhole does not stop the path
 		noTable bool
+		expired bool // the check's context has ended before it runs
 		want    report.Verdict
 		bad     string
 	}{
@@ -37,6 +38,9 @@ func TestTGWPodThroughTheFakeLab(t *testing.T) {
 			return ans{pod: "probe-b", ip: srv, remote: cli, ttl: 61}.get()
 		}, want: report.Error, bad: "TGW route counter"},
 		{name: "no answer", answer: func(f *fakeLab, cli string) (probe.Result, error) { return tmo() }, want: report.Fail, bad: "probe-0"},
+		{name: "expired context", expired: true, answer: func(f *fakeLab, cli string) (probe.Result, error) {
+			return ans{pod: "probe-b", ip: srv, remote: cli, ttl: 61}.get()
+		}, want: report.Error},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -57,7 +61,13 @@ func TestTGWPodThroughTheFakeLab(t *testing.T) {
 				}
 				return f.throughTGW(func() (probe.Result, error) { return c.answer(f, cli) })
 			}
-			r := runDefOn(t, f, "cross-cluster/tgw-pod", "", context.Background())
+			ctx := context.Background()
+			if c.expired {
+				cctx, cancel := context.WithCancel(ctx)
+				cancel()
+				ctx = cctx
+			}
+			r := runDefOn(t, f, "cross-cluster/tgw-pod", "", ctx)
 			if r.Verdict != c.want {
 				t.Fatalf("verdict %s, want %s: %s %+v %+v", r.Verdict, c.want, r.Reason, r.Evidence, r.Negative)
 			}
