@@ -265,3 +265,30 @@ func TestEscaping(t *testing.T) {
 		t.Errorf("svg escaping:\n%s", got)
 	}
 }
+
+// A cross-cluster result ("from->to") stands beside its client cluster and names the server.
+func TestPairResultBesideItsClient(t *testing.T) {
+	rep := &report.Report{Lab: "tgw-isolated-spokes", Results: []report.Result{
+		{Path: "cross-cluster/tgw-isolation", Cluster: "spoke-a->spoke-b", Verdict: report.Pass},
+	}}
+	g := Build(builtin(t, "tgw-isolated-spokes"), rep)
+	found := false
+	for _, v := range g.Groups {
+		for _, sn := range v.Groups {
+			for _, n := range sn.Nodes {
+				if n.Kind == KindCheck {
+					found = true
+					if v.Lines[0] != "VPC spoke-a" || strings.Join(n.Lines, "|") != "cross-cluster/tgw-isolation|to spoke-b|PASS" {
+						t.Errorf("check node %v in group %v", n.Lines, v.Lines)
+					}
+				}
+			}
+		}
+		if v.Kind == KindChecks {
+			t.Errorf("the pair result went to the lab-wide group: %+v", v)
+		}
+	}
+	if !found {
+		t.Error("no check node drawn")
+	}
+}

@@ -226,7 +226,13 @@ func (g *Graph) addChecks(rep *report.Report, clusterID map[string]string, subne
 	lab := Group{ID: "labchecks", Kind: KindChecks, Lines: []string{"lab-wide checks"}}
 	for i, res := range results {
 		n := Node{ID: fmt.Sprintf("k%d", i), Kind: KindCheck, Lines: []string{res.Path, strings.ToUpper(string(res.Verdict))}, Verdict: res.Verdict}
-		at, ok := subnetOf[res.Cluster]
+		owner := res.Cluster
+		if from, to, pair := strings.Cut(res.Cluster, "->"); pair {
+			// a cross-cluster target ("a->b"): beside its client cluster, naming the server
+			owner = from
+			n.Lines = []string{res.Path, "to " + to, strings.ToUpper(string(res.Verdict))}
+		}
+		at, ok := subnetOf[owner]
 		if !ok {
 			lab.Nodes = append(lab.Nodes, n)
 			continue
@@ -239,7 +245,7 @@ func (g *Graph) addChecks(rep *report.Report, clusterID map[string]string, subne
 			leg = len(sg.Nodes)
 		}
 		sg.Nodes = slices.Insert(sg.Nodes, leg, n)
-		g.Edges = append(g.Edges, Edge{From: clusterID[res.Cluster], To: n.ID, Kind: EdgeCheck, Verdict: res.Verdict})
+		g.Edges = append(g.Edges, Edge{From: clusterID[owner], To: n.ID, Kind: EdgeCheck, Verdict: res.Verdict})
 	}
 	if len(lab.Nodes) > 0 {
 		g.Groups = append(g.Groups, lab)

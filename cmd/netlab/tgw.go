@@ -154,7 +154,7 @@ EC2 endpoint on the host's loopback. Evaluate it in a shell: eval "$(netlab tgw 
 				return failf(exitUsage, "tgw env: lab %s has no TGW credentials recorded (made by an older netlab): run 'netlab up %s' again", args[0], args[0])
 			}
 			for _, kv := range [][2]string{{"AWS_ACCESS_KEY_ID", c.AccessKeyID}, {"AWS_SECRET_ACCESS_KEY", c.SecretAccessKey},
-				{"AWS_REGION", client.Region}, {"AWS_ENDPOINT_URL_EC2", ep}} {
+				{"AWS_REGION", client.Region}, {"AWS_DEFAULT_REGION", client.Region}, {"AWS_ENDPOINT_URL_EC2", ep}} {
 				fmt.Fprintf(cmd.OutOrStdout(), "export %s='%s'\n", kv[0], kv[1])
 			}
 			return nil

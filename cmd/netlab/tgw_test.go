@@ -182,7 +182,7 @@ func TestTGWEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, errOut := runCLI(t, "tgw", "env", p.Lab)
-	want := "export AWS_ACCESS_KEY_ID='AKIAENVTEST'\nexport AWS_SECRET_ACCESS_KEY='a+b/c'\nexport AWS_REGION='us-east-1'\n" +
+	want := "export AWS_ACCESS_KEY_ID='AKIAENVTEST'\nexport AWS_SECRET_ACCESS_KEY='a+b/c'\nexport AWS_REGION='us-east-1'\nexport AWS_DEFAULT_REGION='us-east-1'\n" +
 		"export AWS_ENDPOINT_URL_EC2='http://127.0.0.1:40123'\n"
 	if code != 0 || out != want {
 		t.Fatalf("tgw env: exit %d\n%s%s\nwant\n%s", code, out, errOut, want)
