@@ -3,7 +3,6 @@
 package datapath
 
 import (
-	"net/netip"
 	"testing"
 	"time"
 
@@ -19,26 +18,10 @@ import (
 // restarts from zero and Since moves, so a reader can tell.
 func TestCountersSurviveRecreation(t *testing.T) {
 	testenv.RequireRoot(t)
-	tgwNS, hostA, nodeB := newNS(t), newNS(t), newNS(t)
-	link(t, tgwNS, "tga", "10.0.1.1/24", hostA, "eth0", "10.0.1.10/24")
-	link(t, tgwNS, "tgb", "10.1.1.1/24", nodeB, "eth0", "10.1.1.10/24")
-	defaultVia(t, hostA, "10.0.1.1")
-	defaultVia(t, nodeB, "10.1.1.1")
-	serve(t, nodeB, "nodeB")
+	tgwNS, hostA, _ := twoVPCs(t)
 
 	k := &Kernel{NS: tgwNS, Sysctls: true}
-	las, err := k.Addresses()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := func(p netip.Prefix) (netip.Addr, bool) {
-		for _, la := range las {
-			if p.Contains(la.Prefix.Addr()) {
-				return la.Prefix.Addr(), true
-			}
-		}
-		return netip.Addr{}, false
-	}
+	addr := addressIn(t, k)
 	must := func(err error) {
 		t.Helper()
 		if err != nil {

@@ -150,33 +150,29 @@ func dial(t *testing.T, n ns.NetNS, dst string) string {
 	return out
 }
 
-// TestKernelDatapath builds, in network namespaces, host A (VPC A, 10.0.1.10) — TGW — node B (VPC B,
-// 10.1.1.10, with Pod 10.244.1.5 behind it) and host C (VPC C, 10.2.1.10, which also owns 10.1.1.10
-// and 10.244.1.5 on its loopback, so a packet sent the wrong way is seen answering from C), and
-// asserts with real TCP connections where packets go as the TGW state changes.
-func TestKernelDatapath(t *testing.T) {
-	testenv.RequireRoot(t)
-	tgwNS, hostA, nodeB, pod, hostC := newNS(t), newNS(t), newNS(t), newNS(t), newNS(t)
+// twoVPCs makes the TGW namespace with host A (VPC A, 10.0.1.10, behind tga 10.0.1.1) and node B
+// (VPC B, 10.1.1.10, behind tgb 10.1.1.1, answering as "nodeB") linked to it, each routing by
+// default through the TGW.
+func twoVPCs(t *testing.T) (tgwNS, hostA, nodeB ns.NetNS) {
+	t.Helper()
+	tgwNS, hostA, nodeB = newNS(t), newNS(t), newNS(t)
 	link(t, tgwNS, "tga", "10.0.1.1/24", hostA, "eth0", "10.0.1.10/24")
 	link(t, tgwNS, "tgb", "10.1.1.1/24", nodeB, "eth0", "10.1.1.10/24")
-	link(t, tgwNS, "tgc", "10.2.1.1/24", hostC, "eth0", "10.2.1.10/24")
-	link(t, nodeB, "veth-pod", "10.244.1.1/24", pod, "eth0", "10.244.1.5/24")
-	addLo(t, hostC, "10.1.1.10/32", "10.244.1.5/32")
 	defaultVia(t, hostA, "10.0.1.1")
 	defaultVia(t, nodeB, "10.1.1.1")
-	defaultVia(t, hostC, "10.2.1.1")
-	defaultVia(t, pod, "10.244.1.1")
-	forward(t, nodeB)
 	serve(t, nodeB, "nodeB")
-	serve(t, pod, "pod")
-	serve(t, hostC, "hostC")
+	return tgwNS, hostA, nodeB
+}
 
-	k := &Kernel{NS: tgwNS, Sysctls: true}
+// addressIn is the address lookup the model's attachments take: the TGW's address in a subnet,
+// from the addresses k's namespace has now.
+func addressIn(t *testing.T, k *Kernel) func(netip.Prefix) (netip.Addr, bool) {
+	t.Helper()
 	las, err := k.Addresses()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := func(p netip.Prefix) (netip.Addr, bool) {
+	return func(p netip.Prefix) (netip.Addr, bool) {
 		for _, la := range las {
 			if p.Contains(la.Prefix.Addr()) {
 				return la.Prefix.Addr(), true
@@ -184,6 +180,27 @@ func TestKernelDatapath(t *testing.T) {
 		}
 		return netip.Addr{}, false
 	}
+}
+
+// TestKernelDatapath builds, in network namespaces, host A (VPC A, 10.0.1.10) — TGW — node B (VPC B,
+// 10.1.1.10, with Pod 10.244.1.5 behind it) and host C (VPC C, 10.2.1.10, which also owns 10.1.1.10
+// and 10.244.1.5 on its loopback, so a packet sent the wrong way is seen answering from C), and
+// asserts with real TCP connections where packets go as the TGW state changes.
+func TestKernelDatapath(t *testing.T) {
+	testenv.RequireRoot(t)
+	tgwNS, hostA, nodeB := twoVPCs(t)
+	pod, hostC := newNS(t), newNS(t)
+	link(t, tgwNS, "tgc", "10.2.1.1/24", hostC, "eth0", "10.2.1.10/24")
+	link(t, nodeB, "veth-pod", "10.244.1.1/24", pod, "eth0", "10.244.1.5/24")
+	addLo(t, hostC, "10.1.1.10/32", "10.244.1.5/32")
+	defaultVia(t, hostC, "10.2.1.1")
+	defaultVia(t, pod, "10.244.1.1")
+	forward(t, nodeB)
+	serve(t, pod, "pod")
+	serve(t, hostC, "hostC")
+
+	k := &Kernel{NS: tgwNS, Sysctls: true}
+	addr := addressIn(t, k)
 	s := model.New()
 	s.IDs = model.Sequential()
 	f := false
