@@ -8,8 +8,8 @@ import (
 	"testing"
 
 	"github.com/netlab-dev/netlab/internal/golden"
+	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/scenarios"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -19,18 +19,7 @@ import (
 
 const testKey = "golden-memberlist-key"
 
-func buildPlan(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	data, ok := scenarios.Lookup(name)
-	if !ok {
-		t.Fatalf("no built-in scenario %s", name)
-	}
-	p, diags := plan.Build("builtin/"+name+".yaml", data, plan.Options{})
-	if p == nil {
-		t.Fatalf("%s: %s", name, diags.Error())
-	}
-	return p
-}
+func buildPlan(t *testing.T, name string) *plan.Plan { return testplan.Builtin(t, name) }
 
 func cluster(t *testing.T, p *plan.Plan, name string) plan.ClusterPlan {
 	t.Helper()
