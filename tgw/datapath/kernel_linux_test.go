@@ -204,12 +204,6 @@ func TestKernelDatapath(t *testing.T) {
 	s := model.New()
 	s.IDs = model.Sequential()
 	f := false
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	vA, _ := s.CreateVPC("10.0.0.0/16", nil)
 	vB, _ := s.CreateVPC("10.1.0.0/16", nil)
 	vC, _ := s.CreateVPC("10.2.0.0/16", nil)
@@ -218,26 +212,26 @@ func TestKernelDatapath(t *testing.T) {
 	sC, _ := s.CreateSubnet(vC.ID, "10.2.1.0/24", "", nil)
 	g, _ := s.CreateTransitGateway("", model.TransitGatewayOptions{DefaultAssociation: &f, DefaultPropagation: &f}, nil)
 	aA, err := s.CreateAttachment(g.ID, vA.ID, []string{sA.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	aB, err := s.CreateAttachment(g.ID, vB.ID, []string{sB.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	aC, err := s.CreateAttachment(g.ID, vC.ID, []string{sC.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	eni, err := s.CreateNetworkInterface(sB.ID, "10.1.1.10", "node b", nil)
-	must(err)
-	must(s.CreateVPCRoute(vB.MainRouteTableID, "10.244.1.0/24", model.VPCRouteTarget{NetworkInterfaceID: eni.ID}))
+	must(t, err)
+	must(t, s.CreateVPCRoute(vB.MainRouteTableID, "10.244.1.0/24", model.VPCRouteTarget{NetworkInterfaceID: eni.ID}))
 	rt1, _ := s.CreateRouteTable(g.ID, nil)
 	rt2, _ := s.CreateRouteTable(g.ID, nil)
 	for _, a := range []*model.Attachment{aA, aB, aC} {
 		_, _, err := s.Associate(rt1.ID, a.ID)
-		must(err)
+		must(t, err)
 		_, _, err = s.EnablePropagation(rt1.ID, a.ID)
-		must(err)
+		must(t, err)
 	}
 	_, err = s.CreateRoute(rt1.ID, "10.244.0.0/16", aB.ID, false)
-	must(err)
+	must(t, err)
 	_, err = s.CreateRoute(rt2.ID, "10.1.0.0/16", aC.ID, false)
-	must(err)
+	must(t, err)
 	t1, t2 := TableOf(rt1), TableOf(rt2)
 
 	apply := func() Result {
@@ -281,7 +275,7 @@ func TestKernelDatapath(t *testing.T) {
 
 	// routes land in the right tables
 	krs, err := k.Routes()
-	must(err)
+	must(t, err)
 	var inT1 []string
 	for _, r := range krs {
 		if r.Table == t1 {
@@ -319,17 +313,17 @@ func TestKernelDatapath(t *testing.T) {
 
 	// longest prefix wins: a /32 to attachment C beats the node's /24
 	_, err = s.CreateRoute(rt1.ID, "10.244.1.5/32", aC.ID, false)
-	must(err)
+	must(t, err)
 	apply()
 	expect("longest prefix", "10.244.1.5", "hostC 10.0.1.10")
 	_, err = s.DeleteRoute(rt1.ID, "10.244.1.5/32")
-	must(err)
+	must(t, err)
 	apply()
 	expect("longest prefix removed", "10.244.1.5", "pod 10.0.1.10")
 
 	// a blackhole drops, and its counter shows it
 	_, err = s.CreateRoute(rt1.ID, "10.244.1.0/24", "", true)
-	must(err)
+	must(t, err)
 	apply()
 	bh := counter(t1, "10.244.1.0/24")
 	expect("blackhole", "10.244.1.5", "")
@@ -346,30 +340,30 @@ func TestKernelDatapath(t *testing.T) {
 		return err
 	})
 	_, err = s.DeleteRoute(rt1.ID, "10.244.1.0/24")
-	must(err)
+	must(t, err)
 	apply()
 	expect("blackhole removed", "10.244.1.5", "pod 10.0.1.10")
 
 	// changing the association changes where the packet goes
 	_, _, err = s.Disassociate(rt1.ID, aA.ID)
-	must(err)
+	must(t, err)
 	_, _, err = s.Associate(rt2.ID, aA.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("associated with rt2", "10.1.1.10", "hostC 10.0.1.10")
 	_, _, err = s.Disassociate(rt2.ID, aA.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("no association", "10.1.1.10", "")
 	expect("no association", "10.2.1.10", "")
 	_, _, err = s.Associate(rt1.ID, aA.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("associated with rt1 again", "10.1.1.10", "nodeB 10.0.1.10")
 
 	// propagation off removes reachability, on restores it
 	_, _, err = s.DisablePropagation(rt1.ID, aB.ID)
-	must(err)
+	must(t, err)
 	apply()
 	unrouted := counter(t1, "unrouted")
 	expect("propagation off", "10.1.1.10", "")
@@ -378,7 +372,7 @@ func TestKernelDatapath(t *testing.T) {
 	}
 	expect("propagation off, other VPC", "10.2.1.10", "hostC 10.0.1.10")
 	_, _, err = s.EnablePropagation(rt1.ID, aB.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("propagation on", "10.1.1.10", "nodeB 10.0.1.10")
 
@@ -396,13 +390,13 @@ func TestKernelDatapath(t *testing.T) {
 		return netlink.RuleAdd(r)
 	})
 	_, err = s.DeleteRouteTable(rt2.ID)
-	must(err)
+	must(t, err)
 	res := apply()
 	if res.RoutesDeleted < 2 || res.RulesDeleted < 1 {
 		t.Errorf("stale cleanup: %+v", res)
 	}
 	krs, err = k.Routes()
-	must(err)
+	must(t, err)
 	for _, r := range krs {
 		if r.Table == t2 || r.Table == TableBase+999 {
 			t.Errorf("stale route left: %+v", r)
