@@ -3,19 +3,16 @@ package graph
 import (
 	"bytes"
 	"encoding/xml"
-	"flag"
 	"io"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/internal/golden"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/scenarios"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files and docs/graph")
 
 // renderers are the formats with their golden file suffix.
 var renderers = []struct {
@@ -49,27 +46,6 @@ func render(t *testing.T, g *Graph, f func(io.Writer, *Graph) error) []byte {
 	return b.Bytes()
 }
 
-// golden compares got with the file at path, or rewrites it with -update.
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%s: %v (rewrite with: go test ./graph -update)", path, err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from fresh output (if the change is meant, rewrite with: go test ./graph -update):\n%s", path, got)
-	}
-}
-
 // TestGolden pins the Mermaid and DOT of every built-in scenario's plan (TestDocsAreFresh pins
 // their SVG).
 func TestGolden(t *testing.T) {
@@ -80,7 +56,7 @@ func TestGolden(t *testing.T) {
 	for _, name := range names {
 		g := Build(builtin(t, name), nil)
 		for _, r := range renderers[:2] {
-			golden(t, filepath.Join("testdata", name+"."+r.ext+".golden"), render(t, g, r.render))
+			golden.Check(t, filepath.Join("testdata", name+"."+r.ext+".golden"), render(t, g, r.render))
 		}
 	}
 }
@@ -90,8 +66,8 @@ func TestGolden(t *testing.T) {
 func TestDocsAreFresh(t *testing.T) {
 	for _, name := range scenarios.Names() {
 		g := Build(builtin(t, name), nil)
-		golden(t, filepath.Join("..", "docs", "graph", name+".mmd"), render(t, g, Mermaid))
-		golden(t, filepath.Join("..", "docs", "graph", name+".svg"), render(t, g, SVG))
+		golden.Check(t, filepath.Join("..", "docs", "graph", name+".mmd"), render(t, g, Mermaid))
+		golden.Check(t, filepath.Join("..", "docs", "graph", name+".svg"), render(t, g, SVG))
 	}
 }
 
@@ -111,7 +87,7 @@ func checked() *report.Report {
 func TestGoldenChecked(t *testing.T) {
 	g := Build(builtin(t, "tgw-isolated-spokes"), checked())
 	for _, r := range renderers {
-		golden(t, filepath.Join("testdata", "tgw-isolated-spokes-checked."+r.ext+".golden"), render(t, g, r.render))
+		golden.Check(t, filepath.Join("testdata", "tgw-isolated-spokes-checked."+r.ext+".golden"), render(t, g, r.render))
 	}
 }
 

@@ -3,17 +3,15 @@ package plan_test
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"os"
 	"path/filepath"
 	"reflect"
 	"testing"
 
+	"github.com/netlab-dev/netlab/internal/golden"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/scenarios"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // TestGoldenPlans pins the resolved plan (JSON and table) of every built-in scenario. A change to
 // planning shows up as a diff here; rewrite with: go test ./plan -run TestGoldenPlans -update
@@ -37,8 +35,8 @@ func TestGoldenPlans(t *testing.T) {
 			if err := p.WriteTable(&table); err != nil {
 				t.Fatal(err)
 			}
-			golden(t, filepath.Join("testdata", "golden", name+".json"), append(js, '\n'))
-			golden(t, filepath.Join("testdata", "golden", name+".txt"), table.Bytes())
+			golden.Check(t, filepath.Join("testdata", "golden", name+".json"), append(js, '\n'))
+			golden.Check(t, filepath.Join("testdata", "golden", name+".txt"), table.Bytes())
 			assertInvariants(t, p)
 		})
 	}
@@ -93,25 +91,5 @@ func TestNodeImageOverride(t *testing.T) {
 		if c.NodeImage != "netlab.local/node:v1.33.13" {
 			t.Fatalf("cluster %s: node image %q, want the override", c.Name, c.NodeImage)
 		}
-	}
-}
-
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("missing golden file %s (run with -update to create it): %v", path, err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Fatalf("%s differs from the plan; review and rerun with -update.\n--- got\n%s", path, got)
 	}
 }

@@ -2,19 +2,16 @@ package explain
 
 import (
 	"bytes"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/netlab-dev/netlab/checks/catalog"
+	"github.com/netlab-dev/netlab/internal/golden"
 	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/paths"
 	"github.com/netlab-dev/netlab/plan"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func builtin(t *testing.T, name string) *plan.Plan { return testplan.Builtin(t, name) }
 
@@ -81,19 +78,7 @@ func TestGolden(t *testing.T) {
 		if err := Write(&b, e); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", c.file)
-		if *update {
-			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%s: %v (run with -update)", path, err)
-		}
-		if b.String() != string(want) {
-			t.Errorf("%s differs:\n%s", path, b.String())
-		}
+		golden.Check(t, filepath.Join("testdata", c.file), b.Bytes())
 	}
 }
 

@@ -4,15 +4,13 @@ import (
 	"bytes"
 	"encoding/json"
 	"encoding/xml"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
-)
 
-var update = flag.Bool("update", false, "rewrite golden files")
+	"github.com/netlab-dev/netlab/internal/golden"
+)
 
 // sample has one result of each verdict, evidence, a negative control and a measurement.
 func sample() *Report {
@@ -53,20 +51,7 @@ func TestFormatsGolden(t *testing.T) {
 		if err := f.write(sample(), &b); err != nil {
 			t.Fatal(err)
 		}
-		path := filepath.Join("testdata", f.file)
-		if *update {
-			if err := os.WriteFile(path, b.Bytes(), 0o644); err != nil {
-				t.Fatal(err)
-			}
-			continue
-		}
-		want, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatalf("%s: %v (run with -update)", path, err)
-		}
-		if !bytes.Equal(b.Bytes(), want) {
-			t.Errorf("%s differs:\n%s", path, b.String())
-		}
+		golden.Check(t, filepath.Join("testdata", f.file), b.Bytes())
 	}
 }
 

@@ -3,16 +3,13 @@ package metallb
 import (
 	"bytes"
 	"encoding/base64"
-	"flag"
-	"os"
-	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 	"testing"
 
+	"github.com/netlab-dev/netlab/internal/golden"
+	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/scenarios"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -20,22 +17,9 @@ import (
 	"sigs.k8s.io/yaml"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files")
-
 const testKey = "golden-memberlist-key"
 
-func buildPlan(t *testing.T, name string) *plan.Plan {
-	t.Helper()
-	data, ok := scenarios.Lookup(name)
-	if !ok {
-		t.Fatalf("no built-in scenario %s", name)
-	}
-	p, diags := plan.Build("builtin/"+name+".yaml", data, plan.Options{})
-	if p == nil {
-		t.Fatalf("%s: %s", name, diags.Error())
-	}
-	return p
-}
+func buildPlan(t *testing.T, name string) *plan.Plan { return testplan.Builtin(t, name) }
 
 func cluster(t *testing.T, p *plan.Plan, name string) plan.ClusterPlan {
 	t.Helper()
@@ -63,43 +47,6 @@ func render(t *testing.T, objs []*unstructured.Unstructured) []byte {
 	return b.Bytes()
 }
 
-func golden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (rewrite with: go test ./provision/metallb -update)", err)
-	}
-	if !bytes.Equal(got, want) {
-		t.Errorf("%s differs from the rendered objects (rewrite with: go test ./provision/metallb -update)\n%s", path, firstDiff(want, got))
-	}
-}
-
-func firstDiff(want, got []byte) string {
-	w, g := strings.Split(string(want), "\n"), strings.Split(string(got), "\n")
-	for i := 0; i < len(w) || i < len(g); i++ {
-		var a, b string
-		if i < len(w) {
-			a = w[i]
-		}
-		if i < len(g) {
-			b = g[i]
-		}
-		if a != b {
-			return "line " + strconv.Itoa(i+1) + ":\n  want: " + a + "\n  got:  " + b
-		}
-	}
-	return ""
-}
-
 // TestGoldenTGWTwoVPC pins the rendered install and pools for both clusters of tgw-two-vpc.
 func TestGoldenTGWTwoVPC(t *testing.T) {
 	p := buildPlan(t, "tgw-two-vpc")
@@ -112,7 +59,7 @@ func TestGoldenTGWTwoVPC(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	golden(t, "testdata/tgw-two-vpc/install.yaml", render(t, instA))
+	golden.Check(t, "testdata/tgw-two-vpc/install.yaml", render(t, instA))
 	// Both clusters have workers, so their installs are the same objects.
 	if !bytes.Equal(render(t, instA), render(t, instB)) {
 		t.Error("clusters a and b of tgw-two-vpc render different installs")
@@ -122,7 +69,7 @@ func TestGoldenTGWTwoVPC(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		golden(t, "testdata/tgw-two-vpc/pool-"+c.Name+".yaml", render(t, pool))
+		golden.Check(t, "testdata/tgw-two-vpc/pool-"+c.Name+".yaml", render(t, pool))
 		addrs, _, _ := unstructured.NestedStringSlice(pool[0].Object, "spec", "addresses")
 		if !slices.Equal(addrs, c.MetalLB.Addresses) {
 			t.Errorf("cluster %s: pool addresses %v, plan %v", c.Name, addrs, c.MetalLB.Addresses)

@@ -3,7 +3,6 @@
 package datapath
 
 import (
-	"net/netip"
 	"testing"
 	"time"
 
@@ -19,32 +18,10 @@ import (
 // restarts from zero and Since moves, so a reader can tell.
 func TestCountersSurviveRecreation(t *testing.T) {
 	testenv.RequireRoot(t)
-	tgwNS, hostA, nodeB := newNS(t), newNS(t), newNS(t)
-	link(t, tgwNS, "tga", "10.0.1.1/24", hostA, "eth0", "10.0.1.10/24")
-	link(t, tgwNS, "tgb", "10.1.1.1/24", nodeB, "eth0", "10.1.1.10/24")
-	defaultVia(t, hostA, "10.0.1.1")
-	defaultVia(t, nodeB, "10.1.1.1")
-	serve(t, nodeB, "nodeB")
+	tgwNS, hostA, _ := twoVPCs(t)
 
 	k := &Kernel{NS: tgwNS, Sysctls: true}
-	las, err := k.Addresses()
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := func(p netip.Prefix) (netip.Addr, bool) {
-		for _, la := range las {
-			if p.Contains(la.Prefix.Addr()) {
-				return la.Prefix.Addr(), true
-			}
-		}
-		return netip.Addr{}, false
-	}
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
+	addr := addressIn(t, k)
 	s := model.New()
 	s.IDs = model.Sequential()
 	f := false
@@ -54,18 +31,18 @@ func TestCountersSurviveRecreation(t *testing.T) {
 	sB, _ := s.CreateSubnet(vB.ID, "10.1.1.0/24", "", nil)
 	g, _ := s.CreateTransitGateway("", model.TransitGatewayOptions{DefaultAssociation: &f, DefaultPropagation: &f}, nil)
 	aA, err := s.CreateAttachment(g.ID, vA.ID, []string{sA.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	aB, err := s.CreateAttachment(g.ID, vB.ID, []string{sB.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	rt, _ := s.CreateRouteTable(g.ID, nil)
 	for _, a := range []*model.Attachment{aA, aB} {
 		_, _, err := s.Associate(rt.ID, a.ID)
-		must(err)
+		must(t, err)
 		_, _, err = s.EnablePropagation(rt.ID, a.ID)
-		must(err)
+		must(t, err)
 	}
 	_, err = s.CreateRoute(rt.ID, "10.1.1.0/24", aB.ID, false)
-	must(err)
+	must(t, err)
 	table := TableOf(rt)
 	apply := func(k *Kernel) {
 		t.Helper()
@@ -76,7 +53,7 @@ func TestCountersSurviveRecreation(t *testing.T) {
 	read := func(k *Kernel) (Counter, bool) {
 		t.Helper()
 		cs, err := k.Counters()
-		must(err)
+		must(t, err)
 		for _, c := range cs {
 			if c.Table == table && c.Dst == "10.1.1.0/24" {
 				return c, true
@@ -102,14 +79,14 @@ func TestCountersSurviveRecreation(t *testing.T) {
 
 	// delete and create the same route: the count and its start carry on
 	_, err = s.DeleteRoute(rt.ID, "10.1.1.0/24")
-	must(err)
+	must(t, err)
 	apply(k)
 	if c, ok := read(k); ok {
 		t.Fatalf("the deleted route still has a counter: %+v", c)
 	}
 	traffic() // now counted by the propagated 10.1.0.0/16
 	_, err = s.CreateRoute(rt.ID, "10.1.1.0/24", aB.ID, false)
-	must(err)
+	must(t, err)
 	apply(k)
 	c2, ok := read(k)
 	if !ok || c2.Packets != c1.Packets || c2.Bytes != c1.Bytes || !c2.Since.Equal(c1.Since) {
@@ -131,11 +108,11 @@ func TestCountersSurviveRecreation(t *testing.T) {
 	// deleted, the server restarted, created again: the count restarted, and Since says so
 	time.Sleep(1100 * time.Millisecond) // Since has a resolution of a second
 	_, err = s.DeleteRoute(rt.ID, "10.1.1.0/24")
-	must(err)
+	must(t, err)
 	apply(k2)
 	k3 := &Kernel{NS: tgwNS, Sysctls: true}
 	_, err = s.CreateRoute(rt.ID, "10.1.1.0/24", aB.ID, false)
-	must(err)
+	must(t, err)
 	apply(k3)
 	c5, ok := read(k3)
 	if !ok || c5.Packets != 0 || !c5.Since.After(c1.Since) {

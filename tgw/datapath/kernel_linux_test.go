@@ -150,33 +150,29 @@ func dial(t *testing.T, n ns.NetNS, dst string) string {
 	return out
 }
 
-// TestKernelDatapath builds, in network namespaces, host A (VPC A, 10.0.1.10) — TGW — node B (VPC B,
-// 10.1.1.10, with Pod 10.244.1.5 behind it) and host C (VPC C, 10.2.1.10, which also owns 10.1.1.10
-// and 10.244.1.5 on its loopback, so a packet sent the wrong way is seen answering from C), and
-// asserts with real TCP connections where packets go as the TGW state changes.
-func TestKernelDatapath(t *testing.T) {
-	testenv.RequireRoot(t)
-	tgwNS, hostA, nodeB, pod, hostC := newNS(t), newNS(t), newNS(t), newNS(t), newNS(t)
+// twoVPCs makes the TGW namespace with host A (VPC A, 10.0.1.10, behind tga 10.0.1.1) and node B
+// (VPC B, 10.1.1.10, behind tgb 10.1.1.1, answering as "nodeB") linked to it, each routing by
+// default through the TGW.
+func twoVPCs(t *testing.T) (tgwNS, hostA, nodeB ns.NetNS) {
+	t.Helper()
+	tgwNS, hostA, nodeB = newNS(t), newNS(t), newNS(t)
 	link(t, tgwNS, "tga", "10.0.1.1/24", hostA, "eth0", "10.0.1.10/24")
 	link(t, tgwNS, "tgb", "10.1.1.1/24", nodeB, "eth0", "10.1.1.10/24")
-	link(t, tgwNS, "tgc", "10.2.1.1/24", hostC, "eth0", "10.2.1.10/24")
-	link(t, nodeB, "veth-pod", "10.244.1.1/24", pod, "eth0", "10.244.1.5/24")
-	addLo(t, hostC, "10.1.1.10/32", "10.244.1.5/32")
 	defaultVia(t, hostA, "10.0.1.1")
 	defaultVia(t, nodeB, "10.1.1.1")
-	defaultVia(t, hostC, "10.2.1.1")
-	defaultVia(t, pod, "10.244.1.1")
-	forward(t, nodeB)
 	serve(t, nodeB, "nodeB")
-	serve(t, pod, "pod")
-	serve(t, hostC, "hostC")
+	return tgwNS, hostA, nodeB
+}
 
-	k := &Kernel{NS: tgwNS, Sysctls: true}
+// addressIn is the address lookup the model's attachments take: the TGW's address in a subnet,
+// from the addresses k's namespace has now.
+func addressIn(t *testing.T, k *Kernel) func(netip.Prefix) (netip.Addr, bool) {
+	t.Helper()
 	las, err := k.Addresses()
 	if err != nil {
 		t.Fatal(err)
 	}
-	addr := func(p netip.Prefix) (netip.Addr, bool) {
+	return func(p netip.Prefix) (netip.Addr, bool) {
 		for _, la := range las {
 			if p.Contains(la.Prefix.Addr()) {
 				return la.Prefix.Addr(), true
@@ -184,15 +180,30 @@ func TestKernelDatapath(t *testing.T) {
 		}
 		return netip.Addr{}, false
 	}
+}
+
+// TestKernelDatapath builds, in network namespaces, host A (VPC A, 10.0.1.10) — TGW — node B (VPC B,
+// 10.1.1.10, with Pod 10.244.1.5 behind it) and host C (VPC C, 10.2.1.10, which also owns 10.1.1.10
+// and 10.244.1.5 on its loopback, so a packet sent the wrong way is seen answering from C), and
+// asserts with real TCP connections where packets go as the TGW state changes.
+func TestKernelDatapath(t *testing.T) {
+	testenv.RequireRoot(t)
+	tgwNS, hostA, nodeB := twoVPCs(t)
+	pod, hostC := newNS(t), newNS(t)
+	link(t, tgwNS, "tgc", "10.2.1.1/24", hostC, "eth0", "10.2.1.10/24")
+	link(t, nodeB, "veth-pod", "10.244.1.1/24", pod, "eth0", "10.244.1.5/24")
+	addLo(t, hostC, "10.1.1.10/32", "10.244.1.5/32")
+	defaultVia(t, hostC, "10.2.1.1")
+	defaultVia(t, pod, "10.244.1.1")
+	forward(t, nodeB)
+	serve(t, pod, "pod")
+	serve(t, hostC, "hostC")
+
+	k := &Kernel{NS: tgwNS, Sysctls: true}
+	addr := addressIn(t, k)
 	s := model.New()
 	s.IDs = model.Sequential()
 	f := false
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	vA, _ := s.CreateVPC("10.0.0.0/16", nil)
 	vB, _ := s.CreateVPC("10.1.0.0/16", nil)
 	vC, _ := s.CreateVPC("10.2.0.0/16", nil)
@@ -201,26 +212,26 @@ func TestKernelDatapath(t *testing.T) {
 	sC, _ := s.CreateSubnet(vC.ID, "10.2.1.0/24", "", nil)
 	g, _ := s.CreateTransitGateway("", model.TransitGatewayOptions{DefaultAssociation: &f, DefaultPropagation: &f}, nil)
 	aA, err := s.CreateAttachment(g.ID, vA.ID, []string{sA.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	aB, err := s.CreateAttachment(g.ID, vB.ID, []string{sB.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	aC, err := s.CreateAttachment(g.ID, vC.ID, []string{sC.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	eni, err := s.CreateNetworkInterface(sB.ID, "10.1.1.10", "node b", nil)
-	must(err)
-	must(s.CreateVPCRoute(vB.MainRouteTableID, "10.244.1.0/24", model.VPCRouteTarget{NetworkInterfaceID: eni.ID}))
+	must(t, err)
+	must(t, s.CreateVPCRoute(vB.MainRouteTableID, "10.244.1.0/24", model.VPCRouteTarget{NetworkInterfaceID: eni.ID}))
 	rt1, _ := s.CreateRouteTable(g.ID, nil)
 	rt2, _ := s.CreateRouteTable(g.ID, nil)
 	for _, a := range []*model.Attachment{aA, aB, aC} {
 		_, _, err := s.Associate(rt1.ID, a.ID)
-		must(err)
+		must(t, err)
 		_, _, err = s.EnablePropagation(rt1.ID, a.ID)
-		must(err)
+		must(t, err)
 	}
 	_, err = s.CreateRoute(rt1.ID, "10.244.0.0/16", aB.ID, false)
-	must(err)
+	must(t, err)
 	_, err = s.CreateRoute(rt2.ID, "10.1.0.0/16", aC.ID, false)
-	must(err)
+	must(t, err)
 	t1, t2 := TableOf(rt1), TableOf(rt2)
 
 	apply := func() Result {
@@ -264,7 +275,7 @@ func TestKernelDatapath(t *testing.T) {
 
 	// routes land in the right tables
 	krs, err := k.Routes()
-	must(err)
+	must(t, err)
 	var inT1 []string
 	for _, r := range krs {
 		if r.Table == t1 {
@@ -302,17 +313,17 @@ func TestKernelDatapath(t *testing.T) {
 
 	// longest prefix wins: a /32 to attachment C beats the node's /24
 	_, err = s.CreateRoute(rt1.ID, "10.244.1.5/32", aC.ID, false)
-	must(err)
+	must(t, err)
 	apply()
 	expect("longest prefix", "10.244.1.5", "hostC 10.0.1.10")
 	_, err = s.DeleteRoute(rt1.ID, "10.244.1.5/32")
-	must(err)
+	must(t, err)
 	apply()
 	expect("longest prefix removed", "10.244.1.5", "pod 10.0.1.10")
 
 	// a blackhole drops, and its counter shows it
 	_, err = s.CreateRoute(rt1.ID, "10.244.1.0/24", "", true)
-	must(err)
+	must(t, err)
 	apply()
 	bh := counter(t1, "10.244.1.0/24")
 	expect("blackhole", "10.244.1.5", "")
@@ -329,30 +340,30 @@ func TestKernelDatapath(t *testing.T) {
 		return err
 	})
 	_, err = s.DeleteRoute(rt1.ID, "10.244.1.0/24")
-	must(err)
+	must(t, err)
 	apply()
 	expect("blackhole removed", "10.244.1.5", "pod 10.0.1.10")
 
 	// changing the association changes where the packet goes
 	_, _, err = s.Disassociate(rt1.ID, aA.ID)
-	must(err)
+	must(t, err)
 	_, _, err = s.Associate(rt2.ID, aA.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("associated with rt2", "10.1.1.10", "hostC 10.0.1.10")
 	_, _, err = s.Disassociate(rt2.ID, aA.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("no association", "10.1.1.10", "")
 	expect("no association", "10.2.1.10", "")
 	_, _, err = s.Associate(rt1.ID, aA.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("associated with rt1 again", "10.1.1.10", "nodeB 10.0.1.10")
 
 	// propagation off removes reachability, on restores it
 	_, _, err = s.DisablePropagation(rt1.ID, aB.ID)
-	must(err)
+	must(t, err)
 	apply()
 	unrouted := counter(t1, "unrouted")
 	expect("propagation off", "10.1.1.10", "")
@@ -361,7 +372,7 @@ func TestKernelDatapath(t *testing.T) {
 	}
 	expect("propagation off, other VPC", "10.2.1.10", "hostC 10.0.1.10")
 	_, _, err = s.EnablePropagation(rt1.ID, aB.ID)
-	must(err)
+	must(t, err)
 	apply()
 	expect("propagation on", "10.1.1.10", "nodeB 10.0.1.10")
 
@@ -379,13 +390,13 @@ func TestKernelDatapath(t *testing.T) {
 		return netlink.RuleAdd(r)
 	})
 	_, err = s.DeleteRouteTable(rt2.ID)
-	must(err)
+	must(t, err)
 	res := apply()
 	if res.RoutesDeleted < 2 || res.RulesDeleted < 1 {
 		t.Errorf("stale cleanup: %+v", res)
 	}
 	krs, err = k.Routes()
-	must(err)
+	must(t, err)
 	for _, r := range krs {
 		if r.Table == t2 || r.Table == TableBase+999 {
 			t.Errorf("stale route left: %+v", r)

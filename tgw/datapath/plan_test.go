@@ -14,12 +14,6 @@ func TestPlan(t *testing.T) {
 	s := model.New()
 	s.IDs = model.Sequential()
 	f := false
-	must := func(err error) {
-		t.Helper()
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
 	addr := func(p netip.Prefix) (netip.Addr, bool) { return p.Addr().Next(), true }
 	vA, _ := s.CreateVPC("10.0.0.0/16", nil)
 	vB, _ := s.CreateVPC("10.1.0.0/16", nil)
@@ -28,23 +22,23 @@ func TestPlan(t *testing.T) {
 	sB2, _ := s.CreateSubnet(vB.ID, "10.1.2.0/24", "us-east-1b", nil)
 	g, _ := s.CreateTransitGateway("", model.TransitGatewayOptions{DefaultAssociation: &f, DefaultPropagation: &f}, nil)
 	aA, err := s.CreateAttachment(g.ID, vA.ID, []string{sA.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	aB, err := s.CreateAttachment(g.ID, vB.ID, []string{sB.ID, sB2.ID}, nil, addr)
-	must(err)
+	must(t, err)
 	rt, _ := s.CreateRouteTable(g.ID, nil)
 	node, _ := s.CreateNetworkInterface(sB2.ID, "10.1.2.20", "", nil)
-	must(s.CreateVPCRoute(vB.MainRouteTableID, "10.244.1.0/24", model.VPCRouteTarget{NetworkInterfaceID: node.ID}))
-	must(s.CreateVPCRoute(vB.MainRouteTableID, "10.245.0.0/24", model.VPCRouteTarget{NetworkInterfaceID: node.ID}))
+	must(t, s.CreateVPCRoute(vB.MainRouteTableID, "10.244.1.0/24", model.VPCRouteTarget{NetworkInterfaceID: node.ID}))
+	must(t, s.CreateVPCRoute(vB.MainRouteTableID, "10.245.0.0/24", model.VPCRouteTarget{NetworkInterfaceID: node.ID}))
 	_, _, err = s.Associate(rt.ID, aA.ID)
-	must(err)
+	must(t, err)
 	_, _, err = s.EnablePropagation(rt.ID, aB.ID)
-	must(err)
+	must(t, err)
 	_, err = s.CreateRoute(rt.ID, "10.244.0.0/16", aB.ID, false)
-	must(err)
+	must(t, err)
 	_, err = s.CreateRoute(rt.ID, "10.245.0.0/16", aB.ID, false)
-	must(err)
+	must(t, err)
 	_, err = s.CreateRoute(rt.ID, "10.245.0.0/20", "", true) // shadows the node route's /24 inside it
-	must(err)
+	must(t, err)
 
 	d, warnings := Plan(s)
 	if len(warnings) != 0 {
@@ -83,3 +77,11 @@ func TestPlan(t *testing.T) {
 }
 
 func itoa(i int) string { return strconv.Itoa(i) }
+
+// must fails the test when err is not nil.
+func must(t *testing.T, err error) {
+	t.Helper()
+	if err != nil {
+		t.Fatal(err)
+	}
+}

@@ -2,19 +2,16 @@ package flannel
 
 import (
 	"encoding/json"
-	"flag"
-	"os"
 	"strings"
 	"testing"
 
+	"github.com/netlab-dev/netlab/internal/golden"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/scenarios"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 )
-
-var update = flag.Bool("update", false, "rewrite golden files")
 
 func cluster(t *testing.T, scenario, name string, edit func(string) string) plan.ClusterPlan {
 	t.Helper()
@@ -40,19 +37,7 @@ func TestGoldenFlannelBasic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	const path = "testdata/flannel-basic.yaml"
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(path)
-	if err != nil || string(got) != string(want) {
-		t.Fatalf("rendering differs from %s (rerun with -update after review):\n%s", path, got)
-	}
+	golden.Check(t, "testdata/flannel-basic.yaml", got)
 }
 
 func TestNetConfFollowsThePlan(t *testing.T) {

@@ -2,8 +2,6 @@ package netpol
 
 import (
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -14,12 +12,11 @@ import (
 	"k8s.io/client-go/kubernetes/fake"
 	"sigs.k8s.io/yaml"
 
+	"github.com/netlab-dev/netlab/internal/golden"
 	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 // several is a cluster with policies that use every part of the schema: two rules, a rule without
 // ports, UDP, an explicit namespace, an empty podSelector.
@@ -50,19 +47,7 @@ func TestRenderGolden(t *testing.T) {
 				docs = append(docs, string(b))
 			}
 			got := []byte(strings.Join(docs, "---\n"))
-			file := filepath.Join("testdata", name+".yaml")
-			if *update {
-				if err := os.WriteFile(file, got, 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
-			want, err := os.ReadFile(file)
-			if err != nil {
-				t.Fatalf("%v (run go test -update to write it)", err)
-			}
-			if string(got) != string(want) {
-				t.Errorf("%s differs; got:\n%s", file, got)
-			}
+			golden.Check(t, filepath.Join("testdata", name+".yaml"), got)
 		})
 	}
 }
