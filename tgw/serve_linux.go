@@ -70,6 +70,17 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	}
 	switch o.APIFrom {
 	case "", APIFromHost:
+		if !o.NoDatapath { // --no-datapath touches no kernel state: the accept-time check alone
+			if err := refuseOthers(l, o.Logf); err != nil {
+				l.Close()
+				return err
+			}
+			defer func() {
+				if err := removeAPIFilter(nil); err != nil {
+					o.Logf("tgw: %v", err)
+				}
+			}()
+		}
 		l = fromHost{Listener: l, gateways: defaultGateways, logf: o.Logf}
 	case APIFromAny:
 	default:
@@ -109,6 +120,22 @@ func Serve(ctx context.Context, o ServeOptions) error {
 			}
 		}
 	}
+}
+
+// refuseOthers installs APIFilterTable in the server's own network namespace for l's port and the
+// default gateways, so that connections from elsewhere are refused before they are accepted.
+func refuseOthers(l net.Listener, logf func(format string, args ...any)) error {
+	a, ok := l.Addr().(*net.TCPAddr)
+	if !ok {
+		return fmt.Errorf("api-from %s: the API listens on %s, not a TCP address", APIFromHost, l.Addr())
+	}
+	gws := defaultGateways()
+	n, err := installAPIFilter(nil, uint16(a.Port), gws)
+	if err != nil {
+		return err
+	}
+	logf("tgw: API port %d refused at the packet level except from loopback and %v (nftables table %s, %d rules)", a.Port, gws, APIFilterTable, n)
+	return nil
 }
 
 func or(s, def string) string {

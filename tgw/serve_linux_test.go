@@ -98,14 +98,15 @@ func dial(t *testing.T, n ns.NetNS, addr string) string {
 	return strings.TrimSpace(out)
 }
 
-// startServe runs Serve programming the TGW namespace, with the API on host loopback.
+// startServe runs Serve programming the TGW namespace, with the API on host loopback (APIFromAny:
+// APIFromHost would write its nftables table into the namespace the test runs in).
 func startServe(t *testing.T, tgwNS ns.NetNS, state string) (url string, stop func()) {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	ready := make(chan string, 1)
 	done := make(chan error, 1)
 	go func() {
-		done <- tgw.Serve(ctx, tgw.ServeOptions{Listen: "127.0.0.1:0", StateFile: state, NetNS: tgwNS.Path(), Resync: 200 * time.Millisecond,
+		done <- tgw.Serve(ctx, tgw.ServeOptions{Listen: "127.0.0.1:0", APIFrom: tgw.APIFromAny, StateFile: state, NetNS: tgwNS.Path(), Resync: 200 * time.Millisecond,
 			Credentials: &api.Credentials{AccessKeyID: labCreds.AccessKeyID, SecretAccessKey: labCreds.SecretAccessKey},
 			Logf:        t.Logf, Ready: func(a string) { ready <- a }})
 	}()
