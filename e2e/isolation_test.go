@@ -14,7 +14,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/provision/tgw"
-	tgwapi "github.com/netlab-dev/netlab/tgw"
+	tgwserve "github.com/netlab-dev/netlab/tgw"
 	tgwclient "github.com/netlab-dev/netlab/tgw/client"
 )
 
@@ -120,7 +120,7 @@ func assertTGWAPIOnlyFromHost(t *testing.T, lab string) {
 	r, err := l.HTTP(ctx, c.InPod(pod), "http://"+leg+":4566/?Action=DescribeTransitGateways&Version=2016-11-15")
 	t.Logf("TGW API from Pod %s (%s) at %s:4566: HTTP status %d, error %q (%v)", pod.Name, pod.IP, leg, r.HTTPStatus, r.Error, err)
 	if r.Proto == "" || r.HTTPStatus != 0 || r.OK || !strings.Contains(r.Error, "connection refused") {
-		t.Errorf("a Pod reached the TGW's API, or was not refused at once (nftables table %s), or the probe did not run: %+v %v", tgwapi.APIFilterTable, r, err)
+		t.Errorf("a Pod reached the TGW's API, or was not refused at once (nftables table %s), or the probe did not run: %+v %v", tgwserve.APIFilterTable, r, err)
 	}
 	ep, err := tgw.EndpointFor(lab)
 	if err != nil {
