@@ -22,7 +22,7 @@ import (
 // boundary in turn, and run again each time. Every run after a kill must resume and, at the end,
 // the lab must be complete, with exactly the planned nodes and networks: nothing duplicated.
 func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
-	testenv.RequireDocker(t)
+	testenv.RequireFullMatrix(t)
 	p := planFor(t, "e2e-fault", []byte(strings.Replace(flannelTwoNodes, "e2e-flannel", "e2e-fault", 1)))
 	dir := t.TempDir()
 	bin := filepath.Join(dir, "netlab")

@@ -26,7 +26,7 @@ clusters:
 `
 
 func TestE2EFlannelCrossNodePodIPs(t *testing.T) {
-	testenv.RequireDocker(t)
+	testenv.RequireFullMatrix(t)
 	p := planFor(t, "e2e-flannel", []byte(flannelTwoNodes))
 	up(t, p)
 	loadProbe(t, p)

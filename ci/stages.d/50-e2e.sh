@@ -11,9 +11,10 @@ fi
 export NETLAB_E2E=1
 # -p 1: one package at a time, so that labs never compete for the two cores.
 status=0
+# Full-matrix tests (testenv.RequireFullMatrix) skip unless NETLAB_E2E_FULL=1 (ci/e2e-full.sh).
 # Only the packages with Docker tests (testenv.RequireDocker): the unit stage ran every other test
 # already, and running them again here cost about four minutes.
-mapfile -t pkgs < <(grep -rl --include='*_test.go' 'testenv.RequireDocker' . | xargs -n1 dirname | sort -u)
+mapfile -t pkgs < <(grep -rlE --include='*_test.go' 'testenv\.Require(Docker|FullMatrix)' . | xargs -n1 dirname | sort -u)
 if [ "${#pkgs[@]}" -eq 0 ]; then
 	echo "e2e: FAILED: no package with Docker tests found (grep testenv.RequireDocker)" >&2
 	exit 1
