@@ -218,7 +218,7 @@ func restartClusterNodes(t *testing.T, p *plan.Plan, cluster string) {
 		}
 	}
 	dst := other.PodCIDR.Addr().Next().Next().String()
-	guards := strings.Count(guard.Script(p, *c), "unreachable")
+	guards := strings.Count(guard.Script(p, *c), "ip route replace unreachable ")
 	var state string
 	restored := func() bool {
 		for _, n := range nodes {
