@@ -18,3 +18,16 @@ func (p *Plan) Unrouted(c ClusterPlan) []netip.Prefix {
 	}
 	return out
 }
+
+// HostRoutes are the routes of c's VPC route table that a host on c's subnet (a node, or the VPC
+// client) installs: "tgw" (other VPCs and their Pod ranges) and "local" (the VPC's other subnets);
+// both go to the TGW container's leg in the subnet, which plays the VPC router.
+func (c ClusterPlan) HostRoutes() []VPCRoute {
+	var out []VPCRoute
+	for _, r := range c.VPCRoutes {
+		if r.Target == "tgw" || r.Target == "local" {
+			out = append(out, r)
+		}
+	}
+	return out
+}

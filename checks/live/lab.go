@@ -259,10 +259,8 @@ func (l *Lab) startClients(ctx context.Context) error {
 // nothing it sends follows its default route to the Docker host and from there off the machine.
 func ClientRoutes(p *plan.Plan, c plan.ClusterPlan) []string {
 	args := []string{"probe", "routes"}
-	for _, r := range c.VPCRoutes {
-		if r.Target == "tgw" || r.Target == "local" {
-			args = append(args, "--via", r.CIDR.String()+"="+r.Via.String())
-		}
+	for _, r := range c.HostRoutes() {
+		args = append(args, "--via", r.CIDR.String()+"="+r.Via.String())
 	}
 	for _, pf := range p.Unrouted(c) {
 		args = append(args, "--unreachable", pf.String())

@@ -107,10 +107,8 @@ const PreserveChain = "NETLAB-PRESERVE"
 // on each and plays the VPC router).
 func NodeScript(c plan.ClusterPlan) string {
 	var b strings.Builder
-	for _, r := range c.VPCRoutes {
-		if r.Target == "tgw" || r.Target == "local" {
-			fmt.Fprintf(&b, "ip route replace %s via %s\n", r.CIDR, r.Via)
-		}
+	for _, r := range c.HostRoutes() {
+		fmt.Fprintf(&b, "ip route replace %s via %s\n", r.CIDR, r.Via)
 	}
 	if c.CNI.CrossClusterSource == "preserve" && len(c.CNI.NonMasqueradeCIDRs) > 0 {
 		fmt.Fprintf(&b, "iptables -t nat -N %[1]s 2>/dev/null || true\niptables -t nat -F %[1]s\n", PreserveChain)
