@@ -172,9 +172,12 @@ func TestBaselinePair(t *testing.T) {
 }
 
 // TestBulkCountsWhatCrossesTheVeth checks the probe's byte count against the kernel's: what the
-// server counts must be what crossed the server's veth, less the headers (one set per GSO frame
-// of up to 64 KiB, so about 0.15%). Bounded by bytes, not time, so it does not depend on the
-// machine's speed; with --omit the omitted and the measured bytes must still add up.
+// server counts must be what crossed the server's veth, less the headers. The headers are bounded
+// per frame the veth counted (Ethernet, IPv4 and TCP with options: at most 14+20+60 bytes), not as
+// a share of the bytes: how many bytes a GSO frame carries depends on how busy the machine is (on a
+// loaded CI host the share was 0.63%, against 0.15% idle), and what TCP sent again crossed the
+// veth twice (the sender's TCP_INFO says how much). Bounded by bytes, not time, so it does
+// not depend on the machine's speed; with --omit the omitted and the measured bytes must still add up.
 func TestBulkCountsWhatCrossesTheVeth(t *testing.T) {
 	testenv.RequireRoot(t)
 	testenv.RequireCommand(t, "ip")
@@ -188,32 +191,35 @@ func TestBulkCountsWhatCrossesTheVeth(t *testing.T) {
 		return err
 	}))
 	defer srv.Close()
-	rx := func() int64 {
-		out, err := l.Exec("server", "cat", "/sys/class/net/eth0/statistics/rx_bytes")
+	counter := func(name string) int64 {
+		out, err := l.Exec("server", "cat", "/sys/class/net/eth0/statistics/"+name)
 		must(t, err)
 		n, err := strconv.ParseInt(strings.TrimSpace(string(out)), 10, 64)
 		must(t, err)
 		return n
 	}
+	const maxHeader = 14 + 20 + 60
 	g, _ := NewGuard(nslab.PairCIDR)
 	c := &Client{Guard: g, Timeout: 5 * time.Second}
 	for _, o := range []BulkOptions{
 		{Duration: 20 * time.Second, Bytes: 256 << 20},
 		{Duration: 20 * time.Second, Bytes: 256 << 20, WriteSize: 1 << 20, Congestion: "reno"},
 	} {
-		before := rx()
+		before, framesBefore := counter("rx_bytes"), counter("rx_packets")
 		var b BulkResult
 		must(t, l.Do("client", func() error {
 			var err error
 			b, err = c.Bulk(context.Background(), srv.TCPAddr(), o)
 			return err
 		}))
-		got := rx() - before
+		got, frames := counter("rx_bytes")-before, counter("rx_packets")-framesBefore
 		if b.Stopped != "bytes" || b.BytesSent != o.Bytes || b.Server.Bytes != o.Bytes || b.Server.Stopped != "eof" {
 			t.Errorf("%+v: %+v %+v", o, b, b.Server)
 		}
-		if r := float64(b.Server.Bytes) / float64(got); r < 0.995 || r > 1 {
-			t.Errorf("%+v: server counted %d bytes, the veth received %d (ratio %.4f)", o, b.Server.Bytes, got, r)
+		t.Logf("%d frames, %d bytes more than counted, %d of them sent again (%d segments)", frames, got-b.Server.Bytes, b.RetransmitBytes, b.Retransmits)
+		if headers := got - b.Server.Bytes - b.RetransmitBytes; headers < 0 || headers > frames*maxHeader {
+			t.Errorf("%+v: server counted %d bytes, the veth received %d in %d frames with %d bytes sent again: %d bytes of headers, at most %d allowed",
+				o, b.Server.Bytes, got, frames, b.RetransmitBytes, headers, frames*maxHeader)
 		}
 		if o.Congestion != "" && b.Congestion != o.Congestion {
 			t.Errorf("congestion %q, asked for %q", b.Congestion, o.Congestion)

@@ -37,15 +37,19 @@ type BulkResult struct {
 	// received to end of stream), which leaves out a slow start of the receiver. With
 	// BulkOptions.Omit both leave out the stream's start: Gbps is the bytes the server received
 	// after its first byte plus Omit over the sender's duration less Omit.
-	Gbps          float64     `json:"gbps"`
-	SenderGbps    float64     `json:"senderGbps"`
-	BytesSent     int64       `json:"bytesSent"`
-	SenderSeconds float64     `json:"senderSeconds"`         // the whole stream, the omitted start included
-	OmitSeconds   float64     `json:"omitSeconds,omitempty"` // the start left out of gbps and senderGbps
-	Stopped       string      `json:"stopped"`               // duration or bytes: which bound ended the stream
-	Congestion    string      `json:"congestion"`            // the sender's TCP congestion control
-	Server        *BulkReport `json:"server,omitempty"`
-	Error         string      `json:"error,omitempty"`
+	Gbps          float64 `json:"gbps"`
+	SenderGbps    float64 `json:"senderGbps"`
+	BytesSent     int64   `json:"bytesSent"`
+	SenderSeconds float64 `json:"senderSeconds"`         // the whole stream, the omitted start included
+	OmitSeconds   float64 `json:"omitSeconds,omitempty"` // the start left out of gbps and senderGbps
+	Stopped       string  `json:"stopped"`               // duration or bytes: which bound ended the stream
+	Congestion    string  `json:"congestion"`            // the sender's TCP congestion control
+	// Retransmits and RetransmitBytes are the sender's TCP retransmissions over the whole stream
+	// (iperf3's "Retr"): bytes that crossed the path twice but count once at the server.
+	Retransmits     int64       `json:"retransmits"`
+	RetransmitBytes int64       `json:"retransmitBytes"`
+	Server          *BulkReport `json:"server,omitempty"`
+	Error           string      `json:"error,omitempty"`
 }
 
 // Bulk streams to a probe server's TCP port until a bound is reached and returns both ends' figures.
@@ -135,6 +139,10 @@ func (c *Client) Bulk(ctx context.Context, target string, o BulkOptions) (BulkRe
 		return fail(fmt.Errorf("reading the server's bulk account: %w", err))
 	}
 	res.Server = &srv
+	// Read after the server's account: by then it has every byte, so no retransmission is to come.
+	if res.Retransmits, res.RetransmitBytes, err = retransmitted(conn); err != nil {
+		return fail(err)
+	}
 	if srv.OmitSeconds == 0 {
 		if res.SenderSeconds > 0 {
 			res.Gbps = float64(srv.Bytes) * 8 / res.SenderSeconds / 1e9

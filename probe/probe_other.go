@@ -57,6 +57,8 @@ func hereDialer() (dialFunc, func(), error) {
 
 func setCongestion(net.Conn, string) (string, error) { return "", nil }
 
+func retransmitted(net.Conn) (int64, int64, error) { return 0, 0, nil }
+
 // BaselineResult: see the Linux build.
 type BaselineResult struct {
 	Topology string     `json:"topology"`

@@ -189,3 +189,25 @@ func setCongestion(c net.Conn, name string) (string, error) {
 	}
 	return cur, serr
 }
+
+// retransmitted reads the sender's count of retransmitted segments and bytes (TCP_INFO's
+// tcpi_total_retrans and tcpi_bytes_retrans) for the life of the connection.
+func retransmitted(c net.Conn) (segments int64, bytes int64, err error) {
+	sc, ok := c.(syscall.Conn)
+	if !ok {
+		return 0, 0, fmt.Errorf("%T has no file descriptor", c)
+	}
+	rc, err := sc.SyscallConn()
+	if err != nil {
+		return 0, 0, err
+	}
+	var info *unix.TCPInfo
+	var serr error
+	if err := rc.Control(func(fd uintptr) { info, serr = unix.GetsockoptTCPInfo(int(fd), unix.IPPROTO_TCP, unix.TCP_INFO) }); err != nil {
+		return 0, 0, err
+	}
+	if serr != nil {
+		return 0, 0, fmt.Errorf("getsockopt TCP_INFO: %w", serr)
+	}
+	return int64(info.Total_retrans), int64(info.Bytes_retrans), nil
+}
