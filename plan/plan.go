@@ -19,6 +19,7 @@ type Plan struct {
 	TransitGateway *TGWPlan      `json:"transitGateway,omitempty"`
 	Istio          *IstioPlan    `json:"istio,omitempty"`
 	Checks         ChecksPlan    `json:"checks"`
+	Outside        OutsidePlan   `json:"outside"`
 	Warnings       []string      `json:"warnings,omitempty"`
 }
 

@@ -97,6 +97,7 @@ func (rs *resolver) resolve() *Plan {
 	rs.nodeRoutes()
 	rs.istio()
 	rs.checks()
+	rs.outside()
 	return rs.p
 }
 

@@ -54,7 +54,10 @@ var ruleCases = []ruleCase{
 		"s.yaml:1:1: kind: missing; write 'kind: Scenario'",
 	}},
 	{"unknown top-level field", replace(base, "clusters:", "cluster:"), []string{
-		"s.yaml:10:1: cluster: unknown field \"cluster\" (did you mean \"clusters\"?); allowed here: apiVersion, checks, clusters, defaults, istio, kind, metadata, transitGateway, vpcs",
+		"s.yaml:10:1: cluster: unknown field \"cluster\" (did you mean \"clusters\"?); allowed here: apiVersion, checks, clusters, defaults, dns, egress, istio, kind, metadata, transitGateway, vpcs",
+	}},
+	{"egress policy misspelt", base + "egress: open\n", []string{
+		"s.yaml:23:9: egress: \"open\" is not an egress policy; use \"deny\" (the default: the host refuses and counts every packet from the lab to an address outside it) or \"allow\" (the lab may reach whatever the host reaches)",
 	}},
 	{"unknown nested field", replace(base, "    podCIDR: 10.0.64.0/18", "    podCidr: 10.0.64.0/18"), []string{
 		"s.yaml:13:5: clusters[0].podCidr: unknown field \"podCidr\" (did you mean \"podCIDR\"?); allowed here: cni, controlPlanes, ingress, kubeProxy, metallb, name, networkPolicies, nodeImage, podCIDR, serviceCIDR, subnet, vpc, workers",

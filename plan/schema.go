@@ -24,6 +24,16 @@ type Scenario struct {
 	TransitGateway *TransitGateway `yaml:"transitGateway"`
 	Istio          *Istio          `yaml:"istio"`
 	Checks         Checks          `yaml:"checks"`
+	// DNS and Egress say what of the lab may reach past this machine (docs/scenario.md, "Outside").
+	DNS    DNS    `yaml:"dns"`
+	Egress string `yaml:"egress"`
+}
+
+// DNS says where the lab's CoreDNS sends the names it does not own.
+type DNS struct {
+	// Upstream forwards names outside the cluster and the lab's zones to the node's resolver
+	// (Docker's, then the host's), as kind does; false (the default) answers them NXDOMAIN in the lab.
+	Upstream bool `yaml:"upstream"`
 }
 
 // Metadata names the scenario.

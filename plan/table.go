@@ -19,6 +19,7 @@ func (p *Plan) WriteTable(out io.Writer) error {
 	if p.Description != "" {
 		line("%s", p.Description)
 	}
+	line("OUTSIDE\t%s", p.Outside.Summary())
 
 	section("VPCS")
 	line("VPC\tCIDR\tMTU\tSUBNET\tCIDR\tDOCKER NETWORK\tNODE RANGE\tTGW\tCLIENT")

@@ -3,15 +3,15 @@
 package tgw
 
 import (
-	"encoding/binary"
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
 
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/google/nftables"
 	"github.com/google/nftables/expr"
+
+	"github.com/netlab-dev/netlab/internal/nft"
 	"golang.org/x/sys/unix"
 )
 
@@ -41,51 +41,27 @@ func apiFilterRules(port uint16, gateways []netip.Addr) []apiFilterRule {
 	slices.SortFunc(gws, func(a, b netip.Addr) int { return a.Compare(b) })
 	accept := &expr.Verdict{Kind: expr.VerdictAccept}
 	rules := []apiFilterRule{{tag: "loopback",
-		exprs: slices.Concat(tcpDport(port), ipSaddr(netip.MustParsePrefix("127.0.0.0/8")), []expr.Any{accept})}}
+		exprs: slices.Concat(nft.TCPDport(port), nft.SrcIn(netip.MustParsePrefix("127.0.0.0/8")), []expr.Any{accept})}}
 	for _, g := range gws {
 		rules = append(rules, apiFilterRule{tag: "gateway|" + g.String(),
-			exprs: slices.Concat(tcpDport(port), ipSaddr(netip.PrefixFrom(g, 32)), []expr.Any{accept})})
+			exprs: slices.Concat(nft.TCPDport(port), nft.SrcIn(netip.PrefixFrom(g, 32)), []expr.Any{accept})})
 	}
 	return append(rules, apiFilterRule{tag: "others",
-		exprs: append(tcpDport(port), &expr.Reject{Type: unix.NFT_REJECT_TCP_RST})})
-}
-
-// tcpDport matches TCP packets to port.
-func tcpDport(port uint16) []expr.Any {
-	return []expr.Any{
-		&expr.Meta{Key: expr.MetaKeyL4PROTO, Register: 1},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: []byte{unix.IPPROTO_TCP}},
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseTransportHeader, Offset: 2, Len: 2},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: binary.BigEndian.AppendUint16(nil, port)},
-	}
-}
-
-// ipSaddr matches packets whose IPv4 source is in p.
-func ipSaddr(p netip.Prefix) []expr.Any {
-	return []expr.Any{
-		&expr.Payload{DestRegister: 1, Base: expr.PayloadBaseNetworkHeader, Offset: 12, Len: 4},
-		&expr.Bitwise{SourceRegister: 1, DestRegister: 1, Len: 4, Mask: net.CIDRMask(p.Bits(), 32), Xor: []byte{0, 0, 0, 0}},
-		&expr.Cmp{Op: expr.CmpOpEq, Register: 1, Data: p.Masked().Addr().AsSlice()},
-	}
+		exprs: append(nft.TCPDport(port), &expr.Reject{Type: unix.NFT_REJECT_TCP_RST})})
 }
 
 // installAPIFilter writes APIFilterTable for the port and gateways into network namespace n (nil:
 // the calling thread's), replacing the table if it exists, in one transaction: running it again
 // with the same arguments leaves the same single table. It returns the number of rules written.
 func installAPIFilter(n ns.NetNS, port uint16, gateways []netip.Addr) (int, error) {
-	c, err := apiFilterConn(n)
+	c, err := nft.Conn(n)
 	if err != nil {
 		return 0, err
 	}
-	tbl := &nftables.Table{Family: nftables.TableFamilyIPv4, Name: APIFilterTable}
-	exists, err := hasAPIFilter(c)
+	tbl, err := nft.ReplaceTable(c, APIFilterTable)
 	if err != nil {
 		return 0, err
 	}
-	if exists {
-		c.DelTable(tbl)
-	}
-	c.AddTable(tbl)
 	policy := nftables.ChainPolicyAccept
 	ch := c.AddChain(&nftables.Chain{Name: "input", Table: tbl, Type: nftables.ChainTypeFilter,
 		Hooknum: nftables.ChainHookInput, Priority: nftables.ChainPriorityFilter, Policy: &policy})
@@ -102,44 +78,10 @@ func installAPIFilter(n ns.NetNS, port uint16, gateways []netip.Addr) (int, erro
 // removeAPIFilter deletes APIFilterTable from network namespace n (nil: the calling thread's), if
 // it is there.
 func removeAPIFilter(n ns.NetNS) error {
-	c, err := apiFilterConn(n)
+	c, err := nft.Conn(n)
 	if err != nil {
 		return err
 	}
-	exists, err := hasAPIFilter(c)
-	if err != nil || !exists {
-		return err
-	}
-	c.DelTable(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: APIFilterTable})
-	if err := c.Flush(); err != nil {
-		return fmt.Errorf("nftables: delete table %s: %w", APIFilterTable, err)
-	}
-	return nil
-}
-
-func apiFilterConn(n ns.NetNS) (*nftables.Conn, error) {
-	var c *nftables.Conn
-	var err error
-	if n == nil {
-		c, err = nftables.New()
-	} else {
-		c, err = nftables.New(nftables.WithNetNSFd(int(n.Fd())))
-	}
-	if err != nil {
-		return nil, fmt.Errorf("nftables: %w", err)
-	}
-	return c, nil
-}
-
-func hasAPIFilter(c *nftables.Conn) (bool, error) {
-	tables, err := c.ListTablesOfFamily(nftables.TableFamilyIPv4)
-	if err != nil {
-		return false, fmt.Errorf("nftables: list tables: %w", err)
-	}
-	for _, t := range tables {
-		if t.Name == APIFilterTable {
-			return true, nil
-		}
-	}
-	return false, nil
+	_, err = nft.DeleteTable(c, APIFilterTable)
+	return err
 }
