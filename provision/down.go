@@ -11,6 +11,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/egress"
 	"sigs.k8s.io/kind/pkg/log"
 
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"
@@ -23,7 +24,9 @@ type Removed struct {
 	Containers []string `json:"containers"`
 	Networks   []string `json:"networks"`
 	Volumes    []string `json:"volumes"`
-	State      bool     `json:"state"`
+	// EgressGuard: the host's nftables table of the lab (package provision/egress) was removed.
+	EgressGuard bool `json:"egressGuard"`
+	State       bool `json:"state"`
 }
 
 // Down removes every trace of a lab: its kind clusters and their kubeconfig contexts, netlab's own
@@ -40,7 +43,7 @@ func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed,
 		return &Removed{Lab: labName}, err
 	}
 	defer eng.Close()
-	return down(ctx, labName, st, kindOnHost{&cluster.Provider{KubeconfigPath: kubeconfigPath}}, eng)
+	return down(ctx, labName, st, kindOnHost{&cluster.Provider{KubeconfigPath: kubeconfigPath}}, eng, egress.Remove)
 }
 
 // kindClusters is what 'down' needs from kind.
@@ -67,8 +70,10 @@ func (kindOnHost) List() ([]string, error) {
 	return kindcluster.NewProvider(kindcluster.ProviderWithDocker(), kindcluster.ProviderWithLogger(log.NoopLogger{})).List()
 }
 
-// down removes the lab st (nil when its state is lost) through kind and the engine.
-func down(ctx context.Context, labName string, st *labstate.State, kind kindClusters, eng labObjects) (*Removed, error) {
+// down removes the lab st (nil when its state is lost) through kind and the engine, and last, once
+// everything else is gone, the host's egress guard through removeGuard (a lab that is still half
+// there stays guarded).
+func down(ctx context.Context, labName string, st *labstate.State, kind kindClusters, eng labObjects, removeGuard func(lab string) (bool, error)) (*Removed, error) {
 	rm := &Removed{Lab: labName}
 	kindNames, err := labKindClusters(labName, st, kind)
 	if err != nil {
@@ -112,6 +117,11 @@ func down(ctx context.Context, labName string, st *labstate.State, kind kindClus
 	} else if !left.Empty() {
 		errs = append(errs, fmt.Errorf("lab %s still has Docker objects after down: containers %v, networks %v, volumes %v", labName, left.Containers, left.Networks, left.Volumes))
 	}
+	if len(errs) == 0 {
+		if rm.EgressGuard, err = removeGuard(labName); err != nil {
+			errs = append(errs, fmt.Errorf("remove the egress guard: %w", err))
+		}
+	}
 	if len(errs) > 0 {
 		return rm, hint.Wrap(errors.Join(errs...), fmt.Sprintf("the lab's state is kept, so 'netlab down %s' can be run again", labName))
 	}
@@ -121,7 +131,7 @@ func down(ctx context.Context, labName string, st *labstate.State, kind kindClus
 		}
 		rm.State = true
 	}
-	if st == nil && len(rm.Clusters)+len(rm.Containers)+len(rm.Networks)+len(rm.Volumes) == 0 {
+	if st == nil && len(rm.Clusters)+len(rm.Containers)+len(rm.Networks)+len(rm.Volumes) == 0 && !rm.EgressGuard {
 		return rm, fmt.Errorf("%w: %s: nothing on this host belongs to it", labstate.ErrNoLab, labName)
 	}
 	return rm, nil

@@ -61,6 +61,15 @@ func (e *fakeEngine) RemoveNetworks(_ context.Context, names []string) error {
 	return nil
 }
 
+// fakeGuard is the host's egress guard tables, by lab.
+type fakeGuard struct{ tables map[string]bool }
+
+func (g *fakeGuard) remove(lab string) (bool, error) {
+	had := g.tables[lab]
+	delete(g.tables, lab)
+	return had, nil
+}
+
 func savedLab(t *testing.T, lab string, kinds ...string) *labstate.State {
 	t.Helper()
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
@@ -80,9 +89,13 @@ func TestDownRemovesEverythingAndTheState(t *testing.T) {
 	st := savedLab(t, "lab", "lab-c1")
 	kind := &fakeKind{clusters: []string{"lab-c1", "lab-old", "other-c1"}}
 	eng := &fakeEngine{objs: docker.Objects{Containers: []string{"lab-c1-control-plane", "lab-tgw"}, Networks: []string{"lab-vpc-a"}, Volumes: []string{"lab-tgw-state"}}}
-	rm, err := down(context.Background(), "lab", st, kind, eng)
+	guard := &fakeGuard{tables: map[string]bool{"lab": true, "other": true}}
+	rm, err := down(context.Background(), "lab", st, kind, eng, guard.remove)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if !rm.EgressGuard || guard.tables["lab"] || !guard.tables["other"] {
+		t.Fatalf("the lab's egress guard, and only it, must go: reported %v, tables left %v", rm.EgressGuard, guard.tables)
 	}
 	if !slices.Equal(kind.deleted, []string{"lab-c1"}) || !slices.Equal(rm.Clusters, []string{"lab-c1"}) {
 		t.Fatalf("with a state, only the plan's clusters go: deleted %v, reported %v", kind.deleted, rm.Clusters)
@@ -99,11 +112,11 @@ func TestDownRemovesEverythingAndTheState(t *testing.T) {
 
 	// With the state lost, kind clusters named lab-* are the lab's; a second down finds nothing.
 	kind.clusters = append(kind.clusters, "lab-c2")
-	rm, err = down(context.Background(), "lab", nil, kind, &fakeEngine{})
-	if err != nil || !slices.Equal(rm.Clusters, []string{"lab-c2", "lab-old"}) || rm.State {
+	rm, err = down(context.Background(), "lab", nil, kind, &fakeEngine{}, guard.remove)
+	if err != nil || !slices.Equal(rm.Clusters, []string{"lab-c2", "lab-old"}) || rm.State || rm.EgressGuard {
 		t.Fatalf("lost state: %+v %v", rm, err)
 	}
-	if _, err := down(context.Background(), "lab", nil, kind, &fakeEngine{}); !errors.Is(err, labstate.ErrNoLab) {
+	if _, err := down(context.Background(), "lab", nil, kind, &fakeEngine{}, guard.remove); !errors.Is(err, labstate.ErrNoLab) {
 		t.Fatalf("nothing left of the lab: want ErrNoLab, got %v", err)
 	}
 }
@@ -114,9 +127,13 @@ func TestDownKeepsStateOnFailure(t *testing.T) {
 	st := savedLab(t, "lab", "lab-c1", "lab-c2")
 	kind := &fakeKind{clusters: []string{"lab-c1", "lab-c2"}, failOn: "lab-c1"}
 	eng := &fakeEngine{objs: docker.Objects{Networks: []string{"lab-vpc-a", "lab-vpc-b"}}, stuck: "lab-vpc-b"}
-	rm, err := down(context.Background(), "lab", st, kind, eng)
+	guard := &fakeGuard{tables: map[string]bool{"lab": true}}
+	rm, err := down(context.Background(), "lab", st, kind, eng, guard.remove)
 	if err == nil {
 		t.Fatal("want an error")
+	}
+	if rm.EgressGuard || !guard.tables["lab"] {
+		t.Error("a lab that is still half there must stay guarded")
 	}
 	for _, want := range []string{"delete cluster lab-c1: kind: boom", "has active endpoints", "still has Docker objects after down", "networks [lab-vpc-b]", "'netlab down lab' can be run again"} {
 		if !strings.Contains(hint.Format(err), want) {

@@ -12,6 +12,7 @@ import (
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
+	"github.com/netlab-dev/netlab/provision/egress"
 	"github.com/netlab-dev/netlab/provision/component"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/tgw"
@@ -32,6 +33,11 @@ type LabStatus struct {
 	TGWEndpoint string `json:"tgwEndpoint,omitempty"`
 	// TGW is the lab's transit gateway container, when its scenario has one.
 	TGW *TGWStatus `json:"tgw,omitempty"`
+	// Outside is the plan's policy for what may leave the machine; Egress the guard's counters.
+	Outside plan.OutsidePlan `json:"outside"`
+	Egress  egress.Counters  `json:"egress"`
+	// EgressError is why the counters could not be read.
+	EgressError string `json:"egressError,omitempty"`
 }
 
 // TGWStatus is the transit gateway container of a lab.
@@ -91,6 +97,10 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		}
 		ls.TGW, ls.TGWEndpoint = ts, ts.Endpoint
 	}
+	ls.Outside = st.Plan.Outside
+	if ls.Egress, err = egress.Read(st.Lab); err != nil {
+		ls.EgressError = err.Error()
+	}
 	var kinds []string
 	for _, c := range st.Plan.Clusters {
 		kinds = append(kinds, c.KindName)
@@ -113,6 +123,9 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 	}
 	if ls.TGW != nil {
 		complete = complete && ls.TGW.State == "running"
+	}
+	if ls.Outside.Guarded() && !ls.Egress.Installed {
+		complete = false
 	}
 	ls.Complete = complete && len(st.Steps) > 0
 	return ls, nil
@@ -201,6 +214,16 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 	}
 	if len(s.Networks) > 0 {
 		fmt.Fprintf(w, "\nNETWORKS\t%s\n", strings.Join(s.Networks, ", "))
+	}
+	fmt.Fprintf(w, "\nOUTSIDE\t%s\n", s.Outside.Summary())
+	if s.Outside.Guarded() {
+		guard := s.Egress.Summary()
+		if s.EgressError != "" {
+			guard = "cannot be read: " + s.EgressError
+		} else if !s.Egress.Installed {
+			guard += ": run 'netlab up' again to install it"
+		}
+		fmt.Fprintf(w, "EGRESS GUARD\t%s\n", guard)
 	}
 	if t := s.TGW; t != nil {
 		note := t.Error

@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"strings"
 	"testing"
+
+	"github.com/netlab-dev/netlab/internal/nft"
+	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/egress"
 )
 
 func TestStatusShowsTheTGW(t *testing.T) {
@@ -33,5 +37,29 @@ func TestStatusShowsTheTGW(t *testing.T) {
 	}
 	if !strings.Contains(b.String(), "missing  -") || !strings.Contains(b.String(), "not running: run 'netlab up' again") {
 		t.Errorf("a missing TGW must say so:\n%s", b.String())
+	}
+}
+
+func TestStatusShowsTheEgressGuard(t *testing.T) {
+	s := &LabStatus{Lab: "l", Complete: true, Outside: plan.OutsidePlan{Egress: plan.EgressDeny},
+		Egress: egress.Counters{Installed: true, Refused: nft.Count{Packets: 34, Bytes: 2600}, DNS: nft.Count{Packets: 30, Bytes: 2400}}}
+	var b bytes.Buffer
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"OUTSIDE       egress guarded: no packet leaves the machine", "EGRESS GUARD  34 packets refused (30 DNS), 0 left the machine"} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+	s.Egress = egress.Counters{}
+	b.Reset()
+	s.WriteTable(&b)
+	if !strings.Contains(b.String(), "not installed: run 'netlab up' again") {
+		t.Errorf("a missing guard must say so:\n%s", b.String())
+	}
+	js, _ := json.Marshal(s)
+	if !strings.Contains(string(js), `"outside":{"egress":"deny","dnsUpstream":false},"egress":{"installed":false,`) {
+		t.Errorf("json: %s", js)
 	}
 }

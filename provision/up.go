@@ -19,8 +19,10 @@ import (
 	"github.com/netlab-dev/netlab/provision/steps/clusters"
 	"github.com/netlab-dev/netlab/provision/steps/cni"
 	"github.com/netlab-dev/netlab/provision/steps/crossdns"
+	"github.com/netlab-dev/netlab/provision/steps/egressguard"
 	"github.com/netlab-dev/netlab/provision/steps/guard"
 	"github.com/netlab-dev/netlab/provision/steps/images"
+	"github.com/netlab-dev/netlab/provision/steps/labdns"
 	"github.com/netlab-dev/netlab/provision/steps/netpol"
 	"github.com/netlab-dev/netlab/provision/steps/networks"
 	"github.com/netlab-dev/netlab/provision/steps/ready"
@@ -30,9 +32,11 @@ import (
 // Steps are the steps of 'up', in order; each runs when it applies to the plan.
 func Steps() []steps.Step {
 	return []steps.Step{
+		egressguard.Step(),
 		networks.Step(),
 		clusters.Step(),
 		guard.Step(),
+		labdns.Step(),
 		images.Step(),
 		cni.Step(),
 		addons.Step(),

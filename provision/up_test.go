@@ -23,7 +23,7 @@ func stepNames(list []steps.Step, p func(steps.Step) bool) []string {
 // NetworkPolicy step runs for every lab (one without policies removes those an earlier 'up' applied).
 func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 	all := Steps()
-	want := []string{"networks", "clusters", "guard", "images", "cni", "metallb", "networkpolicies", "tgw", "crossdns", "ready"}
+	want := []string{"egress", "networks", "clusters", "guard", "dns", "images", "cni", "metallb", "networkpolicies", "tgw", "crossdns", "ready"}
 	if got := stepNames(all, func(steps.Step) bool { return true }); !slices.Equal(got, want) {
 		t.Fatalf("steps = %q, want %q", got, want)
 	}
@@ -35,7 +35,7 @@ func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 		seen[s.Title] = true
 	}
 	flat := testplan.Builtin(t, "flannel-basic")
-	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(flat) }); !slices.Equal(got, []string{"networks", "clusters", "guard", "images", "cni", "metallb", "networkpolicies", "ready"}) {
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(flat) }); !slices.Equal(got, []string{"egress", "networks", "clusters", "guard", "dns", "images", "cni", "metallb", "networkpolicies", "ready"}) {
 		t.Errorf("flannel-basic (no TGW) runs %q", got)
 	}
 	tgw := testplan.Builtin(t, "tgw-two-vpc")
@@ -51,6 +51,8 @@ func TestStepTitles(t *testing.T) {
 		titles[s.Name] = s.Title
 	}
 	for name, want := range map[string]string{
+		"egress":          "Guarding the host: lab packets to addresses outside the lab are refused and counted",
+		"dns":             "Keeping DNS in the lab (CoreDNS answers names outside the lab itself)",
 		"networks":        "Creating VPC networks",
 		"clusters":        "Creating kind clusters",
 		"guard":           "Keeping lab traffic on this machine (unreachable routes on the nodes)",

@@ -148,7 +148,7 @@ nothing labelled with the lab is left, and reports what it removed.`,
 			} else if rm != nil {
 				out := cmd.OutOrStdout()
 				fmt.Fprintf(out, "Removed from lab %s:\n", rm.Lab)
-				fmt.Fprintf(out, "  clusters:   %v\n  containers: %v\n  networks:   %v\n  volumes:    %v\n  state:      %v\n", rm.Clusters, rm.Containers, rm.Networks, rm.Volumes, rm.State)
+				fmt.Fprintf(out, "  clusters:   %v\n  containers: %v\n  networks:   %v\n  volumes:    %v\n  egress guard: %v\n  state:      %v\n", rm.Clusters, rm.Containers, rm.Networks, rm.Volumes, rm.EgressGuard, rm.State)
 			}
 			if errors.Is(err, labstate.ErrNoLab) {
 				return fail(exitUsage, err)

@@ -50,8 +50,8 @@ func TestSpecFor(t *testing.T) {
 
 func TestCountersFrom(t *testing.T) {
 	c := countersFrom(
-		map[string]nft.Count{TagCanary + " spec=abc": {1, 40}, TagDNS: {2, 120}, TagRefused: {5, 400}},
-		map[string]nft.Count{TagBackstop: {0, 0}, TagEscaped: {0, 0}},
+		map[string]nft.Count{TagCanary + " spec=abc": {Packets: 1, Bytes: 40}, TagDNS: {Packets: 2, Bytes: 120}, TagRefused: {Packets: 5, Bytes: 400}},
+		map[string]nft.Count{TagBackstop: {Packets: 0, Bytes: 0}, TagEscaped: {Packets: 0, Bytes: 0}},
 	)
 	want := Counters{Installed: true, Canary: nft.Count{Packets: 1, Bytes: 40}, DNS: nft.Count{Packets: 2, Bytes: 120}, Refused: nft.Count{Packets: 5, Bytes: 400}}
 	if c != want {

@@ -7,7 +7,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/egress"
 )
 
 // Measured costs on a 2-core host (shared/notes/offline-kind.md): a control plane uses about
@@ -120,5 +122,20 @@ func Host(p *plan.Plan, lookupCNI func(name string) error) error {
 	if data, err := os.ReadFile("/proc/sys/fs/inotify/max_user_instances"); err == nil {
 		errs = append(errs, Inotify(cp+w, string(data)))
 	}
+	errs = append(errs, EgressGuard(p, egress.CanInstall))
 	return errors.Join(errs...)
+}
+
+// EgressGuard refuses a plan whose egress guard cannot be installed (canInstall fails: no
+// nftables, or no permission to write the host's tables), naming 'egress: allow' as the way out.
+// A plan with 'egress: allow' needs nothing.
+func EgressGuard(p *plan.Plan, canInstall func() error) error {
+	if !p.Outside.Guarded() {
+		return nil
+	}
+	if err := canInstall(); err != nil {
+		return hint.Wrap(fmt.Errorf("%s: the egress guard (an nftables table on the host that keeps the lab's packets on this machine) cannot be installed: %w", p.Source, err),
+			"run netlab as root (it needs CAP_NET_ADMIN on the host), or let the lab reach the outside on purpose with 'egress: allow' in the scenario")
+	}
+	return nil
 }

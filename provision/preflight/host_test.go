@@ -5,7 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/plan"
 )
 
 func TestNodesCountsRoles(t *testing.T) {
@@ -80,5 +82,22 @@ func TestCNIs(t *testing.T) {
 	err := CNIs(p, func(name string) error { return errors.New("CNI " + name + " unknown") })
 	if err == nil || !strings.Contains(err.Error(), "cluster a: CNI flannel unknown") || !strings.Contains(err.Error(), "cluster b: CNI flannel unknown") {
 		t.Errorf("every cluster's missing CNI must be named: %v", err)
+	}
+}
+
+func TestEgressGuard(t *testing.T) {
+	p := &plan.Plan{Source: "lab.yaml", Outside: plan.OutsidePlan{Egress: plan.EgressDeny}}
+	denied := func() error { return errors.New("operation not permitted") }
+	err := EgressGuard(p, denied)
+	if err == nil || !strings.Contains(err.Error(), "lab.yaml") || !strings.Contains(err.Error(), "operation not permitted") ||
+		!strings.Contains(strings.Join(hint.Hints(err), " "), "egress: allow") {
+		t.Errorf("EgressGuard = %v (hint %q)", err, strings.Join(hint.Hints(err), " "))
+	}
+	if err := EgressGuard(p, func() error { return nil }); err != nil {
+		t.Errorf("installable guard refused: %v", err)
+	}
+	p.Outside.Egress = plan.EgressAllow
+	if err := EgressGuard(p, denied); err != nil {
+		t.Errorf("egress: allow still needs the guard: %v", err)
 	}
 }
