@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
@@ -67,6 +68,12 @@ type Lab interface {
 	// RouteTo points cidr in the TGW route table t at the plan's attachment (through its EC2 API)
 	// and returns the function that puts the table back as it was.
 	RouteTo(ctx context.Context, t api.TableView, cidr, attachment string) (restore func() error, err error)
+
+	// EgressGuard reads the counters of the lab's egress guard on the host (package egress).
+	EgressGuard(ctx context.Context) (egress.Counters, error)
+	// Canary sends, from w, the one datagram the egress guard's negative control sends: UDP to
+	// egress.Canary, an address outside every lab, which the guard must refuse and count.
+	Canary(ctx context.Context, w Where) error
 
 	// Lock serializes checks that change shared workloads against the checks that use them:
 	// exclusive for the changer, shared for users.

@@ -16,6 +16,8 @@ type Scope string
 const (
 	InCluster    Scope = "in-cluster"
 	CrossCluster Scope = "cross-cluster"
+	// Lab is a property of the whole lab rather than a path between two places.
+	Lab Scope = "lab"
 )
 
 // Path is one entry of the catalogue.
@@ -54,7 +56,12 @@ var all = []Path{
 	{"ingress/gateway-api", InCluster, "Gateway API: Gateway to an HTTPRoute's host/path match to a Pod", "host and path pick the backends the HTTPRoute names; its status says Accepted; an unknown host gets 404"},
 	{"dmz/waf", CrossCluster, "user to WAF to the DMZ load balancer to a cluster's ingress", "an attack is refused at the WAF and never reaches the backend; a clean request passes"},
 	{"chain/user-to-llm", CrossCluster, "pattern 4: WAF, DMZ LB, Web, WAS, and the GPU cluster's LB through the TGW, streamed", "every hop in order with the source it saw; the TGW hop; the answer streamed in several chunks"},
+	// Beyond PATHS.md (netlab's own, asked for by its issues; listed in Extra).
+	{"lab/hermetic", Lab, "nothing leaves the machine unless the scenario allows it", "the host's egress guard counts 0 packets that left; a name outside the lab gets NXDOMAIN from the lab with no query leaving; a canary datagram to an outside address is refused and counted, never sent"},
 }
+
+// Extra are the ids netlab adds after PATHS.md's, in order.
+var Extra = []string{"lab/hermetic"}
 
 // All returns the catalogue in PATHS.md order.
 func All() []Path { return append([]Path(nil), all...) }

@@ -7,7 +7,8 @@ import (
 	"testing"
 )
 
-// The catalogue must match PATHS.md exactly: every id there, none invented.
+// The catalogue must match PATHS.md exactly: every id there, in its order, and then only the
+// ids of Extra (netlab's own, each in scope Lab).
 func TestCatalogueMatchesPATHSmd(t *testing.T) {
 	data, err := os.ReadFile("../../shared/PATHS.md")
 	if err != nil {
@@ -21,6 +22,12 @@ func TestCatalogueMatchesPATHSmd(t *testing.T) {
 	if len(want) < 20 {
 		t.Fatalf("parsed only %d ids from PATHS.md; the parser is wrong", len(want))
 	}
+	for _, id := range Extra {
+		if p, ok := Lookup(id); !ok || p.Scope != Lab {
+			t.Errorf("extra id %s: %+v", id, p)
+		}
+	}
+	want = append(want, Extra...)
 	if got := IDs(); !reflect.DeepEqual(got, want) {
 		t.Fatalf("catalogue ids differ from PATHS.md\n got: %v\nwant: %v", got, want)
 	}

@@ -11,7 +11,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/provision/egress"
+	"github.com/netlab-dev/netlab/egress"
 	"sigs.k8s.io/kind/pkg/log"
 
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"

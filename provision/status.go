@@ -12,7 +12,7 @@ import (
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/provision/egress"
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/provision/component"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/tgw"

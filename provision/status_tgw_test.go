@@ -8,7 +8,7 @@ import (
 
 	"github.com/netlab-dev/netlab/internal/nft"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/provision/egress"
+	"github.com/netlab-dev/netlab/egress"
 )
 
 func TestStatusShowsTheTGW(t *testing.T) {

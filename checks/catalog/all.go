@@ -32,5 +32,6 @@ func All() []checks.Definition {
 		ingressGatewayAPI(),
 		dmzWAF(),
 		chainUserToLLM(),
+		labHermetic(),
 	}
 }

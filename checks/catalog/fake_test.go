@@ -12,6 +12,7 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
@@ -56,6 +57,12 @@ type fakeLab struct {
 	// of the last bulk stream asked for
 	baseline *probe.BaselineResult
 	bulkFor  time.Duration
+
+	// guard is the host's egress guard; canary is what the network does with the canary
+	// datagram (nil: the guard refuses it)
+	guard    egress.Counters
+	guardErr error
+	canary   func(f *fakeLab) error
 
 	mu       sync.Mutex
 	scaled   []int32
@@ -355,4 +362,21 @@ func expired() context.Context {
 func TestMain(m *testing.M) {
 	settle, programDelay = 30*time.Millisecond, time.Millisecond
 	os.Exit(m.Run())
+}
+
+func (f *fakeLab) EgressGuard(context.Context) (egress.Counters, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.guard, f.guardErr
+}
+
+func (f *fakeLab) Canary(context.Context, checks.Where) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.canary != nil {
+		return f.canary(f)
+	}
+	f.guard.Canary.Packets++
+	f.guard.Refused.Packets++
+	return nil
 }

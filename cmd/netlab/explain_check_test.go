@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"github.com/netlab-dev/netlab/paths"
 	"strings"
 	"testing"
 )
@@ -26,7 +27,7 @@ func TestExplainCLI(t *testing.T) {
 func TestCheckCLIUsage(t *testing.T) {
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
 	code, out, _ := runCLI(t, "check", "--list")
-	if code != 0 || strings.Count(out, "\n") != 26 {
+	if code != 0 || strings.Count(out, "\n") != len(paths.IDs()) {
 		t.Fatalf("check --list: exit %d, %d lines", code, strings.Count(out, "\n"))
 	}
 	for _, args := range [][]string{{"check"}, {"check", "no-such-lab"}, {"check", "x", "--path", "nope/*"}, {"check", "x", "-o", "yaml"}, {"check", "x", "--concurrency", "0"}} {

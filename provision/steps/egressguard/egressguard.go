@@ -5,7 +5,7 @@ package egressguard
 import (
 	"context"
 
-	"github.com/netlab-dev/netlab/provision/egress"
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/provision/steps"
 )
 
