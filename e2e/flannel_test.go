@@ -52,7 +52,7 @@ func TestE2EUpFlannelBasic(t *testing.T) {
 		}
 	}
 	assertCrossNode(t, p, "c1", nodes[1], nodes[2])
-	runChecks(t, p, "service/clusterip")
+	runChecks(t, p, "service/clusterip", "lab/hermetic")
 }
 
 // assertCrossNode runs a probe server on serverNode and a client on clientNode: the client must

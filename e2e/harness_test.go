@@ -57,6 +57,7 @@ func up(t *testing.T, p *plan.Plan) string {
 	t.Helper()
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
 	kubeconfig := filepath.Join(t.TempDir(), "kubeconfig")
+	meter := startLeakMeter(t, p)
 	t.Cleanup(func() {
 		ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 		defer cancel()
@@ -68,6 +69,10 @@ func up(t *testing.T, p *plan.Plan) string {
 		t.Logf("down removed: %+v", *rm)
 		assertNothingLeft(t, p)
 		assertNoContexts(t, p, kubeconfig)
+		if p.Outside.Guarded() && !rm.EgressGuard {
+			t.Error("down did not remove the lab's egress guard")
+		}
+		meter.stop(t)
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Minute)
 	defer cancel()

@@ -94,7 +94,7 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 			t.Errorf("%s: ip route get %s (own API server ClusterIP): %v %s", node, api, err, out)
 		}
 	}
-	runChecks(t, p, "service/clusterip")
+	runChecks(t, p, "service/clusterip", "lab/hermetic")
 }
 
 // kube-proxy-ipvs on a kernel without ip_vs: preflight refuses at once, naming the feature, and
@@ -186,7 +186,7 @@ func TestE2ETwoVPCsWithMetalLB(t *testing.T) {
 		t.Logf("cluster %s: LoadBalancer %s (pool %v) answered a client at %s on %s", c.Name, lbIP, c.MetalLB.Addresses, sub.ClientAddress, sub.Network)
 	}
 	// The whole catalogue, across the transit gateway too: both pairs, their blackhole controls.
-	rep := runChecks(t, p, "service/clusterip", "cross-cluster/tgw-pod", "cross-cluster/tgw-internal-lb")
+	rep := runChecks(t, p, "service/clusterip", "cross-cluster/tgw-pod", "cross-cluster/tgw-internal-lb", "lab/hermetic")
 	assertTGWEvidence(t, rep)
 	// The TGW container, the node side, status, and a second 'up' that changes nothing (after the
 	// checks' negative controls: their repairs must have put back exactly what up made).
