@@ -3,6 +3,7 @@ package provision
 import (
 	"context"
 	"io"
+	"os"
 
 	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/plan"
@@ -76,6 +77,9 @@ func SaveImages(ctx context.Context, p *plan.Plan, scenario string, offline bool
 // LoadImages reads the bundle at path into the host's engine and reports its images as the host
 // has them afterwards.
 func LoadImages(ctx context.Context, path string, st *status.Status) (labimages.Manifest, []labimages.Local, error) {
+	if _, err := os.Stat(path); err != nil { // before the engine: a wrong path is the first thing to say
+		return labimages.Manifest{}, nil, &labimages.BundleError{Path: path, Err: err}
+	}
 	eng, err := connect(ctx)
 	if err != nil {
 		return labimages.Manifest{}, nil, err

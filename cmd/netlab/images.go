@@ -171,6 +171,9 @@ own from its binary. Progress, in bytes, goes to stderr.`,
 				err = cerr
 			}
 			if err == nil {
+				err = os.Chmod(tmp.Name(), 0o644) // CreateTemp makes it private; a bundle is for sharing
+			}
+			if err == nil {
 				err = os.Rename(tmp.Name(), out)
 			}
 			if err != nil {
