@@ -165,7 +165,7 @@ own from its binary. Progress, in bytes, goes to stderr.`,
 			if err != nil {
 				return failf(exitFailed, "cannot write the bundle next to %s: %v", out, err)
 			}
-			defer os.Remove(tmp.Name()) // gone after the rename; removes a half-written file otherwise
+			defer func() { _ = os.Remove(tmp.Name()) }() // gone after the rename; removes a half-written file otherwise
 			m, err := provision.SaveImages(ctx, p, arg, offline || os.Getenv("NETLAB_OFFLINE") == "1", tmp, st)
 			if cerr := tmp.Close(); err == nil && cerr != nil {
 				err = cerr
