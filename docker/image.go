@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/moby/moby/client"
@@ -97,4 +98,68 @@ func (e *Engine) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, 
 		return nil, fmt.Errorf("read images %v from the host: %w", refs, err)
 	}
 	return rc, nil
+}
+
+// ImageInfo is what the engine knows of one local image.
+type ImageInfo struct {
+	// ID is the image's content-addressable ID (sha256:…), the same on every host that holds it.
+	ID string `json:"id"`
+	// RepoDigests are the registry manifest digests it was pulled by; empty for an image built or
+	// loaded here.
+	RepoDigests []string `json:"repoDigests,omitempty"`
+	// Size is the bytes of all its layers.
+	Size int64 `json:"size"`
+}
+
+// InspectImage returns what the engine knows of ref, and false when ref is not on the host.
+func (e *Engine) InspectImage(ctx context.Context, ref string) (ImageInfo, bool, error) {
+	res, err := e.c.ImageInspect(ctx, ref)
+	if err != nil {
+		if isNotFound(err) {
+			return ImageInfo{}, false, nil
+		}
+		return ImageInfo{}, false, fmt.Errorf("inspect image %s: %w", ref, err)
+	}
+	return ImageInfo{ID: res.ID, RepoDigests: res.RepoDigests, Size: res.Size}, true, nil
+}
+
+// LoadImages reads an image archive ('docker save' format, OCI or Docker's) into the engine, as
+// 'docker load' does, and returns the references it reported loading. The engine reads the archive
+// whole before it registers anything, so an archive that ends early or an r that fails leaves no
+// image behind.
+func (e *Engine) LoadImages(ctx context.Context, r io.Reader) ([]string, error) {
+	res, err := e.c.ImageLoad(ctx, r)
+	if err != nil {
+		return nil, fmt.Errorf("load images: %w", err)
+	}
+	defer res.Close()
+	return loadedImages(res)
+}
+
+// loadedImages reads the engine's answer to a load: JSON messages, "Loaded image: REF" lines in
+// their stream field, an error field when it failed.
+func loadedImages(r io.Reader) ([]string, error) {
+	var loaded []string
+	dec := json.NewDecoder(r)
+	for {
+		var m struct {
+			Stream string `json:"stream"`
+			Error  string `json:"error"`
+		}
+		if err := dec.Decode(&m); err == io.EOF {
+			return loaded, nil
+		} else if err != nil {
+			return loaded, fmt.Errorf("load images: read the engine's answer: %w", err)
+		}
+		if m.Error != "" {
+			return loaded, fmt.Errorf("load images: %s", m.Error)
+		}
+		for _, line := range strings.Split(m.Stream, "\n") {
+			for _, prefix := range []string{"Loaded image: ", "Loaded image ID: "} {
+				if ref, ok := strings.CutPrefix(strings.TrimSpace(line), prefix); ok {
+					loaded = append(loaded, ref)
+				}
+			}
+		}
+	}
 }

@@ -20,25 +20,28 @@ import (
 type KindImageLoad struct {
 	// KindCluster is kind's cluster name; its node containers carry LabelKindCluster=KindCluster.
 	KindCluster string
-	Images      []string
-	// Offline never pulls: an image missing on the host is a missingImageError.
-	Offline bool
+	// Images must be on the host's engine already: loading never pulls ('netlab up' makes sure of
+	// every image a lab needs, pulling or refusing, before it creates anything).
+	Images []string
 	// Label prefixes the status lines ("[c1]").
 	Label string
 }
 
-// missingImageError names images that are on neither the host nor the nodes while offline.
-type missingImageError struct{ Images []string }
+// MissingImagesError names images a node lacks that are not on the host's engine either.
+type MissingImagesError struct {
+	KindCluster string
+	Images      []string
+}
 
-func (e *missingImageError) Error() string {
-	return fmt.Sprintf("offline mode: image(s) %s are not on this host's Docker engine and netlab will not pull them; build them (ci/images builds every image a lab needs, see docs/ci.md) or load them with 'docker load', then run 'netlab up' again", strings.Join(e.Images, ", "))
+func (e *MissingImagesError) Error() string {
+	return fmt.Sprintf("image(s) %s are needed by the nodes of kind cluster %s and are not on this host's Docker engine (removed since 'netlab up' checked them?); run 'netlab up' again, which checks every image the lab needs before it does anything", strings.Join(e.Images, ", "), e.KindCluster)
 }
 
 // LoadKindImages makes every image of l present in the containerd (namespace k8s.io) of every node
-// container of kind cluster l.KindCluster, with no pull inside the nodes. Images a node already has
-// are skipped. The others are read from the host's engine once, as one archive ('docker save'),
-// and imported into each node that lacks them with ctr, as kind's 'load docker-image' does. An image
-// missing on the host is pulled once on the host, unless offline.
+// container of kind cluster l.KindCluster, with no pull anywhere. Images a node already has are
+// skipped. The others are read from the host's engine once, as one archive ('docker save'), and
+// imported into each node that lacks them with ctr, as kind's 'load docker-image' does. An image
+// missing on the host is a *MissingImagesError.
 func (e *Engine) LoadKindImages(ctx context.Context, st *status.Status, l KindImageLoad) error {
 	return loadKindImages(ctx, e, status.Or(st), l)
 }
@@ -47,7 +50,6 @@ func (e *Engine) LoadKindImages(ctx context.Context, st *status.Status, l KindIm
 type nodeImages interface {
 	KindNodes(ctx context.Context, kindCluster string) ([]string, error)
 	ImageExists(ctx context.Context, ref string) (bool, error)
-	PullImage(ctx context.Context, ref string) error
 	SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error)
 	Exec(ctx context.Context, name string, cmd []string, stdin io.Reader) (ExecResult, error)
 }
@@ -86,20 +88,12 @@ func loadKindImages(ctx context.Context, eng nodeImages, st *status.Status, l Ki
 		}
 		if ok {
 			onHost = append(onHost, ref)
-			continue
-		}
-		if l.Offline {
+		} else {
 			missing = append(missing, ref)
-			continue
 		}
-		st.Printf("   %s pulling %s on the host (once)", l.Label, ref)
-		if err := eng.PullImage(ctx, ref); err != nil {
-			return fmt.Errorf("image %s is not on this host and pulling it failed: %w; on a host without a registry use offline mode and build the images locally", ref, err)
-		}
-		onHost = append(onHost, ref)
 	}
 	if len(missing) > 0 {
-		return &missingImageError{Images: missing}
+		return &MissingImagesError{KindCluster: l.KindCluster, Images: missing}
 	}
 	rc, err := eng.SaveImages(ctx, onHost)
 	if err != nil {

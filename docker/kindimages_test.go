@@ -14,14 +14,12 @@ import (
 )
 
 // fakeNodes is an engine with kind node containers, each with its containerd's images, and host
-// images. It records pulls, saves and imports.
+// images. It records saves and imports.
 type fakeNodes struct {
 	mu       sync.Mutex
 	nodes    map[string][]string // node → normalized refs its containerd holds
 	host     map[string]bool
-	pullable map[string]bool
 	config   string // containerd config dump
-	pulled   []string
 	saved    [][]string
 	imported map[string]string // node → "snapshotter|archive"
 }
@@ -35,14 +33,6 @@ func (f *fakeNodes) KindNodes(_ context.Context, kind string) ([]string, error) 
 	return out, nil
 }
 func (f *fakeNodes) ImageExists(_ context.Context, ref string) (bool, error) { return f.host[ref], nil }
-func (f *fakeNodes) PullImage(_ context.Context, ref string) error {
-	if !f.pullable[ref] {
-		return errors.New("no registry")
-	}
-	f.pulled = append(f.pulled, ref)
-	f.host[ref] = true
-	return nil
-}
 func (f *fakeNodes) SaveImages(_ context.Context, refs []string) (io.ReadCloser, error) {
 	f.saved = append(f.saved, refs)
 	return io.NopCloser(strings.NewReader("archive:" + strings.Join(refs, ","))), nil
@@ -93,7 +83,7 @@ func TestLoadKindImagesSkipsWhatNodesHave(t *testing.T) {
 		config: configV3,
 	}
 	var out bytes.Buffer
-	l := KindImageLoad{KindCluster: "lab-c1", Images: []string{"busybox", "netlab.local/netlab:v1"}, Offline: true, Label: "[c1]"}
+	l := KindImageLoad{KindCluster: "lab-c1", Images: []string{"busybox", "netlab.local/netlab:v1"}, Label: "[c1]"}
 	if err := loadKindImages(context.Background(), f, status.New(&out, 1, false), l); err != nil {
 		t.Fatal(err)
 	}
@@ -113,37 +103,17 @@ func TestLoadKindImagesSkipsWhatNodesHave(t *testing.T) {
 	}
 }
 
-// Offline never pulls: an image on neither the host nor a node is named in the error with the fix.
-// Online it is pulled once on the host, with a status line.
-func TestLoadKindImagesOfflineAndPull(t *testing.T) {
-	newFake := func() *fakeNodes {
-		return &fakeNodes{nodes: map[string][]string{"lab-c1-control-plane": nil}, host: map[string]bool{"a:v1": true},
-			pullable: map[string]bool{"quay.io/b:v2": true}, config: configV3}
+// Loading never pulls: an image on neither the host nor a node is named in the error, with the fix,
+// and nothing is read or imported.
+func TestLoadKindImagesNeverPulls(t *testing.T) {
+	f := &fakeNodes{nodes: map[string][]string{"lab-c1-control-plane": nil}, host: map[string]bool{"a:v1": true}, config: configV3}
+	err := loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-c1", Images: []string{"a:v1", "quay.io/b:v2"}})
+	var missing *MissingImagesError
+	if !errors.As(err, &missing) || !slices.Equal(missing.Images, []string{"quay.io/b:v2"}) || !strings.Contains(err.Error(), "run 'netlab up' again") {
+		t.Fatalf("want a MissingImagesError naming quay.io/b:v2 and what to do, got %v", err)
 	}
-	f := newFake()
-	err := loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-c1", Images: []string{"a:v1", "quay.io/b:v2"}, Offline: true})
-	var missing *missingImageError
-	if !errors.As(err, &missing) || !slices.Equal(missing.Images, []string{"quay.io/b:v2"}) || !strings.Contains(err.Error(), "ci/images") {
-		t.Fatalf("offline: want a missingImageError naming quay.io/b:v2 and how to build it, got %v", err)
-	}
-	if f.pulled != nil || f.imported != nil {
-		t.Fatalf("offline must neither pull nor import: pulled %v imported %v", f.pulled, f.imported)
-	}
-	f = newFake()
-	var out bytes.Buffer
-	if err := loadKindImages(context.Background(), f, status.New(&out, 0, false), KindImageLoad{KindCluster: "lab-c1", Images: []string{"a:v1", "quay.io/b:v2"}, Label: "[c1]"}); err != nil {
-		t.Fatal(err)
-	}
-	if !slices.Equal(f.pulled, []string{"quay.io/b:v2"}) || f.imported["lab-c1-control-plane"] != "overlayfs|archive:a:v1,quay.io/b:v2" {
-		t.Fatalf("online: pulled %v imported %v", f.pulled, f.imported)
-	}
-	if got := out.String(); got != "   [c1] pulling quay.io/b:v2 on the host (once)\n" {
-		t.Fatalf("status lines: %q", got)
-	}
-	f = newFake()
-	err = loadKindImages(context.Background(), f, status.Discard(), KindImageLoad{KindCluster: "lab-c1", Images: []string{"nowhere:v1"}})
-	if err == nil || !strings.Contains(err.Error(), "pulling it failed") || !strings.Contains(err.Error(), "offline mode") {
-		t.Fatalf("a failed pull must say what to do, got %v", err)
+	if f.saved != nil || f.imported != nil {
+		t.Fatalf("a missing image must stop before anything is read or imported: saved %v imported %v", f.saved, f.imported)
 	}
 }
 

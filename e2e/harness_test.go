@@ -157,7 +157,7 @@ func loadProbe(t *testing.T, p *plan.Plan) {
 		t.Fatalf("netlab's own image: %v", selfErr)
 	}
 	for _, c := range p.Clusters {
-		if err := eng.LoadKindImages(ctx, nil, docker.KindImageLoad{KindCluster: c.KindName, Images: []string{images.Self()}, Offline: true}); err != nil {
+		if err := eng.LoadKindImages(ctx, nil, docker.KindImageLoad{KindCluster: c.KindName, Images: []string{images.Self()}}); err != nil {
 			t.Fatal(err)
 		}
 	}

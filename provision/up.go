@@ -13,6 +13,7 @@ import (
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
 	"github.com/netlab-dev/netlab/provision/component"
+	"github.com/netlab-dev/netlab/provision/labimages"
 	"github.com/netlab-dev/netlab/provision/preflight"
 	"github.com/netlab-dev/netlab/provision/steps"
 	"github.com/netlab-dev/netlab/provision/steps/addons"
@@ -63,6 +64,11 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 		return err
 	}
 	defer eng.Close()
+	if err := st.Step("Images on the host", func() error {
+		return ensureImages(ctx, eng, p, reg, opts.Offline, st)
+	}); err != nil {
+		return err
+	}
 
 	state, err := recordPlan(p, scenario)
 	if err != nil {
@@ -70,7 +76,7 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 	}
 	sc := steps.New(steps.Config{
 		Plan: p, State: state, Status: st, Engine: engine{eng}, Kind: &cluster.Provider{KubeconfigPath: opts.KubeconfigPath},
-		Components: reg, Offline: opts.Offline, ReadyTimeout: opts.ReadyTimeout,
+		Components: reg, ReadyTimeout: opts.ReadyTimeout,
 	})
 	for _, s := range Steps() {
 		if !s.AppliesTo(p) {
@@ -133,6 +139,18 @@ func preflightHost(ctx context.Context, p *plan.Plan, reg *component.Registry) (
 		return nil, err
 	}
 	return eng, nil
+}
+
+// ensureImages makes sure, before anything of the lab is created, that every image the lab needs
+// from a registry is on the host (the list 'netlab images list' shows): pulled once here unless
+// offline, and otherwise one error naming what is missing and the two ways to get it (a bundle, or
+// the local image builder). kind then finds its node image and pulls nothing.
+func ensureImages(ctx context.Context, eng labimages.Engine, p *plan.Plan, reg *component.Registry, offline bool, st *status.Status) error {
+	list, err := labimages.For(p, reg, "")
+	if err != nil {
+		return err
+	}
+	return labimages.Ensure(ctx, eng, list, offline, st)
 }
 
 // recordPlan saves the plan in the lab's state. For an existing lab, it refuses a plan whose

@@ -174,7 +174,7 @@ func (l *Lab) Prepare(ctx context.Context, progress *status.Status) error {
 }
 
 func (l *Lab) prepareCluster(ctx context.Context, c *Cluster) error {
-	load := docker.KindImageLoad{KindCluster: c.Plan.KindName, Images: []string{l.Image}, Offline: true}
+	load := docker.KindImageLoad{KindCluster: c.Plan.KindName, Images: []string{l.Image}}
 	if err := l.eng.LoadKindImages(ctx, nil, load); err != nil {
 		return fmt.Errorf("cluster %s: load %s: %w", c.Plan.Name, l.Image, err)
 	}

@@ -101,6 +101,7 @@ A scenario is a file or the name of a built-in scenario (see 'netlab list').`,
 		newExplainCmd(),
 		newGraphCmd(),
 		newTGWCmd(),
+		newImagesCmd(app),
 		newVersionCmd(),
 		newProbeCmd(),
 	)

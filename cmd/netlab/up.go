@@ -40,6 +40,10 @@ place is refused, naming what would have to be recreated.
 
 Without an argument it uses the built-in default scenario (flannel-basic).
 
+Before it creates anything, up makes sure every image the lab needs ('netlab images list') is on the
+host: a missing one is pulled once, unless --offline, and one it cannot get stops up at once, naming
+it and the ways out ('netlab images load' of a bundle, or the local image builder).
+
 When the lab is up, up runs the scenario's packet-path checks, as 'netlab check LAB' does, and prints
 their table (--check=false skips them; --path, --perf, --junit and --concurrency select and shape them).
 

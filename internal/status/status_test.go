@@ -108,3 +108,51 @@ type syncBuf struct {
 
 func (s *syncBuf) Write(p []byte) (int, error) { s.mu.Lock(); defer s.mu.Unlock(); return s.b.Write(p) }
 func (s *syncBuf) String() string              { s.mu.Lock(); defer s.mu.Unlock(); return s.b.String() }
+
+// Off a terminal, progress prints a line at each quarter of the total and one at the end, with
+// the counts in decimal units; a write counts its length.
+func TestProgressLinesAtQuarters(t *testing.T) {
+	var out bytes.Buffer
+	s := New(&out, 0, false)
+	p := s.Progress("saving", 4_000_000)
+	for range 8 {
+		if n, err := p.Write(make([]byte, 500_000)); n != 500_000 || err != nil {
+			t.Fatalf("Write = %d, %v", n, err)
+		}
+	}
+	p.Add(1_000)
+	p.Done()
+	want := "   saving: 1.0 MB of ~4.0 MB (25%)\n   saving: 2.0 MB of ~4.0 MB (50%)\n   saving: 3.0 MB of ~4.0 MB (75%)\n   saving: 4.0 MB of ~4.0 MB (100%)\n   saving: 4.0 MB\n"
+	if got := out.String(); got != want {
+		t.Fatalf("lines:\n%s\nwant:\n%s", got, want)
+	}
+	if p.N() != 4_001_000 {
+		t.Fatalf("N = %d", p.N())
+	}
+}
+
+// On a terminal, progress redraws one line (at most ten times a second) and ends it with the total.
+func TestProgressOnATerminalRedrawsOneLine(t *testing.T) {
+	var out bytes.Buffer
+	s := New(&out, 0, true)
+	now := time.Unix(0, 0)
+	s.now = func() time.Time { return now }
+	p := s.Progress("loading", 0)
+	p.Add(2_500)
+	p.Add(1) // within 100 ms: not drawn
+	now = now.Add(time.Second)
+	p.Add(1)
+	p.Done()
+	want := "\r\x1b[2K   loading: 2.5 kB\r\x1b[2K   loading: 2.5 kB\r\x1b[2K   loading: 2.5 kB\n"
+	if got := out.String(); got != want {
+		t.Fatalf("got %q, want %q", got, want)
+	}
+}
+
+func TestBytes(t *testing.T) {
+	for n, want := range map[int64]string{0: "0 B", 999: "999 B", 1_400: "1.4 kB", 1_430_000: "1.4 MB", 2_050_000_000: "2.05 GB"} {
+		if got := Bytes(n); got != want {
+			t.Errorf("Bytes(%d) = %q, want %q", n, got, want)
+		}
+	}
+}

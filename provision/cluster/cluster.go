@@ -72,6 +72,10 @@ type Provider struct {
 	// KubeconfigPath is where kind merges the clusters' contexts; empty means kind's default
 	// ($KUBECONFIG or ~/.kube/config).
 	KubeconfigPath string
+
+	// cgroupV1 makes kind's cgroup v1 warning, which it logs for every cluster it creates, one note
+	// per Provider (one per 'netlab up').
+	cgroupV1 sync.Once
 }
 
 func (p *Provider) kind(logger log.Logger) *kindcluster.Provider {
@@ -85,7 +89,7 @@ func (p *Provider) kind(logger log.Logger) *kindcluster.Provider {
 func (p *Provider) Create(lab string, c plan.ClusterPlan, st *status.Status) error {
 	release := lockNetwork(c.Network)
 	defer release()
-	logger := &kindLogger{status: status.Or(st), onNetworkRead: release, cluster: c.Name}
+	logger := &kindLogger{status: status.Or(st), onNetworkRead: release, cluster: c.Name, cgroupV1: &p.cgroupV1}
 	cfg := kindconfig.Config(lab, c)
 	err := p.kind(logger).Create(c.KindName,
 		kindcluster.CreateWithV1Alpha4Config(cfg),
@@ -130,13 +134,18 @@ func (p *Provider) Kubeconfig(kindName string) (string, error) {
 	return p.kind(log.NoopLogger{}).KubeConfig(kindName, false)
 }
 
+// cgroupV1Note is kind's cgroup v1 warning in netlab's words, shown once per 'netlab up'.
+const cgroupV1Note = "note: this host runs cgroup v1, which Kubernetes has deprecated and a future kind release will refuse; labs work on it today, and booting the host with cgroup v2 (systemd.unified_cgroup_hierarchy=1) is the lasting fix"
+
 // kindLogger turns kind's log into status lines, and notices the moment kind has read NetworkEnv.
 type kindLogger struct {
 	status        *status.Status
 	onNetworkRead func()
 	cluster       string
-	mu            sync.Mutex
-	errs          []string
+	// cgroupV1 is shared by the loggers of one Provider, so kind's cgroup v1 warning shows once.
+	cgroupV1 *sync.Once
+	mu       sync.Mutex
+	errs     []string
 }
 
 func (l *kindLogger) Warn(m string) {
@@ -145,6 +154,10 @@ func (l *kindLogger) Warn(m string) {
 		return
 	}
 	if strings.Contains(m, "Here be dragons") {
+		return
+	}
+	if strings.Contains(m, "cgroup v1") && l.cgroupV1 != nil {
+		l.cgroupV1.Do(func() { l.status.Printf("   %s", cgroupV1Note) })
 		return
 	}
 	l.status.Printf("   [%s] warning: %s", l.cluster, m)

@@ -3,6 +3,7 @@ package cluster
 import (
 	"bytes"
 	"os"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -71,5 +72,24 @@ func TestLoggerKeepsErrorsAndStatus(t *testing.T) {
 	l.Warn("disk nearly full")
 	if want := "   [c1] warning: disk nearly full\n"; out.String() != want {
 		t.Fatalf("status lines without -v: %q, want %q", out.String(), want)
+	}
+}
+
+// kind warns about cgroup v1 once per cluster it creates; netlab says it once per Provider, in its
+// own words, whichever cluster's logger hears it first.
+func TestCgroupV1WarningOncePerProvider(t *testing.T) {
+	var out bytes.Buffer
+	st := status.New(&out, 0, false)
+	p := &Provider{}
+	warning := "cgroup v1 is deprecated in Kubernetes and will not be supported in a future kind release, please upgrade to cgroup v2"
+	for _, c := range []string{"a", "b", "c"} {
+		l := &kindLogger{status: st, onNetworkRead: func() {}, cluster: c, cgroupV1: &p.cgroupV1}
+		l.Warn(warning)
+	}
+	if want := "   " + cgroupV1Note + "\n"; out.String() != want {
+		t.Fatalf("got %q, want the note once", out.String())
+	}
+	if strings.Contains(out.String(), "[a]") || !strings.Contains(out.String(), "cgroup v2") {
+		t.Fatalf("the note is the host's, not a cluster's, and says the fix: %q", out.String())
 	}
 }

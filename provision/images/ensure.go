@@ -88,28 +88,15 @@ func pruneSelfImages(ctx context.Context, eng selfImages, prefix, keep string, c
 // cachedSelfBinary is the static netlab to put into the image: the running executable when it is
 // one, otherwise one built from the source tree once and cached.
 func cachedSelfBinary(ctx context.Context, st *status.Status) (string, error) {
-	exe, err := os.Executable()
-	if err != nil {
-		return "", fmt.Errorf("find the running netlab: %w", err)
-	}
-	if filepath.Base(exe) == "netlab" {
-		if static, err := staticBinary(exe); err == nil && static {
-			return exe, nil
-		}
-	}
-	exeSum, err := fileSHA256(exe)
-	if err != nil {
-		return "", err
-	}
-	dir := filepath.Join(cacheDir(), "self", exeSum[:16])
-	bin := filepath.Join(dir, "netlab")
-	if static, err := staticBinary(bin); err == nil && static {
-		return bin, nil
+	bin, ready, err := selfBinary()
+	if err != nil || ready {
+		return bin, err
 	}
 	mod, err := moduleDir()
 	if err != nil {
 		return "", err
 	}
+	dir := filepath.Dir(bin)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		return "", err
 	}
@@ -127,6 +114,43 @@ func cachedSelfBinary(ctx context.Context, st *status.Status) (string, error) {
 		return "", err
 	}
 	return bin, nil
+}
+
+// selfBinary is where the static netlab for the self image is: the running executable when it is
+// a static netlab, else its cached build. ready says whether that file is there; when it is not,
+// bin is where the build is to be cached.
+func selfBinary() (bin string, ready bool, err error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", false, fmt.Errorf("find the running netlab: %w", err)
+	}
+	if filepath.Base(exe) == "netlab" {
+		if static, err := staticBinary(exe); err == nil && static {
+			return exe, true, nil
+		}
+	}
+	exeSum, err := fileSHA256(exe)
+	if err != nil {
+		return "", false, err
+	}
+	bin = filepath.Join(cacheDir(), "self", exeSum[:16], "netlab")
+	static, err := staticBinary(bin)
+	return bin, err == nil && static, nil
+}
+
+// SelfRefIfBuilt is the reference EnsureSelfImage returns, found without building anything: known
+// (ok) when the running executable is a static netlab or its static build is cached, as after a
+// first 'netlab up'. It does not say whether the image itself exists.
+func SelfRefIfBuilt() (ref string, ok bool, err error) {
+	bin, ready, err := selfBinary()
+	if err != nil || !ready {
+		return "", false, err
+	}
+	sum, err := fileSHA256(bin)
+	if err != nil {
+		return "", false, err
+	}
+	return SelfRef(sum[:12]), true, nil
 }
 
 func cacheDir() string {

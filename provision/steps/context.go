@@ -52,8 +52,6 @@ type Config struct {
 	Engine     Engine
 	Kind       Kind
 	Components *component.Registry
-	// Offline never pulls an image.
-	Offline bool
 	// ReadyTimeout bounds each wait for readiness.
 	ReadyTimeout time.Duration
 }
@@ -66,7 +64,6 @@ type StepContext struct {
 	Engine       Engine
 	Kind         Kind
 	Components   *component.Registry
-	Offline      bool
 	ReadyTimeout time.Duration
 
 	stateMu sync.Mutex
@@ -83,7 +80,7 @@ type StepContext struct {
 func New(cfg Config) *StepContext {
 	return &StepContext{
 		Plan: cfg.Plan, Status: status.Or(cfg.Status), Engine: cfg.Engine, Kind: cfg.Kind, Components: cfg.Components,
-		Offline: cfg.Offline, ReadyTimeout: cfg.ReadyTimeout, state: cfg.State, newClient: kube.New,
+		ReadyTimeout: cfg.ReadyTimeout, state: cfg.State, newClient: kube.New,
 	}
 }
 

@@ -6,11 +6,13 @@ import (
 	"fmt"
 
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/provision/labimages"
 	"github.com/netlab-dev/netlab/provision/steps"
 )
 
 // Step loads each cluster's CNI and add-on images and netlab's own image into its nodes, reading
-// each image from the host once.
+// each image from the host once. The list is labimages.For's, the one 'netlab images' shows; 'up'
+// made sure of every image on the host before it created anything, so nothing is pulled here.
 func Step() steps.Step {
 	return steps.Step{
 		Name:  "images",
@@ -20,13 +22,12 @@ func Step() steps.Step {
 			if err != nil {
 				return err
 			}
+			list, err := labimages.For(sc.Plan, sc.Components, self)
+			if err != nil {
+				return err
+			}
 			for _, c := range sc.Plan.Clusters {
-				refs, err := sc.Components.Images(c)
-				if err != nil {
-					return fmt.Errorf("cluster %s: %w", c.Name, err)
-				}
-				refs = append(refs, self)
-				load := docker.KindImageLoad{KindCluster: c.KindName, Images: refs, Offline: sc.Offline, Label: "[" + c.Name + "]"}
+				load := docker.KindImageLoad{KindCluster: c.KindName, Images: list.SideLoad(c.Name), Label: "[" + c.Name + "]"}
 				if err := sc.Engine.LoadImages(ctx, sc.Status, load); err != nil {
 					return fmt.Errorf("cluster %s: %w", c.Name, err)
 				}
