@@ -14,11 +14,12 @@
 //	chain postrouting hook postrouting, priority -10 (before Docker's masquerade):
 //	                   daddr Canary            counter drop            tag "backstop"
 //	                   [under dns.upstream: lab → outside, port 53 accept]
-//	                   lab → outside           counter drop            tag "escaped"
+//	                   forwarded lab → outside counter drop            tag "escaped"
 //
 // "lab → outside" is: source in @lab and destination not in @lab. The postrouting chain is the last
-// line: a packet counted there got past the forward chain (it should never happen; the check says
-// so), and is dropped there too.
+// line: a forwarded packet counted there got past the forward chain (it should never happen; the
+// check says so), and is dropped there too. The host's own packets are not the lab's, even from a
+// bridge's address (which is in a lab subnet): an IGMP report of the host is not a leak.
 //
 // Canary is the address of the check's negative control: a datagram a probe Pod sends to it must be
 // counted as refused by the forward chain; the postrouting backstop makes sure it never leaves even

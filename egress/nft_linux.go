@@ -51,7 +51,14 @@ func chains(s Spec, lab *nftables.Set) (forward, postrouting []rule) {
 			postrouting = append(postrouting, rule{TagDNSOut + " pass", out(d, accept)})
 		}
 	}
-	postrouting = append(postrouting, rule{TagEscaped, out(counter, drop)})
+	// Only forwarded packets: the host's own (an IGMP report from a bridge's address, which is a
+	// lab address) are not the lab's. meta iif has no value for a locally generated packet, so the
+	// rule does not match it.
+	forwarded := []expr.Any{
+		&expr.Meta{Key: expr.MetaKeyIIF, Register: 1},
+		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte{0, 0, 0, 0}},
+	}
+	postrouting = append(postrouting, rule{TagEscaped, out(forwarded, counter, drop)})
 	return forward, postrouting
 }
 

@@ -128,8 +128,21 @@ func TestGuardRefusesAndCountsWhatWouldLeave(t *testing.T) {
 	if !g.delivered("lab", "lab2", lab2Addr, 9999) {
 		t.Error("the lab cannot reach its other range through the host")
 	}
-	if got := g.counters("t"); got.Refused != c.Refused {
-		t.Errorf("lab-internal traffic was counted as refused: %+v", got)
+	// The host's own packets, even from its address in a lab range, are not the lab's.
+	if !g.delivered("host", "outside", outsideAddr, 9998) {
+		t.Error("the host itself cannot reach the outside")
+	}
+	must(t, g.Do("host", func() error {
+		c, err := net.DialUDP("udp4", &net.UDPAddr{IP: net.ParseIP(labHost)}, &net.UDPAddr{IP: net.ParseIP(outsideAddr), Port: 9997})
+		if err != nil {
+			return err
+		}
+		defer c.Close()
+		_, err = c.Write([]byte("from the host's lab address"))
+		return err
+	}))
+	if got := g.counters("t"); got.Refused != c.Refused || got.Escaped.Packets != 0 {
+		t.Errorf("lab-internal or host traffic was counted: %+v", got)
 	}
 
 	// The same spec again leaves the table and its counters alone.

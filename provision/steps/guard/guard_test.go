@@ -84,6 +84,14 @@ func TestGuardRoutesInANamespace(t *testing.T) {
 	if err := l.Add("node", "host"); err != nil {
 		t.Fatal(err)
 	}
+	// No IPv6 on the pair: a new link's router solicitations would count as packets at the host.
+	for _, n := range []string{"node", "host"} {
+		for _, k := range []string{"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"} {
+			if err := l.Sysctl(n, k, "1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
 	if err := l.Veth("node", "eth0", "10.0.1.2/24", "host", "eth0", "10.0.1.1/24"); err != nil {
 		t.Fatal(err)
 	}
