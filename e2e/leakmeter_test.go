@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"bufio"
+	"fmt"
 	"os"
 	"slices"
 	"strings"
@@ -21,6 +22,7 @@ import (
 // everything else ("tried") and at the postrouting hook ("left", also dropped: the meter is a
 // safety net of its own).
 type leakMeter struct {
+	lab    string
 	table  string
 	uplink string
 	before []string // the host's tables before 'up'
@@ -31,7 +33,7 @@ const leakMeterPriority = -300
 // startLeakMeter installs the meter for plan p and returns it.
 func startLeakMeter(t *testing.T, p *plan.Plan) *leakMeter {
 	t.Helper()
-	m := &leakMeter{table: "netlab_e2e_leakmeter_" + p.Lab, uplink: defaultRouteDev(t)}
+	m := &leakMeter{lab: p.Lab, table: "netlab_e2e_leakmeter_" + p.Lab, uplink: defaultRouteDev(t)}
 	c, err := nft.Conn(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -39,7 +41,7 @@ func startLeakMeter(t *testing.T, p *plan.Plan) *leakMeter {
 	if _, err := nft.DeleteTable(c, m.table); err != nil {
 		t.Fatal(err)
 	}
-	m.before = hostTables(t)
+	m.before = hostTables(t, p.Lab)
 	tbl, err := nft.ReplaceTable(c, m.table)
 	if err != nil {
 		t.Fatal(err)
@@ -99,13 +101,14 @@ func (m *leakMeter) stop(t *testing.T) {
 	if left.Packets != 0 {
 		t.Errorf("%d packets (%d bytes) from the lab's ranges reached the host's uplink %s", left.Packets, left.Bytes, m.uplink)
 	}
-	if after := hostTables(t); !slices.Equal(after, m.before) {
-		t.Errorf("the host's nftables tables after down %v differ from before up %v", after, m.before)
+	if after := hostTables(t, m.lab); !slices.Equal(after, m.before) {
+		t.Errorf("the host's nftables tables of lab %s after down %v differ from before up %v", m.lab, after, m.before)
 	}
 }
 
-// hostTables names the host's nftables tables (family and name), sorted.
-func hostTables(t *testing.T) []string {
+// hostTables names the host's nftables tables (family and name) whose name holds lab, sorted, the
+// meter's own left out (other labs may come and go on the host meanwhile).
+func hostTables(t *testing.T, lab string) []string {
 	t.Helper()
 	c, err := nft.Conn(nil)
 	if err != nil {
@@ -117,7 +120,9 @@ func hostTables(t *testing.T) []string {
 	}
 	var out []string
 	for _, tb := range tables {
-		out = append(out, string(rune('0'+tb.Family))+":"+tb.Name)
+		if strings.Contains(tb.Name, lab) && !strings.HasPrefix(tb.Name, "netlab_e2e_leakmeter_") {
+			out = append(out, fmt.Sprintf("%d:%s", tb.Family, tb.Name))
+		}
 	}
 	slices.Sort(out)
 	return out
