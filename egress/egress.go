@@ -7,6 +7,7 @@
 // The table (family ip, named TableName(lab)) has one set and two chains:
 //
 //	set lab          the lab's ranges (plan.LabCIDRs, merged), an interval set
+//	set inside       the lab's ranges and NeverRouted (multicast, limited broadcast)
 //	chain forward    hook forward, priority -10 (before Docker's filter rules):
 //	                   daddr Canary            counter                 tag "canary"
 //	                   lab → outside, port 53  counter [accept]        tag "dns" or, under dns.upstream, "dns-out"
@@ -16,7 +17,7 @@
 //	                   [under dns.upstream: lab → outside, port 53 accept]
 //	                   forwarded lab → outside counter drop            tag "escaped"
 //
-// "lab → outside" is: source in @lab and destination not in @lab. The postrouting chain is the last
+// "lab → outside" is: source in @lab and destination not in @inside. The postrouting chain is the last
 // line: a forwarded packet counted there got past the forward chain (it should never happen; the
 // check says so), and is dropped there too. The host's own packets are not the lab's, even from a
 // bridge's address (which is in a lab subnet): an IGMP report of the host is not a leak.
@@ -38,6 +39,11 @@ import (
 	"github.com/netlab-dev/netlab/internal/nft"
 	"github.com/netlab-dev/netlab/plan"
 )
+
+// NeverRouted are destinations no packet leaves the machine for by routing: multicast (the host
+// routes none) and the limited broadcast. They count as inside: an IGMP report a Docker bridge
+// sends when it comes up (two of 40 bytes, seen live at each 'up') is not a leak.
+var NeverRouted = []netip.Prefix{netip.MustParsePrefix("224.0.0.0/4"), netip.MustParsePrefix("255.255.255.255/32")}
 
 // Canary is the negative control's destination, and CanaryPort its UDP port (discard).
 var Canary = netip.MustParseAddr("203.0.113.53")
@@ -80,7 +86,7 @@ func SpecFor(p *plan.Plan) (Spec, bool) {
 // Key identifies the spec: 'up' leaves a table built from the same spec (and its counters) alone.
 func (s Spec) Key() string {
 	h := sha256.New()
-	fmt.Fprintf(h, "%s|%v|%v|%d|%s", s.Lab, s.Ranges, s.DNSOut, Priority, Canary)
+	fmt.Fprintf(h, "%s|%v|%v|%d|%s|%v|v2", s.Lab, s.Ranges, s.DNSOut, Priority, Canary, NeverRouted)
 	return hex.EncodeToString(h.Sum(nil))[:16]
 }
 

@@ -5,6 +5,7 @@ package egress
 import (
 	"fmt"
 	"os"
+	"slices"
 	"strings"
 
 	"github.com/google/nftables"
@@ -24,10 +25,11 @@ type rule struct {
 	exprs []expr.Any
 }
 
-// chains returns the rules of the forward and the postrouting chain for spec s over set lab.
-func chains(s Spec, lab *nftables.Set) (forward, postrouting []rule) {
+// chains returns the rules of the forward and the postrouting chain for spec s over the sets lab
+// (sources) and inside (destinations that are not outside).
+func chains(s Spec, lab, inside *nftables.Set) (forward, postrouting []rule) {
 	out := func(more ...[]expr.Any) []expr.Any {
-		return concat(append([][]expr.Any{nft.SrcInSet(lab, false), nft.DstInSet(lab, true)}, more...)...)
+		return concat(append([][]expr.Any{nft.SrcInSet(lab, false), nft.DstInSet(inside, true)}, more...)...)
 	}
 	counter := []expr.Any{&expr.Counter{}}
 	accept := []expr.Any{&expr.Verdict{Kind: expr.VerdictAccept}}
@@ -51,9 +53,9 @@ func chains(s Spec, lab *nftables.Set) (forward, postrouting []rule) {
 			postrouting = append(postrouting, rule{TagDNSOut + " pass", out(d, accept)})
 		}
 	}
-	// Only forwarded packets: the host's own (an IGMP report from a bridge's address, which is a
-	// lab address) are not the lab's. meta iif has no value for a locally generated packet, so the
-	// rule does not match it.
+	// Only forwarded packets: the host's own (from a bridge's address, which is a lab address) are
+	// not the lab's. meta iif has no value for a locally generated packet, so the rule does not
+	// match it.
 	forwarded := []expr.Any{
 		&expr.Meta{Key: expr.MetaKeyIIF, Register: 1},
 		&expr.Cmp{Op: expr.CmpOpNeq, Register: 1, Data: []byte{0, 0, 0, 0}},
@@ -92,7 +94,11 @@ func Install(s Spec) (bool, error) {
 	if err := c.AddSet(lab, nft.IntervalElements(s.Ranges)); err != nil {
 		return false, fmt.Errorf("nftables: set lab of %s: %w", name, err)
 	}
-	fwd, post := chains(s, lab)
+	inside := &nftables.Set{Table: tbl, Name: "inside", KeyType: nftables.TypeIPAddr, Interval: true}
+	if err := c.AddSet(inside, nft.IntervalElements(Merge(append(slices.Clone(s.Ranges), NeverRouted...)))); err != nil {
+		return false, fmt.Errorf("nftables: set inside of %s: %w", name, err)
+	}
+	fwd, post := chains(s, lab, inside)
 	for _, ch := range []struct {
 		name  string
 		hook  *nftables.ChainHook

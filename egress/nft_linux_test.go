@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"testing"
 	"time"
@@ -108,6 +109,32 @@ func TestGuardRefusesAndCountsWhatWouldLeave(t *testing.T) {
 	if c := g.counters("t"); !c.Installed || c.Refused.Packets != 0 || c.Escaped.Packets != 0 {
 		t.Fatalf("fresh guard: %+v", c)
 	}
+	// Multicast and the limited broadcast are inside: they never leave by routing.
+	must(t, g.Do("host", func() error {
+		c, err := nft.Conn(nil)
+		if err != nil {
+			return err
+		}
+		set, err := c.GetSetByName(&nftables.Table{Family: nftables.TableFamilyIPv4, Name: TableName("t")}, "inside")
+		if err != nil {
+			return err
+		}
+		elems, err := c.GetSetElements(set)
+		if err != nil {
+			return err
+		}
+		var starts []string
+		for _, e := range elems {
+			if !e.IntervalEnd {
+				starts = append(starts, net.IP(e.Key).String())
+			}
+		}
+		slices.Sort(starts)
+		if want := []string{"10.90.0.0", "10.91.0.0", "224.0.0.0", "255.255.255.255"}; !slices.Equal(starts, want) {
+			t.Errorf("set inside starts at %v, want %v", starts, want)
+		}
+		return nil
+	}))
 	if g.delivered("lab", "outside", outsideAddr, 9999) {
 		t.Error("a datagram from the lab reached the outside through the guard")
 	}
