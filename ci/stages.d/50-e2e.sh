@@ -32,4 +32,12 @@ if [ -n "$left" ]; then
 else
 	echo "e2e: no lab containers, networks or volumes left"
 fi
+guards=$(nft list tables 2>/dev/null | grep -E 'netlab_egress_|netlab_e2e_leakmeter_' || true)
+if [ -n "$guards" ]; then
+	echo "e2e: FAILED: egress guard tables were left on the host:" >&2
+	echo "$guards" >&2
+	status=1
+else
+	echo "e2e: no egress guard tables left on the host"
+fi
 exit "$status"
