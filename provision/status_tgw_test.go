@@ -54,7 +54,9 @@ func TestStatusShowsTheEgressGuard(t *testing.T) {
 	}
 	s.Egress = egress.Counters{}
 	b.Reset()
-	s.WriteTable(&b)
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
 	if !strings.Contains(b.String(), "not installed: run 'netlab up' again") {
 		t.Errorf("a missing guard must say so:\n%s", b.String())
 	}
