@@ -75,7 +75,17 @@ func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
 	case err == nil && res.Container.Config != nil && res.Container.Config.Image == s.Image && hasEnv(res.Container.Config.Env, s.Env):
 		if res.Container.State == nil || !res.Container.State.Running {
 			if _, err := e.c.ContainerStart(ctx, s.Name, client.ContainerStartOptions{}); err != nil {
-				return fmt.Errorf("start container %s: %w", s.Name, err)
+				if !isNotFound(err) {
+					return fmt.Errorf("start container %s: %w", s.Name, err)
+				}
+				// A stopped container whose network was removed (and made anew, with another id)
+				// cannot start again: replace it.
+				if _, err := e.c.ContainerRemove(ctx, s.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
+					return fmt.Errorf("replace container %s (its network is gone): %w", s.Name, err)
+				}
+				if err := e.create(ctx, s); err != nil {
+					return err
+				}
 			}
 		}
 	case err == nil:

@@ -134,6 +134,25 @@ func TestContainerAndExecAgainstTheEngine(t *testing.T) {
 	if st, _ := e.ContainerState(ctx, name); st != "running" {
 		t.Fatalf("state after EnsureContainer: %q", st)
 	}
+	// Stopped, and its network removed (Docker allows it: a stopped container's endpoint is not
+	// active) and made anew: the container still names the old network and cannot start, so it is
+	// replaced. A lab whose 'up' was killed part-way leaves exactly this.
+	if out, err := exec.Command("docker", "stop", "-t", "1", name).CombinedOutput(); err != nil {
+		t.Fatalf("docker stop: %v %s", err, out)
+	}
+	if out, err := exec.Command("docker", "network", "rm", nets[0].Name).CombinedOutput(); err != nil {
+		t.Fatalf("docker network rm: %v %s", err, out)
+	}
+	if _, err := e.EnsureNetwork(ctx, nets[0]); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.EnsureContainer(ctx, spec); err != nil {
+		t.Fatalf("a stopped container on a network made anew: %v", err)
+	}
+	if st, _ := e.ContainerState(ctx, name); st != "running" {
+		t.Fatalf("state after EnsureContainer on a network made anew: %q", st)
+	}
+	id1 = id()
 	// Another image: re-created; the volume stays.
 	if out, err := exec.Command("docker", "tag", img, other).CombinedOutput(); err != nil {
 		t.Fatalf("docker tag: %v %s", err, out)
