@@ -94,6 +94,21 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 			t.Errorf("%s: ip route get %s (own API server ClusterIP): %v %s", node, api, err, out)
 		}
 	}
+	// The Service range after translation: a port that no Service serves on the cluster's own
+	// API server ClusterIP is not translated by kube-proxy. In iptables mode nothing of kube-proxy
+	// refuses it and it would follow the node's default route off the machine; the guard's nftables
+	// table rejects it on the node (in nftables mode kube-proxy refuses it first). Either way the
+	// caller learns at once, and the leak meter (up) sees nothing leave.
+	for _, c := range p.Clusters {
+		api := c.ServiceCIDR.Addr().Next().String()
+		start := time.Now()
+		r, _ := probeResult(t, client(t, p, c.Name), "unserved-port-"+c.Name, c.Nodes[len(c.Nodes)-1].Name,
+			"--allow", c.ServiceCIDR.String(), "--timeout", "5s", "tcp", api+":9")
+		t.Logf("cluster %s (%s): TCP to %s:9 (no Service port): ok=%v error=%q (Pod ran %s)", c.Name, c.KubeProxyMode, api, r.OK, r.Error, time.Since(start).Round(time.Second))
+		if r.OK || !(strings.Contains(r.Error, "no route to host") || strings.Contains(r.Error, "connection refused") || strings.Contains(r.Error, "unreachable")) {
+			t.Errorf("cluster %s (%s): TCP to %s:9 must be refused at once, got ok=%v error=%q", c.Name, c.KubeProxyMode, api, r.OK, r.Error)
+		}
+	}
 	runChecks(t, p, "service/clusterip", "lab/hermetic")
 }
 
