@@ -31,7 +31,7 @@ func TestE2ETGWIsolatedSpokes(t *testing.T) {
 	assertTGWGoneAfterDown(t, p)
 	up(t, p)
 	loadProbe(t, p)
-	rep := runChecks(t, p, "cross-cluster/tgw-isolation", "cross-cluster/tgw-pod")
+	rep := runChecks(t, p, "cross-cluster/tgw-isolation", "cross-cluster/tgw-pod", "lab/hermetic")
 
 	isolation, pods := 0, 0
 	for _, r := range rep.Results {
