@@ -52,3 +52,11 @@ func (e engine) LoadImages(ctx context.Context, st *status.Status, load docker.K
 func (e engine) EnsureTGW(ctx context.Context, spec tgw.ContainerSpec) (string, error) {
 	return tgw.EnsureContainer(ctx, e.eng, spec)
 }
+
+func (e engine) InspectImage(ctx context.Context, ref string) (docker.ImageInfo, bool, error) {
+	return e.eng.InspectImage(ctx, ref)
+}
+
+func (e engine) BuildDerivedNodeImage(ctx context.Context, st *status.Status, d docker.DerivedNodeImage) error {
+	return e.eng.BuildDerivedNodeImage(ctx, st, d)
+}
