@@ -106,9 +106,14 @@ func buildDerived(ctx context.Context, eng derivedBuilder, st *status.Status, d 
 	if err != nil {
 		return err
 	}
+	t0 := time.Now()
+	phase := func(what string) {
+		st.V(1).Printf("   %s: %s after %.1f s", d.Tag, what, time.Since(t0).Seconds())
+	}
 	if err := waitContainerd(ctx, eng, id); err != nil {
 		return err
 	}
+	phase("the build container's containerd answers")
 	size, err := eng.imageSize(ctx, d.Images)
 	if err != nil {
 		return err
@@ -127,6 +132,7 @@ func buildDerived(ctx context.Context, eng derivedBuilder, st *status.Status, d 
 	if r.ExitCode != 0 {
 		return fmt.Errorf("derived node image %s: ctr images import exited %d%s", d.Tag, r.ExitCode, stderrOf(r))
 	}
+	phase("imported")
 	for _, ref := range d.Images {
 		r, err := eng.Exec(ctx, id, []string{"ctr", "--namespace=k8s.io", "images", "label", normalize(ref), "io.cri-containerd.pinned=pinned"}, nil)
 		if err == nil && r.ExitCode != 0 {
@@ -140,6 +146,7 @@ func buildDerived(ctx context.Context, eng derivedBuilder, st *status.Status, d 
 	if err := eng.stopContainer(ctx, id, "SIGTERM", 30*time.Second); err != nil {
 		return fmt.Errorf("derived node image %s: stop the build container: %w", d.Tag, err)
 	}
+	phase("pinned, containerd stopped")
 	changes, err := restoreChanges(base, d)
 	if err != nil {
 		return err
@@ -147,6 +154,7 @@ func buildDerived(ctx context.Context, eng derivedBuilder, st *status.Status, d 
 	if err := eng.commit(ctx, id, d.Tag, changes); err != nil {
 		return fmt.Errorf("derived node image %s: commit: %w", d.Tag, err)
 	}
+	phase("committed")
 	return nil
 }
 
@@ -275,10 +283,25 @@ func (b engineBuilder) SaveImages(ctx context.Context, refs []string) (io.ReadCl
 	return b.e.SaveImages(ctx, refs)
 }
 
+// stopContainer sends signal to the container's main process and waits for it to exit. (Not the
+// engine's stop: engines before API 1.42 ignore its signal and send the image's StopSignal, which
+// a containerd running as PID 1 does not handle.) One still running after timeout is an error.
 func (b engineBuilder) stopContainer(ctx context.Context, id, signal string, timeout time.Duration) error {
-	secs := int(timeout / time.Second)
-	_, err := b.e.c.ContainerStop(ctx, id, client.ContainerStopOptions{Signal: signal, Timeout: &secs})
-	return err
+	wctx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	wait := b.e.c.ContainerWait(wctx, id, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	if _, err := b.e.c.ContainerKill(ctx, id, client.ContainerKillOptions{Signal: signal}); err != nil {
+		return fmt.Errorf("send %s: %w", signal, err)
+	}
+	select {
+	case <-wait.Result:
+		return nil
+	case err := <-wait.Error:
+		if wctx.Err() != nil {
+			return fmt.Errorf("still running %s after %s", timeout, signal)
+		}
+		return err
+	}
 }
 
 func (b engineBuilder) commit(ctx context.Context, id, tag string, changes []string) error {
