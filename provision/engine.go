@@ -60,3 +60,11 @@ func (e engine) InspectImage(ctx context.Context, ref string) (docker.ImageInfo,
 func (e engine) BuildDerivedNodeImage(ctx context.Context, st *status.Status, d docker.DerivedNodeImage) error {
 	return e.eng.BuildDerivedNodeImage(ctx, st, d)
 }
+
+func (e engine) Images(ctx context.Context, pattern string) ([]docker.Image, error) {
+	return e.eng.Images(ctx, pattern)
+}
+
+func (e engine) RemoveImage(ctx context.Context, ref string) error {
+	return e.eng.RemoveImage(ctx, ref)
+}

@@ -28,6 +28,8 @@ const recipe = "netlab-derived-node/v1"
 type Engine interface {
 	InspectImage(ctx context.Context, ref string) (docker.ImageInfo, bool, error)
 	BuildDerivedNodeImage(ctx context.Context, st *status.Status, d docker.DerivedNodeImage) error
+	Images(ctx context.Context, pattern string) ([]docker.Image, error)
+	RemoveImage(ctx context.Context, ref string) error
 }
 
 // Input is one image baked into a derived node image, as the host has it.
@@ -152,5 +154,56 @@ func Ensure(ctx context.Context, eng Engine, st *status.Status, enabled bool, ba
 		return d, fmt.Errorf("node image %s: built, but the engine does not show it with key %s", d.Image, key)
 	}
 	st.Printf("   built %s in %.1f s (%.0f MB, %.0f MB more than %s)", d.Image, time.Since(start).Seconds(), float64(built.Size)/1e6, float64(built.Size-b.Size)/1e6, base)
+	prune(ctx, eng, st, base, sideload, d.Image, time.Now().Add(-keep))
 	return d, nil
+}
+
+// keep is how long an older derived image of the same family is kept after a newer one is built:
+// long enough for another netlab process that picked it a moment ago to create its nodes from it.
+const keep = time.Hour
+
+// family names what a derived image is for, whatever the versions: its base image and the
+// repositories of the images baked in (a newer Flannel or a rebuilt netlab is the same family).
+func family(base string, images []string) string {
+	repos := make([]string, 0, len(images))
+	for _, ref := range images {
+		if i := strings.LastIndex(ref, ":"); i > strings.LastIndex(ref, "/") {
+			ref = ref[:i]
+		}
+		repos = append(repos, ref)
+	}
+	slices.Sort(repos)
+	return base + "|" + strings.Join(slices.Compact(repos), ",")
+}
+
+// prune removes the derived images of the same family as (base, images) other than keepRef and
+// built before cutoff, so that each new netlab build or image version does not leave one more
+// node-sized image behind. Removal is not forced: the engine refuses to remove an image that a
+// container (a lab's node) still uses, and that image stays. Errors are ignored; this is housekeeping.
+func prune(ctx context.Context, eng Engine, st *status.Status, base string, images []string, keepRef string, cutoff time.Time) {
+	list, err := eng.Images(ctx, Repo+":*")
+	if err != nil {
+		return
+	}
+	want := family(base, images)
+	for _, im := range list {
+		if im.Created.After(cutoff) {
+			continue
+		}
+		for _, tag := range im.Tags {
+			if tag == keepRef || !strings.HasPrefix(tag, Repo+":") {
+				continue
+			}
+			info, ok, err := eng.InspectImage(ctx, tag)
+			if err != nil || !ok || info.Labels[docker.LabelDerivedFrom] == "" {
+				continue
+			}
+			if family(info.Labels[docker.LabelDerivedFrom], strings.Split(info.Labels[docker.LabelDerivedImages], ",")) != want {
+				continue
+			}
+			if eng.RemoveImage(ctx, tag) == nil {
+				st.V(1).Printf("   removed %s, an older derived node image of the same images", tag)
+			}
+		}
+	}
 }

@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/status"
@@ -64,8 +66,30 @@ func TestDecide(t *testing.T) {
 // fakeEngine has host images and builds derived images by recording them.
 type fakeEngine struct {
 	host     map[string]docker.ImageInfo
+	created  map[string]time.Time
+	inUse    map[string]bool
+	removed  []string
 	built    []docker.DerivedNodeImage
 	buildErr error
+}
+
+func (f *fakeEngine) Images(_ context.Context, pattern string) ([]docker.Image, error) {
+	var out []docker.Image
+	for ref := range f.host {
+		if strings.HasPrefix(ref, strings.TrimSuffix(pattern, "*")) {
+			out = append(out, docker.Image{Tags: []string{ref}, Created: f.created[ref]})
+		}
+	}
+	return out, nil
+}
+
+func (f *fakeEngine) RemoveImage(_ context.Context, ref string) error {
+	if f.inUse[ref] {
+		return errors.New("conflict: image is being used by a container")
+	}
+	delete(f.host, ref)
+	f.removed = append(f.removed, ref)
+	return nil
 }
 
 func (f *fakeEngine) InspectImage(_ context.Context, ref string) (docker.ImageInfo, bool, error) {
@@ -78,7 +102,8 @@ func (f *fakeEngine) BuildDerivedNodeImage(_ context.Context, _ *status.Status, 
 		return f.buildErr
 	}
 	f.built = append(f.built, d)
-	f.host[d.Tag] = docker.ImageInfo{ID: "sha256:derived", Size: 3e9, Labels: map[string]string{docker.LabelDerivedKey: d.Key}}
+	f.host[d.Tag] = docker.ImageInfo{ID: "sha256:derived", Size: 3e9, Labels: map[string]string{docker.LabelDerivedKey: d.Key,
+		docker.LabelDerivedFrom: d.Base, docker.LabelDerivedImages: strings.Join(d.Images, ",")}}
 	return nil
 }
 
@@ -136,5 +161,41 @@ func TestEnsure(t *testing.T) {
 	f.buildErr = errors.New("no space left")
 	if _, err := Ensure(ctx, f, st, true, "node:1", load); err == nil || !strings.Contains(err.Error(), "no space left") {
 		t.Errorf("failed build: %v", err)
+	}
+}
+
+// After a build, older derived images of the same family (same base, same image repositories at
+// other versions) go, unless a container uses one or it is younger than the grace period; those of
+// another base or another set of images stay.
+func TestPruneAfterBuild(t *testing.T) {
+	old := time.Now().Add(-2 * keep)
+	derived := func(base string, images ...string) docker.ImageInfo {
+		return docker.ImageInfo{ID: "sha256:x", Labels: map[string]string{docker.LabelDerivedKey: "k", docker.LabelDerivedFrom: base, docker.LabelDerivedImages: strings.Join(images, ",")}}
+	}
+	f := hostWith()
+	f.created, f.inUse = map[string]time.Time{}, map[string]bool{}
+	for ref, im := range map[string]docker.ImageInfo{
+		Ref("older-netlab"):  derived("node:1", "flannel:1", "netlab:v0"),
+		Ref("older-flannel"): derived("node:1", "flannel:0", "netlab:v1"),
+		Ref("in-use"):        derived("node:1", "flannel:0", "netlab:v0"),
+		Ref("young"):         derived("node:1", "flannel:1", "netlab:v2"),
+		Ref("other-base"):    derived("node:2", "flannel:1", "netlab:v1"),
+		Ref("other-images"):  derived("node:1", "flannel:1", "netlab:v1", "metallb:1"),
+	} {
+		f.host[ref] = im
+		f.created[ref] = old
+	}
+	f.created[Ref("young")] = time.Now()
+	f.inUse[Ref("in-use")] = true
+	d, err := Ensure(context.Background(), f, status.Discard(), true, "node:1", []string{"flannel:1", "netlab:v1"})
+	if err != nil || d.Action != Build {
+		t.Fatalf("%+v, %v", d, err)
+	}
+	slices.Sort(f.removed)
+	if want := []string{Ref("older-flannel"), Ref("older-netlab")}; !slices.Equal(f.removed, want) {
+		t.Fatalf("removed %v, want %v", f.removed, want)
+	}
+	if _, ok := f.host[d.Image]; !ok {
+		t.Fatal("the new derived image must stay")
 	}
 }

@@ -41,6 +41,8 @@ func (f *fakeEngine) InspectImage(_ context.Context, ref string) (docker.ImageIn
 	}
 	return docker.ImageInfo{ID: "sha256:" + ref}, true, nil
 }
+func (f *fakeEngine) Images(context.Context, string) ([]docker.Image, error) { return nil, nil }
+func (f *fakeEngine) RemoveImage(context.Context, string) error              { return nil }
 func (f *fakeEngine) BuildDerivedNodeImage(_ context.Context, _ *status.Status, d docker.DerivedNodeImage) error {
 	f.mu.Lock()
 	defer f.mu.Unlock()
@@ -217,6 +219,9 @@ func TestNodeImage(t *testing.T) {
 				t.Fatalf("a cluster got %s, want %s", g, d.Tag)
 			}
 		}
+	}
+	if sc.Plan.Clusters[0].NodeImage != c.NodeImage {
+		t.Fatal("the plan must keep its node image (plan.Diff compares it)")
 	}
 	if err := sc.SetNodeImage(c.Name, got[0]); err != nil || sc.state.NodeImages[c.Name] != got[0] {
 		t.Fatalf("recorded %v, %v", sc.state.NodeImages, err)
