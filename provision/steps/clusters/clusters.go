@@ -60,6 +60,9 @@ func ensure(ctx context.Context, sc *steps.StepContext, c plan.ClusterPlan) erro
 	// The nodes may run a derived node image; the plan keeps the node image it was derived from.
 	create := c
 	create.NodeImage = sc.NodeImage(ctx, c)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := sc.SetNodeImage(c.Name, create.NodeImage); err != nil {
 		return err
 	}
