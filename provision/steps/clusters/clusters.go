@@ -54,13 +54,13 @@ func ensure(ctx context.Context, sc *steps.StepContext, c plan.ClusterPlan) erro
 			return fmt.Errorf("cluster %s: delete the half-made cluster: %w", c.Name, err)
 		}
 	}
-	if err := sc.Begin(sub); err != nil {
-		return err
-	}
 	// The nodes may run a derived node image; the plan keeps the node image it was derived from.
 	create := c
 	create.NodeImage = sc.NodeImage(ctx, c)
 	if err := ctx.Err(); err != nil {
+		return err
+	}
+	if err := sc.Begin(sub); err != nil {
 		return err
 	}
 	if err := sc.SetNodeImage(c.Name, create.NodeImage); err != nil {
