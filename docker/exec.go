@@ -36,14 +36,16 @@ func (e *Engine) Exec(ctx context.Context, name string, cmd []string, stdin io.R
 	defer at.Close()
 	stop := context.AfterFunc(ctx, at.Close)
 	defer stop()
+	// fed is what went wrong reading stdin. Writing to the command may fail without harm: a command
+	// that has what it needs (ctr stops at the archive's end marker, before the padding after it)
+	// exits without reading the rest, and its exit code tells how it went.
 	fed := make(chan error, 1)
 	if stdin != nil {
 		go func() {
-			_, err := io.Copy(at.Conn, stdin)
-			if cerr := at.CloseWrite(); err == nil {
-				err = cerr
-			}
-			fed <- err
+			src := &readErrors{r: stdin}
+			_, _ = io.Copy(at.Conn, src)
+			_ = at.CloseWrite()
+			fed <- src.err
 		}()
 	} else {
 		fed <- nil
@@ -76,4 +78,18 @@ func (e *Engine) Exec(ctx context.Context, name string, cmd []string, stdin io.R
 		return res, fmt.Errorf("exec %v in container %s: feed its input: %w", cmd, name, ferr)
 	}
 	return res, nil
+}
+
+// readErrors remembers the first error of r other than its end.
+type readErrors struct {
+	r   io.Reader
+	err error
+}
+
+func (r *readErrors) Read(p []byte) (int, error) {
+	n, err := r.r.Read(p)
+	if err != nil && err != io.EOF && r.err == nil {
+		r.err = err
+	}
+	return n, err
 }

@@ -109,6 +109,8 @@ type ImageInfo struct {
 	RepoDigests []string `json:"repoDigests,omitempty"`
 	// Size is the bytes of all its layers.
 	Size int64 `json:"size"`
+	// Labels are the image's labels (not written where ImageInfo is kept, e.g. bundle manifests).
+	Labels map[string]string `json:"-"`
 }
 
 // InspectImage returns what the engine knows of ref, and false when ref is not on the host.
@@ -120,7 +122,11 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (ImageInfo, bool,
 		}
 		return ImageInfo{}, false, fmt.Errorf("inspect image %s: %w", ref, err)
 	}
-	return ImageInfo{ID: res.ID, RepoDigests: res.RepoDigests, Size: res.Size}, true, nil
+	info := ImageInfo{ID: res.ID, RepoDigests: res.RepoDigests, Size: res.Size}
+	if res.Config != nil {
+		info.Labels = res.Config.Labels
+	}
+	return info, true, nil
 }
 
 // LoadImages reads an image archive ('docker save' format, OCI or Docker's) into the engine, as

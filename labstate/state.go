@@ -59,6 +59,9 @@ type State struct {
 	// TGWCredentials are the access key the lab's TGW API accepts (generated once per lab by 'netlab
 	// up'; 'netlab tgw env LAB' prints them). The state file is readable by its owner only.
 	TGWCredentials Credentials `json:"tgwCredentials,omitzero"`
+	// NodeImages are the images each cluster's nodes were created from (cluster → reference): the
+	// plan's node image, or the derived node image baked from it (package provision/nodeimage).
+	NodeImages map[string]string `json:"nodeImages,omitempty"`
 }
 
 // Credentials are an AWS-style access key pair.

@@ -52,3 +52,19 @@ func (e engine) LoadImages(ctx context.Context, st *status.Status, load docker.K
 func (e engine) EnsureTGW(ctx context.Context, spec tgw.ContainerSpec) (string, error) {
 	return tgw.EnsureContainer(ctx, e.eng, spec)
 }
+
+func (e engine) InspectImage(ctx context.Context, ref string) (docker.ImageInfo, bool, error) {
+	return e.eng.InspectImage(ctx, ref)
+}
+
+func (e engine) BuildDerivedNodeImage(ctx context.Context, st *status.Status, d docker.DerivedNodeImage) error {
+	return e.eng.BuildDerivedNodeImage(ctx, st, d)
+}
+
+func (e engine) Images(ctx context.Context, pattern string) ([]docker.Image, error) {
+	return e.eng.Images(ctx, pattern)
+}
+
+func (e engine) RemoveImage(ctx context.Context, ref string) error {
+	return e.eng.RemoveImage(ctx, ref)
+}

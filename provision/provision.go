@@ -25,6 +25,9 @@ type Options struct {
 	ReadyTimeout time.Duration
 	// Status receives the status lines; nil prints nothing.
 	Status *status.Status
+	// NoDerivedImage creates new clusters from the plan's node image and loads the images into
+	// each node, instead of from a derived node image with the images baked in (package nodeimage).
+	NoDerivedImage bool
 }
 
 func (o *Options) defaults() {

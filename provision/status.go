@@ -8,11 +8,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/provision/component"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/tgw"
@@ -60,9 +60,13 @@ type ClusterStatus struct {
 	KubeProxyMode string   `json:"kubeProxyMode"`
 	MetalLBPool   []string `json:"metallbPool,omitempty"`
 	// Addons are the status lines of the cluster's add-ons (component.Addon.Status).
-	Addons []string     `json:"addons,omitempty"`
-	Nodes  []NodeStatus `json:"nodes"`
-	Error  string       `json:"error,omitempty"`
+	Addons []string `json:"addons,omitempty"`
+	// NodeImage is the plan's node image; NodesRun the image the nodes were created from when it
+	// differs (a derived node image with the images baked in, see package nodeimage).
+	NodeImage string       `json:"nodeImage"`
+	NodesRun  string       `json:"nodesRun,omitempty"`
+	Nodes     []NodeStatus `json:"nodes"`
+	Error     string       `json:"error,omitempty"`
 }
 
 // NodeStatus is one node.
@@ -115,6 +119,10 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 	}
 	for _, c := range st.Plan.Clusters {
 		cs := clusterStatus(ctx, prov, st.Lab, c)
+		cs.NodeImage = c.NodeImage
+		if run := st.NodeImages[c.Name]; run != c.NodeImage {
+			cs.NodesRun = run
+		}
 		for _, n := range cs.Nodes {
 			complete = complete && n.Ready
 		}
@@ -207,6 +215,14 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 		for _, n := range c.Nodes {
 			fmt.Fprintf(w, "%s\t%s\t%v\n", n.Name, n.IP, n.Ready)
 		}
+	}
+	fmt.Fprintf(w, "\nCLUSTER\tNODE IMAGE\n")
+	for _, c := range s.Clusters {
+		img := c.NodeImage
+		if c.NodesRun != "" {
+			img = fmt.Sprintf("%s (derived from %s, with the lab's images baked in)", c.NodesRun, c.NodeImage)
+		}
+		fmt.Fprintf(w, "%s\t%s\n", c.Name, img)
 	}
 	fmt.Fprintf(w, "\nSTEP\tDONE\tERROR\n")
 	for _, st := range s.Steps {

@@ -2,8 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
+	"io"
 
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/component"
+	"github.com/netlab-dev/netlab/provision/labimages"
+	"github.com/netlab-dev/netlab/provision/nodeimage"
 	"github.com/spf13/cobra"
 	"sigs.k8s.io/yaml"
 )
@@ -41,10 +46,31 @@ plan, the input that provisioning and the checks consume. Nothing on the host is
 				_, err = cmd.OutOrStdout().Write(b)
 				return err
 			}
-			return p.WriteTable(cmd.OutOrStdout())
+			if err := p.WriteTable(cmd.OutOrStdout()); err != nil {
+				return err
+			}
+			return writeNodeImageNote(cmd.OutOrStdout(), p)
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table, json or yaml")
 	cmd.Flags().StringVar(&nodeImage, "node-image", "", "use this kind node image for every cluster")
 	return cmd
+}
+
+// writeNodeImageNote says, under the plan's table, which image 'up' creates each cluster's nodes
+// from: a derived node image with the cluster's side-loaded images baked in (its key is known only
+// once the images are on the host), unless --no-derived-image.
+func writeNodeImageNote(w io.Writer, p *plan.Plan) error {
+	l, err := labimages.For(p, component.Builtin(), "netlab")
+	if err != nil {
+		return nil // a CNI this netlab cannot install: 'up' refuses the plan anyway, and says why
+	}
+	_, err = fmt.Fprintln(w, "\nNode images ('netlab up'; --no-derived-image loads the images into every node instead):")
+	for _, c := range p.Clusters {
+		if err != nil {
+			return err
+		}
+		_, err = fmt.Fprintf(w, "  %s: %s:KEY = %s + %d image(s) baked in, built once per host\n", c.Name, nodeimage.Repo, c.NodeImage, len(l.SideLoad(c.Name)))
+	}
+	return err
 }

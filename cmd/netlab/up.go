@@ -26,7 +26,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 
 func newUpCmd(app *cli) *cobra.Command {
 	var nodeImage, output, kubeconfig string
-	var offline, check bool
+	var offline, check, noDerived bool
 	var timeout time.Duration
 	cf := &checkFlags{}
 	cmd := &cobra.Command{
@@ -43,6 +43,12 @@ Without an argument it uses the built-in default scenario (flannel-basic).
 Before it creates anything, up makes sure every image the lab needs ('netlab images list') is on the
 host: a missing one is pulled once, unless --offline, and one it cannot get stops up at once, naming
 it and the ways out ('netlab images load' of a bundle, or the local image builder).
+
+A new cluster's nodes are created from a derived node image: the node image with the images netlab
+would otherwise load into every node (CNI, MetalLB, netlab's own) baked into its containerd, built
+once per host and kept as netlab.local/node-derived:KEY, where KEY hashes the IDs of the node image
+and of each baked image, so a change to any of them builds a new one. The plan still records the
+node image it was derived from. --no-derived-image loads the images into each node instead.
 
 When the lab is up, up runs the scenario's packet-path checks, as 'netlab check LAB' does, and prints
 their table (--check=false skips them; --path, --perf, --junit and --concurrency select and shape them).
@@ -75,7 +81,10 @@ message says what to do), 2 for usage.`,
 				progress = app.status(cmd.ErrOrStderr())
 			}
 			start := time.Now()
-			err = provision.Up(ctx, p, arg, provision.Options{Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Status: progress})
+			err = provision.Up(ctx, p, arg, provision.Options{
+				Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Status: progress,
+				NoDerivedImage: noDerived || os.Getenv("NETLAB_NO_DERIVED_IMAGE") == "1",
+			})
 			upSeconds := time.Since(start).Seconds()
 			// The checks, when the lab is up and they are wanted.
 			var rep *report.Report
@@ -122,6 +131,7 @@ message says what to do), 2 for usage.`,
 	cf.register(cmd, false)
 	cmd.Flags().StringVar(&nodeImage, "node-image", "", "kind node image for every cluster (default: the scenario's, else kind's; env NETLAB_NODE_IMAGE)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "never pull an image; fail naming any that is missing (env NETLAB_OFFLINE=1)")
+	cmd.Flags().BoolVar(&noDerived, "no-derived-image", false, "create new clusters from the node image itself and load the images into every node, instead of from a derived node image with them baked in (env NETLAB_NO_DERIVED_IMAGE=1)")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file to add the clusters' contexts to (default: $KUBECONFIG or ~/.kube/config)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long each readiness wait may take")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text (progress) or json (result on stdout, progress on stderr)")

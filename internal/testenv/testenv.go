@@ -76,3 +76,15 @@ func RequireFullMatrix(t testing.TB) {
 		t.Skip("skipped: full-matrix e2e test; run it with ci/e2e-full.sh (NETLAB_E2E_FULL=1)")
 	}
 }
+
+// RequireBundleRoundTrip gates the test that removes a lab's images from the host's engine and
+// loads them back from a bundle (e2e: TestE2EBundleRoundTrip). It runs only when
+// NETLAB_E2E_BUNDLE=1: its own CI stage (ci/stages.d/60-bundle.sh) sets it, after every other
+// e2e test, and it must run alone: a lab or test using those images while they are gone breaks.
+func RequireBundleRoundTrip(t testing.TB) {
+	t.Helper()
+	RequireDocker(t)
+	if os.Getenv("NETLAB_E2E_BUNDLE") != "1" {
+		t.Skip("skipped: removes the lab's images from this host; runs alone in its CI stage (ci/stages.d/60-bundle.sh, NETLAB_E2E_BUNDLE=1)")
+	}
+}

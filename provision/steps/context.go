@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -16,6 +17,8 @@ import (
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/component"
 	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/labimages"
+	"github.com/netlab-dev/netlab/provision/nodeimage"
 	tgwctr "github.com/netlab-dev/netlab/provision/tgw"
 )
 
@@ -33,6 +36,8 @@ type Engine interface {
 	// EnsureTGW starts the transit gateway container unless it runs, and returns its EC2 API's
 	// endpoint on the host.
 	EnsureTGW(ctx context.Context, spec tgwctr.ContainerSpec) (endpoint string, err error)
+	// InspectImage and BuildDerivedNodeImage make the derived node images (package nodeimage).
+	nodeimage.Engine
 }
 
 // Kind is what the steps need from kind (package cluster's Provider).
@@ -54,6 +59,9 @@ type Config struct {
 	Components *component.Registry
 	// ReadyTimeout bounds each wait for readiness.
 	ReadyTimeout time.Duration
+	// DerivedImages creates new clusters from derived node images (package nodeimage) instead of
+	// side-loading their images into every node.
+	DerivedImages bool
 }
 
 // StepContext is what the steps of one 'up' share. It is safe for concurrent use: a step may
@@ -65,11 +73,14 @@ type StepContext struct {
 	Kind         Kind
 	Components   *component.Registry
 	ReadyTimeout time.Duration
+	// DerivedImages: see Config.
+	DerivedImages bool
 
 	stateMu sync.Mutex
 	state   *labstate.State
 
 	self    memo[string]
+	derived memos[string]
 	clients memos[*kube.Client]
 	nodes   memos[[]nodes.Node]
 	// newClient builds a cluster's client from its kubeconfig (kube.New; a fake in tests).
@@ -80,7 +91,7 @@ type StepContext struct {
 func New(cfg Config) *StepContext {
 	return &StepContext{
 		Plan: cfg.Plan, Status: status.Or(cfg.Status), Engine: cfg.Engine, Kind: cfg.Kind, Components: cfg.Components,
-		ReadyTimeout: cfg.ReadyTimeout, state: cfg.State, newClient: kube.New,
+		ReadyTimeout: cfg.ReadyTimeout, DerivedImages: cfg.DerivedImages, state: cfg.State, newClient: kube.New,
 	}
 }
 
@@ -93,6 +104,51 @@ func (sc *StepContext) SelfImage(ctx context.Context) (string, error) {
 		}
 		return ref, nil
 	})
+}
+
+// NodeImage is the image to create cluster c's nodes from: with DerivedImages, the derived node
+// image of c's node image and the images c side-loads (built once per host and kept; see package
+// nodeimage), else c.NodeImage. Clusters that share both share the image, built once. A derived
+// image that cannot be built is a warning: the nodes are created from c.NodeImage, and the images
+// step loads the images into each node as without derived images. The plan keeps c.NodeImage
+// either way, so switching between the two never asks for a lab to be recreated.
+func (sc *StepContext) NodeImage(ctx context.Context, c plan.ClusterPlan) string {
+	if !sc.DerivedImages {
+		return c.NodeImage
+	}
+	ref, err := func() (string, error) {
+		self, err := sc.SelfImage(ctx)
+		if err != nil {
+			return "", err
+		}
+		list, err := labimages.For(sc.Plan, sc.Components, self)
+		if err != nil {
+			return "", err
+		}
+		load := list.SideLoad(c.Name)
+		return sc.derived.get(c.NodeImage+"\x00"+strings.Join(load, "\x00"), func() (string, error) {
+			d, err := nodeimage.Ensure(ctx, sc.Engine, sc.Status, true, c.NodeImage, load)
+			return d.Image, err
+		})
+	}()
+	if err != nil {
+		if ctx.Err() == nil {
+			sc.Status.Printf("   warning: cluster %s: no derived node image (%v); its nodes run %s and the images are loaded into each (--no-derived-image skips the attempt)", c.Name, err, c.NodeImage)
+		}
+		return c.NodeImage
+	}
+	return ref
+}
+
+// SetNodeImage records in the lab's state the image cluster's nodes were created from.
+func (sc *StepContext) SetNodeImage(cluster, ref string) error {
+	sc.stateMu.Lock()
+	defer sc.stateMu.Unlock()
+	if sc.state.NodeImages == nil {
+		sc.state.NodeImages = map[string]string{}
+	}
+	sc.state.NodeImages[cluster] = ref
+	return sc.state.Save()
 }
 
 // Client is cluster c's API client, built once from kind's kubeconfig, which is also saved in the

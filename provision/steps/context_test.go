@@ -3,6 +3,8 @@ package steps
 import (
 	"context"
 	"errors"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -15,12 +17,44 @@ import (
 	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/component"
 	"github.com/netlab-dev/netlab/provision/kube"
+	"github.com/netlab-dev/netlab/provision/nodeimage"
 	tgwctr "github.com/netlab-dev/netlab/provision/tgw"
 )
 
-// fakeEngine counts how often netlab's image is made.
-type fakeEngine struct{ selfCalls atomic.Int32 }
+// fakeEngine counts how often netlab's image is made, and derived node images built. Every image
+// is on its host; derived ones once built.
+type fakeEngine struct {
+	selfCalls atomic.Int32
+	mu        sync.Mutex
+	derived   map[string]docker.DerivedNodeImage
+	buildErr  error
+}
+
+func (f *fakeEngine) InspectImage(_ context.Context, ref string) (docker.ImageInfo, bool, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if strings.HasPrefix(ref, nodeimage.Repo+":") {
+		d, ok := f.derived[ref]
+		return docker.ImageInfo{ID: "sha256:d", Labels: map[string]string{docker.LabelDerivedKey: d.Key}}, ok, nil
+	}
+	return docker.ImageInfo{ID: "sha256:" + ref}, true, nil
+}
+func (f *fakeEngine) Images(context.Context, string) ([]docker.Image, error) { return nil, nil }
+func (f *fakeEngine) RemoveImage(context.Context, string) error              { return nil }
+func (f *fakeEngine) BuildDerivedNodeImage(_ context.Context, _ *status.Status, d docker.DerivedNodeImage) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.buildErr != nil {
+		return f.buildErr
+	}
+	if f.derived == nil {
+		f.derived = map[string]docker.DerivedNodeImage{}
+	}
+	f.derived[d.Tag] = d
+	return nil
+}
 
 func (f *fakeEngine) EnsureNetwork(context.Context, docker.NetworkSpec) (bool, error) {
 	return false, nil
@@ -64,7 +98,7 @@ func newTestContext(t *testing.T) (*StepContext, *fakeEngine, *fakeKind) {
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
 	p := testplan.Builtin(t, "tgw-two-vpc")
 	eng, k := &fakeEngine{}, &fakeKind{kubeconfigs: map[string]int{}, lists: map[string]int{}}
-	sc := New(Config{Plan: p, State: &labstate.State{Lab: p.Lab}, Engine: eng, Kind: k})
+	sc := New(Config{Plan: p, State: &labstate.State{Lab: p.Lab}, Engine: eng, Kind: k, Components: component.Builtin()})
 	sc.newClient = func(name string, _ []byte) (*kube.Client, error) { return &kube.Client{Name: name}, nil }
 	return sc, eng, k
 }
@@ -152,5 +186,56 @@ func TestStateAccessorsAreSafeForConcurrentSteps(t *testing.T) {
 	st, err := labstate.Load(sc.Plan.Lab)
 	if err != nil || st.TGWEndpoint != "http://127.0.0.1:4566" || !st.Done("cluster/a") {
 		t.Errorf("saved state: %+v, %v", st, err)
+	}
+}
+
+// With derived images, clusters with the same node image and side-loaded images share one derived
+// image, built once however many ask at once, with netlab's own image among the baked ones; a
+// second ask reuses it. Off, or when the build fails (a warning), the nodes run the plan's image.
+func TestNodeImage(t *testing.T) {
+	ctx := context.Background()
+	sc, eng, _ := newTestContext(t)
+	c := sc.Plan.Clusters[0]
+	if got := sc.NodeImage(ctx, c); got != c.NodeImage || len(eng.derived) != 0 {
+		t.Fatalf("off: %s, %d built", got, len(eng.derived))
+	}
+	sc.DerivedImages = true
+	got := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range got {
+		wg.Add(1)
+		go func() { defer wg.Done(); got[i] = sc.NodeImage(ctx, sc.Plan.Clusters[i%len(sc.Plan.Clusters)]) }()
+	}
+	wg.Wait()
+	if len(eng.derived) != 1 {
+		t.Fatalf("%d derived images built, want one shared by the clusters", len(eng.derived))
+	}
+	for _, d := range eng.derived {
+		if d.Base != c.NodeImage || !slices.Contains(d.Images, "netlab.local/netlab:self-1234") || !slices.Contains(d.Images, "ghcr.io/flannel-io/flannel:v0.28.10") {
+			t.Fatalf("derived %+v: want the plan's node image with flannel and netlab's own image", d)
+		}
+		for _, g := range got {
+			if g != d.Tag {
+				t.Fatalf("a cluster got %s, want %s", g, d.Tag)
+			}
+		}
+	}
+	if sc.Plan.Clusters[0].NodeImage != c.NodeImage {
+		t.Fatal("the plan must keep its node image (plan.Diff compares it)")
+	}
+	if err := sc.SetNodeImage(c.Name, got[0]); err != nil || sc.state.NodeImages[c.Name] != got[0] {
+		t.Fatalf("recorded %v, %v", sc.state.NodeImages, err)
+	}
+
+	sc2, eng2, _ := newTestContext(t)
+	sc2.DerivedImages = true
+	eng2.buildErr = errors.New("no space left on device")
+	var out strings.Builder
+	sc2.Status = status.New(&out, 0, false)
+	if got := sc2.NodeImage(ctx, c); got != c.NodeImage {
+		t.Fatalf("failed build: nodes run %s, want %s", got, c.NodeImage)
+	}
+	if !strings.Contains(out.String(), "warning: cluster "+c.Name+": no derived node image") || !strings.Contains(out.String(), "no space left on device") {
+		t.Fatalf("warning: %q", out.String())
 	}
 }

@@ -12,7 +12,9 @@ import (
 	"github.com/netlab-dev/netlab/provision/steps"
 )
 
-// Step creates the clusters that do not exist. A cluster whose creation did not finish in an
+// Step creates the clusters that do not exist, each from the image StepContext.NodeImage picks (a
+// derived node image with its images baked in, unless they are off); a cluster that exists is
+// left as it is, whatever image it runs. A cluster whose creation did not finish in an
 // earlier run (its sub-step "cluster/<name>" is not recorded as done, or it lacks nodes) is
 // deleted first.
 func Step() steps.Step {
@@ -26,7 +28,7 @@ func Step() steps.Step {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					errs[i] = ensure(sc, c)
+					errs[i] = ensure(ctx, sc, c)
 				}()
 			}
 			wg.Wait()
@@ -35,7 +37,7 @@ func Step() steps.Step {
 	}
 }
 
-func ensure(sc *steps.StepContext, c plan.ClusterPlan) error {
+func ensure(ctx context.Context, sc *steps.StepContext, c plan.ClusterPlan) error {
 	sub := "cluster/" + c.Name
 	exists, n, err := sc.Kind.Exists(c.KindName)
 	if err != nil {
@@ -52,10 +54,19 @@ func ensure(sc *steps.StepContext, c plan.ClusterPlan) error {
 			return fmt.Errorf("cluster %s: delete the half-made cluster: %w", c.Name, err)
 		}
 	}
+	// The nodes may run a derived node image; the plan keeps the node image it was derived from.
+	create := c
+	create.NodeImage = sc.NodeImage(ctx, c)
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	if err := sc.Begin(sub); err != nil {
 		return err
 	}
-	err = sc.Kind.Create(sc.Plan.Lab, c, sc.Status)
+	if err := sc.SetNodeImage(c.Name, create.NodeImage); err != nil {
+		return err
+	}
+	err = sc.Kind.Create(sc.Plan.Lab, create, sc.Status)
 	if err == nil {
 		_, err = sc.Client(c)
 	}
