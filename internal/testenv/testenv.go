@@ -79,12 +79,12 @@ func RequireFullMatrix(t testing.TB) {
 
 // RequireBundleRoundTrip gates the test that removes a lab's images from the host's engine and
 // loads them back from a bundle (e2e: TestE2EBundleRoundTrip). It runs only when
-// NETLAB_E2E_BUNDLE=1: its own CI stage (ci/stages.d/60-bundle.sh) sets it, after every other
+// NETLAB_E2E_BUNDLE=1: ci/e2e-bundle.sh sets it (run on demand, or last by ci/e2e-full.sh), after every other
 // e2e test, and it must run alone: a lab or test using those images while they are gone breaks.
 func RequireBundleRoundTrip(t testing.TB) {
 	t.Helper()
 	RequireDocker(t)
 	if os.Getenv("NETLAB_E2E_BUNDLE") != "1" {
-		t.Skip("skipped: removes the lab's images from this host; runs alone in its CI stage (ci/stages.d/60-bundle.sh, NETLAB_E2E_BUNDLE=1)")
+		t.Skip("skipped: removes the lab's images from this host; runs alone through ci/e2e-bundle.sh (NETLAB_E2E_BUNDLE=1)")
 	}
 }
