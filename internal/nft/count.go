@@ -7,7 +7,9 @@ type Count struct {
 }
 
 // Add is the sum of two counts.
-func (c Count) Add(o Count) Count { return Count{Packets: c.Packets + o.Packets, Bytes: c.Bytes + o.Bytes} }
+func (c Count) Add(o Count) Count {
+	return Count{Packets: c.Packets + o.Packets, Bytes: c.Bytes + o.Bytes}
+}
 
 // Since is what c counted after an earlier reading of the same counter.
 func (c Count) Since(before Count) Count {
