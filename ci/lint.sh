@@ -39,6 +39,13 @@ if [ "${1:-}" = --install ]; then
 	exit 0
 fi
 install
+# gofmt first: unformatted files (an import left out of order by an edit) fail the lint stage.
+unformatted=$(gofmt -l $(git ls-files '*.go' 2>/dev/null || find . -name '*.go' -not -path './vendor/*'))
+if [ -n "$unformatted" ]; then
+	echo "lint: gofmt -l lists files that are not formatted (run gofmt -w on them):" >&2
+	echo "$unformatted" >&2
+	exit 1
+fi
 [ "$#" -gt 0 ] || set -- ./...
 echo "lint: golangci-lint run --timeout $TIMEOUT $*"
 exec "$bin" run --timeout "$TIMEOUT" "$@"

@@ -8,10 +8,10 @@ import (
 	"strings"
 
 	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/provision/cluster"
-	"github.com/netlab-dev/netlab/egress"
 	"sigs.k8s.io/kind/pkg/log"
 
 	kindcluster "sigs.k8s.io/kind/pkg/cluster"

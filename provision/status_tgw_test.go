@@ -6,9 +6,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/internal/nft"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/egress"
 )
 
 func TestStatusShowsTheTGW(t *testing.T) {

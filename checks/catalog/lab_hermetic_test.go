@@ -80,7 +80,10 @@ func TestLabHermeticThroughTheFakeLab(t *testing.T) {
 		{name: "the counters cannot be read", guardErr: errors.New("operation not permitted"), want: report.Error, reasonHas: "operation not permitted"},
 		{name: "dns.upstream: no DNS evidence", guard: installed, upstream: true, noDNS: true,
 			dns: func(*fakeLab) func(string, string) (probe.DNSResult, error) {
-				return func(string, string) (probe.DNSResult, error) { t.Error("DNS asked under dns.upstream"); return probe.DNSResult{}, nil }
+				return func(string, string) (probe.DNSResult, error) {
+					t.Error("DNS asked under dns.upstream")
+					return probe.DNSResult{}, nil
+				}
 			}, want: report.Pass},
 		{name: "expired", guard: installed, expired: true, want: report.Error, reasonHas: "ran out of time"},
 	}

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/plan"
-	"github.com/netlab-dev/netlab/egress"
 )
 
 // Measured costs on a 2-core host (shared/notes/offline-kind.md): a control plane uses about
