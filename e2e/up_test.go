@@ -99,6 +99,7 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 	// refuses it and it would follow the node's default route off the machine; the guard's nftables
 	// table rejects it on the node (in nftables mode kube-proxy refuses it first). Either way the
 	// caller learns at once, and the leak meter (up) sees nothing leave.
+	loadProbe(t, p)
 	for _, c := range p.Clusters {
 		api := c.ServiceCIDR.Addr().Next().String()
 		start := time.Now()
