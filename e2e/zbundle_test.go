@@ -24,7 +24,7 @@ import (
 // images made from them, so that nothing of them is left), load the bundle, and 'up --offline'
 // builds the lab from what was loaded; then down.
 //
-// It REMOVES IMAGES from the host's engine: it runs only in its own CI stage, last and alone
+// It REMOVES IMAGES from the host's engine: it runs only through ci/e2e-bundle.sh, last and alone
 // (testenv.RequireBundleRoundTrip). When it fails after the removal, the bundle is kept and its path
 // logged; 'netlab images load PATH' (or bash ci/images/build.sh) restores the images.
 func TestE2EBundleRoundTrip(t *testing.T) {
