@@ -242,9 +242,13 @@ func probeResult(t *testing.T, c *kube.Client, name, node string, args ...string
 	pod := runPod(t, c, probePod(name, node, append([]string{"probe"}, args...)...), true)
 	out := podLogs(t, c, name)
 	var r probe.Result
-	line := out
-	if i := bytes.LastIndexByte(bytes.TrimSpace(out), '\n'); i >= 0 {
-		line = bytes.TrimSpace(out)[i+1:]
+	// The result is the last JSON line: a failed probe also writes its error to stderr, which the
+	// Pod's log holds too, before or after it.
+	var line []byte
+	for _, l := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		if l = bytes.TrimSpace(l); bytes.HasPrefix(l, []byte("{")) {
+			line = l
+		}
 	}
 	if err := json.Unmarshal(line, &r); err != nil {
 		t.Fatalf("probe %s printed no result (%v):\n%s", name, err, out)
