@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"net"
 	"net/http"
+	"net/netip"
 	"time"
 
 	"github.com/containernetworking/plugins/pkg/ns"
@@ -21,6 +22,10 @@ type ServeOptions struct {
 	Listen string // address of the EC2 API, e.g. 0.0.0.0:4566
 	// APIFrom says who may connect to the API: APIFromHost ("" too) or APIFromAny.
 	APIFrom string
+	// APIHosts are the Docker host's addresses on the container's networks: under APIFromHost they
+	// may connect too, besides loopback and the default gateways (a published port can reach the
+	// container through another network than the one of its default route).
+	APIHosts []netip.Addr
 	// Credentials are the only access key the API accepts (SigV4-verified); nil accepts any signed
 	// request (a TGW run by hand).
 	Credentials *api.Credentials
@@ -68,10 +73,11 @@ func Serve(ctx context.Context, o ServeOptions) error {
 	if err != nil {
 		return fmt.Errorf("listen %s: %w", o.Listen, err)
 	}
+	hosts := func() []netip.Addr { return append(defaultGateways(), o.APIHosts...) }
 	switch o.APIFrom {
 	case "", APIFromHost:
 		if !o.NoDatapath { // --no-datapath touches no kernel state: the accept-time check alone
-			if err := refuseOthers(l, o.Logf); err != nil {
+			if err := refuseOthers(l, hosts(), o.Logf); err != nil {
 				l.Close()
 				return err
 			}
@@ -81,7 +87,7 @@ func Serve(ctx context.Context, o ServeOptions) error {
 				}
 			}()
 		}
-		l = fromHost{Listener: l, gateways: defaultGateways, logf: o.Logf}
+		l = fromHost{Listener: l, gateways: hosts, logf: o.Logf}
 	case APIFromAny:
 	default:
 		l.Close()
@@ -123,13 +129,12 @@ func Serve(ctx context.Context, o ServeOptions) error {
 }
 
 // refuseOthers installs APIFilterTable in the server's own network namespace for l's port and the
-// default gateways, so that connections from elsewhere are refused before they are accepted.
-func refuseOthers(l net.Listener, logf func(format string, args ...any)) error {
+// host's addresses gws, so that connections from elsewhere are refused before they are accepted.
+func refuseOthers(l net.Listener, gws []netip.Addr, logf func(format string, args ...any)) error {
 	a, ok := l.Addr().(*net.TCPAddr)
 	if !ok {
 		return fmt.Errorf("api-from %s: the API listens on %s, not a TCP address", APIFromHost, l.Addr())
 	}
-	gws := defaultGateways()
 	n, err := installAPIFilter(nil, uint16(a.Port), gws)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ package tgw
 import (
 	"context"
 	"errors"
+	"net/netip"
 	"time"
 
 	"github.com/netlab-dev/netlab/tgw/api"
@@ -18,6 +19,7 @@ type ServeOptions struct {
 	Resync                            time.Duration
 	Logf                              func(format string, args ...any)
 	Ready                             func(addr string)
+	APIHosts                          []netip.Addr
 }
 
 // Serve needs Linux (policy routing and nftables).

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"log"
+	"net/netip"
 	"os"
 	"os/signal"
 	"syscall"
@@ -34,6 +35,7 @@ EC2-compatible API (see docs/tgw.md). 'netlab tgw serve' is what the TGW contain
 
 func newTGWServeCmd() *cobra.Command {
 	var o tgw.ServeOptions
+	var apiHosts []string
 	cmd := &cobra.Command{
 		Use:    "serve",
 		Hidden: true, // what the TGW container runs; not a command for people
@@ -41,8 +43,9 @@ func newTGWServeCmd() *cobra.Command {
 		Long: `Load the state file, make the kernel's policy routing match it, and serve the EC2 Query
 API on --listen until SIGTERM or SIGINT. Requests must be SigV4-signed with the access key in
 $NETLAB_TGW_ACCESS_KEY_ID and $NETLAB_TGW_SECRET_ACCESS_KEY (without them, any signed request is
-accepted); with --api-from host only loopback and the Docker host (the default gateway) may connect,
-never a VPC's nodes or Pods. Every API change is saved to the state file before the
+accepted); with --api-from host only loopback and the Docker host (the default gateway, and each
+--api-host: the host's address on the container's other networks) may connect, never a VPC's nodes
+or Pods. Every API change is saved to the state file before the
 kernel is updated, so the TGW keeps its route tables, routes, associations and ids across a restart.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -57,6 +60,13 @@ kernel is updated, so the TGW keeps its route tables, routes, associations and i
 			if id != "" {
 				o.Credentials = &api.Credentials{AccessKeyID: id, SecretAccessKey: secret}
 			}
+			for _, h := range apiHosts {
+				a, err := netip.ParseAddr(h)
+				if err != nil {
+					return failf(exitUsage, "tgw serve: --api-host %q: %v", h, err)
+				}
+				o.APIHosts = append(o.APIHosts, a)
+			}
 			if err := tgw.Serve(ctx, o); err != nil {
 				return failf(exitUnknown, "tgw serve: %v", err)
 			}
@@ -66,6 +76,7 @@ kernel is updated, so the TGW keeps its route tables, routes, associations and i
 	f := cmd.Flags()
 	f.StringVar(&o.Listen, "listen", "0.0.0.0:4566", "address of the EC2 API")
 	f.StringVar(&o.APIFrom, "api-from", tgw.APIFromHost, "who may connect to the API: host (loopback and the default gateway) or any")
+	f.StringSliceVar(&apiHosts, "api-host", nil, "with --api-from host, another address of the Docker host that may connect (repeatable)")
 	f.StringVar(&o.StateFile, "state", "/var/lib/netlab-tgw/state.json", `state file ("" keeps the state in memory)`)
 	f.BoolVar(&o.NoDatapath, "no-datapath", false, "serve the API and keep the state without touching the kernel")
 	f.DurationVar(&o.Resync, "resync", 5*time.Second, "how often the kernel is reconciled again")

@@ -36,6 +36,9 @@ type ContainerSpec struct {
 type Leg struct {
 	Network string
 	Address string
+	// Host is the Docker host's address on the network (its gateway): the TGW's API takes
+	// connections from it (the published port may reach the container through any of its legs).
+	Host string
 }
 
 // Volume is the named volume holding the TGW's state: it outlives the container, so route tables,
@@ -76,7 +79,7 @@ func (s ContainerSpec) docker() (docker.ContainerSpec, error) {
 	ds := docker.ContainerSpec{
 		Name:    s.Name,
 		Image:   s.Image,
-		Cmd:     []string{"tgw", "serve", "--listen", "0.0.0.0:4566", "--api-from", "host", "--state", StateFile},
+		Cmd:     s.cmd(),
 		Env:     s.Env(),
 		Labels:  s.Labels,
 		Volumes: []docker.Mount{{Volume: s.Volume(), Target: StateDir}},
@@ -141,4 +144,16 @@ func LiveEndpoint(ctx context.Context, eng containers, containerName, recorded s
 		return ep
 	}
 	return recorded
+}
+
+// cmd is the server's command line: the API on every address, from the host only (every leg's host
+// address, besides loopback and the default gateway), the state on the volume.
+func (s ContainerSpec) cmd() []string {
+	cmd := []string{"tgw", "serve", "--listen", "0.0.0.0:4566", "--api-from", "host", "--state", StateFile}
+	for _, l := range s.Legs {
+		if l.Host != "" {
+			cmd = append(cmd, "--api-host", l.Host)
+		}
+	}
+	return cmd
 }

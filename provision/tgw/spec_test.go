@@ -3,6 +3,7 @@ package tgw
 import (
 	"net/netip"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/netlab-dev/netlab/labstate"
@@ -52,8 +53,13 @@ func TestSpecForTwoVPCs(t *testing.T) {
 	}
 	cs := ContainerFor(p, "img", map[string]string{"netlab.dev/lab": p.Lab}, labstate.Credentials{AccessKeyID: "AKIATEST", SecretAccessKey: "s3cret"})
 	if cs.Name != "tgw-two-vpc-tgw" || cs.Volume() != "tgw-two-vpc-tgw-state" ||
-		!reflect.DeepEqual(cs.Legs, []Leg{{"tgw-two-vpc-vpc-a", "10.0.1.254"}, {"tgw-two-vpc-vpc-b", "10.1.1.254"}}) {
+		!reflect.DeepEqual(cs.Legs, []Leg{{"tgw-two-vpc-vpc-a", "10.0.1.254", "10.0.1.1"}, {"tgw-two-vpc-vpc-b", "10.1.1.254", "10.1.1.1"}}) {
 		t.Fatalf("container %+v", cs)
+	}
+	// The API takes connections from the host's address on every leg's network: Docker may reach the
+	// published port through any of them (seen live on enterprise-hub-spoke, five legs).
+	if ds, err := cs.docker(); err != nil || !strings.HasSuffix(strings.Join(ds.Cmd, " "), "--api-host 10.0.1.1 --api-host 10.1.1.1") {
+		t.Fatalf("command %v %v", ds.Cmd, err)
 	}
 	if env := cs.Env(); env[EnvAccessKeyID] != "AKIATEST" || env[EnvSecretAccessKey] != "s3cret" {
 		t.Fatalf("container env %v: want the lab's credentials", env)
@@ -114,7 +120,7 @@ func TestSpecForHubAndSpoke(t *testing.T) {
 		t.Fatalf("spec:\n got %+v\nwant %+v", s, want)
 	}
 	cs := ContainerFor(p, "img", nil, labstate.Credentials{})
-	if len(cs.Legs) != 5 || cs.Legs[0] != (Leg{"enterprise-hub-spoke-main-dmz", "10.0.0.254"}) || cs.Legs[4] != (Leg{"enterprise-hub-spoke-gpu", "10.1.1.254"}) {
+	if len(cs.Legs) != 5 || cs.Legs[0] != (Leg{"enterprise-hub-spoke-main-dmz", "10.0.0.254", "10.0.0.1"}) || cs.Legs[4] != (Leg{"enterprise-hub-spoke-gpu", "10.1.1.254", "10.1.1.1"}) {
 		t.Fatalf("legs %+v", cs.Legs)
 	}
 }
