@@ -7,6 +7,7 @@ import (
 	"net/netip"
 	"os"
 	"strconv"
+	"strings"
 	"sync"
 
 	"github.com/moby/moby/api/types/container"
@@ -201,8 +202,21 @@ func (e *Engine) joinNetworks(ctx context.Context, s ContainerSpec) error {
 			}
 			continue
 		}
-		if _, err := e.c.NetworkConnect(ctx, a.Network, client.NetworkConnectOptions{Container: s.Name,
-			EndpointConfig: &network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: a.IP}}}); err != nil {
+		connect := func() error {
+			_, err := e.c.NetworkConnect(ctx, a.Network, client.NetworkConnectOptions{Container: s.Name,
+				EndpointConfig: &network.EndpointSettings{IPAMConfig: &network.EndpointIPAMConfig{IPv4Address: a.IP}}})
+			return err
+		}
+		err := connect()
+		if err != nil && strings.Contains(err.Error(), "already exists") {
+			// A container of the same name removed by force can leave its endpoint behind in the
+			// network (seen with Docker 20.10 when the TGW container was replaced): drop that stale
+			// endpoint by name, then join again, once.
+			if _, derr := e.c.NetworkDisconnect(ctx, a.Network, client.NetworkDisconnectOptions{Container: s.Name, Force: true}); derr == nil {
+				err = connect()
+			}
+		}
+		if err != nil {
 			return fmt.Errorf("join container %s to %s at %s: %w", s.Name, a.Network, a.IP, err)
 		}
 	}
