@@ -72,6 +72,13 @@ func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
 		return fmt.Errorf("container %s: no network to attach it to", s.Name)
 	}
 	res, err := e.c.ContainerInspect(ctx, s.Name, client.ContainerInspectOptions{})
+	// replace removes the container and creates it from s; why goes into the error.
+	replace := func(why string) error {
+		if _, err := e.c.ContainerRemove(ctx, s.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
+			return fmt.Errorf("replace container %s (%s): %w", s.Name, why, err)
+		}
+		return e.create(ctx, s)
+	}
 	switch {
 	case err == nil && res.Container.Config != nil && res.Container.Config.Image == s.Image && hasEnv(res.Container.Config.Env, s.Env):
 		if res.Container.State == nil || !res.Container.State.Running {
@@ -81,19 +88,13 @@ func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
 				}
 				// A stopped container whose network was removed (and made anew, with another id)
 				// cannot start again: replace it.
-				if _, err := e.c.ContainerRemove(ctx, s.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
-					return fmt.Errorf("replace container %s (its network is gone): %w", s.Name, err)
-				}
-				if err := e.create(ctx, s); err != nil {
+				if err := replace("its network is gone"); err != nil {
 					return err
 				}
 			}
 		}
 	case err == nil:
-		if _, err := e.c.ContainerRemove(ctx, s.Name, client.ContainerRemoveOptions{Force: true}); err != nil {
-			return fmt.Errorf("replace container %s (image %s, want %s): %w", s.Name, res.Container.Config.Image, s.Image, err)
-		}
-		if err := e.create(ctx, s); err != nil {
+		if err := replace(fmt.Sprintf("image %s, want %s", res.Container.Config.Image, s.Image)); err != nil {
 			return err
 		}
 	case isNotFound(err):
