@@ -66,8 +66,17 @@ func TestLabHermeticThroughTheFakeLab(t *testing.T) {
 			}, want: report.Fail, bad: "DNS queries the guard refused meanwhile"},
 		{name: "a slow NXDOMAIN (a forwarder answered after its timeout)", guard: installed,
 			dns: func(*fakeLab) func(string, string) (probe.DNSResult, error) {
-				return func(s, n string) (probe.DNSResult, error) { time.Sleep(300 * time.Millisecond); return nx(s, n) }
+				return func(s, n string) (probe.DNSResult, error) { r, err := nx(s, n); r.RTTMillis = 300; return r, err }
 			}, want: report.Fail, bad: outsideName},
+		{name: "a slow exec around a quick NXDOMAIN: the Pod's clock counts", guard: installed,
+			dns: func(*fakeLab) func(string, string) (probe.DNSResult, error) {
+				return func(s, n string) (probe.DNSResult, error) {
+					time.Sleep(300 * time.Millisecond)
+					r, err := nx(s, n)
+					r.RTTMillis = 3
+					return r, err
+				}
+			}, want: report.Pass},
 		{name: "the guard lets the canary through to the backstop", guard: installed,
 			canary: func(f *fakeLab) error { f.guard.Canary.Packets++; f.guard.Backstop.Packets++; return nil },
 			want:   report.Fail, negFails: true},
