@@ -28,6 +28,8 @@ type Options struct {
 	// NoDerivedImage creates new clusters from the plan's node image and loads the images into
 	// each node, instead of from a derived node image with the images baked in (package nodeimage).
 	NoDerivedImage bool
+	// ClusterParallelism is how many clusters are created at once; 0: all of them.
+	ClusterParallelism int
 }
 
 func (o *Options) defaults() {

@@ -77,6 +77,7 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 	sc := steps.New(steps.Config{
 		Plan: p, State: state, Status: st, Engine: engine{eng}, Kind: &cluster.Provider{KubeconfigPath: opts.KubeconfigPath},
 		Components: reg, ReadyTimeout: opts.ReadyTimeout, DerivedImages: !opts.NoDerivedImage,
+		ClusterParallelism: opts.ClusterParallelism,
 	})
 	for _, s := range Steps() {
 		if !s.AppliesTo(p) {

@@ -28,6 +28,7 @@ func newUpCmd(app *cli) *cobra.Command {
 	var nodeImage, output, kubeconfig string
 	var offline, check, noDerived bool
 	var timeout time.Duration
+	var parallel int
 	cf := &checkFlags{}
 	cmd := &cobra.Command{
 		Use:   "up [FILE|NAME]",
@@ -63,6 +64,9 @@ message says what to do), 2 for usage.`,
 			if err := outputFlag(output, "text", "json"); err != nil {
 				return err
 			}
+			if parallel < 0 {
+				return failf(exitUsage, "--parallel-clusters %d: want 0 (every cluster at once) or more", parallel)
+			}
 			arg := scenarios.Default
 			if len(args) == 1 {
 				arg = args[0]
@@ -83,7 +87,8 @@ message says what to do), 2 for usage.`,
 			start := time.Now()
 			err = provision.Up(ctx, p, arg, provision.Options{
 				Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Status: progress,
-				NoDerivedImage: noDerived || os.Getenv("NETLAB_NO_DERIVED_IMAGE") == "1",
+				NoDerivedImage:     noDerived || os.Getenv("NETLAB_NO_DERIVED_IMAGE") == "1",
+				ClusterParallelism: parallel,
 			})
 			upSeconds := time.Since(start).Seconds()
 			// The checks, when the lab is up and they are wanted.
@@ -133,6 +138,7 @@ message says what to do), 2 for usage.`,
 	cmd.Flags().BoolVar(&offline, "offline", false, "never pull an image; fail naming any that is missing (env NETLAB_OFFLINE=1)")
 	cmd.Flags().BoolVar(&noDerived, "no-derived-image", false, "create new clusters from the node image itself and load the images into every node, instead of from a derived node image with them baked in (env NETLAB_NO_DERIVED_IMAGE=1)")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file to add the clusters' contexts to (default: $KUBECONFIG or ~/.kube/config)")
+	cmd.Flags().IntVar(&parallel, "parallel-clusters", 0, "how many clusters to create at once (0: all of them; docs/lab.md says what pays on a small host)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long each readiness wait may take")
 	cmd.Flags().StringVarP(&output, "output", "o", "text", "output format: text (progress) or json (result on stdout, progress on stderr)")
 	return cmd

@@ -62,6 +62,8 @@ type Config struct {
 	// DerivedImages creates new clusters from derived node images (package nodeimage) instead of
 	// side-loading their images into every node.
 	DerivedImages bool
+	// ClusterParallelism is how many clusters are created at once; 0 or less: all of them.
+	ClusterParallelism int
 }
 
 // StepContext is what the steps of one 'up' share. It is safe for concurrent use: a step may
@@ -75,6 +77,8 @@ type StepContext struct {
 	ReadyTimeout time.Duration
 	// DerivedImages: see Config.
 	DerivedImages bool
+	// ClusterParallelism: see Config.
+	ClusterParallelism int
 
 	stateMu sync.Mutex
 	state   *labstate.State
@@ -91,7 +95,8 @@ type StepContext struct {
 func New(cfg Config) *StepContext {
 	return &StepContext{
 		Plan: cfg.Plan, Status: status.Or(cfg.Status), Engine: cfg.Engine, Kind: cfg.Kind, Components: cfg.Components,
-		ReadyTimeout: cfg.ReadyTimeout, DerivedImages: cfg.DerivedImages, state: cfg.State, newClient: kube.New,
+		ReadyTimeout: cfg.ReadyTimeout, DerivedImages: cfg.DerivedImages,
+		ClusterParallelism: cfg.ClusterParallelism, state: cfg.State, newClient: kube.New,
 	}
 }
 

@@ -1,5 +1,6 @@
 // Package clusters is the step of 'up' that creates the lab's kind clusters, each on its VPC
-// network, in parallel (see package cluster for how kind's network variable is serialised).
+// network, StepContext.ClusterParallelism at a time (all at once by default; see package cluster
+// for how kind's network variable is serialised).
 package clusters
 
 import (
@@ -24,10 +25,18 @@ func Step() steps.Step {
 		Run: func(ctx context.Context, sc *steps.StepContext) error {
 			var wg sync.WaitGroup
 			errs := make([]error, len(sc.Plan.Clusters))
+			slots := make(chan struct{}, Parallelism(sc.ClusterParallelism, len(sc.Plan.Clusters)))
 			for i, c := range sc.Plan.Clusters {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
+					select {
+					case slots <- struct{}{}:
+						defer func() { <-slots }()
+					case <-ctx.Done():
+						errs[i] = ctx.Err()
+						return
+					}
 					errs[i] = ensure(ctx, sc, c)
 				}()
 			}
@@ -35,6 +44,15 @@ func Step() steps.Step {
 			return errors.Join(errs...)
 		},
 	}
+}
+
+// Parallelism is how many of n clusters are created at once when at most limit are asked for:
+// limit, or all n when limit is 0 or less or more than n.
+func Parallelism(limit, n int) int {
+	if limit <= 0 || limit > n {
+		return max(n, 1)
+	}
+	return limit
 }
 
 func ensure(ctx context.Context, sc *steps.StepContext, c plan.ClusterPlan) error {

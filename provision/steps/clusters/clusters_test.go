@@ -5,6 +5,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"sigs.k8s.io/kind/pkg/cluster/nodes"
 
@@ -33,6 +34,8 @@ type fakeKind struct {
 	mu      sync.Mutex
 	exists  map[string]int
 	created map[string]string
+	// active and peak count the creates under way, now and at most.
+	active, peak int
 }
 
 func (k *fakeKind) Exists(name string) (bool, int, error) {
@@ -44,7 +47,13 @@ func (k *fakeKind) Exists(name string) (bool, int, error) {
 func (k *fakeKind) Delete(string) error { return nil }
 func (k *fakeKind) Create(_ string, c plan.ClusterPlan, _ *status.Status) error {
 	k.mu.Lock()
+	k.active++
+	k.peak = max(k.peak, k.active)
+	k.mu.Unlock()
+	time.Sleep(30 * time.Millisecond) // long enough for the other creates to start, if allowed
+	k.mu.Lock()
 	defer k.mu.Unlock()
+	k.active--
 	k.created[c.KindName] = c.NodeImage
 	k.exists[c.KindName] = len(c.Nodes)
 	return nil
@@ -87,8 +96,13 @@ func (f *fakeEngine) RemoveImage(context.Context, string) error              { r
 
 func run(t *testing.T, derived bool, existing ...string) (*fakeKind, *fakeEngine, *labstate.State, *plan.Plan) {
 	t.Helper()
+	return runIn(t, "tgw-two-vpc", derived, 0, existing...)
+}
+
+func runIn(t *testing.T, scenario string, derived bool, parallelism int, existing ...string) (*fakeKind, *fakeEngine, *labstate.State, *plan.Plan) {
+	t.Helper()
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
-	p := testplan.Builtin(t, "tgw-two-vpc")
+	p := testplan.Builtin(t, scenario)
 	st := &labstate.State{Lab: p.Lab}
 	k := &fakeKind{exists: map[string]int{}, created: map[string]string{}}
 	for _, c := range p.Clusters {
@@ -105,7 +119,7 @@ func run(t *testing.T, derived bool, existing ...string) (*fakeKind, *fakeEngine
 		}
 	}
 	eng := &fakeEngine{built: map[string]docker.DerivedNodeImage{}}
-	sc := steps.New(steps.Config{Plan: p, State: st, Engine: eng, Kind: k, Components: component.Builtin(), DerivedImages: derived})
+	sc := steps.New(steps.Config{Plan: p, State: st, Engine: eng, Kind: k, Components: component.Builtin(), DerivedImages: derived, ClusterParallelism: parallelism})
 	if err := Step().Run(context.Background(), sc); err != nil {
 		t.Fatal(err)
 	}
@@ -149,5 +163,32 @@ func TestExistingClustersAndTheWayBack(t *testing.T) {
 	}
 	if len(eng.built) != 0 {
 		t.Fatalf("--no-derived-image built %d images", len(eng.built))
+	}
+}
+
+// ClusterParallelism bounds the creates under way at once; 0 creates every cluster at once.
+func TestClusterParallelism(t *testing.T) {
+	for _, c := range []struct{ limit, want int }{{0, 3}, {1, 1}, {2, 2}, {5, 3}} {
+		k, _, _, p := runIn(t, "tgw-isolated-spokes", false, c.limit)
+		if len(p.Clusters) != 3 || len(k.created) != 3 {
+			t.Fatalf("limit %d: %d clusters planned, %d created; want 3 and 3", c.limit, len(p.Clusters), len(k.created))
+		}
+		if k.peak != c.want {
+			t.Errorf("limit %d: %d creates at once, want %d", c.limit, k.peak, c.want)
+		}
+	}
+}
+
+// An expired context stops the creates that wait for a slot.
+func TestClusterParallelismStopsWaitingOnCancel(t *testing.T) {
+	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
+	p := testplan.Builtin(t, "tgw-isolated-spokes")
+	k := &fakeKind{exists: map[string]int{}, created: map[string]string{}}
+	sc := steps.New(steps.Config{Plan: p, State: &labstate.State{Lab: p.Lab}, Engine: &fakeEngine{built: map[string]docker.DerivedNodeImage{}},
+		Kind: k, Components: component.Builtin(), ClusterParallelism: 1})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := Step().Run(ctx, sc); err == nil || len(k.created) != 0 {
+		t.Fatalf("cancelled: err %v, created %v; want an error and nothing created", err, k.created)
 	}
 }
