@@ -3,6 +3,7 @@
 package datapath
 
 import (
+	"slices"
 	"testing"
 	"time"
 
@@ -61,11 +62,25 @@ func TestCountersSurviveRecreation(t *testing.T) {
 		}
 		return Counter{}, false
 	}
+	// traffic makes three connections and returns once their last packets (the close's ACKs,
+	// which the kernels send after dial has its line) have passed: the route's counter and the
+	// propagated route's have stayed the same for 200 ms (at most 3 s).
 	traffic := func() {
 		t.Helper()
 		for i := 0; i < 3; i++ {
 			if got := dial(t, hostA, "10.1.1.10"); got != "nodeB 10.0.1.10" {
 				t.Fatalf("host A -> 10.1.1.10: %q", got)
+			}
+		}
+		var last []Counter
+		for still, deadline := 0, time.Now().Add(3*time.Second); still < 4 && time.Now().Before(deadline); {
+			time.Sleep(50 * time.Millisecond)
+			cs, err := k.Counters()
+			must(t, err)
+			if slices.Equal(cs, last) {
+				still++
+			} else {
+				still, last = 0, cs
 			}
 		}
 	}
