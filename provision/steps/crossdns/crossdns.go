@@ -147,16 +147,6 @@ func CorefileWith(corefile string, zones map[string]string) string {
 }
 
 func patchCorefile(ctx context.Context, kc *kube.Client, zones map[string]string) (bool, error) {
-	cms := kc.Clientset.CoreV1().ConfigMaps("kube-system")
-	cm, err := cms.Get(ctx, "coredns", metav1.GetOptions{})
-	if err != nil {
-		return false, err
-	}
-	next := CorefileWith(cm.Data["Corefile"], zones)
-	if next == cm.Data["Corefile"] {
-		return false, nil
-	}
-	cm.Data["Corefile"] = next
-	_, err = cms.Update(ctx, cm, metav1.UpdateOptions{})
-	return err == nil, err
+	_, changed, err := kc.EditCorefile(ctx, func(cur string) (string, error) { return CorefileWith(cur, zones), nil })
+	return changed, err
 }

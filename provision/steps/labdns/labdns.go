@@ -47,25 +47,16 @@ func Step() steps.Step {
 // apply rewrites the coredns ConfigMap when it is not as wanted and rolls CoreDNS's Pods; it
 // returns what it found or did.
 func apply(ctx context.Context, kc *kube.Client, upstream bool) (string, error) {
-	cms := kc.Clientset.CoreV1().ConfigMaps("kube-system")
-	cm, err := cms.Get(ctx, "coredns", metav1.GetOptions{})
+	edit, done := func(cur string) (string, error) { return Restore(cur), nil }, "names outside the lab are forwarded upstream (dns.upstream)"
+	if !upstream {
+		edit, done = Hermetic, "names outside the lab get NXDOMAIN from CoreDNS"
+	}
+	next, changed, err := kc.EditCorefile(ctx, edit)
 	if err != nil {
 		return "", err
 	}
-	cur := cm.Data["Corefile"]
-	next, done := Restore(cur), "names outside the lab are forwarded upstream (dns.upstream)"
-	if !upstream {
-		if next, err = Hermetic(cur); err != nil {
-			return "", err
-		}
-		done = "names outside the lab get NXDOMAIN from CoreDNS"
-	}
-	if next == cur {
+	if !changed {
 		return done + " (as it was)", nil
-	}
-	cm.Data["Corefile"] = next
-	if _, err := cms.Update(ctx, cm, metav1.UpdateOptions{}); err != nil {
-		return "", err
 	}
 	sum := sha256.Sum256([]byte(next))
 	patch := fmt.Sprintf(`{"spec":{"template":{"metadata":{"annotations":{%q:%q}}}}}`, Annotation, hex.EncodeToString(sum[:8]))
