@@ -94,7 +94,11 @@ func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
 			}
 		}
 	case err == nil:
-		if err := replace(fmt.Sprintf("image %s, want %s", res.Container.Config.Image, s.Image)); err != nil {
+		have := "unknown"
+		if res.Container.Config != nil {
+			have = res.Container.Config.Image
+		}
+		if err := replace(fmt.Sprintf("image %s, want %s", have, s.Image)); err != nil {
 			return err
 		}
 	case isNotFound(err):
