@@ -94,11 +94,13 @@ func (e *Engine) EnsureContainer(ctx context.Context, s ContainerSpec) error {
 			}
 		}
 	case err == nil:
-		have := "unknown"
-		if res.Container.Config != nil {
-			have = res.Container.Config.Image
+		why := "its configuration is unknown"
+		if cfg := res.Container.Config; cfg != nil && cfg.Image != s.Image {
+			why = fmt.Sprintf("image %s, want %s", cfg.Image, s.Image)
+		} else if cfg != nil {
+			why = "its environment differs"
 		}
-		if err := replace(fmt.Sprintf("image %s, want %s", have, s.Image)); err != nil {
+		if err := replace(why); err != nil {
 			return err
 		}
 	case isNotFound(err):
