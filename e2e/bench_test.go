@@ -69,22 +69,10 @@ func TestBenchUpVersusKind(t *testing.T) {
 	fmt.Println(b.String())
 }
 
-// threeClusters is three 2-node Flannel clusters in one VPC, nothing else.
-const threeClusters = `apiVersion: netlab.dev/v1alpha1
-kind: Scenario
-metadata:
-  name: bench-three
-vpcs:
-  - name: vpc
-    cidr: 10.240.0.0/16
-clusters:
-  - name: c1
-    workers: 1
-  - name: c2
-    workers: 1
-  - name: c3
-    workers: 1
-`
+// threeClusters is three 2-node Flannel clusters in one VPC, nothing else: the two-node lab and two
+// more clusters like its own.
+var threeClusters = strings.Replace(flannelTwoNodes, "e2e-flannel", "bench-three", 1) +
+	"  - name: c2\n    workers: 1\n  - name: c3\n    workers: 1\n"
 
 // timeUp times 'up' of p (offline, derived node images, no checks), parallel clusters at once
 // (0: all), and takes the lab down.
