@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
-# On demand (ci/e2e-full.sh runs it last): the bundle round trip (issue 18), alone, because it removes
-# the default lab's images from the engine: save them into a bundle from the local images, remove
-# them, load the bundle, 'up --offline', down. On failure the test logs where the bundle is kept;
+# The bundle round trip (issue 18); the e2e stage (ci/stages.d/50-e2e.sh) runs it last, and it runs
+# on its own too. Alone, because it removes the default lab's images from the engine: save them into
+# a bundle from the local images, remove them, load the bundle, 'up --offline', down. On failure the test logs where the bundle is kept;
 # 'netlab images load PATH' (or bash ci/images/build.sh) puts the images back.
 set -euo pipefail
 cd "$(dirname "$0")/.."
