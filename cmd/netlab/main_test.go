@@ -58,3 +58,11 @@ func TestExitCodePrintsHints(t *testing.T) {
 		}
 	}
 }
+
+// A negative --parallel-clusters is a usage error, before any scenario is read or Docker asked.
+func TestUpRefusesANegativeParallelism(t *testing.T) {
+	code, _, stderr := runCLI(t, "up", "--parallel-clusters", "-1")
+	if code != exitUsage || !strings.Contains(stderr, "--parallel-clusters -1") {
+		t.Fatalf("exit %d, stderr %q; want %d naming the flag", code, stderr, exitUsage)
+	}
+}
