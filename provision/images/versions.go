@@ -40,4 +40,11 @@ const (
 	MetalLBVersion    = "v0.16.1"
 	MetalLBController = "quay.io/metallb/controller:" + MetalLBVersion
 	MetalLBSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
+
+	// CalicoVersion is Calico's release (github.com/projectcalico/calico). Its images are rendered
+	// by provision/cni/calico; the hermetic builder does not build them yet (issue 13).
+	CalicoVersion         = "v3.31.0"
+	CalicoNode            = "quay.io/calico/node:" + CalicoVersion
+	CalicoCNI             = "quay.io/calico/cni:" + CalicoVersion
+	CalicoKubeControllers = "quay.io/calico/kube-controllers:" + CalicoVersion
 )

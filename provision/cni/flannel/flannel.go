@@ -15,7 +15,6 @@ import (
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/images"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"sigs.k8s.io/yaml"
 )
 
 // Names of the objects, for waits and checks.
@@ -192,20 +191,6 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 	out := make([]*unstructured.Unstructured, len(objs))
 	for i, o := range objs {
 		out[i] = &unstructured.Unstructured{Object: o}
-	}
-	return out, nil
-}
-
-// YAML renders the objects as one multi-document YAML stream (for docs and golden tests).
-func YAML(objs []*unstructured.Unstructured) ([]byte, error) {
-	var out []byte
-	for _, o := range objs {
-		b, err := yaml.Marshal(o.Object)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, "---\n"...)
-		out = append(out, b...)
 	}
 	return out, nil
 }

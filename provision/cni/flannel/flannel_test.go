@@ -8,6 +8,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/golden"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/images"
+	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/scenarios"
 	appsv1 "k8s.io/api/apps/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -33,7 +34,7 @@ func TestGoldenFlannelBasic(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	got, err := YAML(objs)
+	got, err := kube.YAML(objs)
 	if err != nil {
 		t.Fatal(err)
 	}
