@@ -41,8 +41,8 @@ func exec(cmd ...string) corev1.ProbeHandler {
 
 // NodeEnv is calico-node's environment for cluster c: the Kubernetes datastore, the VXLAN backend
 // (no BGP daemon), no default pool (netlab writes the pools), the node's address from eth0 (a kind
-// node's only uplink), the MTU from the ConfigMap, Felix's health endpoint for the probes, and
-// Felix on nftables when kube-proxy is.
+// node's only uplink), the MTU from the ConfigMap, Felix's health endpoint for the probes, no BPF
+// clean-up, and Felix on nftables when kube-proxy is.
 func NodeEnv(c plan.ClusterPlan) []corev1.EnvVar {
 	env := []corev1.EnvVar{
 		value("DATASTORE_TYPE", "kubernetes"),
@@ -61,6 +61,13 @@ func NodeEnv(c plan.ClusterPlan) []corev1.EnvVar {
 		value("FELIX_IPV6SUPPORT", "false"),
 		value("FELIX_HEALTHENABLED", "true"),
 		value("FELIX_XDPENABLED", "false"),
+		// No syslog in the container: log to stdout only.
+		value("FELIX_LOGSEVERITYSYS", "none"),
+		// Outside BPF mode Felix first removes a BPF connect-time load balancer left from an
+		// earlier BPF run. A calico-node built without cgo (the hermetic image) has no libbpf and
+		// panics there; a lab's node never ran BPF mode, so there is nothing to remove. Seen live:
+		// "panic: LIBBPF syscall stub" in bpf/nat.RemoveConnectTimeLoadBalancer.
+		value("FELIX_DebugSkipCTLBCleanup", "true"),
 	}
 	if c.KubeProxyMode == "nftables" {
 		env = append(env, value("FELIX_NFTABLESMODE", "Enabled"))
