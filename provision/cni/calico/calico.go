@@ -3,8 +3,8 @@
 // CNI plug-in and its IPAM installed by calico-node's init container, calico-kube-controllers, and
 // the cluster's IP pools written from the plan.
 //
-// The objects are typed (client-go's API types; the IP pool as netlab's own type, since Calico's
-// API module pins another Kubernetes) and follow the shape of Calico v3.31's VXLAN manifest, with
+// The objects are typed (client-go's API types; the IP pool as netlab's own type, with the fields
+// netlab sets) and follow the shape of Calico v3.31's VXLAN manifest, with
 // these differences, each on purpose:
 //   - the pool is netlab's, from the plan's Pod CIDR, vxlanMode Always (the nodes of a kind
 //     cluster share one subnet, where CrossSubnet would route Pod traffic unencapsulated) and
@@ -16,8 +16,8 @@
 //   - the ebpf-bootstrap and upgrade-ipam init containers are left out: the BPF data plane is out
 //     of bounds here, and a new cluster has no host-local IPAM state to upgrade.
 //
-// The CRDs are not rendered here: they come from Calico's own Go package (libcalico-go/config),
-// which pins a Kubernetes other than netlab's.
+// The CRDs are not part of this rendering yet. They are to come from Calico's own Go package,
+// libcalico-go/config (config.AllCRDs), which netlab's module can import (issue 13).
 package calico
 
 import (
