@@ -92,17 +92,13 @@ func SpecFor(p *plan.Plan, nodes []Node) (client.Spec, error) {
 // API credentials (EnsureCredentials).
 func ContainerFor(p *plan.Plan, image string, labels map[string]string, creds labstate.Credentials) ContainerSpec {
 	cs := ContainerSpec{Lab: p.Lab, Name: p.TransitGateway.Container, Image: image, Labels: labels, Credentials: creds}
-	hosts := map[string]string{}
-	for _, v := range p.VPCs {
-		for _, sn := range v.Subnets {
-			if sn.Gateway.IsValid() {
-				hosts[sn.Network] = sn.Gateway.String()
-			}
-		}
-	}
 	for _, a := range p.TransitGateway.Attachments {
 		for _, l := range a.Legs {
-			cs.Legs = append(cs.Legs, Leg{Network: l.Network, Address: l.Address.String(), Host: hosts[l.Network]})
+			leg := Leg{Network: l.Network, Address: l.Address.String()}
+			if sn, ok := p.Subnet(a.VPC, l.Subnet); ok && sn.Gateway.IsValid() {
+				leg.Host = sn.Gateway.String()
+			}
+			cs.Legs = append(cs.Legs, leg)
 		}
 	}
 	return cs
