@@ -12,6 +12,7 @@ import (
 	"fmt"
 
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/kube"
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -109,7 +110,7 @@ func Objects(c plan.ClusterPlan, secretKey string) ([]*unstructured.Unstructured
 	)
 	objs = append(objs, rbac()...)
 	objs = append(objs, controllerDeployment(), speakerDaemonSet(c))
-	return toUnstructured(objs)
+	return metallbObjects(objs)
 }
 
 func meta(name, component string) metav1.ObjectMeta {
@@ -289,40 +290,11 @@ func probe(path, host string, initialDelay int32) *corev1.Probe {
 	}
 }
 
-// toUnstructured converts typed objects, dropping what only the server fills in (status,
-// metadata.creationTimestamp), so that the output is what netlab means to apply.
-func toUnstructured(objs []runtime.Object) ([]*unstructured.Unstructured, error) {
-	out := make([]*unstructured.Unstructured, 0, len(objs))
-	for _, o := range objs {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-		if err != nil {
-			return nil, fmt.Errorf("metallb: %T: %w", o, err)
-		}
-		delete(m, "status")
-		clean(m)
-		u := &unstructured.Unstructured{Object: m}
-		if u.GetAPIVersion() == "" || u.GetKind() == "" {
-			return nil, fmt.Errorf("metallb: %T %s has no apiVersion/kind", o, u.GetName())
-		}
-		out = append(out, u)
+// metallbObjects converts the typed objects for Apply (kube.Unstructured), naming MetalLB in errors.
+func metallbObjects(objs []runtime.Object) ([]*unstructured.Unstructured, error) {
+	out, err := kube.Unstructured(objs)
+	if err != nil {
+		return nil, fmt.Errorf("metallb: %w", err)
 	}
 	return out, nil
-}
-
-// clean removes null creationTimestamps, at every depth (Pod templates have metadata too).
-func clean(v any) {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			if k == "creationTimestamp" && e == nil {
-				delete(x, k)
-				continue
-			}
-			clean(e)
-		}
-	case []any:
-		for _, e := range x {
-			clean(e)
-		}
-	}
 }

@@ -49,5 +49,5 @@ func PoolObjects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 	if err != nil {
 		return nil, err
 	}
-	return toUnstructured([]runtime.Object{pool, adv})
+	return metallbObjects([]runtime.Object{pool, adv})
 }

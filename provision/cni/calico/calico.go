@@ -32,6 +32,7 @@ import (
 
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/images"
+	"github.com/netlab-dev/netlab/provision/kube"
 )
 
 // Names of the objects and devices, for waits and checks.
@@ -83,23 +84,14 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 		objs = append(objs, p)
 	}
 	objs = append(objs, nodeDaemonSet(c), kubeControllers())
-	out := make([]*unstructured.Unstructured, 0, len(objs))
-	for _, o := range objs {
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(o)
-		if err != nil {
-			return nil, fmt.Errorf("cluster %s: %T: %w", c.Name, o, err)
-		}
-		u := &unstructured.Unstructured{Object: m}
-		// The converter writes the zero values of typed fields; the API server drops them.
-		unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
-		unstructured.RemoveNestedField(u.Object, "spec", "template", "metadata", "creationTimestamp")
-		unstructured.RemoveNestedField(u.Object, "status")
-		out = append(out, u)
+	out, err := kube.Unstructured(objs)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: calico: %w", c.Name, err)
 	}
 	return out, nil
 }
 
-var labels = func(app string) map[string]string { return map[string]string{"k8s-app": app} }
+func labels(app string) map[string]string { return map[string]string{"k8s-app": app} }
 
 func serviceAccount(name string) *corev1.ServiceAccount {
 	return &corev1.ServiceAccount{
