@@ -25,7 +25,7 @@ func Step() steps.Step {
 		Run: func(ctx context.Context, sc *steps.StepContext) error {
 			var wg sync.WaitGroup
 			errs := make([]error, len(sc.Plan.Clusters))
-			slots := make(chan struct{}, Parallelism(sc.ClusterParallelism, len(sc.Plan.Clusters)))
+			slots := make(chan struct{}, parallelism(sc.ClusterParallelism, len(sc.Plan.Clusters)))
 			for i, c := range sc.Plan.Clusters {
 				wg.Add(1)
 				go func() {
@@ -46,9 +46,9 @@ func Step() steps.Step {
 	}
 }
 
-// Parallelism is how many of n clusters are created at once when at most limit are asked for:
+// parallelism is how many of n clusters are created at once when at most limit are asked for:
 // limit, or all n when limit is 0 or less or more than n.
-func Parallelism(limit, n int) int {
+func parallelism(limit, n int) int {
 	if limit <= 0 || limit > n {
 		return max(n, 1)
 	}
