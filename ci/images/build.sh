@@ -1,19 +1,30 @@
 #!/usr/bin/env bash
 # ci/images/build.sh: builds every image a hermetic netlab lab runs, from Debian packages and Go
 # modules only, with no registry: the kind node image (Kubernetes from its Go modules, on a Debian
-# root), the Kubernetes component images under the names kubeadm asks for, Flannel and MetalLB
-# under their upstream names. Versions come from provision/images (go run ./ci/images/versions).
+# root), the Kubernetes component images under the names kubeadm asks for, Flannel, MetalLB and
+# Calico under their upstream names. Versions come from provision/images (go run ./ci/images/versions).
 #
 # Every stage is cached in $NETLAB_IMAGE_CACHE (default /var/cache/netlab/images) and in Docker,
 # keyed by the versions and by the sources that build it: a second run only checks and returns.
 #
-# Usage: ci/images/build.sh            build (or verify) everything
+# Usage: ci/images/build.sh            build (or verify) the node image, Flannel and MetalLB
+#        ci/images/build.sh calico     the same, and Calico's images
 #        NETLAB_IMAGE_CACHE=DIR ...    cache elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 export PATH="/usr/local/go/bin:$PATH"
 CACHE=${NETLAB_IMAGE_CACHE:-/var/cache/netlab/images}
+WITH_CALICO=0
+for arg in "$@"; do
+	case $arg in
+	calico) WITH_CALICO=1 ;;
+	*)
+		echo "usage: ci/images/build.sh [calico]" >&2
+		exit 2
+		;;
+	esac
+done
 mkdir -p "$CACHE/src" "$CACHE/bin"
 eval "$(go run ./ci/images/versions)"
 export CGO_ENABLED=0 GOFLAGS=-mod=mod
@@ -199,6 +210,48 @@ build_metallb() {
 		go build -trimpath -ldflags "-s -w" -o "$out/speaker" go.universe.tf/metallb/speaker)
 }
 
+# Calico: ci/images/calico is a module of netlab's that pins the v3.31.0 release commit and its
+# replaces, with a complete go.sum (the checksum database does not know several of those
+# pseudo-versions, so go.sum is what verifies them). Built without cgo, like upstream's images.
+# The standard CNI plug-ins the calico conflist chains (portmap, bandwidth) and the usual others
+# come from containernetworking/plugins, at the version netlab's own module requires.
+build_calico() {
+	local out=$1 dir=$CACHE/src/calico-$CALICO_MODULE_VERSION
+	local pkgs=(node/cmd/calico-node cni-plugin/cmd/calico cni-plugin/cmd/install kube-controllers/cmd/kube-controllers kube-controllers/cmd/check-status)
+	rm -rf "$dir" && mkdir -p "$dir"
+	cp ci/images/calico/go.mod ci/images/calico/go.sum ci/images/calico/tools.go "$dir/"
+	(cd "$dir" && GOFLAGS=-mod=readonly go build -trimpath -ldflags "-s -w -X github.com/projectcalico/calico/pkg/buildinfo.Version=$CALICO_VERSION" \
+		-o "$out/" "${pkgs[@]/#/github.com/projectcalico/calico/}")
+	local cni_ver
+	cni_ver=$(go list -m -f '{{.Version}}' github.com/containernetworking/plugins)
+	local tmp
+	tmp=$(mktemp -d)
+	GOBIN=$tmp GOFLAGS=-mod=mod go install -trimpath -ldflags "-s -w" \
+		"github.com/containernetworking/plugins/plugins/meta/portmap@$cni_ver" \
+		"github.com/containernetworking/plugins/plugins/meta/bandwidth@$cni_ver" \
+		"github.com/containernetworking/plugins/plugins/meta/tuning@$cni_ver" \
+		"github.com/containernetworking/plugins/plugins/main/loopback@$cni_ver" \
+		"github.com/containernetworking/plugins/plugins/ipam/host-local@$cni_ver"
+	mkdir -p "$out/cni-plugins"
+	mv "$tmp"/* "$out/cni-plugins/"
+	rmdir "$tmp"
+}
+
+# The Calico binaries have a key of their own, so that a Calico change rebuilds neither
+# Kubernetes nor the rest, and a build that does not need Calico does not compile it.
+stage_calico_binaries() {
+	local k
+	k=$(key "$CALICO_VERSION" "$CALICO_MODULE_VERSION" "$(filekey ci/images/calico go.mod)" "$(go version)")
+	CALICO_BIN=$CACHE/bin/calico-$k
+	if [ -f "$CALICO_BIN/.complete" ]; then
+		echo "   calico binaries cached ($CALICO_BIN)"
+		return
+	fi
+	rm -rf "$CALICO_BIN" && mkdir -p "$CALICO_BIN"
+	timed "compile calico" build_calico "$CALICO_BIN"
+	touch "$CALICO_BIN/.complete"
+}
+
 stage_binaries() {
 	local k
 	k=$(key "$K8S_VERSION" "$ETCD_VERSION" "$COREDNS_VERSION" "$FLANNEL_VERSION" "$FLANNEL_SHIM_VERSION" "$METALLB_VERSION" "$(filekey ci/images/pause ci/images/build.sh)" "$(go version)")
@@ -262,6 +315,41 @@ stage_component_images() {
 	image "$IMG_METALLB_SPEAKER" "$k" scratch '["/speaker"]' "$BIN/speaker:/speaker"
 }
 
+# calico-node and the CNI installer run on the slim Debian root (Felix calls iptables, nft, ipset
+# and ip; the installer only copies files); kube-controllers is FROM scratch, as user 999 with the
+# writable /status its readiness probe reads.
+stage_calico_images() {
+	local k
+	k=$(key "$CALICO_BIN" "$SLIM_IMAGE" "$(filekey ci/images/calico-node)")
+	image "$IMG_CALICO_NODE" "$k" "$SLIM_IMAGE" '["/usr/sbin/start_runit"]' \
+		"$CALICO_BIN/calico-node:/bin/calico-node" "ci/images/calico-node/start:/usr/sbin/start_runit"
+	local plugins=()
+	for p in "$CALICO_BIN"/cni-plugins/*; do plugins+=("$p:/opt/cni/bin/$(basename "$p")"); done
+	image "$IMG_CALICO_CNI" "$k" "$SLIM_IMAGE" '["/opt/cni/bin/install"]' \
+		"$CALICO_BIN/calico:/opt/cni/bin/calico" "$CALICO_BIN/calico:/opt/cni/bin/calico-ipam" \
+		"$CALICO_BIN/install:/opt/cni/bin/install" "${plugins[@]}"
+	if [ "$(image_key "$IMG_CALICO_KUBE_CONTROLLERS")" = "$k" ]; then
+		echo "   $IMG_CALICO_KUBE_CONTROLLERS cached"
+		return
+	fi
+	local ctx
+	ctx=$(mktemp -d)
+	cp "$CALICO_BIN/kube-controllers" "$CALICO_BIN/check-status" "$ctx/"
+	mkdir "$ctx/status"
+	cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM scratch
+COPY kube-controllers /usr/bin/kube-controllers
+COPY check-status /usr/bin/check-status
+COPY --chown=999:999 status /status
+USER 999
+ENTRYPOINT ["/usr/bin/kube-controllers"]
+LABEL netlab.build-key=$k
+DOCKERFILE
+	DOCKER_BUILDKIT=0 docker build -q -t "$IMG_CALICO_KUBE_CONTROLLERS" "$ctx" >/dev/null
+	rm -rf "$ctx"
+	echo "   $IMG_CALICO_KUBE_CONTROLLERS built"
+}
+
 stage_node_image() {
 	local k
 	k=$(key "$NODE_ROOT" "$BIN" "$(filekey ci/images/node)" "$(for i in $IMG_APISERVER $IMG_CONTROLLER_MANAGER $IMG_SCHEDULER $IMG_PROXY $IMG_ETCD $IMG_COREDNS $IMG_PAUSE; do image_key "$i"; done)")
@@ -323,4 +411,12 @@ timed "debian roots" stage_roots
 timed "go binaries" stage_binaries
 timed "component images" stage_component_images
 timed "node image" stage_node_image
-echo "== images: ready: $NODE_IMAGE and $(echo "$IMG_APISERVER $IMG_FLANNEL $IMG_METALLB_CONTROLLER" | wc -w)+ component images"
+if [ "$WITH_CALICO" = 1 ]; then
+	timed "calico binaries" stage_calico_binaries
+	timed "calico images" stage_calico_images
+fi
+if [ "$WITH_CALICO" = 1 ]; then
+	echo "== images: ready: $NODE_IMAGE, the component images and Calico"
+else
+	echo "== images: ready: $NODE_IMAGE and the component images"
+fi

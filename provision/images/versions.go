@@ -41,9 +41,14 @@ const (
 	MetalLBController = "quay.io/metallb/controller:" + MetalLBVersion
 	MetalLBSpeaker    = "quay.io/metallb/speaker:" + MetalLBVersion
 
-	// CalicoVersion is Calico's release (github.com/projectcalico/calico). Its images are rendered
-	// by provision/cni/calico; the hermetic builder does not build them yet (issue 13).
+	// CalicoVersion is Calico's release (github.com/projectcalico/calico), rendered by
+	// provision/cni/calico. The monorepo tags no Go module version, so the hermetic build pins the
+	// release commit's pseudo-versions: the calico module and its lib/std sub-module at the v3.31.0
+	// commit, and github.com/projectcalico/api at the api commit that release requires. netlab's own
+	// module requires the same three (for Calico's CRDs, libcalico-go/config).
 	CalicoVersion         = "v3.31.0"
+	CalicoModuleVersion   = "v0.0.0-20251021213802-b1f3c43f8437"
+	CalicoAPIVersion      = "v0.0.0-20251022175904-f2ab03771208"
 	CalicoNode            = "quay.io/calico/node:" + CalicoVersion
 	CalicoCNI             = "quay.io/calico/cni:" + CalicoVersion
 	CalicoKubeControllers = "quay.io/calico/kube-controllers:" + CalicoVersion

@@ -28,6 +28,12 @@ func main() {
 		{"METALLB_VERSION", images.MetalLBVersion},
 		{"IMG_METALLB_CONTROLLER", images.MetalLBController},
 		{"IMG_METALLB_SPEAKER", images.MetalLBSpeaker},
+		{"CALICO_VERSION", images.CalicoVersion},
+		{"CALICO_MODULE_VERSION", images.CalicoModuleVersion},
+		{"CALICO_API_VERSION", images.CalicoAPIVersion},
+		{"IMG_CALICO_NODE", images.CalicoNode},
+		{"IMG_CALICO_CNI", images.CalicoCNI},
+		{"IMG_CALICO_KUBE_CONTROLLERS", images.CalicoKubeControllers},
 	} {
 		fmt.Printf("%s=%q\n", kv[0], kv[1])
 	}
