@@ -127,7 +127,7 @@ func Preflight(ctx context.Context, p *plan.Plan) (*docker.Engine, error) {
 }
 
 func preflightHost(ctx context.Context, p *plan.Plan, reg *component.Registry) (*docker.Engine, error) {
-	if err := preflight.Host(p, func(name string) error { _, err := reg.CNI(name); return err }); err != nil {
+	if err := preflight.Host(p, reg.Check); err != nil {
 		return nil, err
 	}
 	eng, err := connect(ctx)

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/cni/calico"
 	"github.com/netlab-dev/netlab/provision/cni/flannel"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/metallb"
@@ -23,6 +24,9 @@ type CNI interface {
 	Name() string
 	// Images are the images its Pods run; 'up' side-loads them into every node.
 	Images(c plan.ClusterPlan) []string
+	// Supports returns why this build cannot install cluster c's mode of the plug-in, or nil. It
+	// is asked at preflight, before anything is created.
+	Supports(c plan.ClusterPlan) error
 	// Install applies the plugin to cluster c and returns when it is ready on every node, or
 	// when timeout has passed on one of its waits. It is a reconcile: running it again on an
 	// installed cluster changes nothing.
@@ -54,6 +58,7 @@ type Registry struct {
 func Builtin() *Registry {
 	reg := &Registry{}
 	reg.AddCNI(flannel.CNI{})
+	reg.AddCNI(calico.CNI{})
 	reg.AddAddon(metallb.Addon{})
 	return reg
 }
@@ -77,6 +82,16 @@ func (r *Registry) CNI(name string) (CNI, error) {
 		}
 	}
 	return nil, fmt.Errorf("CNI %q cannot be installed by this version of netlab (available: %s)", name, strings.Join(r.CNINames(), ", "))
+}
+
+// Check says why cluster c's CNI cannot be installed: no such CNI in this build, or a mode it
+// does not support; nil when it can be.
+func (r *Registry) Check(c plan.ClusterPlan) error {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return err
+	}
+	return cni.Supports(c)
 }
 
 // CNINames lists the CNIs' names, sorted.

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cni/flannel"
@@ -18,13 +19,14 @@ type fakeCNI struct{ name string }
 
 func (f fakeCNI) Name() string                   { return f.name }
 func (fakeCNI) Images(plan.ClusterPlan) []string { return []string{"fake:1"} }
+func (fakeCNI) Supports(plan.ClusterPlan) error  { return nil }
 func (fakeCNI) Install(context.Context, *kube.Client, plan.ClusterPlan, time.Duration) error {
 	return nil
 }
 
-func TestBuiltinHasFlannelAndMetalLB(t *testing.T) {
+func TestBuiltinHasFlannelCalicoAndMetalLB(t *testing.T) {
 	reg := Builtin()
-	if got := reg.CNINames(); !slices.Equal(got, []string{"flannel"}) {
+	if got := reg.CNINames(); !slices.Equal(got, []string{"calico", "flannel"}) {
 		t.Errorf("CNIs = %q", got)
 	}
 	p := testplan.Builtin(t, "tgw-two-vpc")
@@ -66,6 +68,31 @@ func TestUnknownCNINamesTheAvailableOnes(t *testing.T) {
 	c.CNI.Type = "cilium"
 	if _, err := reg.Images(c); err == nil {
 		t.Error("the images of an unknown CNI must be an error")
+	}
+}
+
+func TestCheckAsksTheCNIForTheMode(t *testing.T) {
+	reg := Builtin()
+	c, ok := testplan.Builtin(t, "cni-matrix").Cluster("calico")
+	if !ok {
+		t.Fatal("cni-matrix has no calico cluster")
+	}
+	if err := reg.Check(*c); err != nil {
+		t.Errorf("calico vxlan: %v", err)
+	}
+	for _, mode := range []string{"ipip", "bgp"} {
+		m := *c
+		m.CNI.Mode = mode
+		err := reg.Check(m)
+		if err == nil || !strings.Contains(err.Error(), "calico mode "+mode+" needs BIRD") ||
+			!strings.Contains(strings.Join(hint.Hints(err), " "), "set cni.mode to vxlan") {
+			t.Errorf("calico %s: %v (hint %q)", mode, err, hint.Hints(err))
+		}
+	}
+	unknown := *c
+	unknown.CNI.Type = "cilium"
+	if err := reg.Check(unknown); err == nil || !strings.Contains(err.Error(), "available: calico, flannel") {
+		t.Errorf("cilium: %v", err)
 	}
 }
 

@@ -91,13 +91,13 @@ func diskFree(nodes int, dockerRoot string, freeMiB int64) error {
 	return fmt.Errorf("the lab needs about %d MiB of disk in %s (about 1 GB per node) and %d MiB are free; free disk space ('docker system prune') or use a smaller scenario", need, dockerRoot, freeMiB)
 }
 
-// CNIs checks that every cluster's CNI can be installed: lookup returns an error naming the
-// available CNIs for an unknown one.
-func CNIs(p *plan.Plan, lookup func(name string) error) error {
+// CNIs checks that every cluster's CNI can be installed in the mode its plan asks for: check
+// returns why not (an unknown CNI, naming the available ones; a mode this build cannot install).
+func CNIs(p *plan.Plan, check func(c plan.ClusterPlan) error) error {
 	var errs []error
 	for _, c := range p.Clusters {
-		if err := lookup(c.CNI.Type); err != nil {
-			errs = append(errs, fmt.Errorf("cluster %s: %w", c.Name, err))
+		if err := check(c); err != nil {
+			errs = append(errs, fmt.Errorf("%s: cluster %s (cni: %s, mode %s): %w", p.Source, c.Name, c.CNI.Type, c.CNI.Mode, err))
 		}
 	}
 	return errors.Join(errs...)
@@ -106,8 +106,8 @@ func CNIs(p *plan.Plan, lookup func(name string) error) error {
 // Host runs the checks that need no Docker engine: CNI availability, kernel features, memory and
 // the inotify limit, and joins what fails. The disk check (Disk) needs Docker's root directory and
 // is run once the engine answers.
-func Host(p *plan.Plan, lookupCNI func(name string) error) error {
-	errs := []error{CNIs(p, lookupCNI)}
+func Host(p *plan.Plan, checkCNI func(c plan.ClusterPlan) error) error {
+	errs := []error{CNIs(p, checkCNI)}
 	needs := map[string][]string{}
 	for _, c := range p.Clusters {
 		needs[c.Name] = c.KernelFeatures

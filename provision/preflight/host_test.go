@@ -76,11 +76,12 @@ func TestDisk(t *testing.T) {
 
 func TestCNIs(t *testing.T) {
 	p := testplan.Builtin(t, "tgw-two-vpc")
-	if err := CNIs(p, func(string) error { return nil }); err != nil {
+	if err := CNIs(p, func(plan.ClusterPlan) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
-	err := CNIs(p, func(name string) error { return errors.New("CNI " + name + " unknown") })
-	if err == nil || !strings.Contains(err.Error(), "cluster a: CNI flannel unknown") || !strings.Contains(err.Error(), "cluster b: CNI flannel unknown") {
+	err := CNIs(p, func(c plan.ClusterPlan) error { return errors.New("CNI " + c.CNI.Type + " unknown") })
+	if err == nil || !strings.Contains(err.Error(), "cluster a (cni: flannel, mode vxlan): CNI flannel unknown") ||
+		!strings.Contains(err.Error(), "cluster b (cni: flannel, mode vxlan): CNI flannel unknown") {
 		t.Errorf("every cluster's missing CNI must be named: %v", err)
 	}
 }

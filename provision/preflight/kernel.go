@@ -208,7 +208,7 @@ var why = map[string]string{
 // fix tells the user what to do instead.
 var fix = map[string]string{
 	"ip_vs":     "set kubeProxy.mode to iptables or nftables, or run on a host whose kernel has the ip_vs module",
-	"ipip":      "set cni.mode to vxlan or bgp, or run on a host whose kernel has the ipip module",
+	"ipip":      "set cni.mode to vxlan (the mode that works on this kernel), or run on a host whose kernel has the ipip module",
 	"vxlan":     "choose a native-routing CNI mode (flannel host-gw, calico bgp, cilium native)",
 	"bpf":       "choose flannel or calico, or run on a host that allows the bpf() system call",
 	"nf_tables": "set kubeProxy.mode to iptables",

@@ -13,11 +13,14 @@
 //     not masquerade traffic to any pool's range, and allocates nothing from a disabled one;
 //   - the MTU is the plan's Pod MTU, not auto-detected, so the plan and the lab agree;
 //   - under kube-proxy nftables mode, Felix programs nftables too (FELIX_NFTABLESMODE=Enabled);
+//   - kube-controllers' readiness probe may take 10 s, like its liveness probe (upstream leaves it
+//     at the 1 s default, which a loaded two-core host missed while the lab came up);
 //   - the ebpf-bootstrap and upgrade-ipam init containers are left out: the BPF data plane is out
 //     of bounds here, and a new cluster has no host-local IPAM state to upgrade.
 //
-// The CRDs are not part of this rendering yet. They are to come from Calico's own Go package,
-// libcalico-go/config (config.AllCRDs), which netlab's module can import (issue 13).
+// The CRDs are not rendered by netlab: CRDs (crds.go) takes them from Calico's own Go package,
+// libcalico-go/config, which embeds them and hands them out through its API. CNI (cni.go) applies
+// them before the objects and waits as a Calico user checks an install.
 package calico
 
 import (

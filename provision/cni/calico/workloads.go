@@ -181,7 +181,7 @@ func kubeControllers() *appsv1.Deployment {
 						Env: []corev1.EnvVar{value("ENABLED_CONTROLLERS", "node"), value("DATASTORE_TYPE", "kubernetes")},
 						LivenessProbe: &corev1.Probe{ProbeHandler: exec("/usr/bin/check-status", "-l"),
 							PeriodSeconds: 10, InitialDelaySeconds: 10, FailureThreshold: 6, TimeoutSeconds: 10},
-						ReadinessProbe:  &corev1.Probe{ProbeHandler: exec("/usr/bin/check-status", "-r"), PeriodSeconds: 10},
+						ReadinessProbe:  &corev1.Probe{ProbeHandler: exec("/usr/bin/check-status", "-r"), PeriodSeconds: 10, TimeoutSeconds: 10},
 						SecurityContext: &corev1.SecurityContext{RunAsNonRoot: &nonRoot},
 					}},
 				},

@@ -18,6 +18,14 @@ func (CNI) Name() string { return "flannel" }
 // Images are what Flannel's Pods run.
 func (CNI) Images(plan.ClusterPlan) []string { return Images() }
 
+// Supports accepts the modes netlab renders: vxlan and host-gw.
+func (CNI) Supports(c plan.ClusterPlan) error {
+	if c.CNI.Mode != "vxlan" && c.CNI.Mode != "host-gw" {
+		return fmt.Errorf("flannel has no mode %q; set cni.mode to vxlan or host-gw", c.CNI.Mode)
+	}
+	return nil
+}
+
 // Install applies the objects and waits for the DaemonSet on every node.
 func (CNI) Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error {
 	objs, err := Objects(c)

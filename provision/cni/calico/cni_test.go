@@ -1,0 +1,74 @@
+package calico
+
+import (
+	"net/netip"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+func TestCRDsComeFromCalicosPackage(t *testing.T) {
+	crds, err := CRDs()
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	for _, o := range crds {
+		if o.GetKind() != "CustomResourceDefinition" || o.GetAPIVersion() != "apiextensions.k8s.io/v1" {
+			t.Errorf("%s is a %s %s", o.GetName(), o.GetAPIVersion(), o.GetKind())
+		}
+		names[o.GetName()] = true
+	}
+	// What calico-node, the CNI plug-in and kube-controllers read and write in VXLAN mode.
+	for _, want := range []string{
+		"ippools.crd.projectcalico.org", "ipamblocks.crd.projectcalico.org", "blockaffinities.crd.projectcalico.org",
+		"ipamhandles.crd.projectcalico.org", "ipamconfigs.crd.projectcalico.org", "felixconfigurations.crd.projectcalico.org",
+		"clusterinformations.crd.projectcalico.org", "kubecontrollersconfigurations.crd.projectcalico.org",
+		"networkpolicies.crd.projectcalico.org", "globalnetworkpolicies.crd.projectcalico.org",
+	} {
+		if !names[want] {
+			t.Errorf("no CRD %s", want)
+		}
+	}
+	if len(crds) < 20 {
+		t.Errorf("%d CRDs; Calico v3.31 has 24", len(crds))
+	}
+}
+
+func TestTunnelTrouble(t *testing.T) {
+	cidr := netip.MustParsePrefix("10.244.0.0/16")
+	node := func(name, addr string) corev1.Node {
+		n := corev1.Node{ObjectMeta: metav1.ObjectMeta{Name: name}}
+		if addr != "" {
+			n.Annotations = map[string]string{TunnelAnnotation: addr}
+		}
+		return n
+	}
+	for _, tc := range []struct {
+		name  string
+		nodes []corev1.Node
+		want  string
+	}{
+		{"all have one", []corev1.Node{node("cp", "10.244.1.0"), node("w", "10.244.2.64")}, ""},
+		{"one has none", []corev1.Node{node("cp", "10.244.1.0"), node("w", "")}, "w has none"},
+		{"outside the CIDR", []corev1.Node{node("cp", "192.168.0.1")}, "cp has 192.168.0.1, outside the Pod CIDR 10.244.0.0/16"},
+		{"no nodes", nil, "no nodes"},
+	} {
+		if got := tunnelTrouble(tc.nodes, cidr); got != tc.want {
+			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestSupportsVXLANOnly(t *testing.T) {
+	c := cniMatrixCalico(t)
+	if err := (CNI{}).Supports(c); err != nil {
+		t.Errorf("vxlan: %v", err)
+	}
+	c.CNI.Mode = "bgp"
+	if err := (CNI{}).Supports(c); err == nil || !strings.Contains(err.Error(), "BIRD") {
+		t.Errorf("bgp: %v", err)
+	}
+}
