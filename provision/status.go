@@ -53,10 +53,12 @@ type TGWStatus struct {
 
 // ClusterStatus is one cluster's live state.
 type ClusterStatus struct {
-	Name          string   `json:"name"`
-	Context       string   `json:"context"`
-	Exists        bool     `json:"exists"`
-	CNI           string   `json:"cni"`
+	Name    string `json:"name"`
+	Context string `json:"context"`
+	Exists  bool   `json:"exists"`
+	CNI     string `json:"cni"`
+	// DataPlane names what moves the Pods' packets (component.CNI.DataPlane).
+	DataPlane     string   `json:"dataPlane,omitempty"`
 	KubeProxyMode string   `json:"kubeProxyMode"`
 	MetalLBPool   []string `json:"metallbPool,omitempty"`
 	// Addons are the status lines of the cluster's add-ons (component.Addon.Status).
@@ -144,7 +146,9 @@ func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, 
 	if c.MetalLB != nil {
 		cs.MetalLBPool = c.MetalLB.Addresses
 	}
-	cs.Addons = component.Builtin().Status(c)
+	reg := component.Builtin()
+	cs.Addons = reg.Status(c)
+	cs.DataPlane = reg.DataPlane(c)
 	exists, _, err := prov.Exists(c.KindName)
 	if err != nil {
 		cs.Error = err.Error()
@@ -209,6 +213,10 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 			note = "not created"
 		}
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%d/%d\t%s\n", c.Name, c.Context, c.CNI, c.KubeProxyMode, strings.Join(c.MetalLBPool, ","), ready, len(c.Nodes), note)
+	}
+	fmt.Fprintf(w, "\nCLUSTER\tDATA PLANE\n")
+	for _, c := range s.Clusters {
+		fmt.Fprintf(w, "%s\t%s\n", c.Name, c.DataPlane)
 	}
 	fmt.Fprintf(w, "\nNODE\tIP\tREADY\n")
 	for _, c := range s.Clusters {

@@ -27,6 +27,8 @@ type CNI interface {
 	// Supports returns why this build cannot install cluster c's mode of the plug-in, or nil. It
 	// is asked at preflight, before anything is created.
 	Supports(c plan.ClusterPlan) error
+	// DataPlane names what moves cluster c's Pod packets, for 'netlab status'.
+	DataPlane(c plan.ClusterPlan) string
 	// Install applies the plugin to cluster c and returns when it is ready on every node, or
 	// when timeout has passed on one of its waits. It is a reconcile: running it again on an
 	// installed cluster changes nothing.
@@ -92,6 +94,15 @@ func (r *Registry) Check(c plan.ClusterPlan) error {
 		return err
 	}
 	return cni.Supports(c)
+}
+
+// DataPlane is cluster c's CNI's data plane line, or "" for a CNI this build does not have.
+func (r *Registry) DataPlane(c plan.ClusterPlan) string {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return ""
+	}
+	return cni.DataPlane(c)
 }
 
 // CNINames lists the CNIs' names, sorted.

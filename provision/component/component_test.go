@@ -20,6 +20,7 @@ type fakeCNI struct{ name string }
 func (f fakeCNI) Name() string                   { return f.name }
 func (fakeCNI) Images(plan.ClusterPlan) []string { return []string{"fake:1"} }
 func (fakeCNI) Supports(plan.ClusterPlan) error  { return nil }
+func (fakeCNI) DataPlane(plan.ClusterPlan) string { return "fake" }
 func (fakeCNI) Install(context.Context, *kube.Client, plan.ClusterPlan, time.Duration) error {
 	return nil
 }

@@ -36,6 +36,19 @@ func (CNI) Supports(c plan.ClusterPlan) error {
 		"set cni.mode to vxlan, the calico mode netlab installs")
 }
 
+// DataPlane: a routed cali* veth per Pod, Felix's VXLAN device, and Felix's rules on the same
+// back end as kube-proxy's (nftables under kube-proxy nftables, else iptables).
+func (CNI) DataPlane(c plan.ClusterPlan) string {
+	return fmt.Sprintf("routed cali* veths, %s VXLAN (UDP %d), Felix on %s", Interface, c.CNI.VXLANPort, felixBackend(c))
+}
+
+func felixBackend(c plan.ClusterPlan) string {
+	if c.KubeProxyMode == "nftables" {
+		return "nftables"
+	}
+	return "iptables"
+}
+
 // Install applies the CRDs and the objects, then waits as a Calico user checks an install:
 // calico-node Ready on every node (its readiness probe is Felix's), kube-controllers available, the
 // IP pool present, and every node holding its VXLAN tunnel address.

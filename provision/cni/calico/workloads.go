@@ -69,7 +69,7 @@ func NodeEnv(c plan.ClusterPlan) []corev1.EnvVar {
 		// "panic: LIBBPF syscall stub" in bpf/nat.RemoveConnectTimeLoadBalancer.
 		value("FELIX_DebugSkipCTLBCleanup", "true"),
 	}
-	if c.KubeProxyMode == "nftables" {
+	if felixBackend(c) == "nftables" {
 		env = append(env, value("FELIX_NFTABLESMODE", "Enabled"))
 	}
 	return env

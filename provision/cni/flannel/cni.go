@@ -26,6 +26,14 @@ func (CNI) Supports(c plan.ClusterPlan) error {
 	return nil
 }
 
+// DataPlane: the cni0 bridge on each node, and VXLAN or host routes between nodes.
+func (CNI) DataPlane(c plan.ClusterPlan) string {
+	if c.CNI.Mode == "host-gw" {
+		return "cni0 bridge, routes to the peer nodes"
+	}
+	return fmt.Sprintf("cni0 bridge, flannel.1 VXLAN (UDP %d)", c.CNI.VXLANPort)
+}
+
 // Install applies the objects and waits for the DaemonSet on every node.
 func (CNI) Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error {
 	objs, err := Objects(c)

@@ -1,0 +1,32 @@
+package provision
+
+import (
+	"bytes"
+	"strings"
+	"testing"
+
+	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/provision/component"
+)
+
+// Status names each cluster's data plane, from its CNI: Calico's Felix follows kube-proxy's back end.
+func TestStatusShowsTheDataPlane(t *testing.T) {
+	p := testplan.Builtin(t, "cni-matrix")
+	s := &LabStatus{Lab: p.Lab}
+	for _, c := range p.Clusters {
+		s.Clusters = append(s.Clusters, ClusterStatus{Name: c.Name, Exists: true, DataPlane: component.Builtin().DataPlane(c)})
+	}
+	var b bytes.Buffer
+	if err := s.WriteTable(&b); err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"flannel     cni0 bridge, flannel.1 VXLAN (UDP 8472)",
+		"calico      routed cali* veths, vxlan.calico VXLAN (UDP 4789), Felix on iptables",
+		"calico-nft  routed cali* veths, vxlan.calico VXLAN (UDP 4789), Felix on nftables",
+	} {
+		if !strings.Contains(b.String(), want) {
+			t.Errorf("table lacks %q:\n%s", want, b.String())
+		}
+	}
+}
