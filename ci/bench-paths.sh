@@ -13,6 +13,10 @@ out=$(mktemp)
 trap 'rm -f "$out"' EXIT
 status=0
 go run ./cmd/netlab check "$lab" --perf --concurrency 1 -o json "$@" >"$out" || status=$?
+if [ ! -s "$out" ]; then
+	echo "bench-paths: netlab check wrote no report (exit $status); its error is above" >&2
+	exit "$status"
+fi
 python3 - "$out" <<'PY'
 import json, sys
 r = json.load(open(sys.argv[1]))
