@@ -13,6 +13,7 @@ import (
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cluster"
 	"github.com/netlab-dev/netlab/provision/component"
+	imagerefs "github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/labimages"
 	"github.com/netlab-dev/netlab/provision/preflight"
 	"github.com/netlab-dev/netlab/provision/steps"
@@ -151,7 +152,20 @@ func ensureImages(ctx context.Context, eng labimages.Engine, p *plan.Plan, reg *
 	if err != nil {
 		return err
 	}
-	return labimages.Ensure(ctx, eng, list, offline, st)
+	if err := labimages.Ensure(ctx, eng, list, offline, st); err != nil {
+		return err
+	}
+	builtHere := func(ref string) bool {
+		info, ok, err := eng.InspectImage(ctx, ref)
+		return err == nil && ok && info.Labels[imagerefs.BuildKeyLabel] != ""
+	}
+	var errs []error
+	for _, c := range p.Clusters {
+		if err := reg.CheckImages(c, builtHere); err != nil {
+			errs = append(errs, fmt.Errorf("%s: cluster %s (cni: %s, mode %s): %w", p.Source, c.Name, c.CNI.Type, c.CNI.Mode, err))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // recordPlan saves the plan in the lab's state. For an existing lab, it refuses a plan whose

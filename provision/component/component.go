@@ -35,6 +35,15 @@ type CNI interface {
 	Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error
 }
 
+// ImageChecker is a CNI whose modes depend on what the host's copy of its images holds: the
+// hermetic build of an image may lack a daemon upstream's has. 'up' asks it once the lab's images
+// are on the host, before anything of the lab is created.
+type ImageChecker interface {
+	// CheckImages returns why cluster c cannot run on these images, or nil. builtHere says whether
+	// the host's copy of an image is netlab's hermetic build (images.BuildKeyLabel).
+	CheckImages(c plan.ClusterPlan, builtHere func(ref string) bool) error
+}
+
 // Addon installs something a cluster may have beside its CNI.
 type Addon interface {
 	// Name names it in messages ("MetalLB").
@@ -94,6 +103,18 @@ func (r *Registry) Check(c plan.ClusterPlan) error {
 		return err
 	}
 	return cni.Supports(c)
+}
+
+// CheckImages asks cluster c's CNI about the host's images, when it is an ImageChecker.
+func (r *Registry) CheckImages(c plan.ClusterPlan, builtHere func(ref string) bool) error {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return err
+	}
+	if ic, ok := cni.(ImageChecker); ok {
+		return ic.CheckImages(c, builtHere)
+	}
+	return nil
 }
 
 // DataPlane is cluster c's CNI's data plane line, or "" for a CNI this build does not have.

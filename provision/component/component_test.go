@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cni/flannel"
@@ -17,9 +16,9 @@ import (
 
 type fakeCNI struct{ name string }
 
-func (f fakeCNI) Name() string                   { return f.name }
-func (fakeCNI) Images(plan.ClusterPlan) []string { return []string{"fake:1"} }
-func (fakeCNI) Supports(plan.ClusterPlan) error  { return nil }
+func (f fakeCNI) Name() string                    { return f.name }
+func (fakeCNI) Images(plan.ClusterPlan) []string  { return []string{"fake:1"} }
+func (fakeCNI) Supports(plan.ClusterPlan) error   { return nil }
 func (fakeCNI) DataPlane(plan.ClusterPlan) string { return "fake" }
 func (fakeCNI) Install(context.Context, *kube.Client, plan.ClusterPlan, time.Duration) error {
 	return nil
@@ -78,22 +77,26 @@ func TestCheckAsksTheCNIForTheMode(t *testing.T) {
 	if !ok {
 		t.Fatal("cni-matrix has no calico cluster")
 	}
-	if err := reg.Check(*c); err != nil {
-		t.Errorf("calico vxlan: %v", err)
-	}
-	for _, mode := range []string{"ipip", "bgp"} {
+	hermetic := func(string) bool { return true }
+	for _, mode := range []string{"vxlan", "ipip", "bgp"} {
 		m := *c
 		m.CNI.Mode = mode
-		err := reg.Check(m)
-		if err == nil || !strings.Contains(err.Error(), "calico mode "+mode+" needs BIRD") ||
-			!strings.Contains(strings.Join(hint.Hints(err), " "), "set cni.mode to vxlan") {
-			t.Errorf("calico %s: %v (hint %q)", mode, err, hint.Hints(err))
+		if err := reg.Check(m); err != nil {
+			t.Errorf("calico %s: %v", mode, err)
+		}
+		err := reg.CheckImages(m, hermetic)
+		if (mode == "vxlan") != (err == nil) {
+			t.Errorf("calico %s on the hermetic images: %v", mode, err)
 		}
 	}
 	unknown := *c
 	unknown.CNI.Type = "cilium"
 	if err := reg.Check(unknown); err == nil || !strings.Contains(err.Error(), "available: calico, flannel") {
 		t.Errorf("cilium: %v", err)
+	}
+	fl, _ := testplan.Builtin(t, "cni-matrix").Cluster("flannel")
+	if err := reg.CheckImages(*fl, hermetic); err != nil {
+		t.Errorf("flannel checks no images: %v", err)
 	}
 }
 

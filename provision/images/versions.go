@@ -5,6 +5,10 @@
 // exactly these names (see docs/ci.md), and netlab side-loads them into the nodes.
 package images
 
+// BuildKeyLabel is the label ci/images/build.sh puts on every image it builds (its cache key): an
+// image carrying it is this host's hermetic build, not upstream's.
+const BuildKeyLabel = "netlab.build-key"
+
 const (
 	// KubernetesVersion is the version of the hermetic node image.
 	KubernetesVersion = "v1.33.13"

@@ -112,7 +112,9 @@ func Host(p *plan.Plan, checkCNI func(c plan.ClusterPlan) error) error {
 	for _, c := range p.Clusters {
 		needs[c.Name] = c.KernelFeatures
 	}
-	errs = append(errs, CheckKernel(needs))
+	if err := CheckKernel(needs); err != nil {
+		errs = append(errs, fmt.Errorf("%s: %w", p.Source, err))
+	}
 	cp, w := Nodes(p)
 	if data, err := os.ReadFile("/proc/meminfo"); err == nil {
 		if avail, ok := MemAvailableMiB(string(data)); ok {

@@ -66,8 +66,8 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 	if c.CNI.Type != "calico" {
 		return nil, fmt.Errorf("cluster %s uses %s, not calico", c.Name, c.CNI.Type)
 	}
-	if c.CNI.Mode != "vxlan" {
-		return nil, fmt.Errorf("cluster %s: calico mode %q is not rendered by netlab (vxlan is)", c.Name, c.CNI.Mode)
+	if c.CNI.Mode != "vxlan" && c.CNI.Mode != "ipip" && c.CNI.Mode != "bgp" {
+		return nil, fmt.Errorf("cluster %s: calico has no mode %q (vxlan, ipip, bgp)", c.Name, c.CNI.Mode)
 	}
 	if !c.PodCIDR.IsValid() || !c.PodCIDR.Addr().Is4() {
 		return nil, fmt.Errorf("cluster %s: calico needs an IPv4 Pod CIDR, the plan has %v", c.Name, c.PodCIDR)
@@ -92,6 +92,15 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("cluster %s: calico: %w", c.Name, err)
 	}
 	return out, nil
+}
+
+// backend is calico-node's networking back end: "vxlan" (Felix alone) for VXLAN, "bird" (Felix
+// and the BIRD BGP daemon, which distributes the Pod routes) for IPIP and BGP.
+func backend(c plan.ClusterPlan) string {
+	if c.CNI.Mode == "vxlan" {
+		return "vxlan"
+	}
+	return "bird"
 }
 
 func labels(app string) map[string]string { return map[string]string{"k8s-app": app} }
@@ -135,7 +144,7 @@ func configMap(c plan.ClusterPlan) *corev1.ConfigMap {
 		ObjectMeta: metav1.ObjectMeta{Name: ConfigMap, Namespace: Namespace},
 		Data: map[string]string{
 			"typha_service_name": "none",
-			"calico_backend":     c.CNI.Mode,
+			"calico_backend":     backend(c),
 			"veth_mtu":           strconv.Itoa(c.CNI.PodMTU),
 			"cni_network_config": cniConfig,
 		},
@@ -175,7 +184,14 @@ func (p *IPPool) DeepCopyObject() runtime.Object {
 // the pools), and under crossClusterSource preserve one disabled pool per non-masquerade CIDR, so
 // that Pod traffic to those ranges keeps the Pod's address.
 func Pools(c plan.ClusterPlan) []*IPPool {
-	pools := []*IPPool{pool(PoolName, c.PodCIDR, false)}
+	pod := pool(PoolName, c.PodCIDR, false)
+	switch c.CNI.Mode {
+	case "ipip":
+		pod.Spec.VXLANMode, pod.Spec.IPIPMode = "Never", "Always"
+	case "bgp":
+		pod.Spec.VXLANMode = "Never"
+	}
+	pools := []*IPPool{pod}
 	if c.CNI.CrossClusterSource == "preserve" {
 		for i, cidr := range c.CNI.NonMasqueradeCIDRs {
 			pools = append(pools, pool(fmt.Sprintf("netlab-no-masquerade-%d", i+1), cidr, true))

@@ -169,6 +169,41 @@ func TestNftablesMode(t *testing.T) {
 	}
 }
 
+// IPIP and BGP run BIRD: the "bird" back end, CLUSTER_TYPE k8s,bgp, BIRD's probes beside Felix's,
+// and the pool's encapsulation per mode (IPIP always, or none for BGP's native routes).
+func TestBIRDModes(t *testing.T) {
+	for _, tc := range []struct{ mode, vxlan, ipip, backend, clusterType, ready string }{
+		{"vxlan", "Always", "Never", "vxlan", "k8s", "/bin/calico-node -felix-ready"},
+		{"ipip", "Never", "Always", "bird", "k8s,bgp", "/bin/calico-node -felix-ready -bird-ready"},
+		{"bgp", "Never", "Never", "bird", "k8s,bgp", "/bin/calico-node -felix-ready -bird-ready"},
+	} {
+		c := cniMatrixCalico(t)
+		c.CNI.Mode = tc.mode
+		objs := render(t, c)
+		var pool IPPool
+		find(t, objs, "IPPool", PoolName, &pool)
+		if pool.Spec.VXLANMode != tc.vxlan || pool.Spec.IPIPMode != tc.ipip {
+			t.Errorf("%s: pool vxlanMode %s ipipMode %s", tc.mode, pool.Spec.VXLANMode, pool.Spec.IPIPMode)
+		}
+		var cm corev1.ConfigMap
+		find(t, objs, "ConfigMap", ConfigMap, &cm)
+		if cm.Data["calico_backend"] != tc.backend {
+			t.Errorf("%s: calico_backend %q", tc.mode, cm.Data["calico_backend"])
+		}
+		var ds appsv1.DaemonSet
+		find(t, objs, "DaemonSet", DaemonSet, &ds)
+		node := ds.Spec.Template.Spec.Containers[0]
+		if got := strings.Join(node.ReadinessProbe.Exec.Command, " "); got != tc.ready {
+			t.Errorf("%s: readiness %q", tc.mode, got)
+		}
+		for _, e := range node.Env {
+			if e.Name == "CLUSTER_TYPE" && e.Value != tc.clusterType {
+				t.Errorf("%s: CLUSTER_TYPE %q", tc.mode, e.Value)
+			}
+		}
+	}
+}
+
 // What netlab does not render is refused, naming the cluster and what is wrong.
 func TestRefusals(t *testing.T) {
 	c := cniMatrixCalico(t)
@@ -177,8 +212,7 @@ func TestRefusals(t *testing.T) {
 		edit func(*plan.ClusterPlan)
 	}{
 		{"uses flannel, not calico", func(c *plan.ClusterPlan) { c.CNI.Type = "flannel" }},
-		{`mode "ipip"`, func(c *plan.ClusterPlan) { c.CNI.Mode = "ipip" }},
-		{`mode "bgp"`, func(c *plan.ClusterPlan) { c.CNI.Mode = "bgp" }},
+		{`mode "wireguard"`, func(c *plan.ClusterPlan) { c.CNI.Mode = "wireguard" }},
 		{"IPv4 Pod CIDR", func(c *plan.ClusterPlan) { c.PodCIDR = netip.MustParsePrefix("fd00::/64") }},
 		{"no Pod MTU", func(c *plan.ClusterPlan) { c.CNI.PodMTU = 0 }},
 	} {

@@ -13,6 +13,7 @@ import (
 
 	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
 )
 
@@ -25,21 +26,40 @@ func (CNI) Name() string { return "calico" }
 // Images are what Calico's Pods run.
 func (CNI) Images(plan.ClusterPlan) []string { return Images() }
 
-// Supports accepts vxlan, the one mode netlab renders. ipip and bgp both need BIRD, Calico's BGP
-// daemon: it is C, so netlab's hermetic calico-node image cannot hold it, and netlab does not
-// render it yet for hosts that pull upstream's image.
+// Supports accepts the three modes netlab renders: vxlan, ipip and bgp. Whether the host can run
+// ipip is the kernel probe's to say; whether its calico-node image has BIRD is CheckImages'.
 func (CNI) Supports(c plan.ClusterPlan) error {
-	if c.CNI.Mode == "vxlan" {
+	switch c.CNI.Mode {
+	case "vxlan", "ipip", "bgp":
 		return nil
 	}
-	return hint.Wrap(fmt.Errorf("calico mode %s needs BIRD, Calico's BGP daemon, which netlab does not install (its calico-node image is built from Go modules, and BIRD is C)", c.CNI.Mode),
-		"set cni.mode to vxlan, the calico mode netlab installs")
+	return fmt.Errorf("calico has no mode %q; set cni.mode to vxlan, ipip or bgp", c.CNI.Mode)
 }
 
-// DataPlane: a routed cali* veth per Pod, Felix's VXLAN device, and Felix's rules on the same
-// back end as kube-proxy's (nftables under kube-proxy nftables, else iptables).
+// CheckImages refuses ipip and bgp on netlab's hermetic calico-node image: both need BIRD,
+// Calico's BGP daemon, to carry the Pod routes between nodes, and BIRD is C, so the image built
+// here from Go modules has none. Upstream's image (pulled on a connected host, or loaded from a
+// bundle made on one) has it; netlab renders those modes for it, and they are not verified here.
+func (CNI) CheckImages(c plan.ClusterPlan, builtHere func(ref string) bool) error {
+	if backend(c) != "bird" || !builtHere(images.CalicoNode) {
+		return nil
+	}
+	return hint.Wrap(fmt.Errorf("calico mode %s needs BIRD, Calico's BGP daemon, and this host's %s is netlab's build from Go modules, which has no BIRD (BIRD is C)", c.CNI.Mode, images.CalicoNode),
+		"set cni.mode to vxlan, or use upstream's calico-node image (pulled on a host with registry access, or loaded with 'netlab images load' from a bundle saved on one)")
+}
+
+// DataPlane: a routed cali* veth per Pod; between nodes Felix's VXLAN device, or BIRD's routes
+// through tunl0 (IPIP) or plain (BGP); Felix's rules on the same back end as kube-proxy's
+// (nftables under kube-proxy nftables, else iptables).
 func (CNI) DataPlane(c plan.ClusterPlan) string {
-	return fmt.Sprintf("routed cali* veths, %s VXLAN (UDP %d), Felix on %s", Interface, c.CNI.VXLANPort, felixBackend(c))
+	between := fmt.Sprintf("%s VXLAN (UDP %d)", Interface, c.CNI.VXLANPort)
+	switch c.CNI.Mode {
+	case "ipip":
+		between = "tunl0 IPIP, routes from BIRD (BGP)"
+	case "bgp":
+		between = "no encapsulation, routes from BIRD (BGP)"
+	}
+	return fmt.Sprintf("routed cali* veths, %s, Felix on %s", between, felixBackend(c))
 }
 
 func felixBackend(c plan.ClusterPlan) string {
@@ -73,36 +93,54 @@ func (CNI) Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, tim
 	return waitTunnels(ctx, kc, c, timeout)
 }
 
-// TunnelAnnotation is where Calico's Kubernetes datastore keeps a node's VXLAN tunnel address.
-const TunnelAnnotation = "projectcalico.org/IPv4VXLANTunnelAddr"
+// Where Calico's Kubernetes datastore keeps a node's tunnel address, per mode (BGP has none).
+const (
+	TunnelAnnotation     = "projectcalico.org/IPv4VXLANTunnelAddr"
+	IPIPTunnelAnnotation = "projectcalico.org/IPv4IPIPTunnelAddr"
+)
 
 var ipPools = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "ippools"}
 
-// waitTunnels waits until the cluster's IP pool exists and every node has a VXLAN tunnel address
-// from the Pod CIDR.
+// waitTunnels waits until the cluster's IP pool exists and, in the tunnelled modes, every node has
+// its tunnel address from the Pod CIDR.
 func waitTunnels(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error {
 	err := kube.Poll(ctx, timeout, func(ctx context.Context) (bool, string, error) {
 		if _, err := kc.Dynamic.Resource(ipPools).Get(ctx, PoolName, metav1.GetOptions{}); err != nil {
 			return false, "IP pool " + PoolName + ": " + err.Error(), nil
 		}
+		if tunnelAnnotation(c) == "" {
+			return true, "", nil
+		}
 		nodes, err := kc.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return false, err.Error(), nil
 		}
-		trouble := tunnelTrouble(nodes.Items, c.PodCIDR)
+		trouble := tunnelTrouble(nodes.Items, tunnelAnnotation(c), c.PodCIDR)
 		return trouble == "", trouble, nil
 	})
 	if err != nil {
-		return fmt.Errorf("cluster %s: calico VXLAN tunnel addresses %w", c.Name, err)
+		return fmt.Errorf("cluster %s: calico IP pool and tunnel addresses %w", c.Name, err)
 	}
 	return nil
 }
 
-// tunnelTrouble says which nodes have no VXLAN tunnel address in podCIDR ("" when every one has).
-func tunnelTrouble(nodes []corev1.Node, podCIDR netip.Prefix) string {
+// tunnelAnnotation is the annotation of cluster c's tunnel addresses ("" in BGP mode: no tunnel).
+func tunnelAnnotation(c plan.ClusterPlan) string {
+	switch c.CNI.Mode {
+	case "vxlan":
+		return TunnelAnnotation
+	case "ipip":
+		return IPIPTunnelAnnotation
+	}
+	return ""
+}
+
+// tunnelTrouble says which nodes have no tunnel address (in annotation) in podCIDR ("" when every
+// one has).
+func tunnelTrouble(nodes []corev1.Node, annotation string, podCIDR netip.Prefix) string {
 	var missing []string
 	for _, n := range nodes {
-		a, err := netip.ParseAddr(n.Annotations[TunnelAnnotation])
+		a, err := netip.ParseAddr(n.Annotations[annotation])
 		switch {
 		case err != nil:
 			missing = append(missing, n.Name+" has none")

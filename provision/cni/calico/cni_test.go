@@ -6,6 +6,8 @@ import (
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+
+	"github.com/netlab-dev/netlab/internal/hint"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
@@ -56,19 +58,48 @@ func TestTunnelTrouble(t *testing.T) {
 		{"outside the CIDR", []corev1.Node{node("cp", "192.168.0.1")}, "cp has 192.168.0.1, outside the Pod CIDR 10.244.0.0/16"},
 		{"no nodes", nil, "no nodes"},
 	} {
-		if got := tunnelTrouble(tc.nodes, cidr); got != tc.want {
+		if got := tunnelTrouble(tc.nodes, TunnelAnnotation, cidr); got != tc.want {
 			t.Errorf("%s: %q, want %q", tc.name, got, tc.want)
 		}
 	}
 }
 
-func TestSupportsVXLANOnly(t *testing.T) {
-	c := cniMatrixCalico(t)
-	if err := (CNI{}).Supports(c); err != nil {
-		t.Errorf("vxlan: %v", err)
+// Every planned mode is rendered; ipip and bgp are refused only on netlab's own calico-node image,
+// which has no BIRD, naming the way out.
+func TestSupportsAndCheckImages(t *testing.T) {
+	hermetic := func(string) bool { return true }
+	upstream := func(string) bool { return false }
+	for _, mode := range []string{"vxlan", "ipip", "bgp"} {
+		c := cniMatrixCalico(t)
+		c.CNI.Mode = mode
+		if err := (CNI{}).Supports(c); err != nil {
+			t.Errorf("%s: %v", mode, err)
+		}
+		if err := (CNI{}).CheckImages(c, upstream); err != nil {
+			t.Errorf("%s on upstream's image: %v", mode, err)
+		}
+		err := (CNI{}).CheckImages(c, hermetic)
+		switch {
+		case mode == "vxlan" && err != nil:
+			t.Errorf("vxlan on the hermetic image: %v", err)
+		case mode != "vxlan" && (err == nil || !strings.Contains(err.Error(), "no BIRD") ||
+			!strings.Contains(strings.Join(hint.Hints(err), " "), "set cni.mode to vxlan")):
+			t.Errorf("%s on the hermetic image: %v (hint %q)", mode, err, hint.Hints(err))
+		}
 	}
-	c.CNI.Mode = "bgp"
-	if err := (CNI{}).Supports(c); err == nil || !strings.Contains(err.Error(), "BIRD") {
-		t.Errorf("bgp: %v", err)
+	c := cniMatrixCalico(t)
+	c.CNI.Mode = "wireguard"
+	if err := (CNI{}).Supports(c); err == nil {
+		t.Error("an unknown mode must be refused")
+	}
+}
+
+func TestTunnelAnnotationPerMode(t *testing.T) {
+	for mode, want := range map[string]string{"vxlan": TunnelAnnotation, "ipip": IPIPTunnelAnnotation, "bgp": ""} {
+		c := cniMatrixCalico(t)
+		c.CNI.Mode = mode
+		if got := tunnelAnnotation(c); got != want {
+			t.Errorf("%s: %q, want %q", mode, got, want)
+		}
 	}
 }

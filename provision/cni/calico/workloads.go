@@ -49,7 +49,7 @@ func NodeEnv(c plan.ClusterPlan) []corev1.EnvVar {
 		value("WAIT_FOR_DATASTORE", "true"),
 		fromField("NODENAME", "spec.nodeName"),
 		fromConfig("CALICO_NETWORKING_BACKEND", "calico_backend"),
-		value("CLUSTER_TYPE", "k8s"),
+		value("CLUSTER_TYPE", clusterType(c)),
 		value("IP", "autodetect"),
 		value("IP_AUTODETECTION_METHOD", "interface=eth0"),
 		value("NO_DEFAULT_POOLS", "true"),
@@ -73,6 +73,24 @@ func NodeEnv(c plan.ClusterPlan) []corev1.EnvVar {
 		env = append(env, value("FELIX_NFTABLESMODE", "Enabled"))
 	}
 	return env
+}
+
+// clusterType is "k8s", and "k8s,bgp" when BIRD runs (upstream's manifests set it so in every mode).
+func clusterType(c plan.ClusterPlan) string {
+	if backend(c) == "bird" {
+		return "k8s,bgp"
+	}
+	return "k8s"
+}
+
+// probe is calico-node's liveness or readiness command: Felix's, and BIRD's beside it when BIRD
+// runs (kind is "live" or "ready").
+func probe(c plan.ClusterPlan, kind string) corev1.ProbeHandler {
+	cmd := []string{"/bin/calico-node", "-felix-" + kind}
+	if backend(c) == "bird" {
+		cmd = append(cmd, "-bird-"+kind)
+	}
+	return exec(cmd...)
 }
 
 func nodeDaemonSet(c plan.ClusterPlan) *appsv1.DaemonSet {
@@ -99,9 +117,9 @@ func nodeDaemonSet(c plan.ClusterPlan) *appsv1.DaemonSet {
 		SecurityContext: &corev1.SecurityContext{Privileged: &privileged},
 		Resources:       corev1.ResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("250m")}},
 		Lifecycle:       &corev1.Lifecycle{PreStop: &corev1.LifecycleHandler{Exec: &corev1.ExecAction{Command: []string{"/bin/calico-node", "-shutdown"}}}},
-		LivenessProbe: &corev1.Probe{ProbeHandler: exec("/bin/calico-node", "-felix-live"),
+		LivenessProbe: &corev1.Probe{ProbeHandler: probe(c, "live"),
 			PeriodSeconds: 10, InitialDelaySeconds: 10, FailureThreshold: 6, TimeoutSeconds: 10},
-		ReadinessProbe: &corev1.Probe{ProbeHandler: exec("/bin/calico-node", "-felix-ready"), PeriodSeconds: 10, TimeoutSeconds: 10},
+		ReadinessProbe: &corev1.Probe{ProbeHandler: probe(c, "ready"), PeriodSeconds: 10, TimeoutSeconds: 10},
 		VolumeMounts: []corev1.VolumeMount{
 			mount("cni-net-dir", "/host/etc/cni/net.d"),
 			{Name: "lib-modules", MountPath: "/lib/modules", ReadOnly: true},
