@@ -44,6 +44,13 @@ type ImageChecker interface {
 	CheckImages(c plan.ClusterPlan, builtHere func(ref string) bool) error
 }
 
+// PodRanger is a CNI whose IPAM does not hand out each node's Node.spec.podCIDR: it says which
+// Pod ranges each node holds, for the routes to them (the transit gateway's per-node routes).
+type PodRanger interface {
+	// PodRanges maps each node's name to the Pod ranges it holds, read from cluster c.
+	PodRanges(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) (map[string][]string, error)
+}
+
 // Addon installs something a cluster may have beside its CNI.
 type Addon interface {
 	// Name names it in messages ("MetalLB").
@@ -115,6 +122,21 @@ func (r *Registry) CheckImages(c plan.ClusterPlan, builtHere func(ref string) bo
 		return ic.CheckImages(c, builtHere)
 	}
 	return nil
+}
+
+// PodRanges asks cluster c's CNI which Pod ranges each node holds. ok is false when the CNI
+// allocates from Node.spec.podCIDR (it is no PodRanger): read that instead.
+func (r *Registry) PodRanges(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) (ranges map[string][]string, ok bool, err error) {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return nil, false, err
+	}
+	pr, ok := cni.(PodRanger)
+	if !ok {
+		return nil, false, nil
+	}
+	ranges, err = pr.PodRanges(ctx, kc, c)
+	return ranges, true, err
 }
 
 // DataPlane is cluster c's CNI's data plane line, or "" for a CNI this build does not have.

@@ -110,3 +110,18 @@ func TestAddCNITwicePanics(t *testing.T) {
 	reg.AddCNI(fakeCNI{"flannel"})
 	reg.AddCNI(fakeCNI{"flannel"})
 }
+
+// Flannel allocates from spec.podCIDR (no PodRanger); Calico says its own ranges.
+func TestPodRangesOnlyFromAPodRanger(t *testing.T) {
+	reg := Builtin()
+	cm := testplan.Builtin(t, "cni-matrix")
+	fl, _ := cm.Cluster("flannel")
+	if _, ok, err := reg.PodRanges(context.Background(), nil, *fl); ok || err != nil {
+		t.Errorf("flannel: ok %v err %v; want spec.podCIDR to be read instead", ok, err)
+	}
+	ca, _ := cm.Cluster("calico")
+	cni, _ := reg.CNI(ca.CNI.Type)
+	if _, ok := cni.(PodRanger); !ok {
+		t.Error("calico must say its Pod ranges (its IPAM blocks are not spec.podCIDR)")
+	}
+}

@@ -10,8 +10,9 @@ import (
 	"github.com/netlab-dev/netlab/tgw/client"
 )
 
-// Node is a Kubernetes node as the TGW needs to know it: its address on its VPC network and the
-// Pod range behind it (Node.spec.podCIDR).
+// Node is a Kubernetes node as the TGW needs to know it: its address on its VPC network and a Pod
+// range behind it (Node.spec.podCIDR, or one of the CNI's own ranges for the node, such as a Calico
+// IPAM block; a node with several ranges is several Nodes).
 type Node struct {
 	Cluster string
 	Name    string

@@ -11,6 +11,8 @@
 //     ipipMode Never, written before calico-node starts so that it creates no default pool;
 //   - under crossClusterSource preserve, each non-masquerade CIDR is a disabled pool: Calico does
 //     not masquerade traffic to any pool's range, and allocates nothing from a disabled one;
+//   - the Pod pool's blocks are the plan's per-node size (/24), one per node, and the transit
+//     gateway's per-node routes follow them (PodRanges), not the nodes' spec.podCIDR;
 //   - the MTU is the plan's Pod MTU, not auto-detected, so the plan and the lab agree;
 //   - under kube-proxy nftables mode, Felix programs nftables too (FELIX_NFTABLESMODE=Enabled);
 //   - kube-controllers' readiness probe may take 10 s, like its liveness probe (upstream leaves it
@@ -185,6 +187,13 @@ func (p *IPPool) DeepCopyObject() runtime.Object {
 // that Pod traffic to those ranges keeps the Pod's address.
 func Pools(c plan.ClusterPlan) []*IPPool {
 	pod := pool(PoolName, c.PodCIDR, false)
+	// Blocks the size of a node's share of the Pod CIDR (a /24; Calico's default is /26): a node
+	// claims one when calico-node starts (its tunnel address) and, at kubelet's 110 Pods a node,
+	// never needs another, so the per-node routes 'up' writes (the transit gateway's) stay
+	// complete.
+	if m := c.NodeCIDRMaskSize; m >= 20 && m <= 32 && m >= c.PodCIDR.Bits() {
+		pod.Spec.BlockSize = m
+	}
 	switch c.CNI.Mode {
 	case "ipip":
 		pod.Spec.VXLANMode, pod.Spec.IPIPMode = "Never", "Always"

@@ -66,7 +66,7 @@ func TestObjectsFollowThePlan(t *testing.T) {
 	objs := render(t, c)
 	var pool IPPool
 	find(t, objs, "IPPool", PoolName, &pool)
-	want := IPPoolSpec{CIDR: c.PodCIDR.String(), VXLANMode: "Always", IPIPMode: "Never", NATOutgoing: true, BlockSize: 26,
+	want := IPPoolSpec{CIDR: c.PodCIDR.String(), VXLANMode: "Always", IPIPMode: "Never", NATOutgoing: true, BlockSize: 24,
 		NodeSelector: "all()", AllowedUses: []string{"Workload", "Tunnel"}, AssignmentMode: "Automatic"}
 	if g, _ := json.Marshal(pool.Spec); string(g) != mustJSON(t, want) {
 		t.Errorf("pool %s, want %s", g, mustJSON(t, want))

@@ -4,11 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"sort"
 	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/netlab-dev/netlab/internal/hint"
@@ -152,4 +154,35 @@ func tunnelTrouble(nodes []corev1.Node, annotation string, podCIDR netip.Prefix)
 		return "no nodes"
 	}
 	return strings.Join(missing, "; ")
+}
+
+var blockAffinities = schema.GroupVersionResource{Group: "crd.projectcalico.org", Version: "v1", Resource: "blockaffinities"}
+
+// PodRanges are the IPAM blocks each node holds (component.PodRanger): Calico hands Pod addresses
+// out of blocks of the pool, not out of the node's spec.podCIDR.
+func (CNI) PodRanges(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) (map[string][]string, error) {
+	list, err := kc.Dynamic.Resource(blockAffinities).List(ctx, metav1.ListOptions{})
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: calico block affinities: %w", c.Name, err)
+	}
+	return affinityRanges(list.Items), nil
+}
+
+// affinityRanges maps each node to the CIDRs of its confirmed, live block affinities, sorted.
+func affinityRanges(items []unstructured.Unstructured) map[string][]string {
+	out := map[string][]string{}
+	for _, it := range items {
+		node, _, _ := unstructured.NestedString(it.Object, "spec", "node")
+		cidr, _, _ := unstructured.NestedString(it.Object, "spec", "cidr")
+		state, _, _ := unstructured.NestedString(it.Object, "spec", "state")
+		deleted, _, _ := unstructured.NestedFieldNoCopy(it.Object, "spec", "deleted")
+		if node == "" || cidr == "" || state != "confirmed" || deleted == true || deleted == "true" {
+			continue
+		}
+		out[node] = append(out[node], cidr)
+	}
+	for _, cidrs := range out {
+		sort.Strings(cidrs)
+	}
+	return out
 }

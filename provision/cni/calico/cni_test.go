@@ -2,6 +2,7 @@ package calico
 
 import (
 	"net/netip"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -9,6 +10,7 @@ import (
 
 	"github.com/netlab-dev/netlab/internal/hint"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 )
 
 func TestCRDsComeFromCalicosPackage(t *testing.T) {
@@ -101,5 +103,27 @@ func TestTunnelAnnotationPerMode(t *testing.T) {
 		if got := tunnelAnnotation(c); got != want {
 			t.Errorf("%s: %q, want %q", mode, got, want)
 		}
+	}
+}
+
+func TestAffinityRanges(t *testing.T) {
+	aff := func(node, cidr, state string, deleted any) unstructured.Unstructured {
+		spec := map[string]any{"node": node, "cidr": cidr, "state": state}
+		if deleted != nil {
+			spec["deleted"] = deleted
+		}
+		return unstructured.Unstructured{Object: map[string]any{"spec": spec}}
+	}
+	got := affinityRanges([]unstructured.Unstructured{
+		aff("w", "10.0.118.0/24", "confirmed", "false"),
+		aff("cp", "10.0.76.0/24", "confirmed", nil),
+		aff("w", "10.0.90.0/24", "confirmed", false),
+		aff("w", "10.0.91.0/24", "pending", nil),
+		aff("w", "10.0.92.0/24", "confirmed", "true"),
+		aff("cp", "10.0.93.0/24", "pendingDeletion", nil),
+	})
+	want := map[string][]string{"cp": {"10.0.76.0/24"}, "w": {"10.0.118.0/24", "10.0.90.0/24"}}
+	if !reflect.DeepEqual(got, want) {
+		t.Errorf("ranges = %v, want %v", got, want)
 	}
 }

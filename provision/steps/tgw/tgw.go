@@ -54,15 +54,27 @@ func run(ctx context.Context, sc *steps.StepContext) error {
 		if err != nil {
 			return fmt.Errorf("cluster %s: list nodes: %w", c.Name, err)
 		}
+		// Each node's Pod ranges: its spec.podCIDR, unless the CNI allocates elsewhere (Calico's
+		// IPAM blocks).
+		ranges, fromCNI, err := sc.Components.PodRanges(ctx, kc, c)
+		if err != nil {
+			return fmt.Errorf("cluster %s: the nodes' Pod ranges: %w", c.Name, err)
+		}
 		var ns []tgwctr.Node
 		for _, n := range list.Items {
-			nd := tgwctr.Node{Cluster: c.Name, Name: n.Name, PodCIDR: n.Spec.PodCIDR}
+			var ip string
 			for _, a := range n.Status.Addresses {
 				if a.Type == corev1.NodeInternalIP {
-					nd.IP = a.Address
+					ip = a.Address
 				}
 			}
-			ns = append(ns, nd)
+			cidrs := []string{n.Spec.PodCIDR}
+			if fromCNI {
+				cidrs = ranges[n.Name]
+			}
+			for _, cidr := range cidrs {
+				ns = append(ns, tgwctr.Node{Cluster: c.Name, Name: n.Name, IP: ip, PodCIDR: cidr})
+			}
 		}
 		perCluster[index[c.Name]] = ns
 		return nil
