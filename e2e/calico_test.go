@@ -2,7 +2,6 @@ package e2e
 
 import (
 	"context"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +9,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/provision"
+	"github.com/netlab-dev/netlab/provision/preflight"
 )
 
 // Issue 13: one Calico cluster end to end, on the nftables data plane (Felix with
@@ -96,8 +96,7 @@ func TestE2ECalicoBIRDModesRefused(t *testing.T) {
 	}
 }
 
-// hasIPIP says whether this kernel has the ipip module loaded or built in.
+// hasIPIP asks preflight's own kernel probe (an ipip link in a throwaway namespace).
 func hasIPIP() bool {
-	_, err := os.Stat("/sys/module/ipip")
-	return err == nil
+	return preflight.ProbeKernel([]string{"ipip"})[0].Present
 }

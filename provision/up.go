@@ -159,13 +159,7 @@ func ensureImages(ctx context.Context, eng labimages.Engine, p *plan.Plan, reg *
 		info, ok, err := eng.InspectImage(ctx, ref)
 		return err == nil && ok && info.Labels[imagerefs.BuildKeyLabel] != ""
 	}
-	var errs []error
-	for _, c := range p.Clusters {
-		if err := reg.CheckImages(c, builtHere); err != nil {
-			errs = append(errs, fmt.Errorf("%s: cluster %s (cni: %s, mode %s): %w", p.Source, c.Name, c.CNI.Type, c.CNI.Mode, err))
-		}
-	}
-	return errors.Join(errs...)
+	return preflight.CNIs(p, func(c plan.ClusterPlan) error { return reg.CheckImages(c, builtHere) })
 }
 
 // recordPlan saves the plan in the lab's state. For an existing lab, it refuses a plan whose

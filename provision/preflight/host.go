@@ -91,8 +91,10 @@ func diskFree(nodes int, dockerRoot string, freeMiB int64) error {
 	return fmt.Errorf("the lab needs about %d MiB of disk in %s (about 1 GB per node) and %d MiB are free; free disk space ('docker system prune') or use a smaller scenario", need, dockerRoot, freeMiB)
 }
 
-// CNIs checks that every cluster's CNI can be installed in the mode its plan asks for: check
-// returns why not (an unknown CNI, naming the available ones; a mode this build cannot install).
+// CNIs asks check about every cluster's CNI and joins its refusals, each naming the scenario file,
+// the cluster, the CNI and the mode. check returns why the cluster's CNI cannot be installed as
+// planned: an unknown CNI (naming the available ones), a mode this build cannot install
+// (component.Registry.Check), or images that cannot run the mode (Registry.CheckImages).
 func CNIs(p *plan.Plan, check func(c plan.ClusterPlan) error) error {
 	var errs []error
 	for _, c := range p.Clusters {

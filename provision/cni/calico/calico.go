@@ -68,8 +68,8 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 	if c.CNI.Type != "calico" {
 		return nil, fmt.Errorf("cluster %s uses %s, not calico", c.Name, c.CNI.Type)
 	}
-	if c.CNI.Mode != "vxlan" && c.CNI.Mode != "ipip" && c.CNI.Mode != "bgp" {
-		return nil, fmt.Errorf("cluster %s: calico has no mode %q (vxlan, ipip, bgp)", c.Name, c.CNI.Mode)
+	if err := (CNI{}).Supports(c); err != nil {
+		return nil, fmt.Errorf("cluster %s: %w", c.Name, err)
 	}
 	if !c.PodCIDR.IsValid() || !c.PodCIDR.Addr().Is4() {
 		return nil, fmt.Errorf("cluster %s: calico needs an IPv4 Pod CIDR, the plan has %v", c.Name, c.PodCIDR)

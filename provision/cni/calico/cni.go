@@ -106,18 +106,19 @@ var ipPools = schema.GroupVersionResource{Group: "crd.projectcalico.org", Versio
 // waitTunnels waits until the cluster's IP pool exists and, in the tunnelled modes, every node has
 // its tunnel address from the Pod CIDR.
 func waitTunnels(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error {
+	annotation := tunnelAnnotation(c)
 	err := kube.Poll(ctx, timeout, func(ctx context.Context) (bool, string, error) {
 		if _, err := kc.Dynamic.Resource(ipPools).Get(ctx, PoolName, metav1.GetOptions{}); err != nil {
 			return false, "IP pool " + PoolName + ": " + err.Error(), nil
 		}
-		if tunnelAnnotation(c) == "" {
+		if annotation == "" {
 			return true, "", nil
 		}
 		nodes, err := kc.Clientset.CoreV1().Nodes().List(ctx, metav1.ListOptions{})
 		if err != nil {
 			return false, err.Error(), nil
 		}
-		trouble := tunnelTrouble(nodes.Items, tunnelAnnotation(c), c.PodCIDR)
+		trouble := tunnelTrouble(nodes.Items, annotation, c.PodCIDR)
 		return trouble == "", trouble, nil
 	})
 	if err != nil {
