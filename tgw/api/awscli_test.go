@@ -1,10 +1,13 @@
 package api_test
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
+	"os"
 	"os/exec"
 	"sort"
 	"strconv"
@@ -17,13 +20,30 @@ import (
 	"github.com/netlab-dev/netlab/tgw/model"
 )
 
-// awsCLI is Debian's aws CLI v2 (a pyenv shim named aws may come first on PATH; it is not used).
-const awsCLI = "/usr/bin/aws"
+// awsCLI is Debian's aws CLI v2 (a pyenv shim named aws may come first on PATH; it is not used),
+// and awsPython the interpreter it runs on.
+const (
+	awsCLI    = "/usr/bin/aws"
+	awsPython = "/usr/bin/python3"
+)
 
+// cli runs aws commands through testdata/awscli-batch.py: one Python process, awscli's own entry
+// point, one line per command. A separate aws process per command cost about 1.5 s of CPU each
+// (Python, awscli and the EC2 model loading again); newCLI checks once that the batch answers as a
+// separate /usr/bin/aws process does.
 type cli struct {
-	t   *testing.T
-	url string
-	env []string
+	t       *testing.T
+	url     string
+	env     []string
+	stdin   io.WriteCloser
+	replies *bufio.Scanner
+	proc    *exec.Cmd
+}
+
+type batchReply struct {
+	Stdout string `json:"stdout"`
+	Stderr string `json:"stderr"`
+	Exit   int    `json:"exit"`
 }
 
 func newCLI(t *testing.T, url string) *cli {
@@ -37,16 +57,83 @@ func newCLI(t *testing.T, url string) *cli {
 	env := []string{"PATH=/usr/bin:/bin", "HOME=" + home, "AWS_ACCESS_KEY_ID=AKIDNETLAB", "AWS_SECRET_ACCESS_KEY=netlab-secret",
 		"AWS_DEFAULT_REGION=us-east-1", "AWS_PAGER=", "AWS_MAX_ATTEMPTS=1", "AWS_EC2_METADATA_DISABLED=true",
 		"AWS_CONFIG_FILE=" + home + "/config", "AWS_SHARED_CREDENTIALS_FILE=" + home + "/credentials"}
-	return &cli{t: t, url: url, env: env}
+	c := &cli{t: t, url: url, env: env}
+	c.proc = exec.Command(awsPython, "testdata/awscli-batch.py")
+	c.proc.Env = env
+	c.proc.Stderr = os.Stderr
+	if c.stdin, err = c.proc.StdinPipe(); err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := c.proc.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := c.proc.Start(); err != nil {
+		t.Fatalf("%s testdata/awscli-batch.py: %v", awsPython, err)
+	}
+	c.replies = bufio.NewScanner(stdout)
+	c.replies.Buffer(make([]byte, 0, 1<<20), 16<<20)
+	t.Cleanup(func() {
+		_ = c.stdin.Close()
+		done := make(chan error, 1)
+		go func() { done <- c.proc.Wait() }()
+		select {
+		case <-done:
+		case <-time.After(10 * time.Second):
+			_ = c.proc.Process.Kill()
+			<-done
+		}
+	})
+	// The batch and a separate aws process give the same answer to the same call.
+	args := []string{"describe-transit-gateways"}
+	batchOut, batchErr, batchExit := c.run(args...)
+	procOut, procErr, procExit := c.runProcess(args...)
+	if batchOut != procOut || batchExit != procExit || batchErr != procErr {
+		t.Fatalf("aws ec2 %v: the batch answered exit %d %q %q, a separate aws process exit %d %q %q",
+			args, batchExit, batchOut, batchErr, procExit, procOut, procErr)
+	}
+	return c
 }
 
+func (c *cli) fullArgs(args []string) []string {
+	full := append([]string{"ec2"}, args...)
+	return append(full, "--endpoint-url", c.url, "--region", "us-east-1", "--output", "json")
+}
+
+// run sends one command to the batch process and waits (at most 60 s) for its reply.
 func (c *cli) run(args ...string) (stdout, stderr string, exit int) {
+	c.t.Helper()
+	line, err := json.Marshal(c.fullArgs(args))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	if _, err := c.stdin.Write(append(line, '\n')); err != nil {
+		c.t.Fatalf("aws %v: writing to the batch process: %v", args, err)
+	}
+	got := make(chan bool, 1)
+	go func() { got <- c.replies.Scan() }()
+	select {
+	case ok := <-got:
+		if !ok {
+			c.t.Fatalf("aws %v: the batch process ended: %v", args, c.replies.Err())
+		}
+	case <-time.After(60 * time.Second):
+		_ = c.proc.Process.Kill()
+		c.t.Fatalf("aws %v: no reply from the batch process in 60 s", args)
+	}
+	var r batchReply
+	if err := json.Unmarshal(c.replies.Bytes(), &r); err != nil {
+		c.t.Fatalf("aws %v: batch reply %q: %v", args, c.replies.Text(), err)
+	}
+	return r.Stdout, r.Stderr, r.Exit
+}
+
+// runProcess runs one command as its own /usr/bin/aws process.
+func (c *cli) runProcess(args ...string) (stdout, stderr string, exit int) {
 	c.t.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
-	full := append([]string{"ec2"}, args...)
-	full = append(full, "--endpoint-url", c.url, "--region", "us-east-1", "--output", "json")
-	cmd := exec.CommandContext(ctx, awsCLI, full...)
+	cmd := exec.CommandContext(ctx, awsCLI, c.fullArgs(args)...)
 	cmd.Env = c.env
 	var o, e bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &o, &e
