@@ -16,7 +16,9 @@ import (
 // FELIX_NFTABLESMODE=Enabled beside kube-proxy's nftables mode), with every image built here. Each
 // node has Felix's VXLAN device on the IANA port, Felix's nftables table and no iptables chains of
 // Calico's, Pods on two nodes talk with their real Pod IPs, and every applicable check passes,
-// netpol/egress-allowlist with its negative control.
+// netpol/egress-allowlist with its negative control. kube-proxy's nftables mode holds its table and
+// no KUBE-SVC chains, and a port no Service serves is refused at once (the nftables half of
+// TestE2EKubeProxyModesRules).
 const calicoNFTables = `apiVersion: netlab.dev/v1alpha1
 kind: Scenario
 metadata:
@@ -64,6 +66,8 @@ func TestE2ECalicoNFTables(t *testing.T) {
 		}
 	}
 	assertCrossNode(t, p, "c1", nodes[0], nodes[1])
+	assertKubeProxyRules(t, p)
+	assertUnservedPortRefused(t, p)
 	runChecks(t, p, "netpol/egress-allowlist")
 }
 

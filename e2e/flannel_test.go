@@ -36,6 +36,9 @@ func TestE2EFlannelCrossNodePodIPs(t *testing.T) {
 
 // The default scenario (issue 4): flannel-basic comes up with 3 Ready nodes (Up waits for them),
 // and Flannel VXLAN carries Pod traffic between the two workers, whose flannel.1 devices exist.
+// kube-proxy's iptables mode holds its rules and no nftables table, and a port no Service serves
+// is refused at once (the iptables half of TestE2EKubeProxyModesRules; the Calico lab has the
+// nftables half).
 func TestE2EUpFlannelBasic(t *testing.T) {
 	testenv.RequireDocker(t)
 	p := planFor(t, "builtin/flannel-basic.yaml", builtinPlan(t, "flannel-basic"))
@@ -52,6 +55,11 @@ func TestE2EUpFlannelBasic(t *testing.T) {
 		}
 	}
 	assertCrossNode(t, p, "c1", nodes[1], nodes[2])
+	if p.Clusters[0].KubeProxyMode != "iptables" {
+		t.Fatalf("flannel-basic plans kube-proxy %q; this test asserts the iptables mode", p.Clusters[0].KubeProxyMode)
+	}
+	assertKubeProxyRules(t, p)
+	assertUnservedPortRefused(t, p)
 	runChecks(t, p, "service/clusterip", "lab/hermetic")
 }
 

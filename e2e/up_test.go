@@ -39,12 +39,46 @@ func nodeExec(t *testing.T, node string, args ...string) (string, error) {
 	return string(out), err
 }
 
-// kube-proxy-modes: each cluster's nodes hold the rules of its own mode and none of the other's.
-// The kubernetes Service in default always exists, so both modes have rules for it.
+// kube-proxy-modes: each cluster's nodes hold the rules of its own mode and none of the other's,
+// and nothing routes to the other cluster's ranges (no TGW). Full matrix only: the e2e stage
+// asserts the same rules on flannel-basic (iptables) and on the Calico lab (nftables), one lab
+// fewer in CI.
 func TestE2EKubeProxyModesRules(t *testing.T) {
-	testenv.RequireDocker(t)
+	testenv.RequireFullMatrix(t)
 	p := planFor(t, "builtin/kube-proxy-modes.yaml", builtinPlan(t, "kube-proxy-modes"))
 	up(t, p)
+	assertKubeProxyRules(t, p)
+	// The guard step: no route to the other cluster's Pod and Service ranges (this lab has no TGW),
+	// so nothing addressed there follows the node's default route off the machine; the cluster's
+	// own API server ClusterIP stays routable for the node's own connections.
+	for _, c := range p.Clusters {
+		node := c.Nodes[0].Name
+		for _, o := range p.Clusters {
+			if o.Name == c.Name {
+				continue
+			}
+			for _, cidr := range []string{o.PodCIDR.String(), o.ServiceCIDR.String()} {
+				dst := netip.MustParsePrefix(cidr).Addr().Next().Next().String()
+				out, err := nodeExec(t, node, "ip", "route", "get", dst)
+				if err == nil || !strings.Contains(out, "No route to host") {
+					t.Errorf("%s: ip route get %s (cluster %s's %s): %v %s; want no route to host", node, dst, o.Name, cidr, err, out)
+				}
+			}
+		}
+		api := c.ServiceCIDR.Addr().Next().String()
+		if out, err := nodeExec(t, node, "ip", "route", "get", api); err != nil {
+			t.Errorf("%s: ip route get %s (own API server ClusterIP): %v %s", node, api, err, out)
+		}
+	}
+	loadProbe(t, p)
+	assertUnservedPortRefused(t, p)
+	runChecks(t, p, "service/clusterip", "lab/hermetic")
+}
+
+// assertKubeProxyRules: each cluster's last node holds the rules of its kube-proxy mode and none of
+// the other mode's. The kubernetes Service in default always exists, so both modes have rules for it.
+func assertKubeProxyRules(t *testing.T, p *plan.Plan) {
+	t.Helper()
 	for _, c := range p.Clusters {
 		node := c.Nodes[len(c.Nodes)-1].Name
 		var iptCount, nftOK string
@@ -70,36 +104,19 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 			if iptCount != "0" || nftOK != "present" {
 				t.Errorf("nftables mode on %s: want the kube-proxy nft table and no KUBE-SVC chains; got %s chains, table %s", node, iptCount, nftOK)
 			}
+		default:
+			t.Errorf("cluster %s: kube-proxy mode %q has no rule assertion here", c.Name, c.KubeProxyMode)
 		}
 	}
-	// The guard step: no route to the other cluster's Pod and Service ranges (this lab has no TGW),
-	// so nothing addressed there follows the node's default route off the machine; the cluster's
-	// own API server ClusterIP stays routable for the node's own connections.
-	for _, c := range p.Clusters {
-		node := c.Nodes[0].Name
-		for _, o := range p.Clusters {
-			if o.Name == c.Name {
-				continue
-			}
-			for _, cidr := range []string{o.PodCIDR.String(), o.ServiceCIDR.String()} {
-				dst := netip.MustParsePrefix(cidr).Addr().Next().Next().String()
-				out, err := nodeExec(t, node, "ip", "route", "get", dst)
-				if err == nil || !strings.Contains(out, "No route to host") {
-					t.Errorf("%s: ip route get %s (cluster %s's %s): %v %s; want no route to host", node, dst, o.Name, cidr, err, out)
-				}
-			}
-		}
-		api := c.ServiceCIDR.Addr().Next().String()
-		if out, err := nodeExec(t, node, "ip", "route", "get", api); err != nil {
-			t.Errorf("%s: ip route get %s (own API server ClusterIP): %v %s", node, api, err, out)
-		}
-	}
-	// The Service range after translation: a port that no Service serves on the cluster's own
-	// API server ClusterIP is not translated by kube-proxy. In iptables mode nothing of kube-proxy
-	// refuses it and it would follow the node's default route off the machine; the guard's nftables
-	// table rejects it on the node (in nftables mode kube-proxy refuses it first). Either way the
-	// caller learns at once, and the leak meter (up) sees nothing leave.
-	loadProbe(t, p)
+}
+
+// assertUnservedPortRefused: a port that no Service serves on the cluster's own API server
+// ClusterIP is not translated by kube-proxy. In iptables mode nothing of kube-proxy refuses it and
+// it would follow the node's default route off the machine; the guard's nftables table rejects it
+// on the node (in nftables mode kube-proxy refuses it first). Either way the caller learns at once,
+// and the leak meter (up) sees nothing leave. Needs loadProbe.
+func assertUnservedPortRefused(t *testing.T, p *plan.Plan) {
+	t.Helper()
 	for _, c := range p.Clusters {
 		api := c.ServiceCIDR.Addr().Next().String()
 		start := time.Now()
@@ -110,7 +127,6 @@ func TestE2EKubeProxyModesRules(t *testing.T) {
 			t.Errorf("cluster %s (%s): TCP to %s:9 must be refused at once, got ok=%v error=%q", c.Name, c.KubeProxyMode, api, r.OK, r.Error)
 		}
 	}
-	runChecks(t, p, "service/clusterip", "lab/hermetic")
 }
 
 // kube-proxy-ipvs on a kernel without ip_vs: preflight refuses at once, naming the feature, and

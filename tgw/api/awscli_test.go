@@ -78,10 +78,13 @@ func newCLI(t *testing.T, url string) *cli {
 		done := make(chan error, 1)
 		go func() { done <- c.proc.Wait() }()
 		select {
-		case <-done:
+		case err := <-done:
+			if err != nil {
+				t.Errorf("the aws batch process ended badly: %v", err)
+			}
 		case <-time.After(10 * time.Second):
 			_ = c.proc.Process.Kill()
-			<-done
+			t.Errorf("the aws batch process did not end in 10 s after its input closed (killed: %v)", <-done)
 		}
 	})
 	// The batch and a separate aws process give the same answer to the same call.
