@@ -9,10 +9,6 @@ import (
 	"strings"
 	"time"
 
-	corev1 "k8s.io/api/core/v1"
-	"k8s.io/client-go/kubernetes/scheme"
-	"k8s.io/client-go/tools/remotecommand"
-
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
@@ -36,19 +32,11 @@ func (l *Lab) Exec(ctx context.Context, w Where, args ...string) ([]byte, error)
 	if !ok {
 		return nil, fmt.Errorf("%s: cluster %s is not in the lab", w, w.Cluster)
 	}
-	kc := c.Kube
-	req := kc.Clientset.CoreV1().RESTClient().Post().Resource("pods").Namespace(Namespace).Name(w.Pod).SubResource("exec").
-		VersionedParams(&corev1.PodExecOptions{Container: w.Container, Command: append([]string{"/netlab"}, args...), Stdout: true, Stderr: true}, scheme.ParameterCodec)
-	ex, err := remotecommand.NewSPDYExecutor(kc.Config, "POST", req.URL())
+	stdout, stderr, err := c.Kube.Exec(ctx, Namespace, w.Pod, w.Container, append([]string{"/netlab"}, args...))
 	if err != nil {
-		return nil, err
+		return stdout, fmt.Errorf("%s: netlab %s: %v: %s", w, strings.Join(args, " "), err, strings.TrimSpace(string(stderr)))
 	}
-	var stdout, stderr bytes.Buffer
-	err = ex.StreamWithContext(ctx, remotecommand.StreamOptions{Stdout: &stdout, Stderr: &stderr})
-	if err != nil {
-		return stdout.Bytes(), fmt.Errorf("%s: netlab %s: %v: %s", w, strings.Join(args, " "), err, strings.TrimSpace(stderr.String()))
-	}
-	return stdout.Bytes(), nil
+	return stdout, nil
 }
 
 // probeJSON runs a probe command and decodes its JSON output into v. A probe that failed but

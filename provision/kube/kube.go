@@ -32,11 +32,13 @@ const FieldManager = "netlab"
 
 // Client talks to one cluster.
 type Client struct {
-	Name      string
-	Config    *rest.Config
-	Clientset kubernetes.Interface
-	Dynamic   dynamic.Interface
-	mapper    *restmapper.DeferredDiscoveryRESTMapper
+	Name string
+	// Kubeconfig is the kubeconfig the client was built from (Helm's client is built from it).
+	Kubeconfig []byte
+	Config     *rest.Config
+	Clientset  kubernetes.Interface
+	Dynamic    dynamic.Interface
+	mapper     *restmapper.DeferredDiscoveryRESTMapper
 }
 
 // New builds a client from kubeconfig bytes (its current context). name labels errors.
@@ -59,7 +61,7 @@ func New(name string, kubeconfig []byte) (*Client, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Client{Name: name, Config: cfg, Clientset: cs, Dynamic: dyn,
+	return &Client{Name: name, Kubeconfig: kubeconfig, Config: cfg, Clientset: cs, Dynamic: dyn,
 		mapper: restmapper.NewDeferredDiscoveryRESTMapper(memory.NewMemCacheClient(dc))}, nil
 }
 
