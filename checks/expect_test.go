@@ -31,16 +31,6 @@ func cluster(t *testing.T, p *plan.Plan, name string) plan.ClusterPlan {
 	return *c
 }
 
-// withCilium is cni-matrix with a Cilium cluster (kube-proxy replaced) added: the planner accepts
-// it, though 'up' does not install Cilium yet (issue 16).
-func withCilium(s string) string {
-	return strings.Replace(s, "checks:", `  - name: cilium
-    workers: 1
-    cni: {type: cilium, mode: vxlan}
-    kubeProxy: {mode: none}
-checks:`, 1)
-}
-
 func TestCrossClusterSourceFollowsTheScenario(t *testing.T) {
 	p := planOf(t, "tgw-two-vpc", nil)
 	if got := CrossClusterSource(cluster(t, p, "a")); got != SourcePodIP {
@@ -79,7 +69,7 @@ func TestExternalTrafficPolicy(t *testing.T) {
 }
 
 func TestHopsAndTTL(t *testing.T) {
-	cm := planOf(t, "cni-matrix", withCilium)
+	cm := planOf(t, "cni-matrix", nil)
 	fl, ca, ci := cluster(t, cm, "flannel"), cluster(t, cm, "calico"), cluster(t, cm, "cilium")
 	if SameNodeHops(fl) != 0 || SameNodeHops(ca) != 1 || SameNodeHops(ci) != -1 {
 		t.Fatalf("same-node hops: flannel %d calico %d cilium %d", SameNodeHops(fl), SameNodeHops(ca), SameNodeHops(ci))
@@ -127,7 +117,7 @@ func TestServiceRulesPerMode(t *testing.T) {
 	if r := ExpectServiceRules(cluster(t, planOf(t, "kube-proxy-ipvs", nil), "ipvs")); r.Present[0] != RuleIPVSVirtual {
 		t.Errorf("ipvs: %+v", r)
 	}
-	if r := ExpectServiceRules(cluster(t, planOf(t, "cni-matrix", withCilium), "cilium")); r.Present[0] != RuleCiliumService {
+	if r := ExpectServiceRules(cluster(t, planOf(t, "cni-matrix", nil), "cilium")); r.Present[0] != RuleCiliumService {
 		t.Errorf("cilium without kube-proxy: %+v", r)
 	}
 }

@@ -143,7 +143,7 @@ func timeKind(t *testing.T, p *plan.Plan, then func(ctx context.Context, eng *do
 // (netlab's own renderings, the same 'up' applies) applied and waited for. No egress guard, no
 // node routes, no DNS change, no state: only what makes the cluster usable.
 func byHand(ctx context.Context, eng *docker.Engine, p *plan.Plan, c plan.ClusterPlan, kindName string) error {
-	reg := component.Builtin()
+	reg := component.Builtin(component.Options{})
 	list, err := labimages.For(p, reg, "")
 	if err != nil {
 		return err

@@ -38,7 +38,7 @@ func TestE2EBundleRoundTrip(t *testing.T) {
 	defer eng.Close()
 	st := status.New(testLog{t}, 1, false)
 	p := planFor(t, "builtin/flannel-basic.yaml", builtinPlan(t, "flannel-basic"))
-	list, err := labimages.For(p, component.Builtin(), "")
+	list, err := labimages.For(p, component.Builtin(component.Options{}), "")
 	if err != nil {
 		t.Fatal(err)
 	}

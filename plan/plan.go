@@ -101,6 +101,8 @@ type CNIPlan struct {
 	CrossClusterSource string `json:"crossClusterSource"`
 	// NonMasqueradeCIDRs are destinations the CNI must not masquerade to (with preserve).
 	NonMasqueradeCIDRs []netip.Prefix `json:"nonMasqueradeCIDRs,omitempty"`
+	// Hubble is Cilium's flow observability, on in the agent (Cilium only).
+	Hubble bool `json:"hubble,omitempty"`
 }
 
 // MetalLBPlan is the cluster's LoadBalancer address pool.

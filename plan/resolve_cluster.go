@@ -214,7 +214,10 @@ func (rs *resolver) cni(f string, c *Cluster, cp *ClusterPlan, vpc *VPC, vpcOK b
 			uplink = v.MTU
 		}
 	}
-	n := CNIPlan{Type: c.CNI.Type, Mode: mode, UplinkMTU: uplink, CrossClusterSource: src, EnforcesNetworkPolicy: c.CNI.Type != "flannel"}
+	if c.CNI.Hubble && c.CNI.Type != "cilium" {
+		rs.r.errorf(f+".cni.hubble", "Hubble is Cilium's; remove cni.hubble or set cni.type: cilium")
+	}
+	n := CNIPlan{Type: c.CNI.Type, Mode: mode, UplinkMTU: uplink, CrossClusterSource: src, EnforcesNetworkPolicy: c.CNI.Type != "flannel", Hubble: c.CNI.Hubble}
 	switch mode {
 	case "vxlan":
 		n.Encapsulation, n.Overhead = "vxlan", 50
@@ -240,7 +243,10 @@ func kernelFeatures(cp ClusterPlan) []string {
 		set["ipip"] = true
 	}
 	if cp.CNI.Type == "cilium" {
-		set["bpf"] = true
+		set["bpf"], set["linux-5.10"] = true, true
+		if cp.KubeProxyMode == "none" {
+			set["cgroup2"] = true
+		}
 	}
 	switch cp.KubeProxyMode {
 	case "ipvs":

@@ -85,6 +85,8 @@ type CNI struct {
 	// CrossClusterSource is what a server in another cluster sees as the source of this cluster's
 	// Pods: "masquerade" (the node IP; the CNI's default) or "preserve" (the Pod IP).
 	CrossClusterSource string `yaml:"crossClusterSource"`
+	// Hubble turns on Cilium's flow observability in the agent (Cilium only; off by default).
+	Hubble bool `yaml:"hubble"`
 }
 
 // KubeProxy selects the service datapath.

@@ -24,7 +24,7 @@ func ImageList(p *plan.Plan) (l labimages.List, selfKnown bool, err error) {
 	if !ok {
 		self = images.Self() + "-<binary hash>"
 	}
-	l, err = labimages.For(p, component.Builtin(), self)
+	l, err = labimages.For(p, component.Builtin(component.Options{}), self)
 	return l, ok, err
 }
 
@@ -62,7 +62,7 @@ func HostImages(ctx context.Context, p *plan.Plan) ([]labimages.Local, error) {
 // SaveImages writes the bundle of the lab of p (every image it needs from a registry, pulled
 // first unless offline) to w; scenario names it in the manifest.
 func SaveImages(ctx context.Context, p *plan.Plan, scenario string, offline bool, w io.Writer, st *status.Status) (labimages.Manifest, error) {
-	l, err := labimages.For(p, component.Builtin(), "")
+	l, err := labimages.For(p, component.Builtin(component.Options{}), "")
 	if err != nil {
 		return labimages.Manifest{}, err
 	}

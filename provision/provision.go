@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/internal/status"
+	"github.com/netlab-dev/netlab/provision/component"
+	"github.com/netlab-dev/netlab/provision/helm"
 )
 
 // Options tune a run of 'up'.
@@ -30,6 +32,19 @@ type Options struct {
 	NoDerivedImage bool
 	// ClusterParallelism is how many clusters are created at once; 0: all of them.
 	ClusterParallelism int
+	// ChartsDir is a directory of chart archives (--charts) read before netlab's chart cache and
+	// the charts' pinned URLs; with Offline, a chart must be there or in the cache.
+	ChartsDir string
+	// RegistryMirror, when set, replaces quay.io in the names of Cilium's images.
+	RegistryMirror string
+}
+
+// Components is the registry of what 'up' installs, set up from the options.
+func (o Options) Components() *component.Registry {
+	return component.Builtin(component.Options{
+		Charts:         helm.Source{Dir: o.ChartsDir, Cache: helm.DefaultCache(), Offline: o.Offline},
+		RegistryMirror: o.RegistryMirror,
+	})
 }
 
 func (o *Options) defaults() {

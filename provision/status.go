@@ -146,7 +146,7 @@ func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, 
 	if c.MetalLB != nil {
 		cs.MetalLBPool = c.MetalLB.Addresses
 	}
-	reg := component.Builtin()
+	reg := component.Builtin(component.Options{})
 	cs.Addons = reg.Status(c)
 	cs.DataPlane = reg.DataPlane(c)
 	exists, _, err := prov.Exists(c.KindName)

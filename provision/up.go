@@ -55,7 +55,7 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 	opts.defaults()
 	st := status.Or(opts.Status)
 	st.Printf("Creating lab %q (%d cluster%s) ...", p.Lab, len(p.Clusters), plural(len(p.Clusters)))
-	reg := component.Builtin()
+	reg := opts.Components()
 	var eng *docker.Engine
 	if err := st.Step("Preflight: Docker, kernel features, memory, disk", func() error {
 		var err error
@@ -124,7 +124,7 @@ func contexts(p *plan.Plan) []string {
 // Preflight checks everything 'up' needs before it creates anything, and fails at once, naming
 // what is missing. It returns a connected engine.
 func Preflight(ctx context.Context, p *plan.Plan) (*docker.Engine, error) {
-	return preflightHost(ctx, p, component.Builtin())
+	return preflightHost(ctx, p, component.Builtin(component.Options{}))
 }
 
 func preflightHost(ctx context.Context, p *plan.Plan, reg *component.Registry) (*docker.Engine, error) {
@@ -153,13 +153,24 @@ func ensureImages(ctx context.Context, eng labimages.Engine, p *plan.Plan, reg *
 		return err
 	}
 	if err := labimages.Ensure(ctx, eng, list, offline, st); err != nil {
+		var missing *labimages.MissingError
+		if errors.As(err, &missing) {
+			for _, c := range p.Clusters {
+				if why := reg.WhyNotBuilt(c, missing.Images); why != "" {
+					// Not MissingError's own text: its way out (the local image builder) is no way out here.
+					return fmt.Errorf("cluster %s (file %s): %s; missing: %s", c.Name, p.Source, why, strings.Join(missing.Images, ", "))
+				}
+			}
+		}
 		return err
 	}
-	builtHere := func(ref string) bool {
-		info, ok, err := eng.InspectImage(ctx, ref)
-		return err == nil && ok && info.Labels[imagerefs.BuildKeyLabel] != ""
+	for _, c := range p.Clusters {
+		if err := reg.Fetch(ctx, c); err != nil {
+			return fmt.Errorf("cluster %s (file %s): %w", c.Name, p.Source, err)
+		}
 	}
-	return preflight.CNIs(p, func(c plan.ClusterPlan) error { return reg.CheckImages(c, builtHere) })
+	host := hostImages{ctx: ctx, eng: eng}
+	return preflight.CNIs(p, func(c plan.ClusterPlan) error { return reg.CheckImages(c, host) })
 }
 
 // recordPlan saves the plan in the lab's state. For an existing lab, it refuses a plan whose
@@ -185,4 +196,23 @@ func recordPlan(p *plan.Plan, scenario string) (*labstate.State, error) {
 // that need the lab's networks without the rest of 'up').
 func EnsureNetworks(ctx context.Context, eng *docker.Engine, p *plan.Plan) error {
 	return networks.Ensure(ctx, eng, p, nil)
+}
+
+// hostImages is images.Host on the engine.
+type hostImages struct {
+	ctx context.Context
+	eng labimages.Engine
+}
+
+func (h hostImages) BuiltHere(ref string) bool {
+	info, ok, err := h.eng.InspectImage(h.ctx, ref)
+	return err == nil && ok && info.Labels[imagerefs.BuildKeyLabel] != ""
+}
+
+func (h hostImages) RepoDigests(ref string) []string {
+	info, ok, err := h.eng.InspectImage(h.ctx, ref)
+	if err != nil || !ok {
+		return nil
+	}
+	return info.RepoDigests
 }

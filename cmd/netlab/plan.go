@@ -61,7 +61,7 @@ plan, the input that provisioning and the checks consume. Nothing on the host is
 // from: a derived node image with the cluster's side-loaded images baked in (its key is known only
 // once the images are on the host), unless --no-derived-image.
 func writeNodeImageNote(w io.Writer, p *plan.Plan) error {
-	l, err := labimages.For(p, component.Builtin(), "netlab")
+	l, err := labimages.For(p, component.Builtin(component.Options{}), "netlab")
 	if err != nil {
 		return nil // a CNI this netlab cannot install: 'up' refuses the plan anyway, and says why
 	}

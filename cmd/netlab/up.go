@@ -25,7 +25,7 @@ func signalContext() (context.Context, context.CancelFunc) {
 }
 
 func newUpCmd(app *cli) *cobra.Command {
-	var nodeImage, output, kubeconfig string
+	var nodeImage, output, kubeconfig, charts, mirror string
 	var offline, check, noDerived bool
 	var timeout time.Duration
 	var parallel int
@@ -89,6 +89,7 @@ message says what to do), 2 for usage.`,
 				Offline: offline || os.Getenv("NETLAB_OFFLINE") == "1", KubeconfigPath: kubeconfig, ReadyTimeout: timeout, Status: progress,
 				NoDerivedImage:     noDerived || os.Getenv("NETLAB_NO_DERIVED_IMAGE") == "1",
 				ClusterParallelism: parallel,
+				ChartsDir:          charts, RegistryMirror: mirror,
 			})
 			upSeconds := time.Since(start).Seconds()
 			// The checks, when the lab is up and they are wanted.
@@ -137,6 +138,8 @@ message says what to do), 2 for usage.`,
 	cmd.Flags().StringVar(&nodeImage, "node-image", "", "kind node image for every cluster (default: the scenario's, else kind's; env NETLAB_NODE_IMAGE)")
 	cmd.Flags().BoolVar(&offline, "offline", false, "never pull an image; fail naming any that is missing (env NETLAB_OFFLINE=1)")
 	cmd.Flags().BoolVar(&noDerived, "no-derived-image", false, "create new clusters from the node image itself and load the images into every node, instead of from a derived node image with them baked in (env NETLAB_NO_DERIVED_IMAGE=1)")
+	cmd.Flags().StringVar(&charts, "charts", "", "directory of chart archives (NAME-VERSION.tgz, checked against netlab's pinned digests) read before the chart cache and the charts' URLs: Cilium's chart on a host without access")
+	cmd.Flags().StringVar(&mirror, "registry-mirror", "", "registry that mirrors quay.io's Cilium repositories under the same paths (e.g. mirror.example.com/quay); Cilium's images are named and pulled from it")
 	cmd.Flags().StringVar(&kubeconfig, "kubeconfig", "", "kubeconfig file to add the clusters' contexts to (default: $KUBECONFIG or ~/.kube/config)")
 	cmd.Flags().IntVar(&parallel, "parallel-clusters", 0, "how many clusters to create at once (0: all of them; docs/lab.md says what pays on a small host)")
 	cmd.Flags().DurationVar(&timeout, "timeout", 5*time.Minute, "how long each readiness wait may take")

@@ -13,7 +13,10 @@ import (
 
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/cni/calico"
+	"github.com/netlab-dev/netlab/provision/cni/cilium"
 	"github.com/netlab-dev/netlab/provision/cni/flannel"
+	"github.com/netlab-dev/netlab/provision/helm"
+	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/metallb"
 )
@@ -39,9 +42,8 @@ type CNI interface {
 // hermetic build of an image may lack a daemon upstream's has. 'up' asks it once the lab's images
 // are on the host, before anything of the lab is created.
 type ImageChecker interface {
-	// CheckImages returns why cluster c cannot run on these images, or nil. builtHere says whether
-	// the host's copy of an image is netlab's hermetic build (images.BuildKeyLabel).
-	CheckImages(c plan.ClusterPlan, builtHere func(ref string) bool) error
+	// CheckImages returns why cluster c cannot run on the host's copies of its images, or nil.
+	CheckImages(c plan.ClusterPlan, host images.Host) error
 }
 
 // PodRanger is a CNI whose IPAM does not hand out each node's Node.spec.podCIDR: it says which
@@ -49,6 +51,18 @@ type ImageChecker interface {
 type PodRanger interface {
 	// PodRanges maps each node's name to the Pod ranges it holds, read from cluster c.
 	PodRanges(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) (map[string][]string, error)
+}
+
+// Fetcher is a CNI that needs something from outside the cluster to install (a chart archive).
+// 'up' asks it once, with the images, before anything of the lab is created.
+type Fetcher interface {
+	Fetch(ctx context.Context) error
+}
+
+// Unbuildable is a CNI whose images netlab's local image builder cannot make: on a host without
+// them (and offline), the refusal says why and the ways out.
+type Unbuildable interface {
+	WhyNotBuilt() string
 }
 
 // Addon installs something a cluster may have beside its CNI.
@@ -72,11 +86,20 @@ type Registry struct {
 	addons []Addon
 }
 
+// Options are what the components need from the command line.
+type Options struct {
+	// Charts finds the chart archives of chart-installed components (Cilium).
+	Charts helm.Source
+	// RegistryMirror, when set, replaces quay.io in Cilium's image names.
+	RegistryMirror string
+}
+
 // Builtin is every component of this version of netlab, in install order.
-func Builtin() *Registry {
+func Builtin(opts Options) *Registry {
 	reg := &Registry{}
 	reg.AddCNI(flannel.CNI{})
 	reg.AddCNI(calico.CNI{})
+	reg.AddCNI(cilium.CNI{Charts: opts.Charts, Mirror: opts.RegistryMirror})
 	reg.AddAddon(metallb.Addon{})
 	return reg
 }
@@ -113,13 +136,13 @@ func (r *Registry) Check(c plan.ClusterPlan) error {
 }
 
 // CheckImages asks cluster c's CNI about the host's images, when it is an ImageChecker.
-func (r *Registry) CheckImages(c plan.ClusterPlan, builtHere func(ref string) bool) error {
+func (r *Registry) CheckImages(c plan.ClusterPlan, host images.Host) error {
 	cni, err := r.CNI(c.CNI.Type)
 	if err != nil {
 		return err
 	}
 	if ic, ok := cni.(ImageChecker); ok {
-		return ic.CheckImages(c, builtHere)
+		return ic.CheckImages(c, host)
 	}
 	return nil
 }
@@ -189,4 +212,37 @@ func (r *Registry) Status(c plan.ClusterPlan) []string {
 		out = append(out, a.Status(c))
 	}
 	return out
+}
+
+// Fetch asks cluster c's CNI for what it needs from outside the cluster, when it is a Fetcher.
+func (r *Registry) Fetch(ctx context.Context, c plan.ClusterPlan) error {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return err
+	}
+	if f, ok := cni.(Fetcher); ok {
+		return f.Fetch(ctx)
+	}
+	return nil
+}
+
+// WhyNotBuilt says why some of refs, images of cluster c's CNI, cannot be built locally; "" when
+// the CNI's images can be (or refs holds none of them).
+func (r *Registry) WhyNotBuilt(c plan.ClusterPlan, refs []string) string {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return ""
+	}
+	u, ok := cni.(Unbuildable)
+	if !ok {
+		return ""
+	}
+	for _, own := range cni.Images(c) {
+		for _, ref := range refs {
+			if ref == own {
+				return u.WhyNotBuilt()
+			}
+		}
+	}
+	return ""
 }

@@ -2,6 +2,8 @@ package component
 
 import (
 	"context"
+	"github.com/netlab-dev/netlab/provision/helm"
+	"github.com/netlab-dev/netlab/provision/images"
 	"slices"
 	"strings"
 	"testing"
@@ -24,9 +26,9 @@ func (fakeCNI) Install(context.Context, *kube.Client, plan.ClusterPlan, time.Dur
 	return nil
 }
 
-func TestBuiltinHasFlannelCalicoAndMetalLB(t *testing.T) {
-	reg := Builtin()
-	if got := reg.CNINames(); !slices.Equal(got, []string{"calico", "flannel"}) {
+func TestBuiltinHasFlannelCalicoCiliumAndMetalLB(t *testing.T) {
+	reg := Builtin(Options{})
+	if got := reg.CNINames(); !slices.Equal(got, []string{"calico", "cilium", "flannel"}) {
 		t.Errorf("CNIs = %q", got)
 	}
 	p := testplan.Builtin(t, "tgw-two-vpc")
@@ -72,12 +74,12 @@ func TestUnknownCNINamesTheAvailableOnes(t *testing.T) {
 }
 
 func TestCheckAsksTheCNIForTheMode(t *testing.T) {
-	reg := Builtin()
+	reg := Builtin(Options{})
 	c, ok := testplan.Builtin(t, "cni-matrix").Cluster("calico")
 	if !ok {
 		t.Fatal("cni-matrix has no calico cluster")
 	}
-	hermetic := func(string) bool { return true }
+	hermetic := images.StaticHost{Built: true}
 	for _, mode := range []string{"vxlan", "ipip", "bgp"} {
 		m := *c
 		m.CNI.Mode = mode
@@ -90,9 +92,9 @@ func TestCheckAsksTheCNIForTheMode(t *testing.T) {
 		}
 	}
 	unknown := *c
-	unknown.CNI.Type = "cilium"
-	if err := reg.Check(unknown); err == nil || !strings.Contains(err.Error(), "available: calico, flannel") {
-		t.Errorf("cilium: %v", err)
+	unknown.CNI.Type = "weave"
+	if err := reg.Check(unknown); err == nil || !strings.Contains(err.Error(), "available: calico, cilium, flannel") {
+		t.Errorf("weave: %v", err)
 	}
 	fl, _ := testplan.Builtin(t, "cni-matrix").Cluster("flannel")
 	if err := reg.CheckImages(*fl, hermetic); err != nil {
@@ -113,7 +115,7 @@ func TestAddCNITwicePanics(t *testing.T) {
 
 // Flannel allocates from spec.podCIDR (no PodRanger); Calico says its own ranges.
 func TestPodRangesOnlyFromAPodRanger(t *testing.T) {
-	reg := Builtin()
+	reg := Builtin(Options{})
 	cm := testplan.Builtin(t, "cni-matrix")
 	fl, _ := cm.Cluster("flannel")
 	if _, ok, err := reg.PodRanges(context.Background(), nil, *fl); ok || err != nil {
@@ -123,5 +125,33 @@ func TestPodRangesOnlyFromAPodRanger(t *testing.T) {
 	cni, _ := reg.CNI(ca.CNI.Type)
 	if _, ok := cni.(PodRanger); !ok {
 		t.Error("calico must say its Pod ranges (its IPAM blocks are not spec.podCIDR)")
+	}
+}
+
+// Cilium's images are not built by netlab's image builder: the registry says why for them, and
+// for no other CNI's; Cilium fetches its chart before anything is created, and an offline host
+// without it is refused naming --charts.
+func TestCiliumIsUnbuildableAndFetchesItsChart(t *testing.T) {
+	cm := testplan.Builtin(t, "cni-matrix")
+	ci, _ := cm.Cluster("cilium")
+	ca, _ := cm.Cluster("calico")
+	reg := Builtin(Options{Charts: helm.Source{Dir: t.TempDir(), Offline: true}})
+	refs, _ := reg.Images(*ci)
+	if why := reg.WhyNotBuilt(*ci, refs[:1]); !strings.Contains(why, "cannot be built locally") || !strings.Contains(why, "--charts DIR") {
+		t.Errorf("Cilium's agent image: %q", why)
+	}
+	if why := reg.WhyNotBuilt(*ci, []string{"registry.k8s.io/pause:3.10"}); why != "" {
+		t.Errorf("an image that is not Cilium's: %q", why)
+	}
+	calicoRefs, _ := reg.Images(*ca)
+	if why := reg.WhyNotBuilt(*ca, calicoRefs); why != "" {
+		t.Errorf("Calico's images: %q", why)
+	}
+	err := reg.Fetch(context.Background(), *ci)
+	if err == nil || !strings.Contains(err.Error(), "--offline") || !strings.Contains(err.Error(), "--charts DIR") {
+		t.Errorf("offline without the chart: %v", err)
+	}
+	if err := reg.Fetch(context.Background(), *ca); err != nil {
+		t.Errorf("Calico fetches nothing: %v", err)
 	}
 }

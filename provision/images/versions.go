@@ -56,4 +56,21 @@ const (
 	CalicoNode            = "quay.io/calico/node:" + CalicoVersion
 	CalicoCNI             = "quay.io/calico/cni:" + CalicoVersion
 	CalicoKubeControllers = "quay.io/calico/kube-controllers:" + CalicoVersion
+
+	// Cilium is installed from upstream's chart through the Helm SDK and runs only on upstream's
+	// images: its data plane is BPF C that the agent compiles with clang at run time, which nothing
+	// here builds (docs/cni.md). The chart is pinned by the digest helm.cilium.io's index.yaml lists
+	// (checked against the archive in github.com/cilium/charts); the images are the chart's own
+	// defaults at that version, named by tag for side-loading and checked against these digests.
+	CiliumVersion     = "1.20.0"
+	CiliumChartURL    = "https://helm.cilium.io/cilium-" + CiliumVersion + ".tgz"
+	CiliumChartDigest = "sha256:c5f013912360d1a334f44ef25f36da59ba3414cdb48f466ee12d0c4fdff27883"
+	CiliumAgent       = "quay.io/cilium/cilium:v" + CiliumVersion
+	CiliumAgentDigest = "sha256:383968cd5e8873f7976fa76aa6196045643558f4cc9518a207b9335cb24a0e93"
+	// CiliumOperator is the operator for clusters outside a cloud ("generic").
+	CiliumOperator       = "quay.io/cilium/operator-generic:v" + CiliumVersion
+	CiliumOperatorDigest = "sha256:80744a8cc7c91c2f9e6347629406844eb35d79b30a732c6d41c15b17232a74f3"
+	// CiliumEnvoy is the chart's default L7 proxy DaemonSet (cilium-envoy).
+	CiliumEnvoy       = "quay.io/cilium/cilium-envoy:v1.37.5-1782911245-7cffc778c923f68a77954a53b1a98d6b5353f004"
+	CiliumEnvoyDigest = "sha256:583057dd4f7d54cd41efff3c413aa0b148ac201f522e2c3336851fa89c78b039"
 )

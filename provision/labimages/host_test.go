@@ -66,7 +66,7 @@ func info(id string) docker.ImageInfo { return docker.ImageInfo{ID: "sha256:" + 
 func flannelBasic(t *testing.T) List {
 	t.Helper()
 	p := builtinPlan(t, "flannel-basic", plan.Options{NodeImage: "netlab.local/node:v1.33.13"})
-	l, err := For(p, component.Builtin(), testSelf)
+	l, err := For(p, component.Builtin(component.Options{}), testSelf)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -43,7 +43,7 @@ func render(l List, err error) string {
 // The list of every built-in scenario, as a golden file each: node images, CNI and add-on images,
 // netlab's own, and the error of a scenario whose CNI this netlab cannot install.
 func TestForEveryBuiltinScenario(t *testing.T) {
-	reg := component.Builtin()
+	reg := component.Builtin(component.Options{})
 	for _, name := range scenarios.Names() {
 		t.Run(name, func(t *testing.T) {
 			p := builtinPlan(t, name, plan.Options{})
@@ -57,7 +57,7 @@ func TestForEveryBuiltinScenario(t *testing.T) {
 // plus netlab's own image, and never the node image; each reference is listed once, and a
 // reference leaves nothing out.
 func TestSideLoadIsWhatComponentsRunPlusSelf(t *testing.T) {
-	reg := component.Builtin()
+	reg := component.Builtin(component.Options{})
 	for _, name := range scenarios.Names() {
 		p := builtinPlan(t, name, plan.Options{})
 		l, err := For(p, reg, testSelf)
@@ -97,7 +97,7 @@ func TestSideLoadIsWhatComponentsRunPlusSelf(t *testing.T) {
 // self, netlab's own image is left out; Pulled is false only for it.
 func TestForFollowsTheNodeImageAndSelf(t *testing.T) {
 	p := builtinPlan(t, "tgw-two-vpc", plan.Options{NodeImage: "netlab.local/node:v1.33.13"})
-	l, err := For(p, component.Builtin(), "")
+	l, err := For(p, component.Builtin(component.Options{}), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func TestForFollowsTheNodeImageAndSelf(t *testing.T) {
 	if refs := l.Refs(func(im Image) bool { return !im.Pulled() }); len(refs) != 0 {
 		t.Fatalf("without self nothing is built: %v", refs)
 	}
-	l, _ = For(p, component.Builtin(), testSelf)
+	l, _ = For(p, component.Builtin(component.Options{}), testSelf)
 	if refs := l.Refs(func(im Image) bool { return !im.Pulled() }); !slices.Equal(refs, []string{testSelf}) {
 		t.Fatalf("only netlab's own image is built: %v", refs)
 	}

@@ -26,7 +26,7 @@ type Feature struct {
 }
 
 // Known lists the features ProbeKernel understands; the planner's KernelFeatures use these names.
-var Known = []string{"bpf", "bridge", "ip_vs", "ipip", "iptables", "nf_tables", "veth", "vxlan"}
+var Known = []string{"bpf", "bridge", "cgroup2", "ip_vs", "ipip", "iptables", "linux-5.10", "nf_tables", "veth", "vxlan"}
 
 // ProbeKernel probes each named feature. Where it can, it asks the kernel for the real thing in a
 // throwaway network namespace (create a vxlan, ipip, bridge or veth link; resolve the IPVS netlink
@@ -54,6 +54,12 @@ func ProbeKernel(names []string) []Feature {
 		case name == "bpf":
 			f.Present, f.Detail = probeBPF()
 			f.How = "bpf(BPF_MAP_CREATE)"
+		case name == "cgroup2":
+			f.Present, f.Detail = probeCgroup2("/sys/fs/cgroup")
+			f.How = "statfs(/sys/fs/cgroup)"
+		case name == "linux-5.10":
+			f.Present, f.Detail = probeRelease(5, 10)
+			f.How = "uname"
 		case name == "nf_tables" || name == "iptables":
 			f.Present, f.How, f.Detail = probeNFTables(name)
 		case root:
@@ -166,6 +172,38 @@ func nftGetGen() (bool, string) {
 	return true, ""
 }
 
+// probeCgroup2 says whether dir is the unified cgroup v2 hierarchy.
+func probeCgroup2(dir string) (bool, string) {
+	var st unix.Statfs_t
+	if err := unix.Statfs(dir, &st); err != nil {
+		return false, err.Error()
+	}
+	if st.Type != unix.CGROUP2_SUPER_MAGIC {
+		return false, fmt.Sprintf("%s is not cgroup2fs (filesystem magic %#x): the host runs cgroup v1 or the hybrid hierarchy", dir, st.Type)
+	}
+	return true, ""
+}
+
+// probeRelease says whether the running kernel is at least major.minor.
+func probeRelease(major, minor int) (bool, string) {
+	var u unix.Utsname
+	if err := unix.Uname(&u); err != nil {
+		return false, err.Error()
+	}
+	return releaseAtLeast(unix.ByteSliceToString(u.Release[:]), major, minor)
+}
+
+func releaseAtLeast(release string, major, minor int) (bool, string) {
+	var maj, min int
+	if _, err := fmt.Sscanf(release, "%d.%d", &maj, &min); err != nil {
+		return false, fmt.Sprintf("kernel release %q does not parse", release)
+	}
+	if maj > major || (maj == major && min >= minor) {
+		return true, ""
+	}
+	return false, fmt.Sprintf("kernel %s is older than %d.%d", release, major, minor)
+}
+
 // probeBPF creates (and closes) a one-entry BPF array map.
 func probeBPF() (bool, string) {
 	attr := struct {
@@ -195,24 +233,28 @@ func contains(list []string, s string) bool {
 
 // why tells which scenario choice needs a feature, for the error message.
 var why = map[string]string{
-	"ip_vs":     "kube-proxy mode ipvs",
-	"ipip":      "Calico IPIP encapsulation",
-	"vxlan":     "VXLAN encapsulation",
-	"bpf":       "Cilium's eBPF datapath",
-	"nf_tables": "kube-proxy mode nftables",
-	"iptables":  "kube-proxy mode iptables",
-	"bridge":    "the node bridge of the CNI",
-	"veth":      "Pod network interfaces",
+	"ip_vs":      "kube-proxy mode ipvs",
+	"ipip":       "Calico IPIP encapsulation",
+	"vxlan":      "VXLAN encapsulation",
+	"bpf":        "Cilium's eBPF datapath",
+	"linux-5.10": "Cilium 1.18 and later (their minimum kernel)",
+	"cgroup2":    "Cilium's socket load balancing, which its kube-proxy replacement uses (kind nodes need the unified cgroup v2 hierarchy, per Cilium's kind guide)",
+	"nf_tables":  "kube-proxy mode nftables",
+	"iptables":   "kube-proxy mode iptables",
+	"bridge":     "the node bridge of the CNI",
+	"veth":       "Pod network interfaces",
 }
 
 // fix tells the user what to do instead.
 var fix = map[string]string{
-	"ip_vs":     "set kubeProxy.mode to iptables or nftables, or run on a host whose kernel has the ip_vs module",
-	"ipip":      "set cni.mode to vxlan (the mode that works on this kernel), or run on a host whose kernel has the ipip module",
-	"vxlan":     "choose a native-routing CNI mode (flannel host-gw, calico bgp, cilium native)",
-	"bpf":       "choose flannel or calico, or run on a host that allows the bpf() system call",
-	"nf_tables": "set kubeProxy.mode to iptables",
-	"iptables":  "run on a host with iptables or nf_tables support",
+	"ip_vs":      "set kubeProxy.mode to iptables or nftables, or run on a host whose kernel has the ip_vs module",
+	"ipip":       "set cni.mode to vxlan (the mode that works on this kernel), or run on a host whose kernel has the ipip module",
+	"vxlan":      "choose a native-routing CNI mode (flannel host-gw, calico bgp, cilium native)",
+	"bpf":        "choose flannel or calico, or run on a host that allows the bpf() system call",
+	"linux-5.10": "choose flannel or calico, or run on a host with Linux 5.10 or later",
+	"cgroup2":    "set kubeProxy.mode to iptables or nftables (Cilium beside kube-proxy), or run on a host booted with the unified cgroup v2 hierarchy",
+	"nf_tables":  "set kubeProxy.mode to iptables",
+	"iptables":   "run on a host with iptables or nf_tables support",
 }
 
 // MissingKernelFeature is a preflight failure: a cluster needs a feature this kernel lacks.

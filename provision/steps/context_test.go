@@ -98,7 +98,7 @@ func newTestContext(t *testing.T) (*StepContext, *fakeEngine, *fakeKind) {
 	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
 	p := testplan.Builtin(t, "tgw-two-vpc")
 	eng, k := &fakeEngine{}, &fakeKind{kubeconfigs: map[string]int{}, lists: map[string]int{}}
-	sc := New(Config{Plan: p, State: &labstate.State{Lab: p.Lab}, Engine: eng, Kind: k, Components: component.Builtin()})
+	sc := New(Config{Plan: p, State: &labstate.State{Lab: p.Lab}, Engine: eng, Kind: k, Components: component.Builtin(component.Options{})})
 	sc.newClient = func(name string, _ []byte) (*kube.Client, error) { return &kube.Client{Name: name}, nil }
 	return sc, eng, k
 }

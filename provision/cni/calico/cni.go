@@ -42,8 +42,8 @@ func (CNI) Supports(c plan.ClusterPlan) error {
 // Calico's BGP daemon, to carry the Pod routes between nodes, and BIRD is C, so the image built
 // here from Go modules has none. Upstream's image (pulled on a connected host, or loaded from a
 // bundle made on one) has it; netlab renders those modes for it, and they are not verified here.
-func (CNI) CheckImages(c plan.ClusterPlan, builtHere func(ref string) bool) error {
-	if backend(c) != "bird" || !builtHere(images.CalicoNode) {
+func (CNI) CheckImages(c plan.ClusterPlan, host images.Host) error {
+	if backend(c) != "bird" || !host.BuiltHere(images.CalicoNode) {
 		return nil
 	}
 	return hint.Wrap(fmt.Errorf("calico mode %s needs BIRD, Calico's BGP daemon, and this host's %s is netlab's build from Go modules, which has no BIRD (BIRD is C)", c.CNI.Mode, images.CalicoNode),

@@ -1,6 +1,7 @@
 package calico
 
 import (
+	"github.com/netlab-dev/netlab/provision/images"
 	"net/netip"
 	"reflect"
 	"strings"
@@ -69,8 +70,8 @@ func TestTunnelTrouble(t *testing.T) {
 // Every planned mode is rendered; ipip and bgp are refused only on netlab's own calico-node image,
 // which has no BIRD, naming the way out.
 func TestSupportsAndCheckImages(t *testing.T) {
-	hermetic := func(string) bool { return true }
-	upstream := func(string) bool { return false }
+	hermetic := images.StaticHost{Built: true}
+	upstream := images.StaticHost{}
 	for _, mode := range []string{"vxlan", "ipip", "bgp"} {
 		c := cniMatrixCalico(t)
 		c.CNI.Mode = mode

@@ -119,7 +119,7 @@ func runIn(t *testing.T, scenario string, derived bool, parallelism int, existin
 		}
 	}
 	eng := &fakeEngine{built: map[string]docker.DerivedNodeImage{}}
-	sc := steps.New(steps.Config{Plan: p, State: st, Engine: eng, Kind: k, Components: component.Builtin(), DerivedImages: derived, ClusterParallelism: parallelism})
+	sc := steps.New(steps.Config{Plan: p, State: st, Engine: eng, Kind: k, Components: component.Builtin(component.Options{}), DerivedImages: derived, ClusterParallelism: parallelism})
 	if err := Step().Run(context.Background(), sc); err != nil {
 		t.Fatal(err)
 	}
@@ -185,7 +185,7 @@ func TestClusterParallelismStopsWaitingOnCancel(t *testing.T) {
 	p := testplan.Builtin(t, "tgw-isolated-spokes")
 	k := &fakeKind{exists: map[string]int{}, created: map[string]string{}}
 	sc := steps.New(steps.Config{Plan: p, State: &labstate.State{Lab: p.Lab}, Engine: &fakeEngine{built: map[string]docker.DerivedNodeImage{}},
-		Kind: k, Components: component.Builtin(), ClusterParallelism: 1})
+		Kind: k, Components: component.Builtin(component.Options{}), ClusterParallelism: 1})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := Step().Run(ctx, sc); err == nil || len(k.created) != 0 {
