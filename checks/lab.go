@@ -40,6 +40,9 @@ type Lab interface {
 	Routes(ctx context.Context, w Where) ([]node.Route, error)
 	KubeProxy(ctx context.Context, w Where) (node.KubeProxyRules, error)
 	Conntrack(ctx context.Context, w Where, dst string, port int, proto string) ([]node.ConntrackEntry, error)
+	// CiliumServices is Cilium's eBPF service map on a node of a Cilium cluster, as its agent
+	// lists it ('cilium-dbg service list').
+	CiliumServices(ctx context.Context, cluster, nodeName string) ([]node.CiliumService, error)
 	// Capture counts, for d, the VXLAN datagrams to ports on interface ifname whose inner packet
 	// belongs to flow (forward and reply apart).
 	Capture(ctx context.Context, w Where, ifname string, ports []int, flow node.InnerFlow, d time.Duration) (node.CaptureResult, error)

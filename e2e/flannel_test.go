@@ -38,7 +38,7 @@ func TestE2EFlannelCrossNodePodIPs(t *testing.T) {
 // and Flannel VXLAN carries Pod traffic between the two workers, whose flannel.1 devices exist.
 // kube-proxy's iptables mode holds its rules and no nftables table, and a port no Service serves
 // is refused at once (the iptables half of TestE2EKubeProxyModesRules; the Calico lab has the
-// nftables half).
+// nftables half). Then netlab's Helm path, live (assertHelmLifecycle).
 func TestE2EUpFlannelBasic(t *testing.T) {
 	testenv.RequireDocker(t)
 	p := planFor(t, "builtin/flannel-basic.yaml", builtinPlan(t, "flannel-basic"))
@@ -61,6 +61,7 @@ func TestE2EUpFlannelBasic(t *testing.T) {
 	assertKubeProxyRules(t, p)
 	assertUnservedPortRefused(t, p)
 	runChecks(t, p, "service/clusterip", "lab/hermetic")
+	assertHelmLifecycle(t, p, "c1")
 }
 
 // assertCrossNode runs a probe server on serverNode and a client on clientNode: the client must

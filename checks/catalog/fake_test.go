@@ -33,9 +33,12 @@ type fakeLab struct {
 	links    map[string][]node.Interface
 	routes   []node.Route
 	rules    node.KubeProxyRules
-	conn     []node.ConntrackEntry
-	capture  node.CaptureResult
-	captured []node.InnerFlow // the flows Capture was asked about
+	// cilium is the Cilium agent's service map (ciliumErr: asking the agent fails)
+	cilium    []node.CiliumService
+	ciliumErr error
+	conn      []node.ConntrackEntry
+	capture   node.CaptureResult
+	captured  []node.InnerFlow // the flows Capture was asked about
 
 	onScale func(replicas int32)
 	// the TGW: its routes (nil: none), their packet counter, the blackholed route
@@ -186,6 +189,10 @@ func (f *fakeLab) Routes(ctx context.Context, w checks.Where) ([]node.Route, err
 
 func (f *fakeLab) KubeProxy(ctx context.Context, w checks.Where) (node.KubeProxyRules, error) {
 	return f.rules, nil
+}
+
+func (f *fakeLab) CiliumServices(ctx context.Context, cluster, nodeName string) ([]node.CiliumService, error) {
+	return f.cilium, f.ciliumErr
 }
 
 func (f *fakeLab) Conntrack(ctx context.Context, w checks.Where, dst string, port int, proto string) ([]node.ConntrackEntry, error) {

@@ -79,6 +79,9 @@ func serviceClusterIP() checks.Definition {
 				b.add("conntrack on "+from.Name+": ClusterIP DNATed to a backend", orText(dnat, fmt.Sprintf("%d DNAT entries %s", len(cts), errText(err))), vip+" -> a backend Pod", dnat != "")
 			}
 			rules, err := l.KubeProxy(ctx, c.OnNode(from.Name))
+			if err == nil && c.Plan.KubeProxyMode == "none" {
+				rules.Cilium, rules.CiliumServices = ciliumObservation(ctx, l, c.Plan.Name, from.Name, vip)
+			}
 			var notObserved []string
 			if err != nil {
 				b.add("kube-proxy rules on "+from.Name, truncate(err.Error(), 160), "read", false)

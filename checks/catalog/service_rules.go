@@ -1,6 +1,7 @@
 package catalog
 
 import (
+	"context"
 	"fmt"
 	"slices"
 	"sort"
@@ -51,8 +52,19 @@ func serviceRuleEvidence(b *builder, c *checks.Cluster, k node.KubeProxyRules, v
 			default:
 				b.add(name, "IPVS "+k.IPVS.String(), want, false)
 			}
+		case checks.RuleCiliumService:
+			want := fmt.Sprintf("ClusterIP %s:%d/TCP -> the backends %s", vip, live.PortTCP, strings.Join(backends, ","))
+			svc, ok := node.FindCiliumService(k.CiliumServices, "tcp", vip, live.PortTCP)
+			switch {
+			case ok:
+				b.add(name, svc.String(), want, sameSet(svc.Backends, backends))
+			case k.Cilium.State == node.SeenPresent:
+				b.add(name, fmt.Sprintf("no frontend %s:%d among %d", vip, live.PortTCP, len(k.CiliumServices)), want, false)
+			default:
+				b.add(name, "Cilium service map "+k.Cilium.String(), want, false) // not read: never passed
+			}
 		default:
-			b.add(name, obs[r].String(), "present", false) // Cilium's: never observed, so never passed
+			b.add(name, obs[r].String(), "present", false)
 		}
 	}
 	for _, r := range exp.Absent {
@@ -107,4 +119,19 @@ func notObservedText(n []string) string {
 		return ""
 	}
 	return "; not observed, so not asserted: " + strings.Join(n, "; ")
+}
+
+// ciliumObservation asks the Cilium agent on nodeName for its service map: the echo Service's
+// frontend (vip) present or absent when the agent answered, not observed with the reason when it
+// could not be read.
+func ciliumObservation(ctx context.Context, l checks.Lab, cluster, nodeName, vip string) (node.Observation, []node.CiliumService) {
+	const src = "cilium-dbg service list"
+	svcs, err := l.CiliumServices(ctx, cluster, nodeName)
+	if err != nil {
+		return node.Observation{State: node.SeenNotObserved, Source: src, Reason: truncate(err.Error(), 160)}, nil
+	}
+	if _, ok := node.FindCiliumService(svcs, "tcp", vip, live.PortTCP); ok {
+		return node.Observation{State: node.SeenPresent, Source: src}, svcs
+	}
+	return node.Observation{State: node.SeenAbsent, Source: src, Reason: fmt.Sprintf("no frontend %s:%d", vip, live.PortTCP)}, svcs
 }

@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -44,12 +45,14 @@ func TestClusterIPRuleEvidence(t *testing.T) {
 		return node.KubeProxyRules{Mode: "ipvs", IPVS: seenPresent, IPVSServices: svcs, IPTables: seenAbsent, NFT: seenAbsent, Cilium: cilium, KubeSVCChains: []string{}}
 	}
 	cases := []struct {
-		name    string
-		mode    string // the plan's kube-proxy mode
-		rules   node.KubeProxyRules
-		want    report.Verdict
-		bad     string // the evidence item that must fail
-		summary string // in the summary
+		name      string
+		mode      string // the plan's kube-proxy mode
+		rules     node.KubeProxyRules
+		cilium    []node.CiliumService
+		ciliumErr error
+		want      report.Verdict
+		bad       string // the evidence item that must fail
+		summary   string // in the summary
 	}{
 		{name: "iptables: the Service's chain, the others read absent", mode: "iptables", rules: iptablesRules(chain), want: report.Pass},
 		{name: "iptables: another Service's chain only", mode: "iptables",
@@ -101,10 +104,28 @@ func TestClusterIPRuleEvidence(t *testing.T) {
 				return k
 			}(),
 			want: report.Fail, bad: "rule of another mode: " + checks.RuleIptablesKubeSVC},
-		// Cilium's map is never read: a cluster that relies on it cannot pass on it.
-		{name: "none: Cilium's service map is not observed", mode: "none",
-			rules: node.KubeProxyRules{IPTables: seenAbsent, NFT: seenAbsent, IPVS: noIPVS, Cilium: cilium},
-			want:  report.Fail, bad: "rule of the mode in use: " + checks.RuleCiliumService},
+		// kube-proxy replaced: the Cilium agent's service map is the evidence.
+		{name: "none: Cilium's map translates the ClusterIP to the backends", mode: "none",
+			rules:  node.KubeProxyRules{IPTables: seenAbsent, NFT: seenAbsent, IPVS: noIPVS, Cilium: cilium},
+			cilium: []node.CiliumService{{Type: "ClusterIP", Addr: vip, Port: live.PortTCP, Proto: "TCP", Backends: backends}},
+			want:   report.Pass},
+		{name: "none: Cilium's map has another backend", mode: "none",
+			rules:  node.KubeProxyRules{IPTables: seenAbsent, NFT: seenAbsent, IPVS: noIPVS, Cilium: cilium},
+			cilium: []node.CiliumService{{Type: "ClusterIP", Addr: vip, Port: live.PortTCP, Proto: "TCP", Backends: []string{backends[0], "10.244.9.9"}}},
+			want:   report.Fail, bad: "rule of the mode in use: " + checks.RuleCiliumService},
+		{name: "none: Cilium's map has no frontend for the ClusterIP", mode: "none",
+			rules:  node.KubeProxyRules{IPTables: seenAbsent, NFT: seenAbsent, IPVS: noIPVS, Cilium: cilium},
+			cilium: []node.CiliumService{{Type: "ClusterIP", Addr: "10.96.0.1", Port: 443, Proto: "TCP", Backends: []string{"172.18.0.2"}}},
+			want:   report.Fail, bad: "rule of the mode in use: " + checks.RuleCiliumService},
+		// The agent could not be asked: a cluster that relies on its map cannot pass on it.
+		{name: "none: the Cilium agent cannot be asked", mode: "none",
+			rules:     node.KubeProxyRules{IPTables: seenAbsent, NFT: seenAbsent, IPVS: noIPVS, Cilium: cilium},
+			ciliumErr: errors.New("no Cilium agent Pod on node c1-worker"),
+			want:      report.Fail, bad: "rule of the mode in use: " + checks.RuleCiliumService},
+		{name: "none: KUBE-SVC chains beside Cilium's map", mode: "none",
+			rules:  node.KubeProxyRules{IPTables: seenPresent, KubeSVCChains: []string{chain}, NFT: seenAbsent, IPVS: noIPVS, Cilium: cilium},
+			cilium: []node.CiliumService{{Type: "ClusterIP", Addr: vip, Port: live.PortTCP, Proto: "TCP", Backends: backends}},
+			want:   report.Fail, bad: "rule of another mode: " + checks.RuleIptablesKubeSVC},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
@@ -114,6 +135,7 @@ func TestClusterIPRuleEvidence(t *testing.T) {
 			f.pods["c1/"+live.DeployEcho] = []checks.Pod{{Name: "echo-a", Node: n1, IP: backends[0]}, {Name: "echo-b", Node: n2, IP: backends[1]}}
 			f.conn = []node.ConntrackEntry{{DNAT: true, OrigDst: vip, OrigDport: 7001, ReplySrc: backends[1], ReplySport: 7001}}
 			f.rules = c.rules
+			f.cilium, f.ciliumErr = c.cilium, c.ciliumErr
 			n := 0
 			f.call = func(w checks.Where, proto, target string) (probe.Result, error) {
 				if target != vip+":7001" {

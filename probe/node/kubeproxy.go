@@ -48,8 +48,11 @@ type KubeProxyRules struct {
 	IPTables Observation `json:"iptables"`
 	// IPVS are the IPVS virtual servers (generic netlink family IPVS).
 	IPVS Observation `json:"ipvs"`
-	// Cilium's service map is never read by netlab: always not observed, with the reason.
-	Cilium Observation `json:"cilium"`
+	// Cilium's eBPF service map: the node probe cannot read it (always not observed, with the
+	// reason); on a Cilium cluster the service check asks the node's agent instead and fills
+	// Cilium and CiliumServices from its answer.
+	Cilium         Observation     `json:"cilium"`
+	CiliumServices []CiliumService `json:"ciliumServices,omitempty"`
 
 	// NFTKubeProxyTable is set when an nftables table named kube-proxy exists (family ip or ip6).
 	NFTKubeProxyTable bool `json:"nftKubeProxyTable"`
@@ -70,7 +73,7 @@ type KubeProxyRules struct {
 }
 
 // CiliumNotObserved is why the Cilium observation is never made.
-const CiliumNotObserved = "netlab does not read Cilium's BPF service map (Cilium's data plane is not run in these labs)"
+const CiliumNotObserved = "the node probe does not read Cilium's BPF service map (on a Cilium cluster the check asks the agent: cilium-dbg service list)"
 
 // summarize fills IPTablesChains filtering, KubeSVCChains, the IPTables and Cilium observations
 // and Mode from what was collected. nftOK and legacyOK say whether each iptables backend was read.
