@@ -58,7 +58,9 @@ type ClusterStatus struct {
 	Exists  bool   `json:"exists"`
 	CNI     string `json:"cni"`
 	// DataPlane names what moves the Pods' packets (component.CNI.DataPlane).
-	DataPlane     string   `json:"dataPlane,omitempty"`
+	DataPlane string `json:"dataPlane,omitempty"`
+	// CNIHealth is what the CNI's agents report of themselves (component.Healther), when it can tell.
+	CNIHealth     string   `json:"cniHealth,omitempty"`
 	KubeProxyMode string   `json:"kubeProxyMode"`
 	MetalLBPool   []string `json:"metallbPool,omitempty"`
 	// Addons are the status lines of the cluster's add-ons (component.Addon.Status).
@@ -189,6 +191,7 @@ func clusterStatus(ctx context.Context, prov *cluster.Provider, labName string, 
 		}
 		cs.Nodes = append(cs.Nodes, ns)
 	}
+	cs.CNIHealth = reg.Health(ctx, client, c)
 	return cs
 }
 
@@ -216,7 +219,11 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 	}
 	fmt.Fprintf(w, "\nCLUSTER\tDATA PLANE\n")
 	for _, c := range s.Clusters {
-		fmt.Fprintf(w, "%s\t%s\n", c.Name, c.DataPlane)
+		line := c.DataPlane
+		if c.CNIHealth != "" {
+			line += "; " + c.CNIHealth
+		}
+		fmt.Fprintf(w, "%s\t%s\n", c.Name, line)
 	}
 	fmt.Fprintf(w, "\nNODE\tIP\tREADY\n")
 	for _, c := range s.Clusters {

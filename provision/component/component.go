@@ -53,6 +53,13 @@ type PodRanger interface {
 	PodRanges(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) (map[string][]string, error)
 }
 
+// Healther is a CNI that can say how its agents are, as its users check them (Cilium's
+// 'cilium-dbg status'), for 'netlab status'.
+type Healther interface {
+	// Health is one line: "" when it cannot tell, else what the agents report.
+	Health(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) string
+}
+
 // Fetcher is a CNI that needs something from outside the cluster to install (a chart archive).
 // 'up' asks it once, with the images, before anything of the lab is created.
 type Fetcher interface {
@@ -243,6 +250,18 @@ func (r *Registry) WhyNotBuilt(c plan.ClusterPlan, refs []string) string {
 				return u.WhyNotBuilt()
 			}
 		}
+	}
+	return ""
+}
+
+// Health asks cluster c's CNI how its agents are, when it is a Healther; "" otherwise.
+func (r *Registry) Health(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) string {
+	cni, err := r.CNI(c.CNI.Type)
+	if err != nil {
+		return ""
+	}
+	if h, ok := cni.(Healther); ok {
+		return h.Health(ctx, kc, c)
 	}
 	return ""
 }

@@ -2,6 +2,7 @@ package component
 
 import (
 	"context"
+	"github.com/netlab-dev/netlab/provision/cni/cilium"
 	"github.com/netlab-dev/netlab/provision/helm"
 	"github.com/netlab-dev/netlab/provision/images"
 	"slices"
@@ -155,3 +156,12 @@ func TestCiliumIsUnbuildableAndFetchesItsChart(t *testing.T) {
 		t.Errorf("Calico fetches nothing: %v", err)
 	}
 }
+
+// Cilium answers every optional question 'up' and 'status' ask of a CNI.
+var (
+	_ PodRanger    = cilium.CNI{}
+	_ ImageChecker = cilium.CNI{}
+	_ Fetcher      = cilium.CNI{}
+	_ Unbuildable  = cilium.CNI{}
+	_ Healther     = cilium.CNI{}
+)

@@ -220,3 +220,17 @@ func nodeRanges(items []unstructured.Unstructured) map[string][]string {
 	}
 	return out
 }
+
+// Health is every agent's own status ('cilium-dbg status --brief'), for 'netlab status'.
+func (CNI) Health(ctx context.Context, kc *kube.Client, _ plan.ClusterPlan) string {
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	ok, why, err := agentsOK(ctx, kc)
+	switch {
+	case err != nil:
+		return "Cilium agents: " + err.Error()
+	case !ok:
+		return "Cilium agent " + why
+	}
+	return "cilium-dbg status: OK on every agent"
+}
