@@ -85,8 +85,10 @@ type Lab interface {
 
 // Node is a Kubernetes node of the lab.
 type Node struct {
-	Name    string
-	IP      string // InternalIP: its address on the VPC network
+	Name string
+	IP   string // InternalIP: its address on the VPC network
+	// PodCIDR is the node's Pod range: Node.spec.podCIDR, or under Cilium the first range of its
+	// CiliumNode (cluster-pool IPAM).
 	PodCIDR string
 }
 

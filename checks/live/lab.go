@@ -112,6 +112,20 @@ func Open(ctx context.Context, labName string) (*Lab, error) {
 			c.Nodes = append(c.Nodes, nd)
 		}
 		sort.Slice(c.Nodes, func(i, j int) bool { return c.Nodes[i].Name < c.Nodes[j].Name })
+		if c.Plan.CNI.Type == "cilium" {
+			rctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+			ranges, err := ciliumPodCIDRs(rctx, c)
+			cancel()
+			if err != nil {
+				eng.Close()
+				return nil, fmt.Errorf("%w: %v", ErrUnreachable, err)
+			}
+			for i := range c.Nodes {
+				if r := ranges[c.Nodes[i].Name]; len(r) > 0 {
+					c.Nodes[i].PodCIDR = r[0]
+				}
+			}
+		}
 	}
 	return l, nil
 }

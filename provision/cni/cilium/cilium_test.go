@@ -2,14 +2,12 @@ package cilium
 
 import (
 	"errors"
-	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"helm.sh/helm/v3/pkg/chartutil"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"sigs.k8s.io/yaml"
 
 	"github.com/netlab-dev/netlab/internal/golden"
@@ -202,25 +200,5 @@ func TestDataPlane(t *testing.T) {
 	}
 	if got := (CNI{}).DataPlane(vs["native-no-kube-proxy"].c); !strings.Contains(got, "native routes") {
 		t.Errorf("native: %s", got)
-	}
-}
-
-func TestNodeRangesFromCiliumNodes(t *testing.T) {
-	node := func(name string, cidrs ...interface{}) unstructured.Unstructured {
-		u := unstructured.Unstructured{Object: map[string]interface{}{"apiVersion": "cilium.io/v2", "kind": "CiliumNode",
-			"metadata": map[string]interface{}{"name": name}}}
-		if cidrs != nil {
-			u.Object["spec"] = map[string]interface{}{"ipam": map[string]interface{}{"podCIDRs": cidrs}}
-		}
-		return u
-	}
-	got := nodeRanges([]unstructured.Unstructured{
-		node("w", "10.1.1.0/24", "10.1.0.0/24"),
-		node("cp", "10.1.2.0/24"),
-		node("new"), // no range allocated yet
-	})
-	want := map[string][]string{"w": {"10.1.0.0/24", "10.1.1.0/24"}, "cp": {"10.1.2.0/24"}}
-	if fmt.Sprint(got) != fmt.Sprint(want) {
-		t.Errorf("nodeRanges = %v, want %v", got, want)
 	}
 }

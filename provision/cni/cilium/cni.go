@@ -9,9 +9,8 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/netlab-dev/netlab/internal/ciliumnames"
 	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/helm"
@@ -19,14 +18,14 @@ import (
 	"github.com/netlab-dev/netlab/provision/kube"
 )
 
-// Names in the cluster, as upstream's chart makes them (and cilium-cli looks for them).
+// Names in the cluster, as upstream's chart makes them (package ciliumnames).
 const (
-	Namespace          = "kube-system"
+	Namespace          = ciliumnames.Namespace
 	Release            = "cilium"
-	AgentDaemonSet     = "cilium"
-	AgentContainer     = "cilium-agent"
-	AgentSelector      = "k8s-app=cilium"
-	OperatorDeployment = "cilium-operator"
+	AgentDaemonSet     = ciliumnames.AgentDaemonSet
+	AgentContainer     = ciliumnames.AgentContainer
+	AgentSelector      = ciliumnames.AgentSelector
+	OperatorDeployment = ciliumnames.OperatorDeployment
 )
 
 // Chart is upstream's chart at the pinned version.
@@ -193,32 +192,14 @@ func StatusProblem(stdout, stderr []byte, err error) string {
 	return "cilium-dbg status: " + msg
 }
 
-// ciliumNodes are Cilium's per-node objects; in cluster-pool IPAM the operator writes each node's
-// Pod ranges into spec.ipam.podCIDRs (Node.spec.podCIDR is not used).
-var ciliumNodes = schema.GroupVersionResource{Group: "cilium.io", Version: "v2", Resource: "ciliumnodes"}
-
 // PodRanges reads each node's Pod ranges from its CiliumNode (component.PodRanger), for the routes
 // to them (the transit gateway's per-node routes).
 func (CNI) PodRanges(ctx context.Context, kc *kube.Client, c plan.ClusterPlan) (map[string][]string, error) {
-	list, err := kc.Dynamic.Resource(ciliumNodes).List(ctx, metav1.ListOptions{})
+	list, err := kc.Dynamic.Resource(ciliumnames.Nodes).List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return nil, fmt.Errorf("cluster %s: CiliumNodes: %w", c.Name, err)
 	}
-	return nodeRanges(list.Items), nil
-}
-
-// nodeRanges maps each CiliumNode's name (the node's) to its spec.ipam.podCIDRs, sorted.
-func nodeRanges(items []unstructured.Unstructured) map[string][]string {
-	out := map[string][]string{}
-	for _, it := range items {
-		cidrs, _, _ := unstructured.NestedStringSlice(it.Object, "spec", "ipam", "podCIDRs")
-		if it.GetName() == "" || len(cidrs) == 0 {
-			continue
-		}
-		sort.Strings(cidrs)
-		out[it.GetName()] = cidrs
-	}
-	return out
+	return ciliumnames.NodeRanges(list.Items), nil
 }
 
 // Health is every agent's own status ('cilium-dbg status --brief'), for 'netlab status'.
