@@ -238,7 +238,7 @@ var why = map[string]string{
 	"vxlan":      "VXLAN encapsulation",
 	"bpf":        "Cilium's eBPF datapath",
 	"linux-5.10": "Cilium 1.18 and later (their minimum kernel)",
-	"cgroup2":    "Cilium's socket load balancing, which its kube-proxy replacement uses (kind nodes need the unified cgroup v2 hierarchy, per Cilium's kind guide)",
+	"cgroup2":    "Cilium's socket load balancing, which its kube-proxy replacement uses; on kind nodes it needs the unified cgroup v2 hierarchy, per Cilium's kind guide",
 	"nf_tables":  "kube-proxy mode nftables",
 	"iptables":   "kube-proxy mode iptables",
 	"bridge":     "the node bridge of the CNI",
