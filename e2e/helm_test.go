@@ -32,11 +32,7 @@ func assertHelmLifecycle(t *testing.T, p *plan.Plan, cluster string) {
 		_ = kc.Clientset.CoreV1().Namespaces().Delete(context.Background(), ns, metav1.DeleteOptions{})
 	})
 	release := func(message string, replicas int) helm.Release {
-		v, err := helm.ValuesOf(struct {
-			Image    string `json:"image"`
-			Message  string `json:"message"`
-			Replicas int    `json:"replicas"`
-		}{images.Self(), message, replicas})
+		v, err := helm.ValuesOf(helmtest.Values{Image: images.Self(), Message: message, Replicas: replicas})
 		if err != nil {
 			t.Fatal(err)
 		}

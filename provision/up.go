@@ -164,7 +164,12 @@ func ensureImages(ctx context.Context, eng labimages.Engine, p *plan.Plan, reg *
 		}
 		return err
 	}
+	fetched := map[string]bool{} // what a CNI fetches is the same for each of its clusters
 	for _, c := range p.Clusters {
+		if fetched[c.CNI.Type] {
+			continue
+		}
+		fetched[c.CNI.Type] = true
 		if err := reg.Fetch(ctx, c); err != nil {
 			return fmt.Errorf("cluster %s (file %s): %w", c.Name, p.Source, err)
 		}

@@ -32,15 +32,9 @@ func memClient(t *testing.T) (*helm.Client, *storage.Storage) {
 	return helm.NewWithConfig(func(string) (*action.Configuration, error) { return cfg, nil }), store
 }
 
-type fixtureValues struct {
-	Image    string `json:"image"`
-	Message  string `json:"message"`
-	Replicas int    `json:"replicas"`
-}
-
 func fixtureRelease(t *testing.T, c helm.Chart, message string) helm.Release {
 	t.Helper()
-	v, err := helm.ValuesOf(fixtureValues{Image: "netlab.local/netlab:test", Message: message, Replicas: 1})
+	v, err := helm.ValuesOf(helmtest.Values{Image: "netlab.local/netlab:test", Message: message, Replicas: 1})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -15,6 +15,13 @@ import (
 	"helm.sh/helm/v3/pkg/chartutil"
 )
 
+// Values are the test chart's values (its values.schema.json allows these keys only, replicas 0 to 3).
+type Values struct {
+	Image    string `json:"image"`
+	Message  string `json:"message"`
+	Replicas int    `json:"replicas"`
+}
+
 //go:embed fixture
 var fixture embed.FS
 
