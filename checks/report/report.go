@@ -4,12 +4,13 @@ package report
 
 import (
 	"encoding/json"
-	"encoding/xml"
 	"fmt"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/netlab-dev/netlab/internal/junit"
 )
 
 // Verdict of one check.
@@ -182,77 +183,35 @@ func dash(s string) string {
 	return s
 }
 
-type junitSuites struct {
-	XMLName  xml.Name     `xml:"testsuites"`
-	Name     string       `xml:"name,attr"`
-	Tests    int          `xml:"tests,attr"`
-	Failures int          `xml:"failures,attr"`
-	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
-	Time     string       `xml:"time,attr"`
-	Suites   []junitSuite `xml:"testsuite"`
-}
-
-type junitSuite struct {
-	Name      string      `xml:"name,attr"`
-	Tests     int         `xml:"tests,attr"`
-	Failures  int         `xml:"failures,attr"`
-	Errors    int         `xml:"errors,attr"`
-	Skipped   int         `xml:"skipped,attr"`
-	Time      string      `xml:"time,attr"`
-	Timestamp string      `xml:"timestamp,attr"`
-	Cases     []junitCase `xml:"testcase"`
-}
-
-type junitCase struct {
-	Name      string        `xml:"name,attr"`
-	Classname string        `xml:"classname,attr"`
-	Time      string        `xml:"time,attr"`
-	Failure   *junitMessage `xml:"failure,omitempty"`
-	Error     *junitMessage `xml:"error,omitempty"`
-	Skipped   *junitMessage `xml:"skipped,omitempty"`
-	SystemOut string        `xml:"system-out,omitempty"`
-}
-
-type junitMessage struct {
-	Message string `xml:"message,attr"`
-	Text    string `xml:",chardata"`
-}
-
 // JUnit writes the report in the JUnit XML form that CI systems read: one suite for the lab, one
 // test case per path (classname netlab.<lab>, name the path id), evidence in system-out.
 func (r *Report) JUnit(w io.Writer) error {
+	return junit.New("netlab", r.JUnitSuite()).Write(w)
+}
+
+// JUnitSuite is the report as one JUnit suite (netlab.<lab>), for a document that also carries
+// other suites (netlab conformance merges its own beside it).
+func (r *Report) JUnitSuite() junit.Suite {
 	r.normalise()
-	c := r.Counts()
-	suite := junitSuite{Name: "netlab." + r.Lab, Tests: len(r.Results), Failures: c[Fail], Errors: c[Error], Skipped: c[Skip],
-		Time: fmt.Sprintf("%.3f", r.Seconds), Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05")}
+	suite := junit.Suite{Name: "netlab." + r.Lab, Time: junit.Seconds(r.Seconds), Timestamp: r.Started.UTC().Format("2006-01-02T15:04:05")}
 	for _, res := range r.Results {
 		name := res.Path
 		if res.Cluster != "" {
 			name += " [" + res.Cluster + "]"
 		}
-		tc := junitCase{Name: name, Classname: "netlab." + r.Lab, Time: fmt.Sprintf("%.3f", res.Seconds), SystemOut: evidenceText(res)}
+		tc := junit.Case{Name: name, Classname: "netlab." + r.Lab, Time: junit.Seconds(res.Seconds), SystemOut: evidenceText(res)}
 		switch res.Verdict {
 		case Fail:
-			tc.Failure = &junitMessage{Message: oneLine(res), Text: evidenceText(res)}
+			tc.Failure = &junit.Message{Message: oneLine(res), Text: evidenceText(res)}
 		case Error:
-			tc.Error = &junitMessage{Message: res.Reason}
+			tc.Error = &junit.Message{Message: res.Reason}
 		case Skip:
-			tc.Skipped = &junitMessage{Message: res.Reason}
+			tc.Skipped = &junit.Message{Message: res.Reason}
 		}
 		suite.Cases = append(suite.Cases, tc)
 	}
-	doc := junitSuites{Name: "netlab", Tests: suite.Tests, Failures: suite.Failures, Errors: suite.Errors, Skipped: suite.Skipped, Time: suite.Time, Suites: []junitSuite{suite}}
-	if _, err := io.WriteString(w, xml.Header); err != nil {
-		return err
-	}
-	enc := xml.NewEncoder(w)
-	enc.Indent("", "  ")
-	if err := enc.Encode(doc); err != nil {
-		return err
-	}
-	_, err := io.WriteString(w, "\n")
-	return err
+	suite.Count()
+	return suite
 }
 
 func evidenceText(res Result) string {

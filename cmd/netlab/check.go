@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"time"
 
 	"github.com/netlab-dev/netlab/checks"
@@ -29,7 +28,7 @@ type checkFlags struct {
 func (f *checkFlags) register(cmd *cobra.Command, withOutput bool) {
 	cmd.Flags().StringSliceVar(&f.paths, "path", nil, "path id or glob to run (repeatable; default: the scenario's selection); see 'netlab check --list'")
 	cmd.Flags().BoolVar(&f.perf, "perf", false, "also measure throughput (Gbit/s) and latency (p50, p99) on reachable paths, beside the host's two-namespace baseline")
-	cmd.Flags().StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file")
+	cmd.Flags().StringVar(&f.junit, "junit", "", "also write a JUnit XML report to this file (merged into a JUnit file already there: netlab conformance's suites stay beside)")
 	cmd.Flags().IntVar(&f.concurrency, "concurrency", 4, "checks run at once (independent paths run in parallel)")
 	cmd.Flags().DurationVar(&f.timeout, "check-timeout", 3*time.Minute, "bound on each check")
 	if withOutput {
@@ -122,16 +121,8 @@ func runChecks(ctx context.Context, labName string, f *checkFlags, progress *sta
 		progress.Printf("warning: %v ('netlab graph %s' shows no verdicts until it is recorded)", err, labName)
 	}
 	if f.junit != "" {
-		file, err := os.Create(f.junit)
-		if err != nil {
-			return nil, failf(exitUsage, "--junit: %v", err)
-		}
-		werr := rep.JUnit(file)
-		if cerr := file.Close(); werr == nil {
-			werr = cerr
-		}
-		if werr != nil {
-			return nil, failf(exitFailed, "--junit %s: %v", f.junit, werr)
+		if err := writeJUnitFile(f.junit, rep.JUnitSuite()); err != nil {
+			return nil, err
 		}
 	}
 	return rep, nil
