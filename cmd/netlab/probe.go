@@ -56,7 +56,7 @@ Exit codes: 0 success; 1 the probe failed (timeout, refused connection, no answe
 		newProbeServeCmd(pf),
 		newProbeTCPCmd(pf), newProbeUDPCmd(pf), newProbeHTTPCmd(pf), newProbeDNSCmd(pf),
 		newProbeBulkCmd(pf), newProbeRRCmd(pf), newProbeBaselineCmd(pf),
-		newProbeNodeCmd(pf), newProbeRoutesCmd(), newProbeCanaryCmd(pf),
+		newProbeNodeCmd(pf), newProbeRoutesCmd(), newProbeCanaryCmd(pf), newProbeResultsCmd(),
 	)
 	return cmd
 }

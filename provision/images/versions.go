@@ -27,6 +27,18 @@ const (
 	CoreDNS               = "registry.k8s.io/coredns/coredns:" + CoreDNSVersion
 	Pause                 = "registry.k8s.io/pause:3.10"
 
+	// The Kubernetes e2e suite that 'netlab conformance' runs: the runner laid out as upstream's
+	// conformance image (go-runner as kubeconformance, ginkgo, e2e.test, kubectl) for
+	// KubernetesVersion, and the test images its network specs ask for, named as
+	// test/utils/image/manifest.go of that version names them. The hermetic build makes them all
+	// (ci/images/build.sh conformance); a connected host pulls upstream's.
+	ConformanceRunner = ConformanceRepo + ":" + KubernetesVersion
+	ConformanceRepo   = "registry.k8s.io/conformance"
+	E2EAgnhost        = "registry.k8s.io/e2e-test-images/agnhost:2.53"
+	E2EJessieDnsutils = "registry.k8s.io/e2e-test-images/jessie-dnsutils:1.7"
+	E2ENginx          = "registry.k8s.io/e2e-test-images/nginx:1.14-4"
+	E2EBusyBox        = "registry.k8s.io/e2e-test-images/busybox:1.36.1-1"
+
 	// FlannelVersion is flanneld's release (github.com/flannel-io/flannel).
 	FlannelVersion = "v0.28.10"
 	// Flannel runs flanneld; its init container copies the CNI config (needs cp).

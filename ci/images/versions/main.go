@@ -34,6 +34,11 @@ func main() {
 		{"IMG_CALICO_NODE", images.CalicoNode},
 		{"IMG_CALICO_CNI", images.CalicoCNI},
 		{"IMG_CALICO_KUBE_CONTROLLERS", images.CalicoKubeControllers},
+		{"IMG_CONFORMANCE", images.ConformanceRunner},
+		{"IMG_E2E_AGNHOST", images.E2EAgnhost},
+		{"IMG_E2E_JESSIE_DNSUTILS", images.E2EJessieDnsutils},
+		{"IMG_E2E_NGINX", images.E2ENginx},
+		{"IMG_E2E_BUSYBOX", images.E2EBusyBox},
 	} {
 		fmt.Printf("%s=%q\n", kv[0], kv[1])
 	}
