@@ -24,6 +24,19 @@ func (e *Engine) ImageExists(ctx context.Context, ref string) (bool, error) {
 	return false, fmt.Errorf("inspect image %s: %w", ref, err)
 }
 
+// ImageID is the ID of image ref on the host's engine (the digest of its config, "sha256:…"), or
+// "" when the host does not have it.
+func (e *Engine) ImageID(ctx context.Context, ref string) (string, error) {
+	im, err := e.c.ImageInspect(ctx, ref)
+	if err == nil {
+		return im.ID, nil
+	}
+	if isNotFound(err) {
+		return "", nil
+	}
+	return "", fmt.Errorf("inspect image %s: %w", ref, err)
+}
+
 // Image is one image on the host, by its tags.
 type Image struct {
 	Tags    []string

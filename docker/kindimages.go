@@ -3,6 +3,7 @@ package docker
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -49,7 +50,7 @@ func (e *Engine) LoadKindImages(ctx context.Context, st *status.Status, l KindIm
 // nodeImages is what loading images into kind's nodes needs from the engine.
 type nodeImages interface {
 	KindNodes(ctx context.Context, kindCluster string) ([]string, error)
-	ImageExists(ctx context.Context, ref string) (bool, error)
+	ImageID(ctx context.Context, ref string) (string, error)
 	SaveImages(ctx context.Context, refs []string) (io.ReadCloser, error)
 	Exec(ctx context.Context, name string, cmd []string, stdin io.Reader) (ExecResult, error)
 }
@@ -62,14 +63,22 @@ func loadKindImages(ctx context.Context, eng nodeImages, st *status.Status, l Ki
 	if len(nodes) == 0 {
 		return fmt.Errorf("kind cluster %s has no node containers (label %s=%s); run 'netlab up' to create it", l.KindCluster, LabelKindCluster, l.KindCluster)
 	}
-	need := map[string][]string{} // node → images it lacks
+	hostIDs := map[string]string{} // ref → its ID on the host ("" when the host lacks it)
+	for _, ref := range l.Images {
+		id, err := eng.ImageID(ctx, ref)
+		if err != nil {
+			return err
+		}
+		hostIDs[ref] = id
+	}
+	need := map[string][]string{} // node → images it lacks, or holds in another build than the host's
 	for _, n := range nodes {
 		for _, ref := range l.Images {
-			has, err := nodeHasImage(ctx, eng, n, ref)
+			id, err := nodeImageID(ctx, eng, n, ref)
 			if err != nil {
 				return err
 			}
-			if !has {
+			if id == "" || (hostIDs[ref] != "" && id != unknownID && id != hostIDs[ref]) {
 				need[n] = append(need[n], ref)
 			}
 		}
@@ -82,11 +91,7 @@ func loadKindImages(ctx context.Context, eng nodeImages, st *status.Status, l Ki
 		if !neededBy(need, ref) {
 			continue
 		}
-		ok, err := eng.ImageExists(ctx, ref)
-		if err != nil {
-			return err
-		}
-		if ok {
+		if hostIDs[ref] != "" {
 			onHost = append(onHost, ref)
 		} else {
 			missing = append(missing, ref)
@@ -156,13 +161,45 @@ func (e *Engine) KindNodes(ctx context.Context, kindCluster string) ([]string, e
 	return out, nil
 }
 
-// nodeHasImage asks the node's containerd (ctr; the hermetic node image has no crictl).
-func nodeHasImage(ctx context.Context, eng nodeImages, node, ref string) (bool, error) {
-	r, err := eng.Exec(ctx, node, []string{"ctr", "--namespace=k8s.io", "images", "ls", "-q", "name==" + normalize(ref)}, nil)
+// unknownID stands for an image a node holds whose ID nodeImageID cannot read (its record is an
+// index of several platforms, not one manifest): it is taken to be the host's.
+const unknownID = "?"
+
+// nodeImageID is the ID of image ref in the node's containerd, in Docker's terms (the digest of its
+// config), so that an image rebuilt on the host under the same tag is loaded again, as kind's own
+// loader does: "" when the node lacks ref, unknownID when it cannot tell. It asks ctr (the hermetic
+// node image has no crictl): the image's manifest digest, then the manifest's config.
+func nodeImageID(ctx context.Context, eng nodeImages, node, ref string) (string, error) {
+	name := normalize(ref)
+	r, err := eng.Exec(ctx, node, []string{"ctr", "--namespace=k8s.io", "images", "ls", "name==" + name}, nil)
 	if err != nil {
-		return false, fmt.Errorf("ask node %s for its images: %w", node, err)
+		return "", fmt.Errorf("ask node %s for its images: %w", node, err)
 	}
-	return r.ExitCode == 0 && strings.TrimSpace(string(r.Stdout)) != "", nil
+	if r.ExitCode != 0 {
+		return "", nil
+	}
+	var manifest string
+	for _, line := range strings.Split(string(r.Stdout), "\n") {
+		if f := strings.Fields(line); len(f) >= 3 && f[0] == name {
+			manifest = f[2]
+		}
+	}
+	if manifest == "" {
+		return "", nil
+	}
+	r, err = eng.Exec(ctx, node, []string{"ctr", "--namespace=k8s.io", "content", "get", manifest}, nil)
+	if err != nil {
+		return "", fmt.Errorf("ask node %s for image %s: %w", node, ref, err)
+	}
+	var m struct {
+		Config struct {
+			Digest string `json:"digest"`
+		} `json:"config"`
+	}
+	if r.ExitCode != 0 || json.Unmarshal(r.Stdout, &m) != nil || m.Config.Digest == "" {
+		return unknownID, nil
+	}
+	return m.Config.Digest, nil
 }
 
 // importArchive imports an image archive into the node's containerd with the snapshotter the

@@ -19,6 +19,9 @@ type fakeNodes struct {
 	mu       sync.Mutex
 	nodes    map[string][]string // node → normalized refs its containerd holds
 	host     map[string]bool
+	// stale marks node images built otherwise than the host's (node → normalized ref); every
+	// other image a node holds has the host's ID.
+	stale    map[string]map[string]bool
 	config   string // containerd config dump
 	saved    [][]string
 	imported map[string]string // node → "snapshotter|archive"
@@ -32,7 +35,15 @@ func (f *fakeNodes) KindNodes(_ context.Context, kind string) ([]string, error) 
 	slices.Sort(out)
 	return out, nil
 }
-func (f *fakeNodes) ImageExists(_ context.Context, ref string) (bool, error) { return f.host[ref], nil }
+func (f *fakeNodes) ImageID(_ context.Context, ref string) (string, error) {
+	if f.host[ref] {
+		return idOf(normalize(ref)), nil
+	}
+	return "", nil
+}
+
+// idOf is the fake's image ID of a normalized reference.
+func idOf(ref string) string { return "sha256:id-" + ref }
 func (f *fakeNodes) SaveImages(_ context.Context, refs []string) (io.ReadCloser, error) {
 	f.saved = append(f.saved, refs)
 	return io.NopCloser(strings.NewReader("archive:" + strings.Join(refs, ","))), nil
@@ -43,11 +54,19 @@ func (f *fakeNodes) Exec(_ context.Context, node string, cmd []string, stdin io.
 	head := strings.Join(cmd, " ")
 	switch {
 	case strings.HasPrefix(head, "ctr --namespace=k8s.io images ls "):
+		out := "REF TYPE DIGEST SIZE PLATFORMS LABELS\n"
 		want := strings.TrimPrefix(cmd[len(cmd)-1], "name==")
 		if slices.Contains(f.nodes[node], want) {
-			return ExecResult{Stdout: []byte(want + "\n")}, nil
+			out += want + " application/vnd.docker.distribution.manifest.v2+json sha256:m-" + want + " 1.0 MiB linux/amd64 -\n"
 		}
-		return ExecResult{}, nil
+		return ExecResult{Stdout: []byte(out)}, nil
+	case strings.HasPrefix(head, "ctr --namespace=k8s.io content get sha256:m-"):
+		ref := strings.TrimPrefix(cmd[len(cmd)-1], "sha256:m-")
+		id := idOf(ref)
+		if f.stale[node][ref] {
+			id = "sha256:an-older-build"
+		}
+		return ExecResult{Stdout: []byte(`{"schemaVersion":2,"config":{"digest":"` + id + `"}}`)}, nil
 	case slices.Equal(cmd, []string{"containerd", "config", "dump"}):
 		return ExecResult{Stdout: []byte(f.config)}, nil
 	case strings.HasPrefix(head, "ctr --namespace=k8s.io images import "):
@@ -100,6 +119,27 @@ func TestLoadKindImagesSkipsWhatNodesHave(t *testing.T) {
 	f.nodes["lab-c1-worker"] = append(f.nodes["lab-c1-worker"], "netlab.local/netlab:v1")
 	if err := loadKindImages(context.Background(), f, status.Discard(), l); err != nil || f.saved != nil || f.imported != nil {
 		t.Fatalf("every node has every image: nothing to read or import, got saved %v imported %v err %v", f.saved, f.imported, err)
+	}
+}
+
+// An image a node holds under the same tag but in another build than the host's (rebuilt on the
+// host since) is loaded again, into that node only.
+func TestLoadKindImagesReloadsAnotherBuild(t *testing.T) {
+	f := &fakeNodes{
+		nodes: map[string][]string{
+			"lab-c1-control-plane": {"registry.k8s.io/e2e-test-images/agnhost:2.53"},
+			"lab-c1-worker":        {"registry.k8s.io/e2e-test-images/agnhost:2.53"},
+		},
+		stale:  map[string]map[string]bool{"lab-c1-worker": {"registry.k8s.io/e2e-test-images/agnhost:2.53": true}},
+		host:   map[string]bool{"registry.k8s.io/e2e-test-images/agnhost:2.53": true},
+		config: configV3,
+	}
+	l := KindImageLoad{KindCluster: "lab-c1", Images: []string{"registry.k8s.io/e2e-test-images/agnhost:2.53"}}
+	if err := loadKindImages(context.Background(), f, status.Discard(), l); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.imported) != 1 || !strings.HasPrefix(f.imported["lab-c1-worker"], "overlayfs|archive:registry.k8s.io/e2e-test-images/agnhost:2.53") {
+		t.Fatalf("imported %v, want the host's build into the worker only", f.imported)
 	}
 }
 

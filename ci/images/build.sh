@@ -7,20 +7,24 @@
 # Every stage is cached in $NETLAB_IMAGE_CACHE (default /var/cache/netlab/images) and in Docker,
 # keyed by the versions and by the sources that build it: a second run only checks and returns.
 #
-# Usage: ci/images/build.sh            build (or verify) the node image, Flannel and MetalLB
-#        ci/images/build.sh calico     the same, and Calico's images
-#        NETLAB_IMAGE_CACHE=DIR ...    cache elsewhere
+# Usage: ci/images/build.sh              build (or verify) the node image, Flannel and MetalLB
+#        ci/images/build.sh calico       the same, and Calico's images
+#        ci/images/build.sh conformance  the same, and the Kubernetes e2e suite's runner and test
+#                                        images ('netlab conformance')
+#        NETLAB_IMAGE_CACHE=DIR ...      cache elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 REPO=$PWD
 export PATH="/usr/local/go/bin:$PATH"
 CACHE=${NETLAB_IMAGE_CACHE:-/var/cache/netlab/images}
 WITH_CALICO=0
+WITH_CONFORMANCE=0
 for arg in "$@"; do
 	case $arg in
 	calico) WITH_CALICO=1 ;;
+	conformance) WITH_CONFORMANCE=1 ;;
 	*)
-		echo "usage: ci/images/build.sh [calico]" >&2
+		echo "usage: ci/images/build.sh [calico] [conformance]" >&2
 		exit 2
 		;;
 	esac
@@ -92,6 +96,12 @@ debootstrap_root() {
 	echo "   $name root built ($(du -h "$ROOT_TAR" | cut -f1))"
 }
 
+# The e2e suite's test images (agnhost, jessie-dnsutils, nginx, busybox) share one root with the tools
+# the specs exec in them: a shell, curl, wget, nc, dig, nslookup, getent, ip, ping, nginx, busybox.
+E2E_PKGS="curl wget netcat-openbsd bind9-dnsutils iproute2 iputils-ping procps nginx-light busybox ca-certificates"
+# k8s.io/sample-apiserver (which test/e2e imports) is not served at every patch release: v0.33.13's
+# zip answers 403, v0.33.5 is served and builds with the rest at v0.33.13.
+SAMPLE_APISERVER_VERSION=v0.33.5
 NODE_PKGS="systemd systemd-sysv dbus containerd runc containernetworking-plugins iptables nftables iproute2 ethtool socat conntrack ipset util-linux mount kmod procps ca-certificates libseccomp2 pigz"
 SLIM_PKGS="iptables nftables conntrack ipset iproute2"
 
@@ -131,30 +141,74 @@ wrapper_module() {
 	} >"$dir/tools.go"
 }
 
-build_kubernetes() {
-	local out=$1 dir=$CACHE/src/kubernetes-$K8S_VERSION gomod staging
-	local cmds=(kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
-	local pkgs=()
-	for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
-	wrapper_module "$dir" k8s.io/kubernetes "$K8S_VERSION" "${pkgs[@]}"
+# k8s_module DIR PKG...: a wrapper module that requires k8s.io/kubernetes at K8S_VERSION and imports
+# the PKGs, with each ./staging/src/k8s.io/X replace of Kubernetes' own go.mod turned into
+# X => X v0.<minor>.<patch> (SAMPLE_APISERVER overrides that one module's version: the proxy does not
+# serve every patch of it).
+k8s_module() {
+	local dir=$1 gomod staging m
+	shift
+	wrapper_module "$dir" k8s.io/kubernetes "$K8S_VERSION" "$@"
 	(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" >/dev/null)
 	gomod=$(cd "$dir" && go mod download -json "k8s.io/kubernetes@$K8S_VERSION" | awk -F'"' '/"GoMod"/{print $4}')
-	# Each ./staging/src/k8s.io/X replace of Kubernetes' own go.mod becomes X => X v0.<minor>.<patch>.
 	staging=$(go mod edit -json "$gomod" | awk -F'"' '/"Old"/{getline; print $4}' | grep '^k8s.io/' | sort -u)
 	local v0="v0.${K8S_VERSION#v1.}"
 	{
 		echo "replace ("
-		for m in $staging; do echo "	$m => $m $v0"; done
+		for m in $staging; do
+			if [ "$m" = k8s.io/sample-apiserver ] && [ -n "${SAMPLE_APISERVER:-}" ]; then
+				echo "	$m => $m $SAMPLE_APISERVER"
+			else
+				echo "	$m => $m $v0"
+			fi
+		done
 		echo ")"
 	} >>"$dir/go.mod"
 	(cd "$dir" && go mod tidy)
-	local minor=${K8S_VERSION#v1.}
+}
+
+# k8s_ldflags: the version stamps Kubernetes' own build sets.
+k8s_ldflags() {
+	local minor=${K8S_VERSION#v1.} ld="-s -w" p
 	minor=${minor%%.*}
-	local ld="-s -w"
 	for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
 		ld+=" -X $p.gitVersion=$K8S_VERSION -X $p.gitMajor=1 -X $p.gitMinor=$minor -X $p.gitTreeState=clean -X $p.buildDate=2026-01-01T00:00:00Z"
 	done
-	(cd "$dir" && go build -trimpath -ldflags "$ld" -o "$out/" "${pkgs[@]}")
+	echo "$ld"
+}
+
+build_kubernetes() {
+	local out=$1 dir=$CACHE/src/kubernetes-$K8S_VERSION
+	local cmds=(kubelet kubeadm kubectl kube-apiserver kube-controller-manager kube-scheduler kube-proxy)
+	local pkgs=()
+	for c in "${cmds[@]}"; do pkgs+=("k8s.io/kubernetes/cmd/$c"); done
+	k8s_module "$dir" "${pkgs[@]}"
+	(cd "$dir" && go build -trimpath -ldflags "$(k8s_ldflags)" -o "$out/" "${pkgs[@]}")
+}
+
+# The e2e suite as upstream's conformance image carries it: e2e.test (the test binary of
+# k8s.io/kubernetes/test/e2e, with every test package its e2e_test.go imports), go-runner (its
+# entry point, kubeconformance), the ginkgo CLI at the version Kubernetes requires, and agnhost,
+# the test image's one program. Same versions, flags and cgo setting as the Kubernetes binaries, so
+# the Go build cache serves the packages they share.
+build_conformance() {
+	local out=$1 dir=$CACHE/src/conformance-$K8S_VERSION
+	local e2e=k8s.io/kubernetes/test/e2e
+	local pkgs=("$e2e" "$e2e/framework" k8s.io/kubernetes/test/conformance/image/go-runner k8s.io/kubernetes/test/images/agnhost github.com/onsi/ginkgo/v2/ginkgo)
+	local p
+	for p in apimachinery apps architecture auth autoscaling cloud common dra instrumentation kubectl lifecycle lifecycle/bootstrap network node scheduling storage storage/csimock storage/external windows feature framework/config framework/testfiles testing-manifests framework/debug/init framework/metrics/init framework/node/init; do
+		pkgs+=("$e2e/$p")
+	done
+	pkgs+=(k8s.io/kubernetes/test/conformance/testdata k8s.io/kubernetes/test/fixtures k8s.io/kubernetes/test/utils/format)
+	rm -rf "$dir"
+	SAMPLE_APISERVER=$SAMPLE_APISERVER_VERSION k8s_module "$dir" "${pkgs[@]}"
+	local ld
+	ld=$(k8s_ldflags)
+	(cd "$dir" &&
+		go test -c -trimpath -ldflags "$ld" -o "$out/e2e.test" "$e2e" &&
+		go build -trimpath -ldflags "-s -w" -o "$out/kubeconformance" k8s.io/kubernetes/test/conformance/image/go-runner &&
+		go build -trimpath -ldflags "-s -w" -o "$out/ginkgo" github.com/onsi/ginkgo/v2/ginkgo &&
+		go build -trimpath -ldflags "$ld" -o "$out/agnhost" k8s.io/kubernetes/test/images/agnhost)
 }
 
 build_etcd() {
@@ -350,6 +404,84 @@ DOCKERFILE
 	echo "   $IMG_CALICO_KUBE_CONTROLLERS built"
 }
 
+# The e2e suite's binaries have a key of their own: a build that does not run 'netlab conformance'
+# never compiles them.
+stage_conformance_binaries() {
+	local k
+	k=$(key "$K8S_VERSION" "$SAMPLE_APISERVER_VERSION" "$(filekey ci/images/build.sh)" "$(go version)")
+	CONF_BIN=$CACHE/bin/conformance-$k
+	if [ -f "$CONF_BIN/.complete" ]; then
+		echo "   conformance binaries cached ($CONF_BIN)"
+		return
+	fi
+	rm -rf "$CONF_BIN" && mkdir -p "$CONF_BIN"
+	timed "compile e2e suite" build_conformance "$CONF_BIN"
+	touch "$CONF_BIN/.complete"
+}
+
+# conformance_image TAG KEY BASE ENTRYPOINT CMD SRC:DEST...: like image, with a CMD as well.
+conformance_image() {
+	local tag=$1 k=$2 base=$3 entry=$4 cmd=$5
+	shift 5
+	if [ "$(image_key "$tag")" = "$k" ]; then
+		echo "   $tag cached"
+		return
+	fi
+	local ctx
+	ctx=$(mktemp -d)
+	{
+		echo "FROM $base"
+		for pair in "$@"; do
+			cp "${pair%%:*}" "$ctx/$(basename "${pair%%:*}")"
+			echo "COPY $(basename "${pair%%:*}") ${pair#*:}"
+		done
+		echo 'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
+		[ -n "$entry" ] && echo "ENTRYPOINT $entry"
+		[ -n "$cmd" ] && echo "CMD $cmd"
+		echo "LABEL netlab.build-key=$k"
+	} >"$ctx/Dockerfile"
+	DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >/dev/null
+	rm -rf "$ctx"
+	echo "   $tag built"
+}
+
+# The runner is laid out as upstream's conformance image (test/conformance/image/Dockerfile): the
+# same programs at the same paths, the same environment and entry point, so that netlab's Job runs
+# either unchanged. It has no /kubernetes/cluster tree (non-Go files): the network specs do not
+# read it. The test images run on the e2e Debian root, with upstream's entry points.
+stage_conformance_images() {
+	debootstrap_root e2e "$E2E_PKGS"
+	local e2e_root=$ROOT_TAR
+	local e2e_image="netlab.local/e2e-root:$(basename "$e2e_root" .tar | sed 's/^e2e-root-//')"
+	if ! docker image inspect "$e2e_image" >/dev/null 2>&1; then
+		docker import "$e2e_root" "$e2e_image" >/dev/null
+	fi
+	local k
+	k=$(key "$CONF_BIN" "$BIN" "$e2e_image" "$(filekey ci/images/e2e)")
+	local ctx
+	if [ "$(image_key "$IMG_CONFORMANCE")" != "$k" ]; then
+		ctx=$(mktemp -d)
+		cp "$CONF_BIN/kubeconformance" "$CONF_BIN/ginkgo" "$CONF_BIN/e2e.test" "$BIN/kubectl" "$ctx/"
+		cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM scratch
+COPY ginkgo e2e.test kubectl kubeconformance /usr/local/bin/
+ENV PATH=/usr/local/bin:/usr/bin:/bin
+ENV E2E_FOCUS="\\[Conformance\\]" E2E_SKIP="" E2E_PROVIDER="local" E2E_PARALLEL="1" E2E_VERBOSITY="4" RESULTS_DIR="/tmp/results" KUBECONFIG=""
+ENTRYPOINT ["kubeconformance"]
+LABEL netlab.build-key=$k
+DOCKERFILE
+		DOCKER_BUILDKIT=0 docker build -q -t "$IMG_CONFORMANCE" "$ctx" >/dev/null
+		rm -rf "$ctx"
+		echo "   $IMG_CONFORMANCE built"
+	else
+		echo "   $IMG_CONFORMANCE cached"
+	fi
+	conformance_image "$IMG_E2E_AGNHOST" "$k" "$e2e_image" '["/agnhost"]' '["pause"]' "$CONF_BIN/agnhost:/agnhost"
+	conformance_image "$IMG_E2E_JESSIE_DNSUTILS" "$k" "$e2e_image" '' '["/bin/sh"]'
+	conformance_image "$IMG_E2E_NGINX" "$k" "$e2e_image" '' '["nginx", "-g", "daemon off;"]' "ci/images/e2e/nginx.conf:/etc/nginx/nginx.conf"
+	conformance_image "$IMG_E2E_BUSYBOX" "$k" "$e2e_image" '' '["sh"]'
+}
+
 stage_node_image() {
 	local k
 	k=$(key "$NODE_ROOT" "$BIN" "$(filekey ci/images/node)" "$(for i in $IMG_APISERVER $IMG_CONTROLLER_MANAGER $IMG_SCHEDULER $IMG_PROXY $IMG_ETCD $IMG_COREDNS $IMG_PAUSE; do image_key "$i"; done)")
@@ -415,8 +547,11 @@ if [ "$WITH_CALICO" = 1 ]; then
 	timed "calico binaries" stage_calico_binaries
 	timed "calico images" stage_calico_images
 fi
-if [ "$WITH_CALICO" = 1 ]; then
-	echo "== images: ready: $NODE_IMAGE, the component images and Calico"
-else
-	echo "== images: ready: $NODE_IMAGE and the component images"
+if [ "$WITH_CONFORMANCE" = 1 ]; then
+	timed "conformance binaries" stage_conformance_binaries
+	timed "conformance images" stage_conformance_images
 fi
+extra=""
+[ "$WITH_CALICO" = 1 ] && extra+=", Calico"
+[ "$WITH_CONFORMANCE" = 1 ] && extra+=", the e2e suite"
+echo "== images: ready: $NODE_IMAGE, the component images$extra"
