@@ -48,7 +48,7 @@ metadata:
   name: e2e-conformance-calico
 vpcs:
   - name: vpc
-    cidr: 10.243.0.0/16
+    cidr: 10.244.0.0/16
 clusters:
   - name: c1
     workers: 2

@@ -445,6 +445,40 @@ conformance_image() {
 	echo "   $tag built"
 }
 
+# agnhost as upstream's image lays it out (test/images/agnhost/Dockerfile): /agnhost and the
+# /agnhost-2 link, /uploads for netexec, /coredns (the CoreDNS netlab builds), and a TLS key and
+# certificate for porter's TLS ports at /localhost.crt and /localhost.key (the Proxy spec serves
+# HTTPS from them). Upstream ships a key pair from its source tree; this one is generated here, as
+# that one was: self-signed, for localhost, 127.0.0.1 and ::1. Nothing checks its issuer: the API
+# server's proxy to a Pod does not verify the Pod's certificate.
+stage_agnhost_image() {
+	local k=$1 base=$2 ctx
+	if [ "$(image_key "$IMG_E2E_AGNHOST")" = "$k" ]; then
+		echo "   $IMG_E2E_AGNHOST cached"
+		return
+	fi
+	ctx=$(mktemp -d)
+	cp "$CONF_BIN/agnhost" "$BIN/coredns" "$ctx/"
+	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500 -subj /CN=localhost \
+		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" -keyout "$ctx/localhost.key" -out "$ctx/localhost.crt" 2>/dev/null
+	chmod 0644 "$ctx/localhost.key"
+	mkdir "$ctx/uploads"
+	cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM $base
+COPY agnhost coredns localhost.crt localhost.key /
+COPY uploads /uploads
+RUN ln -s agnhost /agnhost-2
+ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
+EXPOSE 80 8080 8081 9376 5000
+ENTRYPOINT ["/agnhost"]
+CMD ["pause"]
+LABEL netlab.build-key=$k
+DOCKERFILE
+	DOCKER_BUILDKIT=0 docker build -q -t "$IMG_E2E_AGNHOST" "$ctx" >/dev/null
+	rm -rf "$ctx"
+	echo "   $IMG_E2E_AGNHOST built"
+}
+
 # The runner is laid out as upstream's conformance image (test/conformance/image/Dockerfile): the
 # same programs at the same paths, the same environment and entry point, so that netlab's Job runs
 # either unchanged. It has no /kubernetes/cluster tree (non-Go files): the network specs do not
@@ -476,7 +510,7 @@ DOCKERFILE
 	else
 		echo "   $IMG_CONFORMANCE cached"
 	fi
-	conformance_image "$IMG_E2E_AGNHOST" "$k" "$e2e_image" '["/agnhost"]' '["pause"]' "$CONF_BIN/agnhost:/agnhost"
+	stage_agnhost_image "$k" "$e2e_image"
 	conformance_image "$IMG_E2E_JESSIE_DNSUTILS" "$k" "$e2e_image" '' '["/bin/sh"]'
 	conformance_image "$IMG_E2E_NGINX" "$k" "$e2e_image" '' '["nginx", "-g", "daemon off;"]' "ci/images/e2e/nginx.conf:/etc/nginx/nginx.conf"
 	conformance_image "$IMG_E2E_BUSYBOX" "$k" "$e2e_image" '' '["sh"]'
