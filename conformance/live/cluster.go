@@ -51,14 +51,28 @@ func (c *kubeCluster) Apply(ctx context.Context, objs []runtime.Object) error {
 	return c.kube.Apply(ctx, u)
 }
 
-// Clean deletes the binding and the namespace, and waits (at most three minutes) until the
-// namespace is gone.
+// suiteNamespaces selects the namespaces the e2e framework creates for its specs (it labels each
+// with its run's ID). It deletes them itself after each spec; a run that was interrupted leaves
+// them, and Clean removes them.
+const suiteNamespaces = "e2e-run"
+
+// Clean deletes the binding, the namespace, and any namespace the suite left, and waits (at most
+// three minutes) until netlab's namespace is gone.
 func (c *kubeCluster) Clean(ctx context.Context) error {
 	cs := c.kube.Clientset
-	if err := kube.IgnoreNotFound(cs.RbacV1().ClusterRoleBindings().Delete(ctx, conformance.ClusterRoleBinding, metav1.DeleteOptions{})); err != nil {
+	left, err := cs.CoreV1().Namespaces().List(ctx, metav1.ListOptions{LabelSelector: suiteNamespaces})
+	if err != nil {
 		return err
 	}
 	bg := metav1.DeletePropagationBackground
+	for _, ns := range left.Items {
+		if err := kube.IgnoreNotFound(cs.CoreV1().Namespaces().Delete(ctx, ns.Name, metav1.DeleteOptions{PropagationPolicy: &bg})); err != nil {
+			return err
+		}
+	}
+	if err := kube.IgnoreNotFound(cs.RbacV1().ClusterRoleBindings().Delete(ctx, conformance.ClusterRoleBinding, metav1.DeleteOptions{})); err != nil {
+		return err
+	}
 	if err := kube.IgnoreNotFound(cs.CoreV1().Namespaces().Delete(ctx, conformance.Namespace, metav1.DeleteOptions{PropagationPolicy: &bg})); err != nil {
 		return err
 	}
