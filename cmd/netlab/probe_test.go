@@ -26,7 +26,7 @@ func TestProbeCLI(t *testing.T) {
 		{[]string{"probe", "tcp", s.TCPAddr(), "--message", "hello"}, 0, `"echo":"hello"`, "", true},
 		{[]string{"probe", "udp", s.UDPAddr()}, 0, `"ttlSource":"ip-recvttl"`, "", true},
 		{[]string{"probe", "http", "http://" + s.HTTPAddr() + "/a/b", "--host", "shop.test"}, 0, `"host":"shop.test"`, "", true},
-		{[]string{"probe", "bulk", s.TCPAddr(), "--duration", "200ms", "--bytes", "16M"}, 0, `"stopped":"bytes"`, "", true},
+		{[]string{"probe", "bulk", s.TCPAddr(), "--duration", "10s", "--bytes", "16M"}, 0, `"stopped":"bytes"`, "", true},
 		{[]string{"probe", "rr", s.TCPAddr(), "--count", "50"}, 0, `"count":50`, "", true},
 		{[]string{"probe", "node", "links"}, 0, `"name":"lo"`, "", true},
 		{[]string{"probe", "serve", "--for", "200ms", "--tcp", "127.0.0.1:0", "--http", "", "--udp", ""}, 0, `"serving"`, "", true},
