@@ -80,11 +80,11 @@ func TestSelectHermeticSkips(t *testing.T) {
 		t.Fatal(err)
 	}
 	for text, want := range map[string]string{
-		"[sig-network] Networking should provide Internet connection for containers [Feature:Networking-IPv4]": "8.8.8.8",
-		"[sig-network] Networking should provider Internet connection for containers using DNS [Feature:Networking-DNS]": "outside the lab",
-		"[sig-network] DNS configMap nameserver Forward external name lookup should forward externalname lookup to upstream nameserver [Slow] [Serial]": "nameservers outside the lab",
+		"[sig-network] Networking should provide Internet connection for containers [Feature:Networking-IPv4]":                                                                          "8.8.8.8",
+		"[sig-network] Networking should provider Internet connection for containers using DNS [Feature:Networking-DNS]":                                                                "outside the lab",
+		"[sig-network] DNS configMap nameserver Forward external name lookup should forward externalname lookup to upstream nameserver [Slow] [Serial]":                                 "nameservers outside the lab",
 		"[sig-network] Netpol [Feature:SCTPConnectivity] [LinuxOnly] NetworkPolicy between server and client using SCTP should support a 'default-deny' policy [Feature:NetworkPolicy]": "no SCTP",
-		"[sig-network] Services should be Slow [Conformance]": "--skip",
+		"[sig-network] Services should be Slow [Conformance]":                                                                                                                           "--skip",
 	} {
 		selected, skip := Select(p, c, Suite{Name: "x", Focus: "sig-network"}, Host{NoSCTP: "socket: protocol not supported"}, "", "Slow").Classify(text)
 		if !selected || skip == nil || !strings.Contains(skip.Reason, want) {

@@ -326,7 +326,7 @@ stage_binaries() {
 }
 
 # image TAG KEY BASE ENTRYPOINT-JSON SRC:DEST...: a two-line image (FROM BASE, COPY the files),
-# rebuilt only when its key changes.
+# rebuilt only when its key changes; IMAGE_CMD=JSON in its environment adds a CMD.
 image() {
 	local tag=$1 k=$2 base=$3 entry=$4
 	shift 4
@@ -344,6 +344,7 @@ image() {
 		done
 		echo 'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
 		[ -n "$entry" ] && echo "ENTRYPOINT $entry"
+		[ -n "${IMAGE_CMD:-}" ] && echo "CMD $IMAGE_CMD"
 		echo "LABEL netlab.build-key=$k"
 	} >"$ctx/Dockerfile"
 	DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >/dev/null
@@ -419,32 +420,6 @@ stage_conformance_binaries() {
 	touch "$CONF_BIN/.complete"
 }
 
-# conformance_image TAG KEY BASE ENTRYPOINT CMD SRC:DEST...: like image, with a CMD as well.
-conformance_image() {
-	local tag=$1 k=$2 base=$3 entry=$4 cmd=$5
-	shift 5
-	if [ "$(image_key "$tag")" = "$k" ]; then
-		echo "   $tag cached"
-		return
-	fi
-	local ctx
-	ctx=$(mktemp -d)
-	{
-		echo "FROM $base"
-		for pair in "$@"; do
-			cp "${pair%%:*}" "$ctx/$(basename "${pair%%:*}")"
-			echo "COPY $(basename "${pair%%:*}") ${pair#*:}"
-		done
-		echo 'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-		[ -n "$entry" ] && echo "ENTRYPOINT $entry"
-		[ -n "$cmd" ] && echo "CMD $cmd"
-		echo "LABEL netlab.build-key=$k"
-	} >"$ctx/Dockerfile"
-	DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >/dev/null
-	rm -rf "$ctx"
-	echo "   $tag built"
-}
-
 # agnhost as upstream's image lays it out (test/images/agnhost/Dockerfile): /agnhost and the
 # /agnhost-2 link, /uploads for netexec, /coredns (the CoreDNS netlab builds), and a TLS key and
 # certificate for porter's TLS ports at /localhost.crt and /localhost.key (the Proxy spec serves
@@ -511,9 +486,9 @@ DOCKERFILE
 		echo "   $IMG_CONFORMANCE cached"
 	fi
 	stage_agnhost_image "$k" "$e2e_image"
-	conformance_image "$IMG_E2E_JESSIE_DNSUTILS" "$k" "$e2e_image" '' '["/bin/sh"]'
-	conformance_image "$IMG_E2E_NGINX" "$k" "$e2e_image" '' '["nginx", "-g", "daemon off;"]' "ci/images/e2e/nginx.conf:/etc/nginx/nginx.conf"
-	conformance_image "$IMG_E2E_BUSYBOX" "$k" "$e2e_image" '' '["sh"]'
+	IMAGE_CMD='["/bin/sh"]' image "$IMG_E2E_JESSIE_DNSUTILS" "$k" "$e2e_image" ''
+	IMAGE_CMD='["nginx", "-g", "daemon off;"]' image "$IMG_E2E_NGINX" "$k" "$e2e_image" '' "ci/images/e2e/nginx.conf:/etc/nginx/nginx.conf"
+	IMAGE_CMD='["sh"]' image "$IMG_E2E_BUSYBOX" "$k" "$e2e_image" ''
 }
 
 stage_node_image() {

@@ -128,20 +128,30 @@ func runChecks(ctx context.Context, labName string, f *checkFlags, progress *sta
 	return rep, nil
 }
 
+// formats is what netlab check's and netlab conformance's reports write themselves as.
+type formats interface {
+	JSON(io.Writer) error
+	JUnit(io.Writer) error
+	Markdown(io.Writer) error
+	Table(io.Writer) error
+}
+
+// writeAs writes r in the format -o names (table by default).
+func writeAs(w io.Writer, output string, r formats) error {
+	switch output {
+	case "json":
+		return r.JSON(w)
+	case "junit":
+		return r.JUnit(w)
+	case "markdown":
+		return r.Markdown(w)
+	}
+	return r.Table(w)
+}
+
 // writeReport prints the report and maps its verdicts to the exit code.
 func writeReport(w io.Writer, rep *report.Report, f *checkFlags) error {
-	var err error
-	switch f.output {
-	case "json":
-		err = rep.JSON(w)
-	case "junit":
-		err = rep.JUnit(w)
-	case "markdown":
-		err = rep.Markdown(w)
-	default:
-		err = rep.Table(w)
-	}
-	if err != nil {
+	if err := writeAs(w, f.output, rep); err != nil {
 		return err
 	}
 	if !rep.OK() {

@@ -82,18 +82,7 @@ produced no results, 2 for usage or a lab that cannot be reached.`,
 					return err
 				}
 			}
-			w := cmd.OutOrStdout()
-			switch output {
-			case "json":
-				err = rep.JSON(w)
-			case "junit":
-				err = rep.JUnit(w)
-			case "markdown":
-				err = rep.Markdown(w)
-			default:
-				err = rep.Table(w)
-			}
-			if err != nil {
+			if err := writeAs(cmd.OutOrStdout(), output, rep); err != nil {
 				return err
 			}
 			if !rep.OK() {
