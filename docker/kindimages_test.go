@@ -16,9 +16,9 @@ import (
 // fakeNodes is an engine with kind node containers, each with its containerd's images, and host
 // images. It records saves and imports.
 type fakeNodes struct {
-	mu       sync.Mutex
-	nodes    map[string][]string // node → normalized refs its containerd holds
-	host     map[string]bool
+	mu    sync.Mutex
+	nodes map[string][]string // node → normalized refs its containerd holds
+	host  map[string]bool
 	// stale marks node images built otherwise than the host's (node → normalized ref); every
 	// other image a node holds has the host's ID.
 	stale    map[string]map[string]bool
