@@ -141,7 +141,7 @@ func (c *kubeCluster) Logs(ctx context.Context, job string) (io.ReadCloser, erro
 		return nil, err
 	}
 	if p == nil {
-		return nil, fmt.Errorf("Job %s has no Pod", job)
+		return nil, fmt.Errorf("the Job %s has no Pod", job)
 	}
 	return c.stream.CoreV1().Pods(conformance.Namespace).GetLogs(p.Name, &corev1.PodLogOptions{Container: conformance.RunnerContainer, Follow: true}).Stream(ctx)
 }
@@ -155,7 +155,7 @@ func (c *kubeCluster) Tarball(ctx context.Context, job string) ([]byte, error) {
 		return nil, err
 	}
 	if p == nil {
-		return nil, fmt.Errorf("Job %s has no Pod", job)
+		return nil, fmt.Errorf("the Job %s has no Pod", job)
 	}
 	out, stderr, err := c.kube.Exec(ctx, conformance.Namespace, p.Name, conformance.ResultsContainer, resultsCommand)
 	var code utilexec.CodeExitError
