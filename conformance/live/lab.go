@@ -86,7 +86,6 @@ func Run(ctx context.Context, labName string, o Options, st *status.Status) (*co
 	rep := &conformance.Report{Lab: labName, Started: time.Now().UTC()}
 	before, guardErr := readGuard(p)
 	var (
-		mu   sync.Mutex
 		wg   sync.WaitGroup
 		runs = make([][]conformance.Run, len(targets))
 	)
@@ -101,8 +100,6 @@ func Run(ctx context.Context, labName string, o Options, st *status.Status) (*co
 					st.Printf("[%s] %s: running %s in Job %s/%s (at most %s)", t.plan.Name, s.Name, t.runner, conformance.Namespace, conformance.JobName(s), o.Deadline)
 				}
 				run := conformance.RunSuite(ctx, t.cluster, job, func(pr conformance.Progress) {
-					mu.Lock()
-					defer mu.Unlock()
 					st.Printf("[%s] %s: %d/%d specs done, %d failed", t.plan.Name, s.Name, pr.Done, pr.Total, pr.Failed)
 				})
 				run.ServerVersion = t.version
