@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/netlab-dev/netlab/internal/cell"
 	"github.com/netlab-dev/netlab/internal/junit"
 	"github.com/netlab-dev/netlab/internal/nft"
 )
@@ -113,7 +114,7 @@ func (r *Report) Table(w io.Writer) error {
 	for _, run := range r.Runs {
 		c := run.Counts()
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%d\t%d\t%d\t%.0fs\t%s\n", run.Cluster, run.Suite.Name, strings.ToUpper(string(run.Verdict)),
-			c[Passed], c[Failed], c[Skipped], c[Excluded], run.Seconds, dash(run.Reason))
+			c[Passed], c[Failed], c[Skipped], c[Excluded], run.Seconds, cell.Dash(run.Reason))
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -255,15 +256,15 @@ func (r *Report) Markdown(w io.Writer) error {
 			}
 		}
 		if run.Reason != "" && run.Verdict != Pass {
-			fmt.Fprintf(&b, "\n%s: %s\n", run.Suite.Name, mdEscape(run.Reason))
+			fmt.Fprintf(&b, "\n%s: %s\n", run.Suite.Name, cell.Markdown(run.Reason))
 		}
 		for _, s := range run.Specs {
 			if s.State == Failed {
-				fmt.Fprintf(&b, "\n- ❌ %s: %s", mdEscape(s.Name), mdEscape(s.Reason))
+				fmt.Fprintf(&b, "\n- ❌ %s: %s", cell.Markdown(s.Name), cell.Markdown(s.Reason))
 			}
 		}
 		for _, e := range excludedByReason(run) {
-			fmt.Fprintf(&b, "\n- excluded from %s: %d spec(s): %s", run.Suite.Name, e.n, mdEscape(e.reason))
+			fmt.Fprintf(&b, "\n- excluded from %s: %d spec(s): %s", run.Suite.Name, e.n, cell.Markdown(e.reason))
 		}
 		b.WriteString("\n")
 	}
@@ -273,12 +274,3 @@ func (r *Report) Markdown(w io.Writer) error {
 	_, err := io.WriteString(w, b.String())
 	return err
 }
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
-}
-
-func mdEscape(s string) string { return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s) }

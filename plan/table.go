@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"text/tabwriter"
+
+	"github.com/netlab-dev/netlab/internal/cell"
 )
 
 // WriteTable renders the plan for people: VPCs and subnets, clusters, nodes, CIDRs, MTUs, pools, the
@@ -29,7 +31,7 @@ func (p *Plan) WriteTable(out io.Writer) error {
 			if i > 0 {
 				name, cidr, mtu = "", "", ""
 			}
-			line("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", name, cidr, mtu, s.Name, s.CIDR, s.Network, s.NodeRange, dash(addrString(s.TGWAddress)), s.ClientAddress)
+			line("%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s", name, cidr, mtu, s.Name, s.CIDR, s.Network, s.NodeRange, cell.Dash(addrString(s.TGWAddress)), s.ClientAddress)
 		}
 	}
 
@@ -87,11 +89,11 @@ func (p *Plan) WriteTable(out io.Writer) error {
 			for _, l := range a.Legs {
 				legs = append(legs, l.Address.String()+"@"+l.Subnet)
 			}
-			line("%s\t%s\t%s\t%s\t%s", a.Name, a.VPC, a.VPCCIDR, strings.Join(legs, ","), dash(strings.Join(Strings(a.PodCIDRs), ",")))
+			line("%s\t%s\t%s\t%s\t%s", a.Name, a.VPC, a.VPCCIDR, strings.Join(legs, ","), cell.Dash(strings.Join(Strings(a.PodCIDRs), ",")))
 		}
 		for _, rt := range t.RouteTables {
 			line("")
-			line("ROUTE TABLE %s\tassociations: %s\tpropagations: %s", rt.Name, dash(strings.Join(rt.Associations, ",")), dash(strings.Join(rt.Propagations, ",")))
+			line("ROUTE TABLE %s\tassociations: %s\tpropagations: %s", rt.Name, cell.Dash(strings.Join(rt.Associations, ",")), cell.Dash(strings.Join(rt.Propagations, ",")))
 			line("  DESTINATION\tTARGET\tTYPE")
 			for _, r := range rt.Routes {
 				target := r.Attachment
@@ -129,13 +131,6 @@ func addrString(a netip.Addr) string {
 		return ""
 	}
 	return a.String()
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }
 
 func nodeSummary(nodes []NodePlan) string {

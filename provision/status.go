@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/egress"
+	"github.com/netlab-dev/netlab/internal/cell"
 	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
@@ -262,14 +263,7 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 			note = "not running: run 'netlab up' again to start it"
 		}
 		fmt.Fprintf(w, "\nTGW\tCONTAINER\tSTATE\tAPI\tSTATE VOLUME\tNOTE\n")
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Container, t.State, orDash(t.Endpoint), t.Volume, note)
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Container, t.State, cell.Dash(t.Endpoint), t.Volume, note)
 	}
 	return w.Flush()
-}
-
-func orDash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -10,6 +10,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/netlab-dev/netlab/internal/cell"
 	"github.com/netlab-dev/netlab/internal/junit"
 )
 
@@ -123,7 +124,7 @@ func (r *Report) Table(w io.Writer) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "PATH\tCLUSTER\tVERDICT\tEVIDENCE\tTIME")
 	for _, res := range r.Results {
-		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1fs\n", res.Path, dash(res.Cluster), strings.ToUpper(string(res.Verdict)), oneLine(res), res.Seconds)
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%.1fs\n", res.Path, cell.Dash(res.Cluster), strings.ToUpper(string(res.Verdict)), oneLine(res), res.Seconds)
 	}
 	if err := tw.Flush(); err != nil {
 		return err
@@ -140,7 +141,7 @@ func (r *Report) Table(w io.Writer) error {
 
 // writeTrace prints the commands a failed check ran, one per line.
 func writeTrace(w io.Writer, res Result) {
-	fmt.Fprintf(w, "\n%s [%s] ran:\n", res.Path, dash(res.Cluster))
+	fmt.Fprintf(w, "\n%s [%s] ran:\n", res.Path, cell.Dash(res.Cluster))
 	for _, s := range res.Trace {
 		line := fmt.Sprintf("  %s: %s", s.Where, s.Command)
 		if s.Error != "" {
@@ -172,13 +173,6 @@ func oneLine(res Result) string {
 			ms = append(ms, f)
 		}
 		s += " {" + strings.Join(ms, ", ") + "}"
-	}
-	return s
-}
-
-func dash(s string) string {
-	if s == "" {
-		return "-"
 	}
 	return s
 }
@@ -253,7 +247,7 @@ func (r *Report) Markdown(w io.Writer) error {
 	fmt.Fprintf(&b, "**%d passed, %d failed, %d skipped, %d errors.**\n\n", c[Pass], c[Fail], c[Skip], c[Error])
 	b.WriteString("| path | cluster | verdict | evidence |\n|---|---|---|---|\n")
 	for _, res := range r.Results {
-		fmt.Fprintf(&b, "| [`%s`](docs/paths/%s.md) | %s | %s | %s |\n", res.Path, res.Path, dash(res.Cluster), badge(res.Verdict), mdEscape(oneLine(res)))
+		fmt.Fprintf(&b, "| [`%s`](docs/paths/%s.md) | %s | %s | %s |\n", res.Path, res.Path, cell.Dash(res.Cluster), badge(res.Verdict), cell.Markdown(oneLine(res)))
 	}
 	if r.Topology != "" {
 		fmt.Fprintf(&b, "\n## Topology\n\n```mermaid\n%s\n```\n", strings.TrimRight(r.Topology, "\n"))
@@ -274,11 +268,11 @@ func (r *Report) Markdown(w io.Writer) error {
 				if !e.OK {
 					mark = "✗"
 				}
-				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", mdEscape(e.Name), mdEscape(e.Observed), mdEscape(dash(e.Expected)), mark)
+				fmt.Fprintf(&b, "| %s | %s | %s | %s |\n", cell.Markdown(e.Name), cell.Markdown(e.Observed), cell.Markdown(cell.Dash(e.Expected)), mark)
 			}
 		}
 		if res.Negative != nil {
-			fmt.Fprintf(&b, "\nNegative control: %s (%s).\n", mdEscape(res.Negative.Summary), res.Negative.Verdict)
+			fmt.Fprintf(&b, "\nNegative control: %s (%s).\n", cell.Markdown(res.Negative.Summary), res.Negative.Verdict)
 		}
 		if len(res.Perf) > 0 {
 			b.WriteString("\n| measurement | value | baseline | ratio |\n|---|---|---|---|\n")
@@ -301,8 +295,4 @@ func badge(v Verdict) string {
 		return "⏭ skip"
 	}
 	return "⚠ error"
-}
-
-func mdEscape(s string) string {
-	return strings.NewReplacer("|", `\|`, "\n", " ").Replace(s)
 }
