@@ -53,15 +53,11 @@ func (c *Client) TCP(ctx context.Context, target, msg string) (Result, error) {
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	dial, release, err := hereDialer()
+	dial, ap, release, err := c.resolve(ctx, target)
 	if err != nil {
 		return res.fail(err)
 	}
 	defer release()
-	ap, err := c.Guard.resolve(ctx, target, dial)
-	if err != nil {
-		return res.fail(err)
-	}
 	res.Addr = ap.String()
 	t0 := time.Now()
 	conn, err := dial(ctx, "tcp", ap.String())
@@ -136,15 +132,11 @@ func (c *Client) udp(ctx context.Context, target string, msg []byte, df bool) (R
 	res := Result{Proto: "udp", Target: target, Client: c.identity()}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	dial, release, err := hereDialer()
+	dial, ap, release, err := c.resolve(ctx, target)
 	if err != nil {
 		return res.fail(err)
 	}
 	defer release()
-	ap, err := c.Guard.resolve(ctx, target, dial)
-	if err != nil {
-		return res.fail(err)
-	}
 	res.Addr = ap.String()
 	conn, err := dial(ctx, "udp", ap.String())
 	if err != nil {
@@ -216,16 +208,12 @@ func (c *Client) HTTP(ctx context.Context, rawURL, host string) (Result, error) 
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	dial, release, err := hereDialer()
+	// Check first, so that a refusal is reported as such and not as a transport error.
+	dial, ap, release, err := c.resolve(ctx, hostport)
 	if err != nil {
 		return res.fail(err)
 	}
 	defer release()
-	// Check first, so that a refusal is reported as such and not as a transport error.
-	ap, err := c.Guard.resolve(ctx, hostport, dial)
-	if err != nil {
-		return res.fail(err)
-	}
 	res.Addr = ap.String()
 	tr := &http.Transport{
 		Proxy:             nil,
@@ -298,17 +286,12 @@ func (c *Client) DNS(ctx context.Context, server, name, qtype string, search boo
 	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	dial, release, err := hereDialer()
+	dial, ap, release, err := c.resolve(ctx, server)
 	if err != nil {
 		res.Error = err.Error()
 		return res, err
 	}
 	defer release()
-	ap, err := c.Guard.resolve(ctx, server, dial)
-	if err != nil {
-		res.Error = err.Error()
-		return res, err
-	}
 	res.Server = ap.String()
 	r := &net.Resolver{
 		PreferGo: true,
@@ -343,15 +326,27 @@ func (c *Client) DNS(ctx context.Context, server, name, qtype string, search boo
 
 // dialTCP dials a guarded TCP target and returns the connection and the checked address.
 func (c *Client) dialTCP(ctx context.Context, target string) (net.Conn, netip.AddrPort, error) {
-	dial, release, err := hereDialer()
-	if err != nil {
-		return nil, netip.AddrPort{}, err
-	}
-	defer release()
-	ap, err := c.Guard.resolve(ctx, target, dial)
+	dial, ap, release, err := c.resolve(ctx, target)
 	if err != nil {
 		return nil, ap, err
 	}
+	defer release()
 	conn, err := dial(ctx, "tcp", ap.String())
 	return conn, ap, err
+}
+
+// resolve is every client's first step: a dialer for the calling thread's network namespace
+// (hereDialer) and the target resolved and checked against the guard. The caller defers release
+// when err is nil; on an error there is nothing to release.
+func (c *Client) resolve(ctx context.Context, target string) (dialFunc, netip.AddrPort, func(), error) {
+	dial, release, err := hereDialer()
+	if err != nil {
+		return nil, netip.AddrPort{}, nil, err
+	}
+	ap, err := c.Guard.resolve(ctx, target, dial)
+	if err != nil {
+		release()
+		return nil, ap, nil, err
+	}
+	return dial, ap, release, nil
 }
