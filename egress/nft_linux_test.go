@@ -16,6 +16,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/nft"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe/nslab"
+	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 )
 
 // guardLab is a host namespace that routes between two lab namespaces (10.90.0.0/24 and
@@ -33,12 +34,8 @@ const (
 )
 
 func newGuardLab(t *testing.T) guardLab {
-	testenv.RequireRoot(t)
-	testenv.RequireCommand(t, "ip")
 	testenv.RequireCommand(t, "sysctl")
-	l := nslab.New()
-	t.Cleanup(func() { l.Close() })
-	must(t, l.Add("host", "lab", "lab2", "outside"))
+	l := nslabtest.New(t, "host", "lab", "lab2", "outside")
 	must(t, l.Veth("host", "tolab", labHost+"/24", "lab", "eth0", "10.90.0.2/24"))
 	must(t, l.Veth("host", "tolab2", "10.91.0.1/24", "lab2", "eth0", lab2Addr+"/24"))
 	must(t, l.Veth("host", "uplink", "198.51.100.1/24", "outside", "eth0", outsideAddr+"/24"))
@@ -229,10 +226,7 @@ func TestGuardRefusesAndCountsWhatWouldLeave(t *testing.T) {
 }
 
 func TestCanInstall(t *testing.T) {
-	testenv.RequireRoot(t)
-	l := nslab.New()
-	defer l.Close()
-	must(t, l.Add("host"))
+	l := nslabtest.New(t, "host")
 	must(t, l.Do("host", CanInstall))
 	must(t, l.Do("host", func() error {
 		c, err := nft.Conn(nil)

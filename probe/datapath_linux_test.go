@@ -12,23 +12,13 @@ import (
 
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe/nslab"
+	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 )
 
 // newLab gates on root and ip, and deletes the lab's namespaces when the test ends.
 func newLab(t *testing.T, names ...string) *nslab.Lab {
 	t.Helper()
-	testenv.RequireRoot(t)
-	testenv.RequireCommand(t, "ip")
-	l := nslab.New()
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	if err := l.Add(names...); err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return nslabtest.New(t, names...)
 }
 
 func must(t *testing.T, err error) {

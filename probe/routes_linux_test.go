@@ -6,22 +6,15 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe"
-	"github.com/netlab-dev/netlab/probe/nslab"
+	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 )
 
 // A VPC client's routes in a namespace shaped like its container: its subnet on eth0 and a default
 // route to the Docker host. After SetHostRoutes, another VPC goes to the TGW's leg, a lab range
 // nothing routes is unreachable, the subnet stays connected, and a second run changes nothing.
 func TestSetHostRoutesInANamespace(t *testing.T) {
-	testenv.RequireRoot(t)
-	testenv.RequireCommand(t, "ip")
-	l := nslab.New()
-	t.Cleanup(func() { l.Close() })
-	if err := l.Add("client", "host"); err != nil {
-		t.Fatal(err)
-	}
+	l := nslabtest.New(t, "client", "host")
 	if err := l.Veth("client", "eth0", "10.1.1.250/24", "host", "eth0", "10.1.1.1/24"); err != nil {
 		t.Fatal(err)
 	}

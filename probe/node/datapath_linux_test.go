@@ -14,22 +14,12 @@ import (
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
 	"github.com/netlab-dev/netlab/probe/nslab"
+	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 )
 
 func newLab(t *testing.T, names ...string) *nslab.Lab {
 	t.Helper()
-	testenv.RequireRoot(t)
-	testenv.RequireCommand(t, "ip")
-	l := nslab.New()
-	t.Cleanup(func() {
-		if err := l.Close(); err != nil {
-			t.Errorf("cleanup: %v", err)
-		}
-	})
-	if err := l.Add(names...); err != nil {
-		t.Fatal(err)
-	}
-	return l
+	return nslabtest.New(t, names...)
 }
 
 func must(t *testing.T, err error) {

@@ -8,9 +8,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/internal/testplan"
-	"github.com/netlab-dev/netlab/probe/nslab"
+	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 	"github.com/netlab-dev/netlab/scenarios"
 )
 
@@ -73,17 +72,11 @@ func TestGuardScriptCoversEveryLabRange(t *testing.T) {
 // route; the node's own subnet still works; a VPC route of the TGW step to the same prefix wins
 // over the guard and a second run of the guard leaves it in place.
 func TestGuardRoutesInANamespace(t *testing.T) {
-	testenv.RequireRoot(t)
-	testenv.RequireCommand(t, "ip")
 	// kube-proxy-modes has no TGW: cluster a's nodes are on 10.0.1.0/24 and every other lab range
 	// is guarded. The TGW step's route is then added by hand, as tgw-two-vpc's would be.
 	p := testplan.Builtin(t, "kube-proxy-modes")
 	a := p.Clusters[0]
-	l := nslab.New()
-	t.Cleanup(func() { l.Close() })
-	if err := l.Add("node", "host"); err != nil {
-		t.Fatal(err)
-	}
+	l := nslabtest.New(t, "node", "host")
 	// No IPv6 on the pair: a new link's router solicitations would count as packets at the host.
 	for _, n := range []string{"node", "host"} {
 		for _, k := range []string{"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"} {
