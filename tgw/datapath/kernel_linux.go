@@ -139,6 +139,19 @@ func prefixNet(p netip.Prefix) *net.IPNet {
 	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), 32)}
 }
 
+// keyOf is routeKey of a route the kernel holds (a blackhole's link does not count).
+func keyOf(h netlink.Route) string {
+	gw := ""
+	if h.Gw != nil {
+		gw = h.Gw.String()
+	}
+	link := h.LinkIndex
+	if h.Type == unix.RTN_BLACKHOLE {
+		link = 0
+	}
+	return routeKey(h.Table, dstOf(h).String(), h.Type, gw, link)
+}
+
 func routeKey(table int, dst string, typ int, gw string, link int) string {
 	return fmt.Sprintf("%d|%s|%d|%s|%d", table, dst, typ, gw, link)
 }
@@ -183,15 +196,7 @@ func applyRoutes(d Desired, link map[netip.Addr]LocalAddr, res *Result) error {
 		if !owned(h.Table) {
 			continue
 		}
-		gw := ""
-		if h.Gw != nil {
-			gw = h.Gw.String()
-		}
-		link := h.LinkIndex
-		if h.Type == unix.RTN_BLACKHOLE {
-			link = 0
-		}
-		haveKeys[routeKey(h.Table, dstOf(h).String(), h.Type, gw, link)] = true
+		haveKeys[keyOf(h)] = true
 	}
 	for key, nr := range want {
 		if haveKeys[key] {
@@ -208,15 +213,7 @@ func applyRoutes(d Desired, link map[netip.Addr]LocalAddr, res *Result) error {
 		if !owned(h.Table) {
 			continue
 		}
-		gw := ""
-		if h.Gw != nil {
-			gw = h.Gw.String()
-		}
-		link := h.LinkIndex
-		if h.Type == unix.RTN_BLACKHOLE {
-			link = 0
-		}
-		if _, ok := want[routeKey(h.Table, dstOf(h).String(), h.Type, gw, link)]; ok {
+		if _, ok := want[keyOf(h)]; ok {
 			continue
 		}
 		if wantDst[fmt.Sprintf("%d|%s", h.Table, dstOf(h))] {
