@@ -16,7 +16,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/nft"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe/nslab"
-	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
+	"github.com/netlab-dev/netlab/internal/nstest"
 )
 
 // guardLab is a host namespace that routes between two lab namespaces (10.90.0.0/24 and
@@ -35,7 +35,7 @@ const (
 
 func newGuardLab(t *testing.T) guardLab {
 	testenv.RequireCommand(t, "sysctl")
-	l := nslabtest.New(t, "host", "lab", "lab2", "outside")
+	l := nstest.Lab(t, "host", "lab", "lab2", "outside")
 	must(t, l.Veth("host", "tolab", labHost+"/24", "lab", "eth0", "10.90.0.2/24"))
 	must(t, l.Veth("host", "tolab2", "10.91.0.1/24", "lab2", "eth0", lab2Addr+"/24"))
 	must(t, l.Veth("host", "uplink", "198.51.100.1/24", "outside", "eth0", outsideAddr+"/24"))
@@ -226,7 +226,7 @@ func TestGuardRefusesAndCountsWhatWouldLeave(t *testing.T) {
 }
 
 func TestCanInstall(t *testing.T) {
-	l := nslabtest.New(t, "host")
+	l := nstest.Lab(t, "host")
 	must(t, l.Do("host", CanInstall))
 	must(t, l.Do("host", func() error {
 		c, err := nft.Conn(nil)

@@ -10,16 +10,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe/nslab"
-	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 )
-
-// newLab gates on root and ip, and deletes the lab's namespaces when the test ends.
-func newLab(t *testing.T, names ...string) *nslab.Lab {
-	t.Helper()
-	return nslabtest.New(t, names...)
-}
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -80,7 +74,7 @@ func appendInt(b []byte, i int) []byte {
 // Bridged: client and server on one L2 segment (a bridge in its own namespace, like cni0).
 // Routed: a router namespace between them, which decrements the TTL once.
 func TestTTLBridgedVersusRouted(t *testing.T) {
-	l := newLab(t, "bc", "br", "bs", "rc", "rt", "rs")
+	l := nstest.Lab(t, "bc", "br", "bs", "rc", "rt", "rs")
 	must(t, l.IP("br", "link", "add", "br0", "type", "bridge"))
 	must(t, l.IP("br", "link", "set", "br0", "up"))
 	must(t, l.Veth("bc", "eth0", "10.99.1.2/24", "br", "vc", ""))
@@ -119,7 +113,7 @@ func TestTTLBridgedVersusRouted(t *testing.T) {
 // The UDP echo answers from the address the datagram arrived on, even when that is a secondary
 // address and the server listens on all addresses.
 func TestUDPReplyFromArrivalAddress(t *testing.T) {
-	l := newLab(t, "c", "s")
+	l := nstest.Lab(t, "c", "s")
 	must(t, l.Veth("c", "eth0", "10.99.5.1/24", "s", "eth0", "10.99.5.2/24"))
 	must(t, l.IP("s", "addr", "add", "10.99.5.9/24", "dev", "eth0"))
 	var s *Server
@@ -235,7 +229,7 @@ func TestBulkCountsWhatCrossesTheVeth(t *testing.T) {
 // still dial from the namespace it was called in. Loopback makes this safe to test: a wrong
 // namespace would reach the host's loopback, where nothing serves this test.
 func TestClientsDialInCallersNamespace(t *testing.T) {
-	l := newLab(t, "x")
+	l := nstest.Lab(t, "x")
 	var s *Server
 	var dnsAddr string
 	must(t, l.Do("x", func() error {

@@ -6,12 +6,14 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	"github.com/netlab-dev/netlab/internal/nstest"
 )
 
 // A DF datagram that fits the link MTU crosses; one byte more fails with "message too long" and
 // is not fragmented: what mtu/path asserts of a Pod's eth0.
 func TestUDPDFFitsTheMTUAndOneByteMoreFails(t *testing.T) {
-	l := newLab(t, "dfa", "dfb")
+	l := nstest.Lab(t, "dfa", "dfb")
 	must(t, l.Veth("dfa", "eth0", "10.77.0.1/24", "dfb", "eth0", "10.77.0.2/24"))
 	must(t, l.IP("dfa", "link", "set", "eth0", "mtu", "1450"))
 	must(t, l.IP("dfb", "link", "set", "eth0", "mtu", "1450"))

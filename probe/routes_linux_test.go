@@ -6,15 +6,15 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/probe"
-	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 )
 
 // A VPC client's routes in a namespace shaped like its container: its subnet on eth0 and a default
 // route to the Docker host. After SetHostRoutes, another VPC goes to the TGW's leg, a lab range
 // nothing routes is unreachable, the subnet stays connected, and a second run changes nothing.
 func TestSetHostRoutesInANamespace(t *testing.T) {
-	l := nslabtest.New(t, "client", "host")
+	l := nstest.Lab(t, "client", "host")
 	if err := l.Veth("client", "eth0", "10.1.1.250/24", "host", "eth0", "10.1.1.1/24"); err != nil {
 		t.Fatal(err)
 	}

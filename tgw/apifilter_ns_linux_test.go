@@ -16,6 +16,7 @@ import (
 	"github.com/containernetworking/plugins/pkg/ns"
 	"github.com/google/nftables"
 
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/tgw"
 )
@@ -64,7 +65,7 @@ func connect(t *testing.T, n ns.NetNS, addr string) (string, time.Duration, erro
 	var line string
 	var derr error
 	var took time.Duration
-	do(t, n, func() error {
+	nstest.Do(t, n, func() error {
 		start := time.Now()
 		c, err := net.DialTimeout("tcp4", addr, 5*time.Second)
 		took = time.Since(start)
@@ -88,11 +89,11 @@ func connect(t *testing.T, n ns.NetNS, addr string) (string, time.Duration, erro
 // host's are served, and that installing again leaves one table with the same rules.
 func TestAPIFilterRefusesPods(t *testing.T) {
 	testenv.RequireRoot(t)
-	tgwNS, hostNS, podNS := newNS(t), newNS(t), newNS(t)
+	tgwNS, hostNS, podNS := nstest.NS(t), nstest.NS(t), nstest.NS(t)
 	veth(t, hostNS, "to-tgw", "172.30.0.1/24", tgwNS, "eth0", "172.30.0.2/24", "172.30.0.1")
 	veth(t, tgwNS, "leg-pod", "10.244.0.1/24", podNS, "eth0", "10.244.0.5/24", "10.244.0.1")
 	var l net.Listener
-	do(t, tgwNS, func() (err error) { l, err = net.Listen("tcp4", "0.0.0.0:0"); return err })
+	nstest.Do(t, tgwNS, func() (err error) { l, err = net.Listen("tcp4", "0.0.0.0:0"); return err })
 	defer l.Close()
 	port := l.Addr().(*net.TCPAddr).Port
 	var mu sync.Mutex

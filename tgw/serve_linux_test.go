@@ -15,9 +15,9 @@ import (
 	"time"
 
 	"github.com/containernetworking/plugins/pkg/ns"
-	"github.com/containernetworking/plugins/pkg/testutils"
 	"github.com/vishvananda/netlink"
 
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/tgw"
 	"github.com/netlab-dev/netlab/tgw/api"
@@ -27,32 +27,6 @@ import (
 
 // labCreds are the lab credentials the served API accepts.
 var labCreds = client.Credentials{AccessKeyID: "AKIDLAB", SecretAccessKey: "lab-secret"}
-
-func newNS(t *testing.T) ns.NetNS {
-	t.Helper()
-	n, err := testutils.NewNS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		n.Close()
-		if err := testutils.UnmountNS(n); err != nil {
-			t.Errorf("remove namespace %s: %v", n.Path(), err)
-		}
-	})
-	do(t, n, func() error {
-		lo, _ := netlink.LinkByName("lo")
-		return netlink.LinkSetUp(lo)
-	})
-	return n
-}
-
-func do(t *testing.T, n ns.NetNS, f func() error) {
-	t.Helper()
-	if err := n.Do(func(ns.NetNS) error { return f() }); err != nil {
-		t.Fatal(err)
-	}
-}
 
 func up(name, cidr string) error {
 	l, err := netlink.LinkByName(name)
@@ -68,13 +42,13 @@ func up(name, cidr string) error {
 
 func veth(t *testing.T, a ns.NetNS, an, aa string, b ns.NetNS, bn, ba, gw string) {
 	t.Helper()
-	do(t, a, func() error {
+	nstest.Do(t, a, func() error {
 		if err := netlink.LinkAdd(&netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: an}, PeerName: bn, PeerNamespace: netlink.NsFd(int(b.Fd()))}); err != nil {
 			return err
 		}
 		return up(an, aa)
 	})
-	do(t, b, func() error {
+	nstest.Do(t, b, func() error {
 		if err := up(bn, ba); err != nil {
 			return err
 		}
@@ -85,7 +59,7 @@ func veth(t *testing.T, a ns.NetNS, an, aa string, b ns.NetNS, bn, ba, gw string
 func dial(t *testing.T, n ns.NetNS, addr string) string {
 	t.Helper()
 	out := ""
-	do(t, n, func() error {
+	nstest.Do(t, n, func() error {
 		c, err := net.DialTimeout("tcp4", addr, 1500*time.Millisecond)
 		if err != nil {
 			return nil
@@ -147,11 +121,11 @@ func startServe(t *testing.T, tgwNS ns.NetNS, state string) (url string, stop fu
 // file, and checks that traffic crosses again with the same resource ids.
 func TestServeSurvivesRestart(t *testing.T) {
 	testenv.RequireRoot(t)
-	tgwNS, hostA, hostB := newNS(t), newNS(t), newNS(t)
+	tgwNS, hostA, hostB := nstest.NS(t), nstest.NS(t), nstest.NS(t)
 	veth(t, tgwNS, "leg-a", "10.0.1.1/24", hostA, "eth0", "10.0.1.10/24", "10.0.1.1")
 	veth(t, tgwNS, "leg-b", "10.1.1.1/24", hostB, "eth0", "10.1.1.10/24", "10.1.1.1")
 	var l net.Listener
-	do(t, hostB, func() (err error) { l, err = net.Listen("tcp4", "0.0.0.0:7070"); return err })
+	nstest.Do(t, hostB, func() (err error) { l, err = net.Listen("tcp4", "0.0.0.0:7070"); return err })
 	defer l.Close()
 	go func() {
 		for {
@@ -203,7 +177,7 @@ func TestServeSurvivesRestart(t *testing.T) {
 	stop()
 
 	// a restarted container comes back with a fresh kernel: wipe netlab's rules, forwarding off
-	do(t, tgwNS, func() error {
+	nstest.Do(t, tgwNS, func() error {
 		if err := os.WriteFile("/proc/sys/net/ipv4/ip_forward", []byte("0"), 0o644); err != nil {
 			return err
 		}

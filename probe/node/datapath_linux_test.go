@@ -10,17 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
 	"github.com/netlab-dev/netlab/probe/nslab"
-	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
 )
-
-func newLab(t *testing.T, names ...string) *nslab.Lab {
-	t.Helper()
-	return nslabtest.New(t, names...)
-}
 
 func must(t *testing.T, err error) {
 	t.Helper()
@@ -44,7 +39,7 @@ func serve(t *testing.T, l *nslab.Lab, name, addr string) *probe.Server {
 // vxlanLab: namespaces a and b joined by an underlay veth (192.168.77.0/24), with a VXLAN device
 // vx0 (VNI 42, port 4789) on each carrying the overlay 10.200.0.0/24, as Calico VXLAN does.
 func vxlanLab(t *testing.T) *nslab.Lab {
-	l := newLab(t, "a", "b")
+	l := nstest.Lab(t, "a", "b")
 	for _, n := range []string{"a", "b"} {
 		// No IPv6 chatter (router solicitations, MLD) on the links: the idle count must be 0.
 		must(t, l.Sysctl(n, "net.ipv6.conf.all.disable_ipv6", "1"))
@@ -244,7 +239,7 @@ func TestInterfacesAndRoutes(t *testing.T) {
 // kube-proxy does for traffic from the node), shows up in conntrack with orig dst ≠ reply src.
 func TestConntrackShowsDNAT(t *testing.T) {
 	testenv.RequireCommand(t, "nft")
-	l := newLab(t, "c", "s")
+	l := nstest.Lab(t, "c", "s")
 	must(t, l.Veth("c", "eth0", "10.99.4.1/24", "s", "eth0", "10.99.4.2/24"))
 	must(t, l.IP("c", "route", "add", "10.96.0.0/12", "via", "10.99.4.2"))
 	s := serve(t, l, "s", "10.99.4.2:7001")
@@ -327,7 +322,7 @@ func TestKubeProxyRules(t *testing.T) {
 	testenv.RequireCommand(t, "nft")
 	testenv.RequireCommand(t, "iptables")
 	testenv.RequireCommand(t, "iptables-legacy")
-	l := newLab(t, "none", "ipt", "nft", "legacy")
+	l := nstest.Lab(t, "none", "ipt", "nft", "legacy")
 	read := func(name string) node.KubeProxyRules {
 		var k node.KubeProxyRules
 		must(t, l.Do(name, func() error {
@@ -404,7 +399,7 @@ func TestKubeProxyRules(t *testing.T) {
 // IPVS in a fresh namespace: no virtual server, or, on a kernel without ip_vs (as on this CI's),
 // the error that says so, never an empty answer that hides it.
 func TestIPVSServicesInANamespace(t *testing.T) {
-	l := newLab(t, "ipvs")
+	l := nstest.Lab(t, "ipvs")
 	must(t, l.Do("ipvs", func() error {
 		svcs, err := node.IPVSServices()
 		switch {

@@ -12,57 +12,27 @@ import (
 	"time"
 
 	"github.com/containernetworking/plugins/pkg/ns"
-	"github.com/containernetworking/plugins/pkg/testutils"
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
 
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/tgw/model"
 )
 
 const port = 7777
 
-// newNS makes a network namespace with loopback up, removed when the test ends.
-func newNS(t *testing.T) ns.NetNS {
-	t.Helper()
-	n, err := testutils.NewNS()
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		n.Close()
-		if err := testutils.UnmountNS(n); err != nil {
-			t.Errorf("remove namespace %s: %v", n.Path(), err)
-		}
-	})
-	inNS(t, n, func() error {
-		lo, err := netlink.LinkByName("lo")
-		if err != nil {
-			return err
-		}
-		return netlink.LinkSetUp(lo)
-	})
-	return n
-}
-
-func inNS(t *testing.T, n ns.NetNS, f func() error) {
-	t.Helper()
-	if err := n.Do(func(ns.NetNS) error { return f() }); err != nil {
-		t.Fatal(err)
-	}
-}
-
 // link joins namespace a (interface an, address aa) and b (bn, ba) with a veth pair.
 func link(t *testing.T, a ns.NetNS, an, aa string, b ns.NetNS, bn, ba string) {
 	t.Helper()
-	inNS(t, a, func() error {
+	nstest.Do(t, a, func() error {
 		v := &netlink.Veth{LinkAttrs: netlink.LinkAttrs{Name: an}, PeerName: bn, PeerNamespace: netlink.NsFd(int(b.Fd()))}
 		if err := netlink.LinkAdd(v); err != nil {
 			return fmt.Errorf("veth %s-%s: %w", an, bn, err)
 		}
 		return upWithAddr(an, aa)
 	})
-	inNS(t, b, func() error { return upWithAddr(bn, ba) })
+	nstest.Do(t, b, func() error { return upWithAddr(bn, ba) })
 }
 
 func upWithAddr(name, cidr string) error {
@@ -84,7 +54,7 @@ func upWithAddr(name, cidr string) error {
 
 func addLo(t *testing.T, n ns.NetNS, cidrs ...string) {
 	t.Helper()
-	inNS(t, n, func() error {
+	nstest.Do(t, n, func() error {
 		lo, _ := netlink.LinkByName("lo")
 		for _, c := range cidrs {
 			a, _ := netlink.ParseAddr(c)
@@ -98,21 +68,21 @@ func addLo(t *testing.T, n ns.NetNS, cidrs ...string) {
 
 func defaultVia(t *testing.T, n ns.NetNS, gw string) {
 	t.Helper()
-	inNS(t, n, func() error {
+	nstest.Do(t, n, func() error {
 		return netlink.RouteAdd(&netlink.Route{Dst: &net.IPNet{IP: net.IPv4zero, Mask: net.CIDRMask(0, 32)}, Gw: net.ParseIP(gw)})
 	})
 }
 
 func forward(t *testing.T, n ns.NetNS) {
 	t.Helper()
-	inNS(t, n, func() error { return writeSysctl("net/ipv4/ip_forward", "1") })
+	nstest.Do(t, n, func() error { return writeSysctl("net/ipv4/ip_forward", "1") })
 }
 
 // serve answers each TCP connection on port with "name remote-ip".
 func serve(t *testing.T, n ns.NetNS, name string) {
 	t.Helper()
 	var l net.Listener
-	inNS(t, n, func() error {
+	nstest.Do(t, n, func() error {
 		var err error
 		l, err = net.Listen("tcp4", fmt.Sprintf("0.0.0.0:%d", port))
 		return err
@@ -136,7 +106,7 @@ func serve(t *testing.T, n ns.NetNS, name string) {
 func dial(t *testing.T, n ns.NetNS, dst string) string {
 	t.Helper()
 	var out string
-	inNS(t, n, func() error {
+	nstest.Do(t, n, func() error {
 		c, err := net.DialTimeout("tcp4", fmt.Sprintf("%s:%d", dst, port), 1500*time.Millisecond)
 		if err != nil {
 			return nil
@@ -155,7 +125,7 @@ func dial(t *testing.T, n ns.NetNS, dst string) string {
 // default through the TGW.
 func twoVPCs(t *testing.T) (tgwNS, hostA, nodeB ns.NetNS) {
 	t.Helper()
-	tgwNS, hostA, nodeB = newNS(t), newNS(t), newNS(t)
+	tgwNS, hostA, nodeB = nstest.NS(t), nstest.NS(t), nstest.NS(t)
 	link(t, tgwNS, "tga", "10.0.1.1/24", hostA, "eth0", "10.0.1.10/24")
 	link(t, tgwNS, "tgb", "10.1.1.1/24", nodeB, "eth0", "10.1.1.10/24")
 	defaultVia(t, hostA, "10.0.1.1")
@@ -189,7 +159,7 @@ func addressIn(t *testing.T, k *Kernel) func(netip.Prefix) (netip.Addr, bool) {
 func TestKernelDatapath(t *testing.T) {
 	testenv.RequireRoot(t)
 	tgwNS, hostA, nodeB := twoVPCs(t)
-	pod, hostC := newNS(t), newNS(t)
+	pod, hostC := nstest.NS(t), nstest.NS(t)
 	link(t, tgwNS, "tgc", "10.2.1.1/24", hostC, "eth0", "10.2.1.10/24")
 	link(t, nodeB, "veth-pod", "10.244.1.1/24", pod, "eth0", "10.244.1.5/24")
 	addLo(t, hostC, "10.1.1.10/32", "10.244.1.5/32")
@@ -330,7 +300,7 @@ func TestKernelDatapath(t *testing.T) {
 	if after := counter(t1, "10.244.1.0/24"); after <= bh {
 		t.Errorf("blackhole counter did not increase: %d -> %d", bh, after)
 	}
-	inNS(t, tgwNS, func() error {
+	nstest.Do(t, tgwNS, func() error {
 		rs, err := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: t1}, netlink.RT_FILTER_TABLE)
 		for _, r := range rs {
 			if dstOf(r).String() == "10.244.1.0/24" && r.Type != unix.RTN_BLACKHOLE {
@@ -377,7 +347,7 @@ func TestKernelDatapath(t *testing.T) {
 	expect("propagation on", "10.1.1.10", "nodeB 10.0.1.10")
 
 	// stale state in netlab's ranges goes; the rest of the kernel is left alone
-	inNS(t, tgwNS, func() error {
+	nstest.Do(t, tgwNS, func() error {
 		tgb, _ := netlink.LinkByName("tgb")
 		if err := netlink.RouteAdd(&netlink.Route{Table: TableBase + 999, Dst: prefixNet(netip.MustParsePrefix("10.9.0.0/16")), LinkIndex: tgb.Attrs().Index}); err != nil {
 			return err
@@ -402,7 +372,7 @@ func TestKernelDatapath(t *testing.T) {
 			t.Errorf("stale route left: %+v", r)
 		}
 	}
-	inNS(t, tgwNS, func() error {
+	nstest.Do(t, tgwNS, func() error {
 		rs, _ := netlink.RouteListFiltered(netlink.FAMILY_V4, &netlink.Route{Table: 500}, netlink.RT_FILTER_TABLE)
 		if len(rs) != 1 {
 			t.Errorf("a route outside netlab's tables was touched: %v", rs)

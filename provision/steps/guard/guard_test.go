@@ -9,7 +9,7 @@ import (
 	"testing"
 
 	"github.com/netlab-dev/netlab/internal/testplan"
-	"github.com/netlab-dev/netlab/probe/nslab/nslabtest"
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/scenarios"
 )
 
@@ -76,7 +76,7 @@ func TestGuardRoutesInANamespace(t *testing.T) {
 	// is guarded. The TGW step's route is then added by hand, as tgw-two-vpc's would be.
 	p := testplan.Builtin(t, "kube-proxy-modes")
 	a := p.Clusters[0]
-	l := nslabtest.New(t, "node", "host")
+	l := nstest.Lab(t, "node", "host")
 	// No IPv6 on the pair: a new link's router solicitations would count as packets at the host.
 	for _, n := range []string{"node", "host"} {
 		for _, k := range []string{"net.ipv6.conf.all.disable_ipv6", "net.ipv6.conf.default.disable_ipv6"} {
