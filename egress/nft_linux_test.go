@@ -14,9 +14,9 @@ import (
 	"github.com/google/nftables"
 
 	"github.com/netlab-dev/netlab/internal/nft"
+	"github.com/netlab-dev/netlab/internal/nstest"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/probe/nslab"
-	"github.com/netlab-dev/netlab/internal/nstest"
 )
 
 // guardLab is a host namespace that routes between two lab namespaces (10.90.0.0/24 and

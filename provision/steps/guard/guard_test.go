@@ -8,8 +8,8 @@ import (
 	"syscall"
 	"testing"
 
-	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/internal/nstest"
+	"github.com/netlab-dev/netlab/internal/testplan"
 	"github.com/netlab-dev/netlab/scenarios"
 )
 
