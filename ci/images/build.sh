@@ -291,19 +291,25 @@ build_calico() {
 	rmdir "$tmp"
 }
 
+# cached_binaries VAR NAME KEY BUILDER: sets VAR to the directory $CACHE/bin/NAME-KEY and, unless a
+# finished build is there, compiles into it with BUILDER DIR (timed as "compile NAME").
+cached_binaries() {
+	local var=$1 name=$2 k=$3 builder=$4 dir=$CACHE/bin/$2-$3
+	printf -v "$var" '%s' "$dir"
+	if [ -f "$dir/.complete" ]; then
+		echo "   $name binaries cached ($dir)"
+		return
+	fi
+	rm -rf "$dir" && mkdir -p "$dir"
+	timed "compile $name" "$builder" "$dir"
+	touch "$dir/.complete"
+}
+
 # The Calico binaries have a key of their own, so that a Calico change rebuilds neither
 # Kubernetes nor the rest, and a build that does not need Calico does not compile it.
 stage_calico_binaries() {
-	local k
-	k=$(key "$CALICO_VERSION" "$CALICO_MODULE_VERSION" "$(filekey ci/images/calico go.mod)" "$(go version)")
-	CALICO_BIN=$CACHE/bin/calico-$k
-	if [ -f "$CALICO_BIN/.complete" ]; then
-		echo "   calico binaries cached ($CALICO_BIN)"
-		return
-	fi
-	rm -rf "$CALICO_BIN" && mkdir -p "$CALICO_BIN"
-	timed "compile calico" build_calico "$CALICO_BIN"
-	touch "$CALICO_BIN/.complete"
+	cached_binaries CALICO_BIN calico \
+		"$(key "$CALICO_VERSION" "$CALICO_MODULE_VERSION" "$(filekey ci/images/calico go.mod)" "$(go version)")" build_calico
 }
 
 stage_binaries() {
@@ -325,17 +331,36 @@ stage_binaries() {
 	touch "$BIN/.complete"
 }
 
-# image TAG KEY BASE ENTRYPOINT-JSON SRC:DEST...: a two-line image (FROM BASE, COPY the files),
-# rebuilt only when its key changes; IMAGE_CMD=JSON in its environment adds a CMD.
-image() {
-	local tag=$1 k=$2 base=$3 entry=$4
-	shift 4
+# dockerfile_image TAG KEY FILL [ARG...]: an image built from a context of its own, rebuilt only when
+# its key changes. FILL CTX [ARG...] puts the files into the empty directory CTX and writes
+# CTX/Dockerfile; the key's label is added here.
+dockerfile_image() {
+	local tag=$1 k=$2 fill=$3 ctx
+	shift 3
 	if [ "$(image_key "$tag")" = "$k" ]; then
 		echo "   $tag cached"
 		return
 	fi
-	local ctx
 	ctx=$(mktemp -d)
+	"$fill" "$ctx" "$@"
+	echo "LABEL netlab.build-key=$k" >>"$ctx/Dockerfile"
+	DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >/dev/null
+	rm -rf "$ctx"
+	echo "   $tag built"
+}
+
+# image TAG KEY BASE ENTRYPOINT-JSON SRC:DEST...: a two-line image (FROM BASE, COPY the files),
+# rebuilt only when its key changes; IMAGE_CMD=JSON in its environment adds a CMD.
+image() {
+	local tag=$1 k=$2
+	shift 2
+	dockerfile_image "$tag" "$k" copy_context "$@"
+}
+
+# copy_context CTX BASE ENTRYPOINT-JSON SRC:DEST...: image's context and Dockerfile.
+copy_context() {
+	local ctx=$1 base=$2 entry=$3
+	shift 3
 	{
 		echo "FROM $base"
 		for pair in "$@"; do
@@ -343,13 +368,9 @@ image() {
 			echo "COPY $(basename "${pair%%:*}") ${pair#*:}"
 		done
 		echo 'ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin'
-		[ -n "$entry" ] && echo "ENTRYPOINT $entry"
-		[ -n "${IMAGE_CMD:-}" ] && echo "CMD $IMAGE_CMD"
-		echo "LABEL netlab.build-key=$k"
+		if [ -n "$entry" ]; then echo "ENTRYPOINT $entry"; fi
+		if [ -n "${IMAGE_CMD:-}" ]; then echo "CMD $IMAGE_CMD"; fi
 	} >"$ctx/Dockerfile"
-	DOCKER_BUILDKIT=0 docker build -q -t "$tag" "$ctx" >/dev/null
-	rm -rf "$ctx"
-	echo "   $tag built"
 }
 
 stage_component_images() {
@@ -383,41 +404,28 @@ stage_calico_images() {
 	image "$IMG_CALICO_CNI" "$k" "$SLIM_IMAGE" '["/opt/cni/bin/install"]' \
 		"$CALICO_BIN/calico:/opt/cni/bin/calico" "$CALICO_BIN/calico:/opt/cni/bin/calico-ipam" \
 		"$CALICO_BIN/install:/opt/cni/bin/install" "${plugins[@]}"
-	if [ "$(image_key "$IMG_CALICO_KUBE_CONTROLLERS")" = "$k" ]; then
-		echo "   $IMG_CALICO_KUBE_CONTROLLERS cached"
-		return
-	fi
-	local ctx
-	ctx=$(mktemp -d)
+	dockerfile_image "$IMG_CALICO_KUBE_CONTROLLERS" "$k" kube_controllers_context
+}
+
+kube_controllers_context() {
+	local ctx=$1
 	cp "$CALICO_BIN/kube-controllers" "$CALICO_BIN/check-status" "$ctx/"
 	mkdir "$ctx/status"
-	cat >"$ctx/Dockerfile" <<DOCKERFILE
+	cat >"$ctx/Dockerfile" <<'DOCKERFILE'
 FROM scratch
 COPY kube-controllers /usr/bin/kube-controllers
 COPY check-status /usr/bin/check-status
 COPY --chown=999:999 status /status
 USER 999
 ENTRYPOINT ["/usr/bin/kube-controllers"]
-LABEL netlab.build-key=$k
 DOCKERFILE
-	DOCKER_BUILDKIT=0 docker build -q -t "$IMG_CALICO_KUBE_CONTROLLERS" "$ctx" >/dev/null
-	rm -rf "$ctx"
-	echo "   $IMG_CALICO_KUBE_CONTROLLERS built"
 }
 
 # The e2e suite's binaries have a key of their own: a build that does not run 'netlab conformance'
 # never compiles them.
 stage_conformance_binaries() {
-	local k
-	k=$(key "$K8S_VERSION" "$SAMPLE_APISERVER_VERSION" "$(filekey ci/images/build.sh)" "$(go version)")
-	CONF_BIN=$CACHE/bin/conformance-$k
-	if [ -f "$CONF_BIN/.complete" ]; then
-		echo "   conformance binaries cached ($CONF_BIN)"
-		return
-	fi
-	rm -rf "$CONF_BIN" && mkdir -p "$CONF_BIN"
-	timed "compile e2e suite" build_conformance "$CONF_BIN"
-	touch "$CONF_BIN/.complete"
+	cached_binaries CONF_BIN conformance \
+		"$(key "$K8S_VERSION" "$SAMPLE_APISERVER_VERSION" "$(filekey ci/images/build.sh)" "$(go version)")" build_conformance
 }
 
 # agnhost as upstream's image lays it out (test/images/agnhost/Dockerfile): /agnhost and the
@@ -426,13 +434,8 @@ stage_conformance_binaries() {
 # HTTPS from them). Upstream ships a key pair from its source tree; this one is generated here, as
 # that one was: self-signed, for localhost, 127.0.0.1 and ::1. Nothing checks its issuer: the API
 # server's proxy to a Pod does not verify the Pod's certificate.
-stage_agnhost_image() {
-	local k=$1 base=$2 ctx
-	if [ "$(image_key "$IMG_E2E_AGNHOST")" = "$k" ]; then
-		echo "   $IMG_E2E_AGNHOST cached"
-		return
-	fi
-	ctx=$(mktemp -d)
+agnhost_context() {
+	local ctx=$1 base=$2
 	cp "$CONF_BIN/agnhost" "$BIN/coredns" "$ctx/"
 	openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:P-256 -nodes -days 36500 -subj /CN=localhost \
 		-addext "subjectAltName=DNS:localhost,IP:127.0.0.1,IP:::1" -keyout "$ctx/localhost.key" -out "$ctx/localhost.crt" 2>/dev/null
@@ -447,11 +450,19 @@ ENV PATH=/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin
 EXPOSE 80 8080 8081 9376 5000
 ENTRYPOINT ["/agnhost"]
 CMD ["pause"]
-LABEL netlab.build-key=$k
 DOCKERFILE
-	DOCKER_BUILDKIT=0 docker build -q -t "$IMG_E2E_AGNHOST" "$ctx" >/dev/null
-	rm -rf "$ctx"
-	echo "   $IMG_E2E_AGNHOST built"
+}
+
+runner_context() {
+	local ctx=$1
+	cp "$CONF_BIN/kubeconformance" "$CONF_BIN/ginkgo" "$CONF_BIN/e2e.test" "$BIN/kubectl" "$ctx/"
+	cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY ginkgo e2e.test kubectl kubeconformance /usr/local/bin/
+ENV PATH=/usr/local/bin:/usr/bin:/bin
+ENV E2E_FOCUS="\[Conformance\]" E2E_SKIP="" E2E_PROVIDER="local" E2E_PARALLEL="1" E2E_VERBOSITY="4" RESULTS_DIR="/tmp/results" KUBECONFIG=""
+ENTRYPOINT ["kubeconformance"]
+DOCKERFILE
 }
 
 # The runner is laid out as upstream's conformance image (test/conformance/image/Dockerfile): the
@@ -467,25 +478,8 @@ stage_conformance_images() {
 	fi
 	local k
 	k=$(key "$CONF_BIN" "$BIN" "$e2e_image" "$(filekey ci/images/e2e)")
-	local ctx
-	if [ "$(image_key "$IMG_CONFORMANCE")" != "$k" ]; then
-		ctx=$(mktemp -d)
-		cp "$CONF_BIN/kubeconformance" "$CONF_BIN/ginkgo" "$CONF_BIN/e2e.test" "$BIN/kubectl" "$ctx/"
-		cat >"$ctx/Dockerfile" <<DOCKERFILE
-FROM scratch
-COPY ginkgo e2e.test kubectl kubeconformance /usr/local/bin/
-ENV PATH=/usr/local/bin:/usr/bin:/bin
-ENV E2E_FOCUS="\\[Conformance\\]" E2E_SKIP="" E2E_PROVIDER="local" E2E_PARALLEL="1" E2E_VERBOSITY="4" RESULTS_DIR="/tmp/results" KUBECONFIG=""
-ENTRYPOINT ["kubeconformance"]
-LABEL netlab.build-key=$k
-DOCKERFILE
-		DOCKER_BUILDKIT=0 docker build -q -t "$IMG_CONFORMANCE" "$ctx" >/dev/null
-		rm -rf "$ctx"
-		echo "   $IMG_CONFORMANCE built"
-	else
-		echo "   $IMG_CONFORMANCE cached"
-	fi
-	stage_agnhost_image "$k" "$e2e_image"
+	dockerfile_image "$IMG_CONFORMANCE" "$k" runner_context
+	dockerfile_image "$IMG_E2E_AGNHOST" "$k" agnhost_context "$e2e_image"
 	IMAGE_CMD='["/bin/sh"]' image "$IMG_E2E_JESSIE_DNSUTILS" "$k" "$e2e_image" ''
 	IMAGE_CMD='["nginx", "-g", "daemon off;"]' image "$IMG_E2E_NGINX" "$k" "$e2e_image" '' "ci/images/e2e/nginx.conf:/etc/nginx/nginx.conf"
 	IMAGE_CMD='["sh"]' image "$IMG_E2E_BUSYBOX" "$k" "$e2e_image" ''
