@@ -37,8 +37,8 @@ func TestE2EFlannelCrossNodePodIPs(t *testing.T) {
 // The default scenario (issue 4): flannel-basic comes up with 3 Ready nodes (Up waits for them),
 // and Flannel VXLAN carries Pod traffic between the two workers, whose flannel.1 devices exist.
 // kube-proxy's iptables mode holds its rules and no nftables table, and a port no Service serves
-// is refused at once (the iptables half of TestE2EKubeProxyModesRules; the Calico lab has the
-// nftables half). Then netlab's Helm path, live (assertHelmLifecycle).
+// is refused at once (the iptables half of TestE2EKubeProxyModesRules; tgw-isolated-spokes' spoke-b
+// has the nftables half). Then netlab's Helm path, live (assertHelmLifecycle).
 func TestE2EUpFlannelBasic(t *testing.T) {
 	testenv.RequireDocker(t)
 	p := planFor(t, "builtin/flannel-basic.yaml", builtinPlan(t, "flannel-basic"))

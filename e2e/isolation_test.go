@@ -25,12 +25,29 @@ import (
 // sees the drop counted on the "spokes" table's blackhole, and its control opens the blocked parts
 // through the EC2 API, sees the pair connect, and puts the routes back. Afterwards the TGW's tables
 // hold exactly what 'up' made: the blackholes, and no route the controls added.
+//
+// spoke-b runs kube-proxy in nftables mode here (the built-in scenario leaves every cluster on
+// iptables): this lab carries the nftables half of TestE2EKubeProxyModesRules in the default e2e
+// stage, so that Calico's lab, which also runs nftables, can stay in the full matrix.
 func TestE2ETGWIsolatedSpokes(t *testing.T) {
 	testenv.RequireDocker(t)
-	p := planFor(t, "builtin/tgw-isolated-spokes.yaml", builtinPlan(t, "tgw-isolated-spokes"))
+	src := string(builtinPlan(t, "tgw-isolated-spokes"))
+	const spokeB = "    serviceCIDR: 172.22.0.0/16\n"
+	if strings.Count(src, spokeB) != 1 {
+		t.Fatalf("built-in tgw-isolated-spokes changed: no single %q line for spoke-b", spokeB)
+	}
+	src = strings.Replace(src, spokeB, spokeB+"    kubeProxy: {mode: nftables}\n", 1)
+	p := planFor(t, "builtin/tgw-isolated-spokes.yaml+nftables", []byte(src))
+	if c, _ := p.Cluster("spoke-b"); c == nil || c.KubeProxyMode != "nftables" {
+		t.Fatalf("spoke-b's kube-proxy mode is not nftables in the plan: %+v", c)
+	}
 	assertTGWGoneAfterDown(t, p)
 	up(t, p)
 	loadProbe(t, p)
+	// kube-proxy: hub and spoke-a hold iptables rules only, spoke-b nftables only, and a port no
+	// Service serves is refused at once in either mode.
+	assertKubeProxyRules(t, p)
+	assertUnservedPortRefused(t, p)
 	rep := runChecks(t, p, "cross-cluster/tgw-isolation", "cross-cluster/tgw-pod", "lab/hermetic")
 
 	isolation, pods := 0, 0

@@ -41,8 +41,8 @@ func nodeExec(t *testing.T, node string, args ...string) (string, error) {
 
 // kube-proxy-modes: each cluster's nodes hold the rules of its own mode and none of the other's,
 // and nothing routes to the other cluster's ranges (no TGW). Full matrix only: the e2e stage
-// asserts the same rules on flannel-basic (iptables) and on the Calico lab (nftables), one lab
-// fewer in CI.
+// asserts the same rules on flannel-basic (iptables) and on tgw-isolated-spokes' spoke-b
+// (nftables), one lab fewer in CI.
 func TestE2EKubeProxyModesRules(t *testing.T) {
 	testenv.RequireFullMatrix(t)
 	p := planFor(t, "builtin/kube-proxy-modes.yaml", builtinPlan(t, "kube-proxy-modes"))

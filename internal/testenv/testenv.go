@@ -67,8 +67,9 @@ func RequireDocker(t testing.TB) {
 
 // RequireFullMatrix gates the e2e tests that only the full matrix runs (ci/e2e-full.sh sets
 // NETLAB_E2E_FULL=1): they prove again, another way, what the default e2e stage proves (up killed
-// at each step boundary; a second Flannel lab), and would push a cold .ci/run past its hour. This is
-// a selection, not a missing capability, so it skips under CI too, saying how to run it.
+// at each step boundary; a second Flannel lab; Calico, whose compile the default run skips), and
+// would push a cold .ci/run past its hour. This is a selection, not a missing capability, so it
+// skips under CI too, saying how to run it.
 func RequireFullMatrix(t testing.TB) {
 	t.Helper()
 	RequireDocker(t)
