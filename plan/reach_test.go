@@ -68,7 +68,8 @@ func TestReachabilityBuiltins(t *testing.T) {
 			"spoke-a->hub pod=reachable lb=reachable", "spoke-a->spoke-b pod=blocked",
 			"spoke-b->hub pod=reachable lb=reachable", "spoke-b->spoke-a pod=blocked",
 		}},
-		{"istio-multi-primary", []string{"east->west pod=reachable lb=reachable", "west->east pod=reachable lb=reachable"}},
+		{"istio-multi-primary", []string{"east->west pod=reachable", "west->east pod=reachable"}},
+		{"istio-multi-network", []string{"east->west pod=reachable lb=reachable", "west->east pod=reachable lb=reachable"}},
 		{"flannel-basic", nil}, // no transit gateway
 	}
 	for _, c := range cases {

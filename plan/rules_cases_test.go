@@ -146,6 +146,15 @@ var ruleCases = []ruleCase{
 		"s.yaml:13:14: clusters[0].podCIDR: warning: 10.100.0.0/16 lies outside VPC vpc-a's CIDR, so propagation does not carry it and no static route sends it to \"att-a\"; other VPCs cannot reach these Pods",
 		"s.yaml:26:5: istio.clusters: cluster a (VPC vpc-a) reaches cluster b's subnet 10.1.1.0/24, but the replies to 10.100.0.0/16 do not come back (return: 10.100.0.0/16: no VPC route in VPC vpc-b's route table); route 10.100.0.0/16 from VPC vpc-b through the transit gateway to VPC vpc-a",
 	}},
+	{"Istio on one network, Pods routed", base + "istio:\n  clusters:\n    - {cluster: a, network: n1}\n    - {cluster: b, network: n1}\n", nil},
+	{"Istio on one network, Pods not routed", replace(base, "    podCIDR: 10.1.64.0/18\n", "    podCIDR: 10.101.0.0/16\n") + "istio:\n  clusters:\n    - {cluster: a, network: n1}\n    - {cluster: b, network: n1}\n", []string{
+		"s.yaml:17:14: clusters[1].podCIDR: warning: 10.101.0.0/16 lies outside VPC vpc-b's CIDR, so propagation does not carry it and no static route sends it to \"att-b\"; other VPCs cannot reach these Pods",
+		"s.yaml:25:5: istio.clusters: clusters a and b are on one mesh network, so a's Pods must reach b's Pods (10.101.0.0/16), but they do not (forward: 10.101.0.0/16: no VPC route in VPC vpc-a's route table); route both Pod CIDRs through the transit gateway (as tgw-two-vpc does), or give the clusters networks of their own (east-west gateways)",
+	}},
+	{"Istio on one network in one VPC", replace(base, "    vpc: vpc-b\n    podCIDR: 10.1.64.0/18\n", "    vpc: vpc-a\n    podCIDR: 10.0.128.0/18\n") + "istio:\n  clusters:\n    - {cluster: a, network: n1}\n    - {cluster: b, network: n1}\n", []string{
+		"s.yaml:25:5: istio.clusters: clusters a and b share VPC vpc-a and one mesh network, but netlab routes Pods between clusters only through the transit gateway; put them in VPCs of their own, or on different networks (east-west gateways)",
+	}},
+	{"Istio on one network needs no MetalLB", replace(base, "    podCIDR: 10.1.64.0/18\n    metallb: {}\n", "    podCIDR: 10.1.64.0/18\n") + "istio:\n  clusters:\n    - {cluster: a, network: n1}\n    - {cluster: b, network: n1}\n", nil},
 	{"unknown check path", base + "checks:\n  paths: [service/clusterp]\n", []string{
 		"s.yaml:24:11: checks.paths[0]: \"service/clusterp\" matches no packet path (did you mean \"service/clusterip\"?); see 'netlab plan' or docs/paths/ for the ids",
 	}},

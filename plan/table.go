@@ -106,7 +106,11 @@ func (p *Plan) WriteTable(out io.Writer) error {
 	}
 
 	if is := p.Istio; is != nil {
-		section(fmt.Sprintf("ISTIO mesh %s (mTLS %s, east-west gateway via %s)", is.MeshID, is.MTLS, is.EastWestExpose))
+		topology := "one network: Pod to Pod, no east-west gateway"
+		if is.MultiNetwork {
+			topology = "east-west gateways via " + is.EastWestExpose
+		}
+		section(fmt.Sprintf("ISTIO mesh %s (mTLS %s, %s)", is.MeshID, is.MTLS, topology))
 		line("CLUSTER\tNETWORK")
 		for _, c := range is.Clusters {
 			line("%s\t%s", c.Cluster, c.Network)
