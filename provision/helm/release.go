@@ -139,6 +139,12 @@ func (c *Client) Apply(ctx context.Context, r Release, archive []byte, timeout t
 	if err != nil {
 		return "", err
 	}
+	return c.ApplyChart(ctx, r, ch, timeout)
+}
+
+// ApplyChart is Apply for a chart already loaded: one a Go package embeds (Istio's), whose
+// version go.mod pins instead of a digest. r.Chart names it in messages and versions it.
+func (c *Client) ApplyChart(ctx context.Context, r Release, ch *chart.Chart, timeout time.Duration) (Outcome, error) {
 	cfg, err := c.config(r.Namespace)
 	if err != nil {
 		return "", err

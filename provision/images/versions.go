@@ -69,6 +69,26 @@ const (
 	CalicoCNI             = "quay.io/calico/cni:" + CalicoVersion
 	CalicoKubeControllers = "quay.io/calico/kube-controllers:" + CalicoVersion
 
+	// Istio: the charts are the ones istio.io/istio/manifests embeds at IstioModuleVersion (the
+	// version netlab's go.mod requires; the module tags no releases, so this is the pseudo-version
+	// of a 1.31 development commit). ci/images/build.sh istio builds istiod (pilot-discovery) and
+	// an agent image (pilot-agent, no Envoy: proxyless gRPC workloads only) from the same module
+	// version, under the names the charts compose from hub and tag: {hub}/pilot:{tag} and
+	// {hub}/proxyv2:{tag}.
+	IstioModuleVersion = "v0.0.0-20260827124520-eed52ebb66ad"
+	IstioChartVersion  = "1.31.0-alpha.eed52ebb66ad"
+	IstioHub           = "netlab.local/istio"
+	IstioTag           = "1.31-alpha.eed52ebb66ad"
+	IstioPilot         = IstioHub + "/pilot:" + IstioTag
+	IstioAgent         = IstioHub + "/proxyv2:" + IstioTag
+	// IstioUpstreamHub and IstioUpstreamTag are Istio's published images, with Envoy, for hosts
+	// with registry access (sidecars, east-west gateways). No image of the pinned development
+	// commit is published, so this is the newest 1.30 patch release, within Istio's supported
+	// skew of one minor version between control and data plane. Not pulled or run on this
+	// project's CI.
+	IstioUpstreamHub = "docker.io/istio"
+	IstioUpstreamTag = "1.30.8"
+
 	// Cilium is installed from upstream's chart through the Helm SDK and runs only on upstream's
 	// images: its data plane is BPF C that the agent compiles with clang at run time, which nothing
 	// here builds (docs/cni.md). The chart is pinned by the digest helm.cilium.io's index.yaml lists

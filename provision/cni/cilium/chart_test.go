@@ -3,16 +3,10 @@ package cilium
 import (
 	"context"
 	"os"
-	"sort"
 	"strings"
 	"testing"
 
-	"helm.sh/helm/v3/pkg/action"
 	"helm.sh/helm/v3/pkg/chart"
-	"helm.sh/helm/v3/pkg/chartutil"
-	kubefake "helm.sh/helm/v3/pkg/kube/fake"
-	"helm.sh/helm/v3/pkg/storage"
-	"helm.sh/helm/v3/pkg/storage/driver"
 	"sigs.k8s.io/yaml"
 
 	"github.com/netlab-dev/netlab/provision/helm"
@@ -39,17 +33,11 @@ func upstreamChart(t *testing.T) *chart.Chart {
 // chart's schema and its validate.yaml both apply.
 func render(t *testing.T, ch *chart.Chart, vals helm.Values) string {
 	t.Helper()
-	cfg := &action.Configuration{Releases: storage.Init(driver.NewMemory()), KubeClient: &kubefake.PrintingKubeClient{},
-		Capabilities: chartutil.DefaultCapabilities, Log: func(string, ...interface{}) {}}
-	in := action.NewInstall(cfg)
-	in.DryRun, in.ClientOnly, in.Replace = true, true, true
-	in.ReleaseName, in.Namespace = Release, Namespace
-	in.KubeVersion = &chartutil.KubeVersion{Version: "v1.33.13", Major: "1", Minor: "33"}
-	rel, err := in.Run(ch, vals)
+	manifest, err := helm.Render(ch, Release, Namespace, vals, "v1.33.13")
 	if err != nil {
 		t.Fatalf("the chart refuses netlab's values: %v", err)
 	}
-	return rel.Manifest
+	return manifest
 }
 
 // configData is the data of the rendered ConfigMap name.
@@ -77,7 +65,7 @@ func TestUpstreamChartTakesTheValues(t *testing.T) {
 	ch := upstreamChart(t)
 	for name, v := range variants(t) {
 		vals := rendered(t, v.c, v.mirror)
-		for _, k := range unknownKeys(vals, ch.Values, "") {
+		for _, k := range helm.UnknownKeys(vals, ch.Values) {
 			if k != "ipMasqAgent.config" { // read by the templates, commented out in values.yaml
 				t.Errorf("%s: %s is not a key of the chart's values.yaml", name, k)
 			}
@@ -120,23 +108,4 @@ func TestUpstreamChartTakesTheValues(t *testing.T) {
 			}
 		}
 	}
-}
-
-// unknownKeys lists the paths of vals that the chart's default values do not have, below maps.
-func unknownKeys(vals, defaults map[string]interface{}, prefix string) []string {
-	var out []string
-	for k, v := range vals {
-		d, ok := defaults[k]
-		if !ok {
-			out = append(out, prefix+k)
-			continue
-		}
-		vm, vIsMap := v.(map[string]interface{})
-		dm, dIsMap := d.(map[string]interface{})
-		if vIsMap && dIsMap {
-			out = append(out, unknownKeys(vm, dm, prefix+k+".")...)
-		}
-	}
-	sort.Strings(out)
-	return out
 }
