@@ -17,14 +17,14 @@ import (
 // Names Istio gives the reader's objects (the base chart creates the service account; the
 // istiod chart binds its ClusterRole).
 const (
-	Namespace           = "istio-system"
-	ReaderAccount       = "istio-reader-service-account"
-	ReaderTokenSecret   = ReaderAccount + "-istio-remote-secret-token"
-	remoteSecretPrefix  = "istio-remote-secret-"
-	multiClusterLabel   = "istio/multiCluster"          // istiod watches secrets with this label
-	clusterAnnotation   = "networking.istio.io/cluster" // the cluster the secret reaches
-	networkLabel        = "topology.istio.io/network"
-	apiServerPort       = 6443
+	Namespace          = "istio-system"
+	ReaderAccount      = "istio-reader-service-account"
+	ReaderTokenSecret  = ReaderAccount + "-istio-remote-secret-token"
+	remoteSecretPrefix = "istio-remote-secret-"
+	multiClusterLabel  = "istio/multiCluster"          // istiod watches secrets with this label
+	clusterAnnotation  = "networking.istio.io/cluster" // the cluster the secret reaches
+	networkLabel       = "topology.istio.io/network"
+	apiServerPort      = 6443
 )
 
 // ReaderToken is the long-lived token secret of the reader service account, in the cluster being
