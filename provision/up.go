@@ -25,6 +25,7 @@ import (
 	"github.com/netlab-dev/netlab/provision/steps/guard"
 	"github.com/netlab-dev/netlab/provision/steps/images"
 	"github.com/netlab-dev/netlab/provision/steps/labdns"
+	"github.com/netlab-dev/netlab/provision/steps/mesh"
 	"github.com/netlab-dev/netlab/provision/steps/netpol"
 	"github.com/netlab-dev/netlab/provision/steps/networks"
 	"github.com/netlab-dev/netlab/provision/steps/ready"
@@ -45,6 +46,7 @@ func Steps() []steps.Step {
 		netpol.Step(),
 		tgw.Step(),
 		crossdns.Step(),
+		mesh.Step(),
 		ready.Step(),
 	}
 }
@@ -98,9 +100,6 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 			return hint.Wrap(fmt.Errorf("%s: %w", s.Title, err),
 				fmt.Sprintf("the lab is left as it is; fix the cause and run 'netlab up' again to finish it, or 'netlab down %s' to remove it", p.Lab))
 		}
-	}
-	if p.Istio != nil {
-		st.Printf(" - Istio mesh %s: not installed by this version of netlab", p.Istio.MeshID)
 	}
 	st.Printf("Lab %q is up. Contexts: %s", p.Lab, strings.Join(contexts(p), ", "))
 	return nil

@@ -23,7 +23,7 @@ func stepNames(list []steps.Step, p func(steps.Step) bool) []string {
 // NetworkPolicy step runs for every lab (one without policies removes those an earlier 'up' applied).
 func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 	all := Steps()
-	want := []string{"egress", "networks", "clusters", "guard", "dns", "images", "cni", "metallb", "networkpolicies", "tgw", "crossdns", "ready"}
+	want := []string{"egress", "networks", "clusters", "guard", "dns", "images", "cni", "metallb", "networkpolicies", "tgw", "crossdns", "mesh", "ready"}
 	if got := stepNames(all, func(steps.Step) bool { return true }); !slices.Equal(got, want) {
 		t.Fatalf("steps = %q, want %q", got, want)
 	}
@@ -39,8 +39,12 @@ func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 		t.Errorf("flannel-basic (no TGW) runs %q", got)
 	}
 	tgw := testplan.Builtin(t, "tgw-two-vpc")
-	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(tgw) }); !slices.Equal(got, want) {
-		t.Errorf("tgw-two-vpc runs %q, want every step", got)
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(tgw) }); !slices.Equal(got, slices.DeleteFunc(slices.Clone(want), func(n string) bool { return n == "mesh" })) {
+		t.Errorf("tgw-two-vpc runs %q, want every step but the mesh", got)
+	}
+	mesh := testplan.Builtin(t, "istio-multi-primary")
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(mesh) }); !slices.Equal(got, want) {
+		t.Errorf("istio-multi-primary runs %q, want every step", got)
 	}
 }
 

@@ -11,6 +11,7 @@
 #        ci/images/build.sh calico       the same, and Calico's images
 #        ci/images/build.sh conformance  the same, and the Kubernetes e2e suite's runner and test
 #                                        images ('netlab conformance')
+#        ci/images/build.sh istio        the same, and istiod and Istio's agent (proxyless: no Envoy)
 #        NETLAB_IMAGE_CACHE=DIR ...      cache elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -19,12 +20,14 @@ export PATH="/usr/local/go/bin:$PATH"
 CACHE=${NETLAB_IMAGE_CACHE:-/var/cache/netlab/images}
 WITH_CALICO=0
 WITH_CONFORMANCE=0
+WITH_ISTIO=0
 for arg in "$@"; do
 	case $arg in
 	calico) WITH_CALICO=1 ;;
 	conformance) WITH_CONFORMANCE=1 ;;
+	istio) WITH_ISTIO=1 ;;
 	*)
-		echo "usage: ci/images/build.sh [calico] [conformance]" >&2
+		echo "usage: ci/images/build.sh [calico] [conformance] [istio]" >&2
 		exit 2
 		;;
 	esac
@@ -485,6 +488,45 @@ stage_conformance_images() {
 	IMAGE_CMD='["sh"]' image "$IMG_E2E_BUSYBOX" "$k" "$e2e_image" ''
 }
 
+# Istio: istiod (pilot-discovery) and the agent (pilot-agent) from istio.io/istio at the module
+# version netlab's go.mod pins (its manifests package is where the charts come from), without cgo
+# and with the version stamp Istio's own build sets. Envoy is C++ and is not built: the agent image
+# serves proxyless gRPC workloads only (the grpc-agent injection template sets DISABLE_ENVOY).
+build_istio() {
+	local out=$1 dir=$CACHE/src/istio-$ISTIO_MODULE_VERSION
+	wrapper_module "$dir" istio.io/istio "$ISTIO_MODULE_VERSION" istio.io/istio/pilot/cmd/pilot-discovery istio.io/istio/pilot/cmd/pilot-agent
+	local ld="-s -w -X istio.io/istio/pkg/version.buildVersion=$ISTIO_TAG -X istio.io/istio/pkg/version.buildGitRevision=${ISTIO_MODULE_VERSION##*-} -X istio.io/istio/pkg/version.buildStatus=Clean"
+	(cd "$dir" && go mod tidy &&
+		go build -trimpath -ldflags "$ld" -o "$out/pilot-discovery" istio.io/istio/pilot/cmd/pilot-discovery &&
+		go build -trimpath -ldflags "$ld" -o "$out/pilot-agent" istio.io/istio/pilot/cmd/pilot-agent)
+}
+
+stage_istio_binaries() {
+	cached_binaries ISTIO_BIN istio "$(key "$ISTIO_MODULE_VERSION" "$ISTIO_TAG" "$(filekey ci/images/build.sh)" "$(go version)")" build_istio
+}
+
+# Laid out as Istio's pilot and proxyv2 images (pilot/docker/Dockerfile.*): the programs in
+# /usr/local/bin, user 1337. FROM scratch: both are static, and the agent's injected container
+# runs 'pilot-agent wait' from PATH.
+stage_istio_images() {
+	local k
+	k=$(key "$ISTIO_BIN")
+	dockerfile_image "$IMG_ISTIO_PILOT" "$k" istio_context pilot-discovery
+	dockerfile_image "$IMG_ISTIO_AGENT" "$k" istio_context pilot-agent
+}
+
+istio_context() {
+	local ctx=$1 prog=$2
+	cp "$ISTIO_BIN/$prog" "$ctx/"
+	cat >"$ctx/Dockerfile" <<DOCKERFILE
+FROM scratch
+COPY $prog /usr/local/bin/$prog
+ENV PATH=/usr/local/bin
+USER 1337:1337
+ENTRYPOINT ["/usr/local/bin/$prog"]
+DOCKERFILE
+}
+
 stage_node_image() {
 	local k
 	k=$(key "$NODE_ROOT" "$BIN" "$(filekey ci/images/node)" "$(for i in $IMG_APISERVER $IMG_CONTROLLER_MANAGER $IMG_SCHEDULER $IMG_PROXY $IMG_ETCD $IMG_COREDNS $IMG_PAUSE; do image_key "$i"; done)")
@@ -554,7 +596,12 @@ if [ "$WITH_CONFORMANCE" = 1 ]; then
 	timed "conformance binaries" stage_conformance_binaries
 	timed "conformance images" stage_conformance_images
 fi
+if [ "$WITH_ISTIO" = 1 ]; then
+	timed "istio binaries" stage_istio_binaries
+	timed "istio images" stage_istio_images
+fi
 extra=""
 [ "$WITH_CALICO" = 1 ] && extra+=", Calico"
+[ "$WITH_ISTIO" = 1 ] && extra+=", istiod and Istio's agent"
 [ "$WITH_CONFORMANCE" = 1 ] && extra+=", the e2e suite"
 echo "== images: ready: $NODE_IMAGE, the component images$extra"

@@ -10,6 +10,10 @@ const DNSServiceName = "netlab-dns"
 // DNSZone is the zone under which cluster's Service names resolve from the other clusters.
 func DNSZone(cluster string) string { return cluster + ".netlab" }
 
+// MeshCAFile is the name, in the lab's state directory, of the mesh's root of trust (root and
+// intermediate CAs with their keys): kept so that a second 'up' does not rotate them.
+const MeshCAFile = "mesh-ca.json"
+
 // KubeconfigFile is the name, in the lab's state directory, of cluster's kubeconfig.
 func KubeconfigFile(cluster string) string { return "kubeconfig-" + cluster }
 

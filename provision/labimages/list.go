@@ -9,6 +9,7 @@ import (
 
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/component"
+	"github.com/netlab-dev/netlab/provision/istio"
 )
 
 // Role says what an image is for in a lab.
@@ -23,6 +24,8 @@ const (
 	CNI Role = "cni"
 	// Addon is an image of an add-on (MetalLB), side-loaded into every node.
 	Addon Role = "addon"
+	// Mesh is an image of the Istio mesh (istiod, the agent), side-loaded into its members' nodes.
+	Mesh Role = "mesh"
 	// Self is netlab's own image (the probe, the TGW, the VPC clients): built on the host from the
 	// netlab binary, never pulled, and not carried in bundles.
 	Self Role = "self"
@@ -76,6 +79,13 @@ func For(p *plan.Plan, reg *component.Registry, self string) (List, error) {
 		for _, a := range reg.Addons(c) {
 			for _, ref := range a.Images(c) {
 				add(ref, Addon, a.Name(), c.Name)
+			}
+		}
+	}
+	if p.Istio != nil {
+		for _, m := range p.Istio.Clusters {
+			for _, ref := range istio.ImagesFor(p.Istio).Refs() {
+				add(ref, Mesh, "istio", m.Cluster)
 			}
 		}
 	}

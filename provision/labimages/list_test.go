@@ -10,6 +10,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/golden"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/component"
+	"github.com/netlab-dev/netlab/provision/istio"
 	"github.com/netlab-dev/netlab/scenarios"
 )
 
@@ -77,6 +78,9 @@ func TestSideLoadIsWhatComponentsRunPlusSelf(t *testing.T) {
 				t.Fatal(err)
 			}
 			want = append(want, testSelf)
+			if p.Istio != nil && slices.ContainsFunc(p.Istio.Clusters, func(m plan.IstioClusterPlan) bool { return m.Cluster == c.Name }) {
+				want = append(want, istio.ImagesFor(p.Istio).Refs()...)
+			}
 			got := l.SideLoad(c.Name)
 			slices.Sort(want)
 			slices.Sort(got)

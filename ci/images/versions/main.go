@@ -39,6 +39,10 @@ func main() {
 		{"IMG_E2E_JESSIE_DNSUTILS", images.E2EJessieDnsutils},
 		{"IMG_E2E_NGINX", images.E2ENginx},
 		{"IMG_E2E_BUSYBOX", images.E2EBusyBox},
+		{"ISTIO_MODULE_VERSION", images.IstioModuleVersion},
+		{"ISTIO_TAG", images.IstioTag},
+		{"IMG_ISTIO_PILOT", images.IstioPilot},
+		{"IMG_ISTIO_AGENT", images.IstioAgent},
 	} {
 		fmt.Printf("%s=%q\n", kv[0], kv[1])
 	}
