@@ -63,6 +63,14 @@ type Lab interface {
 	// applies from its networkPolicies), as namespace/name, sorted.
 	NetworkPolicies(ctx context.Context, cluster string) ([]string, error)
 
+	// MeshEndpoints asks istiod in cluster for the endpoints it holds of host (a Service's name,
+	// name.namespace.svc.cluster.local), grouped by the registry each came from ("Kubernetes/<cluster>":
+	// istiod's endpoint shards): the addresses, sorted.
+	MeshEndpoints(ctx context.Context, cluster, host string) (map[string][]string, error)
+	// RemoveRemoteSecret deletes, in cluster, the remote secret through which its istiod reads
+	// cluster remote's API server, and returns the function that puts it back as it was.
+	RemoveRemoteSecret(ctx context.Context, cluster, remote string) (restore func() error, err error)
+
 	// TGWTable is the transit gateway's kernel view of the plan's route table name.
 	TGWTable(ctx context.Context, name string) (api.TableView, error)
 	// Blackhole makes cidr a blackhole in the TGW route table t (through its EC2 API) and returns

@@ -67,6 +67,14 @@ type fakeLab struct {
 	guardErr error
 	canary   func(f *fakeLab) error
 
+	// mesh is each istiod's endpoint shards of the echo Service (cluster -> registry -> addresses);
+	// removed are the remote secrets taken out (cluster/remote); meshStale keeps a removed
+	// cluster's shard (an istiod that does not notice); restoreErr fails the repair
+	mesh       map[string]map[string][]string
+	removed    map[string]bool
+	meshStale  bool
+	restoreErr error
+
 	mu       sync.Mutex
 	scaled   []int32
 	policies []checks.EgressPolicy
@@ -321,6 +329,41 @@ func (f *fakeLab) throughTGW(g func() (probe.Result, error)) (probe.Result, erro
 }
 
 func (f *fakeLab) Lock(name string, exclusive bool) func() { return func() {} }
+
+func (f *fakeLab) MeshEndpoints(ctx context.Context, cluster, host string) (map[string][]string, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	shards, ok := f.mesh[cluster]
+	if !ok {
+		return nil, fmt.Errorf("cluster %s: no running istiod Pod", cluster)
+	}
+	out := map[string][]string{}
+	for reg, addrs := range shards {
+		if f.removed[cluster+"/"+strings.TrimPrefix(reg, "Kubernetes/")] && !f.meshStale {
+			continue
+		}
+		out[reg] = addrs
+	}
+	return out, nil
+}
+
+func (f *fakeLab) RemoveRemoteSecret(ctx context.Context, cluster, remote string) (func() error, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.removed == nil {
+		f.removed = map[string]bool{}
+	}
+	f.removed[cluster+"/"+remote] = true
+	return func() error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		if f.restoreErr != nil {
+			return f.restoreErr
+		}
+		delete(f.removed, cluster+"/"+remote)
+		return nil
+	}, nil
+}
 
 // runDef runs the definition of id at the first target, like the runner does, with the fake.
 func runDef(t *testing.T, f *fakeLab, id string, ctx context.Context) report.Result {

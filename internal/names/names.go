@@ -14,6 +14,13 @@ func DNSZone(cluster string) string { return cluster + ".netlab" }
 // intermediate CAs with their keys): kept so that a second 'up' does not rotate them.
 const MeshCAFile = "mesh-ca.json"
 
+// IstioNamespace is where Istio's control plane, its cacerts and the remote secrets live.
+const IstioNamespace = "istio-system"
+
+// IstioRemoteSecret is the secret, in every other member cluster, through which istiod reads
+// cluster's API server (the name 'istioctl create-remote-secret' gives it).
+func IstioRemoteSecret(cluster string) string { return "istio-remote-secret-" + cluster }
+
 // KubeconfigFile is the name, in the lab's state directory, of cluster's kubeconfig.
 func KubeconfigFile(cluster string) string { return "kubeconfig-" + cluster }
 

@@ -9,6 +9,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
+
+	"github.com/netlab-dev/netlab/internal/names"
 )
 
 // This file holds the remote secrets: how each istiod reads the other clusters' API servers. The
@@ -61,7 +63,7 @@ func (t Target) Server() string {
 }
 
 // RemoteSecretName is the name of the secret, in every other cluster, that reaches cluster.
-func RemoteSecretName(cluster string) string { return remoteSecretPrefix + cluster }
+func RemoteSecretName(cluster string) string { return names.IstioRemoteSecret(cluster) }
 
 // RemoteSecret is the secret istiod in another cluster reads to watch t's API server: a
 // kubeconfig with the reader's token, the VPC address of t's control plane and t's CA.

@@ -1,0 +1,118 @@
+package live
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/internal/names"
+)
+
+// istiod's monitoring port, where it also serves its debug endpoints (ENABLE_DEBUG_ON_HTTP, on by
+// default), and the label of its Pods.
+const (
+	istiodMonitoringPort = "15014"
+	istiodSelector       = "app=istiod"
+	maxDebugReply        = 32 << 20
+	restoreTimeout       = 20 * time.Second
+)
+
+// MeshEndpoints reads istiod's /debug/endpointShardz through the API server's proxy to the istiod
+// Pod, and keeps host's shards: registry ("Kubernetes/<cluster>") to endpoint addresses.
+func (l *Lab) MeshEndpoints(ctx context.Context, cluster, host string) (map[string][]string, error) {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return nil, err
+	}
+	pods, err := c.Kube.Clientset.CoreV1().Pods(names.IstioNamespace).List(ctx, metav1.ListOptions{LabelSelector: istiodSelector})
+	checks.Record(ctx, "cluster "+cluster, "list pods "+names.IstioNamespace+" -l "+istiodSelector, "", err)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: istiod's Pods: %w", cluster, err)
+	}
+	var pod string
+	for _, p := range pods.Items {
+		if p.Status.Phase == corev1.PodRunning && p.DeletionTimestamp == nil {
+			pod = p.Name
+			break
+		}
+	}
+	if pod == "" {
+		return nil, fmt.Errorf("cluster %s: no running istiod Pod in %s (is the mesh installed? 'netlab up' installs it)", cluster, names.IstioNamespace)
+	}
+	raw, err := c.Kube.Clientset.CoreV1().Pods(names.IstioNamespace).ProxyGet("http", pod, istiodMonitoringPort, "/debug/endpointShardz", nil).DoRaw(ctx)
+	checks.Record(ctx, "cluster "+cluster, "GET pods/"+pod+":"+istiodMonitoringPort+"/proxy/debug/endpointShardz", fmt.Sprintf("%d bytes", len(raw)), err)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: istiod's endpoint shards: %w", cluster, err)
+	}
+	if len(raw) > maxDebugReply {
+		return nil, fmt.Errorf("cluster %s: istiod's endpoint shards: reply of %d bytes is too large", cluster, len(raw))
+	}
+	return ShardsOf(raw, host)
+}
+
+// ShardsOf reads host's shards from istiod's endpointShardz reply: host, then namespace, then
+// {"Shards": {registry: [endpoint]}}.
+func ShardsOf(raw []byte, host string) (map[string][]string, error) {
+	var all map[string]map[string]struct {
+		Shards map[string][]struct {
+			Addresses []string `json:"Addresses"`
+		} `json:"Shards"`
+	}
+	if err := json.Unmarshal(raw, &all); err != nil {
+		return nil, fmt.Errorf("istiod's endpoint shards: %w", err)
+	}
+	out := map[string][]string{}
+	for _, byNS := range all[host] {
+		for registry, eps := range byNS.Shards {
+			for _, ep := range eps {
+				out[registry] = append(out[registry], ep.Addresses...)
+			}
+		}
+	}
+	for k := range out {
+		sort.Strings(out[k])
+	}
+	return out, nil
+}
+
+// RemoveRemoteSecret deletes cluster's remote secret for remote and returns its restore.
+func (l *Lab) RemoveRemoteSecret(ctx context.Context, cluster, remote string) (func() error, error) {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return nil, err
+	}
+	secrets := c.Kube.Clientset.CoreV1().Secrets(names.IstioNamespace)
+	name := names.IstioRemoteSecret(remote)
+	old, err := secrets.Get(ctx, name, metav1.GetOptions{})
+	checks.Record(ctx, "cluster "+cluster, "get secret "+names.IstioNamespace+"/"+name, "", err)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: the remote secret for cluster %s: %w", cluster, remote, err)
+	}
+	err = secrets.Delete(ctx, name, metav1.DeleteOptions{})
+	checks.Record(ctx, "cluster "+cluster, "delete secret "+names.IstioNamespace+"/"+name, "", err)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: delete the remote secret for cluster %s: %w", cluster, remote, err)
+	}
+	keep := &corev1.Secret{
+		ObjectMeta: metav1.ObjectMeta{Name: old.Name, Namespace: old.Namespace, Labels: old.Labels, Annotations: old.Annotations},
+		Type:       old.Type,
+		Data:       old.Data,
+	}
+	return func() error {
+		// The check's own context may have ended; the repair gets a bounded one of its own.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
+		defer cancel()
+		_, err := secrets.Create(rctx, keep, metav1.CreateOptions{})
+		checks.Record(ctx, "cluster "+cluster, "create secret "+names.IstioNamespace+"/"+name+" (restore)", "", err)
+		if err != nil {
+			return fmt.Errorf("cluster %s: put back the remote secret for cluster %s: %w", cluster, remote, err)
+		}
+		return nil
+	}, nil
+}
