@@ -8,7 +8,6 @@ import (
 
 	"github.com/netlab-dev/netlab/conformance"
 	"github.com/netlab-dev/netlab/conformance/live"
-	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/internal/testenv"
 	"github.com/netlab-dev/netlab/provision/images"
@@ -90,16 +89,5 @@ func runConformance(t *testing.T, lab string, suites ...conformance.Suite) *conf
 
 func requireConformanceImages(t *testing.T) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-	defer cancel()
-	eng, err := docker.Connect(ctx)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer eng.Close()
-	for _, ref := range append([]string{images.ConformanceRunner}, live.TestImages()...) {
-		if ok, err := eng.ImageExists(ctx, ref); err != nil || !ok {
-			t.Fatalf("image %s is not on this host (%v): run 'bash ci/images/build.sh conformance' first (ci/e2e-full.sh does)", ref, err)
-		}
-	}
+	requireImages(t, "ci/images/build.sh conformance", append([]string{images.ConformanceRunner}, live.TestImages()...)...)
 }
