@@ -63,6 +63,9 @@ type Lab interface {
 	// applies from its networkPolicies), as namespace/name, sorted.
 	NetworkPolicies(ctx context.Context, cluster string) ([]string, error)
 
+	// GRPC makes the mesh probe's gRPC call from w (xds:///NAME.svc.cluster.local:PORT through
+	// the mesh, or an address in plain gRPC) and returns what the server reported.
+	GRPC(ctx context.Context, w Where, target string) (probe.GRPCResult, error)
 	// MeshEndpoints asks istiod in cluster for the endpoints it holds of host (a Service's name,
 	// name.namespace.svc.cluster.local), grouped by the registry each came from ("Kubernetes/<cluster>":
 	// istiod's endpoint shards): the addresses, sorted.

@@ -70,8 +70,7 @@ func runChecksOn(t *testing.T, p *plan.Plan, paths []string, wantNegatives ...st
 		}
 		switch {
 		case r.Verdict == report.Pass:
-		case r.Verdict == report.Skip && r.Path == "netpol/egress-allowlist" && strings.Contains(r.Reason, "does not enforce NetworkPolicy"),
-			r.Verdict == report.Skip && r.Path == "mesh/east-west" && strings.Contains(r.Reason, "no mesh workloads"):
+		case r.Verdict == report.Skip && r.Path == "netpol/egress-allowlist" && strings.Contains(r.Reason, "does not enforce NetworkPolicy"):
 			t.Logf("%s [%s]: skipped as it must be: %s", r.Path, r.Cluster, r.Reason)
 		default:
 			t.Errorf("%s [%s]: %s: %s %s", r.Path, r.Cluster, r.Verdict, r.Reason, evidenceLine(r))

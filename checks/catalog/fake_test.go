@@ -70,7 +70,9 @@ type fakeLab struct {
 	// mesh is each istiod's endpoint shards of the echo Service (cluster -> registry -> addresses);
 	// removed are the remote secrets taken out (cluster/remote); meshStale keeps a removed
 	// cluster's shard (an istiod that does not notice); restoreErr fails the repair
-	mesh       map[string]map[string][]string
+	mesh map[string]map[string][]string
+	// grpc answers the mesh probe's calls (nil: nothing answers)
+	grpc       func(w checks.Where, target string) (probe.GRPCResult, error)
 	removed    map[string]bool
 	meshStale  bool
 	restoreErr error
@@ -329,6 +331,14 @@ func (f *fakeLab) throughTGW(g func() (probe.Result, error)) (probe.Result, erro
 }
 
 func (f *fakeLab) Lock(name string, exclusive bool) func() { return func() {} }
+
+func (f *fakeLab) GRPC(ctx context.Context, w checks.Where, target string) (probe.GRPCResult, error) {
+	checks.Record(ctx, w.String(), "grpc "+target, "", nil)
+	if f.grpc == nil {
+		return probe.GRPCResult{Target: target, Error: "context deadline exceeded"}, errors.New("context deadline exceeded")
+	}
+	return f.grpc(w, target)
+}
 
 func (f *fakeLab) MeshEndpoints(ctx context.Context, cluster, host string) (map[string][]string, error) {
 	f.mu.Lock()

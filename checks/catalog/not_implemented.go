@@ -21,18 +21,6 @@ func notInstalled(why string) runFunc {
 	}
 }
 
-func meshEastWest() checks.Definition {
-	return checks.Definition{ID: "mesh/east-west", Targets: istioPairs, Hops: meshEastWestHops, Run: notInstalled("Istio is installed, but this version of netlab deploys no mesh workloads yet (the proxyless gRPC probe that reports its peer's SPIFFE identity), so there is no call and no mTLS identity to assert")}
-}
-
-func meshEastWestHops(x *hop.Context) []string {
-	return []string{
-		"app -> its sidecar (Envoy) by iptables REDIRECT; the sidecar knows the remote endpoints from istiod",
-		"sidecar -> the local cluster's view of the remote east-west gateway (mTLS, SNI names the service)",
-		"remote east-west gateway (AUTO_PASSTHROUGH) -> the server's sidecar -> app; the server sees the client's SPIFFE identity",
-	}
-}
-
 func ingressHostPath() checks.Definition {
 	return checks.Definition{ID: "ingress/host-path", Targets: each(func(c plan.ClusterPlan) bool { return c.Ingress != nil }, "has an ingress controller (add ingress: {} to a cluster)"), Hops: ingressHostPathHops, Run: notInstalled("no ingress controller is installed by this version of netlab ('up' leaves the clusters' ingress out), so there are no Host/Path rules to route by")}
 }

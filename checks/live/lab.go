@@ -205,7 +205,11 @@ func (l *Lab) prepareCluster(ctx context.Context, c *Cluster) error {
 			return fmt.Errorf("cluster %s: %w", c.Plan.Name, err)
 		}
 	}
-	for _, d := range []string{DeployEcho, DeployPinned, PodNetpol} {
+	deploys := []string{DeployEcho, DeployPinned, PodNetpol}
+	if meshMember(l.Plan, c.Plan) {
+		deploys = append(deploys, DeployMesh)
+	}
+	for _, d := range deploys {
 		if err := c.Kube.WaitDeployment(ctx, Namespace, d, wait); err != nil {
 			return fmt.Errorf("cluster %s: %w", c.Plan.Name, err)
 		}

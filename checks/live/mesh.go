@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
@@ -12,6 +13,7 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/internal/names"
+	"github.com/netlab-dev/netlab/probe"
 )
 
 // istiod's monitoring port, where it also serves its debug endpoints (ENABLE_DEBUG_ON_HTTP, on by
@@ -116,3 +118,24 @@ func (l *Lab) RemoveRemoteSecret(ctx context.Context, cluster, remote string) (f
 		return nil
 	}, nil
 }
+
+// GRPC makes the mesh probe's call from w: target is xds:///<name>.svc.cluster.local:<port>
+// (resolved by istiod inside the Pod, every dialed address checked by the probe's own guard) or
+// an address of the lab in plain gRPC.
+func (l *Lab) GRPC(ctx context.Context, w Where, target string) (probe.GRPCResult, error) {
+	if name, ok := strings.CutPrefix(target, "xds:///"); ok {
+		host, _, _ := strings.Cut(name, ":")
+		if !strings.HasSuffix(host, ".svc.cluster.local") {
+			return probe.GRPCResult{Target: target}, fmt.Errorf("target %q is not a Service of the mesh (NAME.NAMESPACE.svc.cluster.local)", target)
+		}
+	} else if err := l.CheckTarget(target); err != nil {
+		return probe.GRPCResult{Target: target}, err
+	}
+	var r probe.GRPCResult
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", meshCallTimeout, "grpc", target)
+	return r, err
+}
+
+// meshCallTimeout bounds a mesh call: the first call through xDS waits for istiod's listener,
+// route, cluster and endpoint answers.
+const meshCallTimeout = "20s"

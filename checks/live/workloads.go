@@ -173,6 +173,7 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string) ([]
 	headless := service(SvcHeadless, DeployPinned, corev1.ServiceTypeClusterIP, "", tcpOnly)
 	headless.Spec.ClusterIP = corev1.ClusterIPNone
 	objs = append(objs, headless)
+	objs = append(objs, meshObjects(p, c, image, allow)...)
 
 	out := make([]*unstructured.Unstructured, 0, len(objs))
 	for _, o := range objs {
@@ -185,7 +186,7 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string) ([]
 		unstructured.RemoveNestedField(u.Object, "metadata", "creationTimestamp")
 		out = append(out, u)
 	}
-	return out, nil
+	return append(out, meshPolicies(p, c)...), nil
 }
 
 func daemonSet(name string, spec corev1.PodSpec) *appsv1.DaemonSet {

@@ -57,6 +57,7 @@ Exit codes: 0 success; 1 the probe failed (timeout, refused connection, no answe
 		newProbeTCPCmd(pf), newProbeUDPCmd(pf), newProbeHTTPCmd(pf), newProbeDNSCmd(pf),
 		newProbeBulkCmd(pf), newProbeRRCmd(pf), newProbeBaselineCmd(pf),
 		newProbeNodeCmd(pf), newProbeRoutesCmd(), newProbeCanaryCmd(pf), newProbeResultsCmd(),
+		newProbeGRPCServeCmd(pf), newProbeGRPCCmd(pf),
 	)
 	return cmd
 }

@@ -1,0 +1,132 @@
+package catalog
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/checks/live"
+	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/probe"
+)
+
+// eastWestFake is meshFake with the mesh probes and a mesh that answers as Istio does on one
+// network: the call by name reaches west's server over mTLS, the TCP peer is east's node (the
+// CNI masquerades Pod traffic leaving the cluster), and a plaintext call is reset.
+func eastWestFake(t *testing.T) *fakeLab {
+	f := meshFake(t)
+	f.pods["east/mesh-echo"] = []checks.Pod{{Name: "mesh-echo-e", Node: f.clusters["east"].Nodes[1].Name, IP: "10.0.65.9"}}
+	f.pods["west/mesh-echo"] = []checks.Pod{{Name: "mesh-echo-w", Node: f.clusters["west"].Nodes[1].Name, IP: "10.1.65.9"}}
+	eastNode := f.clusters["east"].Nodes[1].IP
+	f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+		if strings.HasPrefix(target, "xds:///mesh-echo-west.") {
+			return probe.GRPCResult{Target: target, OK: true, RTTMs: 2, Reply: &probe.GRPCReply{
+				Server: probe.Identity{PodName: "mesh-echo-w", ClusterName: "west"}, PeerAddr: eastNode + ":41234",
+				MTLS: true, PeerSPIFFE: live.MeshIdentity()}}, nil
+		}
+		err := errors.New("rpc error: code = Unavailable desc = connection closed before server preface received")
+		return probe.GRPCResult{Target: target, Error: err.Error()}, err
+	}
+	return f
+}
+
+func TestMeshEastWestPasses(t *testing.T) {
+	f := eastWestFake(t)
+	r := runDefOn(t, f, "mesh/east-west", "", context.Background())
+	if r.Verdict != report.Pass {
+		t.Fatalf("%s: %s %+v", r.Verdict, r.Reason, r.Evidence)
+	}
+	if r.Negative == nil || r.Negative.Verdict != report.Pass {
+		t.Errorf("negative control %+v", r.Negative)
+	}
+}
+
+func TestMeshEastWestFails(t *testing.T) {
+	cases := map[string]func(f *fakeLab){
+		// the call was answered, but by the caller's own cluster
+		"answered locally": func(f *fakeLab) {
+			inner := f.grpc
+			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+				r, err := inner(w, target)
+				if r.Reply != nil {
+					r.Reply.Server.ClusterName = "east"
+				}
+				return r, err
+			}
+		},
+		// no mTLS: the server saw no client certificate
+		"plaintext through the mesh": func(f *fakeLab) {
+			inner := f.grpc
+			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+				r, err := inner(w, target)
+				if r.Reply != nil {
+					r.Reply.MTLS, r.Reply.PeerSPIFFE = false, ""
+				}
+				return r, err
+			}
+		},
+		// another identity: not the mesh probe's service account
+		"wrong identity": func(f *fakeLab) {
+			inner := f.grpc
+			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+				r, err := inner(w, target)
+				if r.Reply != nil {
+					r.Reply.PeerSPIFFE = "spiffe://cluster.local/ns/default/sa/default"
+				}
+				return r, err
+			}
+		},
+		// the peer is a third address: not Pod to Pod on one network
+		"relayed": func(f *fakeLab) {
+			inner := f.grpc
+			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+				r, err := inner(w, target)
+				if r.Reply != nil {
+					r.Reply.PeerAddr = "10.1.1.200:5555"
+				}
+				return r, err
+			}
+		},
+		// STRICT, and yet a plaintext client is served
+		"plaintext accepted": func(f *fakeLab) {
+			inner := f.grpc
+			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+				if !strings.HasPrefix(target, "xds:///") {
+					return probe.GRPCResult{Target: target, OK: true, Reply: &probe.GRPCReply{Server: probe.Identity{ClusterName: "west"}}}, nil
+				}
+				return inner(w, target)
+			}
+		},
+		// a plaintext call that timed out proves no refusal
+		"plaintext timed out": func(f *fakeLab) {
+			inner := f.grpc
+			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+				if !strings.HasPrefix(target, "xds:///") {
+					err := errors.New("rpc error: code = DeadlineExceeded desc = context deadline exceeded")
+					return probe.GRPCResult{Target: target, Error: err.Error()}, err
+				}
+				return inner(w, target)
+			}
+		},
+	}
+	for name, breakIt := range cases {
+		t.Run(name, func(t *testing.T) {
+			f := eastWestFake(t)
+			breakIt(f)
+			r := runDefOn(t, f, "mesh/east-west", "", context.Background())
+			if r.Verdict != report.Fail {
+				t.Fatalf("%s: %s %+v", r.Verdict, r.Reason, r.Evidence)
+			}
+		})
+	}
+}
+
+func TestMeshEastWestNoMeshProbe(t *testing.T) {
+	f := eastWestFake(t)
+	f.pods["west/mesh-echo"] = nil
+	if r := runDefOn(t, f, "mesh/east-west", "", context.Background()); r.Verdict != report.Error || !strings.Contains(r.Reason, "mesh probe") {
+		t.Errorf("%s %s", r.Verdict, r.Reason)
+	}
+}
