@@ -6,21 +6,27 @@ import (
 	"testing"
 )
 
-// The Calico pins are written three times: here, in the hermetic build's module
+// The Calico pins are written here, in the hermetic build's module
 // (ci/images/calico/go.mod) and in netlab's own go.mod (for Calico's CRDs). They must agree.
+// netlab imports packages of the calico module only, so its tidy go.mod lists just that one.
 func TestCalicoPinsAgree(t *testing.T) {
-	for _, f := range []string{"../../ci/images/calico/go.mod", "../../go.mod"} {
+	calico := "github.com/projectcalico/calico " + CalicoModuleVersion
+	wants := map[string][]string{
+		"../../ci/images/calico/go.mod": {
+			calico,
+			"github.com/projectcalico/calico/lib/std " + CalicoModuleVersion,
+			"github.com/projectcalico/api " + CalicoAPIVersion,
+		},
+		"../../go.mod": {calico},
+	}
+	for f, want := range wants {
 		data, err := os.ReadFile(f)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, want := range []string{
-			"github.com/projectcalico/calico " + CalicoModuleVersion,
-			"github.com/projectcalico/calico/lib/std " + CalicoModuleVersion,
-			"github.com/projectcalico/api " + CalicoAPIVersion,
-		} {
-			if !strings.Contains(string(data), want) {
-				t.Errorf("%s does not require %s", f, want)
+		for _, w := range want {
+			if !strings.Contains(string(data), w) {
+				t.Errorf("%s does not require %s", f, w)
 			}
 		}
 	}
