@@ -33,9 +33,9 @@ func meshEastWest() checks.Definition {
 			if err != nil {
 				return b.errorf("%v", err)
 			}
-			clients, err := podsOf(ctx, l, from, live.DeployMesh)
+			clients, err := podsOf(ctx, l, from, live.DeployMeshCall)
 			if err != nil || len(clients) == 0 {
-				return b.errorf("cluster %s: no running %s Pod (the mesh probe): %v", from.Plan.Name, live.DeployMesh, err)
+				return b.errorf("cluster %s: no running %s Pod (the mesh client): %v", from.Plan.Name, live.DeployMeshCall, err)
 			}
 			servers, err := podsOf(ctx, l, to, live.DeployMesh)
 			if err != nil || len(servers) == 0 {

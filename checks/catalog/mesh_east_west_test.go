@@ -12,16 +12,19 @@ import (
 	"github.com/netlab-dev/netlab/probe"
 )
 
-// eastWestFake is meshFake with the mesh probes and a mesh that answers as Istio does on one
+// eastWestFake is meshFake with the mesh probes (servers and clients) and a mesh that answers as Istio does on one
 // network: the call by name reaches west's server over mTLS, the TCP peer is east's node (the
 // CNI masquerades Pod traffic leaving the cluster), and a plaintext call is reset.
 func eastWestFake(t *testing.T) *fakeLab {
 	f := meshFake(t)
 	f.pods["east/mesh-echo"] = []checks.Pod{{Name: "mesh-echo-e", Node: f.clusters["east"].Nodes[1].Name, IP: "10.0.65.9"}}
 	f.pods["west/mesh-echo"] = []checks.Pod{{Name: "mesh-echo-w", Node: f.clusters["west"].Nodes[1].Name, IP: "10.1.65.9"}}
+	f.pods["east/mesh-client"] = []checks.Pod{{Name: "mesh-client-e", Node: f.clusters["east"].Nodes[1].Name, IP: "10.0.65.10"}}
+	f.pods["west/mesh-client"] = []checks.Pod{{Name: "mesh-client-w", Node: f.clusters["west"].Nodes[1].Name, IP: "10.1.65.10"}}
 	eastNode := f.clusters["east"].Nodes[1].IP
 	f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
-		if strings.HasPrefix(target, "xds:///mesh-echo-west.") {
+		// only the mesh client Pod (pilot-agent beside it, no xDS server) resolves through istiod
+		if strings.HasPrefix(target, "xds:///mesh-echo-west.") && w.Pod == "mesh-client-e" {
 			return probe.GRPCResult{Target: target, OK: true, RTTMs: 2, Reply: &probe.GRPCReply{
 				Server: probe.Identity{PodName: "mesh-echo-w", ClusterName: "west"}, PeerAddr: eastNode + ":41234",
 				MTLS: true, PeerSPIFFE: live.MeshIdentity()}}, nil
@@ -124,9 +127,11 @@ func TestMeshEastWestFails(t *testing.T) {
 }
 
 func TestMeshEastWestNoMeshProbe(t *testing.T) {
-	f := eastWestFake(t)
-	f.pods["west/mesh-echo"] = nil
-	if r := runDefOn(t, f, "mesh/east-west", "", context.Background()); r.Verdict != report.Error || !strings.Contains(r.Reason, "mesh probe") {
-		t.Errorf("%s %s", r.Verdict, r.Reason)
+	for pods, want := range map[string]string{"west/mesh-echo": "mesh probe", "east/mesh-client": "mesh client"} {
+		f := eastWestFake(t)
+		f.pods[pods] = nil
+		if r := runDefOn(t, f, "mesh/east-west", "", context.Background()); r.Verdict != report.Error || !strings.Contains(r.Reason, want) {
+			t.Errorf("without %s: %s %s", pods, r.Verdict, r.Reason)
+		}
 	}
 }

@@ -207,7 +207,7 @@ func (l *Lab) prepareCluster(ctx context.Context, c *Cluster) error {
 	}
 	deploys := []string{DeployEcho, DeployPinned, PodNetpol}
 	if meshMember(l.Plan, c.Plan) {
-		deploys = append(deploys, DeployMesh)
+		deploys = append(deploys, DeployMesh, DeployMeshCall)
 	}
 	for _, d := range deploys {
 		if err := c.Kube.WaitDeployment(ctx, Namespace, d, wait); err != nil {

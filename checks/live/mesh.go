@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -16,17 +17,20 @@ import (
 	"github.com/netlab-dev/netlab/probe"
 )
 
-// istiod's monitoring port, where it also serves its debug endpoints (ENABLE_DEBUG_ON_HTTP, on by
-// default), and the label of its Pods.
+// istiod's Pods and container, and its debug endpoint of endpoint shards. istiod serves its debug
+// endpoints on the monitoring port (15014) to authenticated callers only, and to its own Pod's
+// loopback without authentication: 'pilot-discovery request', run inside the istiod container,
+// is Istio's own way in (it asks 127.0.0.1:15014).
 const (
-	istiodMonitoringPort = "15014"
-	istiodSelector       = "app=istiod"
-	maxDebugReply        = 32 << 20
-	restoreTimeout       = 20 * time.Second
+	istiodSelector  = "app=istiod"
+	istiodContainer = "discovery"
+	endpointShardz  = "/debug/endpointShardz"
+	maxDebugReply   = 32 << 20
+	restoreTimeout  = 20 * time.Second
 )
 
-// MeshEndpoints reads istiod's /debug/endpointShardz through the API server's proxy to the istiod
-// Pod, and keeps host's shards: registry ("Kubernetes/<cluster>") to endpoint addresses.
+// MeshEndpoints reads istiod's /debug/endpointShardz from inside the istiod Pod, and keeps
+// host's shards: registry ("Kubernetes/<cluster>") to endpoint addresses.
 func (l *Lab) MeshEndpoints(ctx context.Context, cluster, host string) (map[string][]string, error) {
 	c, err := l.kube(cluster)
 	if err != nil {
@@ -47,10 +51,11 @@ func (l *Lab) MeshEndpoints(ctx context.Context, cluster, host string) (map[stri
 	if pod == "" {
 		return nil, fmt.Errorf("cluster %s: no running istiod Pod in %s (is the mesh installed? 'netlab up' installs it)", cluster, names.IstioNamespace)
 	}
-	raw, err := c.Kube.Clientset.CoreV1().Pods(names.IstioNamespace).ProxyGet("http", pod, istiodMonitoringPort, "/debug/endpointShardz", nil).DoRaw(ctx)
-	checks.Record(ctx, "cluster "+cluster, "GET pods/"+pod+":"+istiodMonitoringPort+"/proxy/debug/endpointShardz", fmt.Sprintf("%d bytes", len(raw)), err)
+	cmd := []string{"pilot-discovery", "request", "GET", endpointShardz}
+	raw, stderr, err := c.Kube.Exec(ctx, names.IstioNamespace, pod, istiodContainer, cmd)
+	checks.Record(ctx, "cluster "+cluster, "exec "+pod+"/"+istiodContainer+": "+strings.Join(cmd, " "), fmt.Sprintf("%d bytes", len(raw)), err)
 	if err != nil {
-		return nil, fmt.Errorf("cluster %s: istiod's endpoint shards: %w", cluster, err)
+		return nil, fmt.Errorf("cluster %s: istiod's endpoint shards (%s): %w: %s", cluster, strings.Join(cmd, " "), err, strings.TrimSpace(string(stderr)))
 	}
 	if len(raw) > maxDebugReply {
 		return nil, fmt.Errorf("cluster %s: istiod's endpoint shards: reply of %d bytes is too large", cluster, len(raw))
@@ -59,7 +64,8 @@ func (l *Lab) MeshEndpoints(ctx context.Context, cluster, host string) (map[stri
 }
 
 // ShardsOf reads host's shards from istiod's endpointShardz reply: host, then namespace, then
-// {"Shards": {registry: [endpoint]}}.
+// {"Shards": {registry: [endpoint]}}. istiod keeps one endpoint per Pod and Service port, so a
+// Pod's address comes once per port: each registry's addresses are returned sorted and unique.
 func ShardsOf(raw []byte, host string) (map[string][]string, error) {
 	var all map[string]map[string]struct {
 		Shards map[string][]struct {
@@ -79,6 +85,7 @@ func ShardsOf(raw []byte, host string) (map[string][]string, error) {
 	}
 	for k := range out {
 		sort.Strings(out[k])
+		out[k] = slices.Compact(out[k])
 	}
 	return out, nil
 }

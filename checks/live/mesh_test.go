@@ -11,12 +11,14 @@ import (
 	"github.com/netlab-dev/netlab/internal/testplan"
 )
 
-// The shape of istiod's /debug/endpointShardz: host, namespace, then the shards by registry.
+// The shape of istiod's /debug/endpointShardz: host, namespace, then the shards by registry, one
+// endpoint per Pod and port (a Pod's address is read once).
 func TestShardsOf(t *testing.T) {
 	raw := []byte(`{
  "echo.netlab-checks.svc.cluster.local": {"netlab-checks": {"Shards": {
    "Kubernetes/east": [{"Labels": {"app": "echo"}, "Addresses": ["10.0.65.4"], "Network": "vpc-net"}],
-   "Kubernetes/west": [{"Addresses": ["10.1.66.3"]}, {"Addresses": ["10.1.65.7"]}]
+   "Kubernetes/west": [{"Addresses": ["10.1.66.3"], "EndpointPort": 7001}, {"Addresses": ["10.1.65.7"], "EndpointPort": 7001},
+                       {"Addresses": ["10.1.66.3"], "EndpointPort": 8080}, {"Addresses": ["10.1.65.7"], "EndpointPort": 8080}]
  }, "ServiceAccounts": {}}},
  "other.ns.svc.cluster.local": {"ns": {"Shards": {"Kubernetes/west": [{"Addresses": ["10.1.70.1"]}]}}}
 }`)
@@ -47,16 +49,19 @@ func TestMeshWorkloads(t *testing.T) {
 	kinds := map[string][]string{}
 	for _, o := range objs {
 		kinds[o.GetKind()] = append(kinds[o.GetKind()], o.GetName())
-		if o.GetKind() == "Deployment" && o.GetName() == DeployMesh {
+		if o.GetKind() == "Deployment" && (o.GetName() == DeployMesh || o.GetName() == DeployMeshCall) {
 			tl, _, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "labels")
 			ta, _, _ := unstructured.NestedStringMap(o.Object, "spec", "template", "metadata", "annotations")
 			if tl["sidecar.istio.io/inject"] != "true" || ta["inject.istio.io/templates"] != "grpc-agent" {
-				t.Errorf("the mesh probe is not injected with grpc-agent: labels %v annotations %v", tl, ta)
+				t.Errorf("%s is not injected with grpc-agent: labels %v annotations %v", o.GetName(), tl, ta)
 			}
 			sa, _, _ := unstructured.NestedString(o.Object, "spec", "template", "spec", "serviceAccountName")
 			args, _, _ := unstructured.NestedSlice(o.Object, "spec", "template", "spec", "containers")
-			if sa != MeshAccount || len(args) != 1 || !strings.Contains(fmt.Sprint(args[0]), "grpc-serve") {
-				t.Errorf("mesh probe: account %q, containers %v", sa, args)
+			// the server is the xDS server; the client Pod's own process must not open an xDS
+			// stream (pilot-agent proxies one per Pod)
+			serves := len(args) == 1 && strings.Contains(fmt.Sprint(args[0]), "grpc-serve")
+			if sa != MeshAccount || len(args) != 1 || serves != (o.GetName() == DeployMesh) {
+				t.Errorf("%s: account %q, containers %v", o.GetName(), sa, args)
 			}
 		}
 		if o.GetKind() == "PeerAuthentication" {
@@ -68,7 +73,8 @@ func TestMeshWorkloads(t *testing.T) {
 	if !slices.Contains(kinds["Service"], "mesh-echo-east") || slices.Contains(kinds["Service"], "mesh-echo-west") {
 		t.Errorf("services %v: want east's mesh Service only", kinds["Service"])
 	}
-	if len(kinds["DestinationRule"]) != 2 || len(kinds["PeerAuthentication"]) != 1 || len(kinds["ServiceAccount"]) != 1 {
+	if len(kinds["DestinationRule"]) != 2 || len(kinds["PeerAuthentication"]) != 1 || len(kinds["ServiceAccount"]) != 1 ||
+		!slices.Contains(kinds["Deployment"], DeployMesh) || !slices.Contains(kinds["Deployment"], DeployMeshCall) {
 		t.Errorf("mesh objects %v", kinds)
 	}
 	// The last objects are Istio's: applied after the namespace and workloads.

@@ -16,12 +16,16 @@ import (
 // The mesh workloads: in every cluster of the scenario's Istio mesh, the probe as a proxyless
 // gRPC server (probe/mesh), injected with Istio's grpc-agent template (pilot-agent beside it,
 // no Envoy), behind a Service whose name carries the cluster's, so that each exists in one
-// cluster only. The same Pod is the client of the calls to the other clusters' Services (the
-// injection gives its probe container the xDS bootstrap). Clients use mTLS through a
+// cluster only. The client of the calls to the other clusters' Services is a Pod of its own,
+// mesh-client, injected the same way, whose probe container idles (probe serve, no xDS) until a
+// call is exec'd into it. It has to be another Pod: pilot-agent proxies one xDS stream per Pod
+// ("registered overlapping stream; closing previous"), so a client process beside the xDS server
+// would take the server's stream and lose its own, in turns. Clients use mTLS through a
 // DestinationRule (proxyless gRPC takes ISTIO_MUTUAL only when told), and a PeerAuthentication
 // holds the namespace to the scenario's mTLS mode.
 const (
 	DeployMesh      = "mesh-echo"
+	DeployMeshCall  = "mesh-client"
 	MeshAccount     = "mesh-probe"
 	PortMesh        = 7070
 	meshTLSRule     = "mesh-istio-mutual"
@@ -55,17 +59,8 @@ func meshObjects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string)
 	ctr := probeContainer(ContainerProbe, image, c.Name, allow)
 	ctr.Args = []string{"probe", "grpc-serve", "--listen", fmt.Sprintf(":%d", PortMesh)}
 	ctr.Ports = []corev1.ContainerPort{{Name: "grpc", ContainerPort: PortMesh}}
-	d := deployment(DeployMesh, 1, corev1.PodSpec{
-		ServiceAccountName: MeshAccount,
-		Tolerations:        tolerateAll, TerminationGracePeriodSeconds: ptr(int64(1)),
-		Containers: []corev1.Container{ctr},
-	})
-	d.Spec.Template.Labels["sidecar.istio.io/inject"] = "true"
-	d.Spec.Template.Annotations = map[string]string{
-		"inject.istio.io/templates": grpcAgentInject,
-		// the server starts once pilot-agent has written the bootstrap and holds certificates
-		"proxy.istio.io/config": `{"holdApplicationUntilProxyStarts": true}`,
-	}
+	server := meshDeployment(DeployMesh, ctr)
+	client := meshDeployment(DeployMeshCall, probeContainer(ContainerProbe, image, c.Name, allow, "--udp", "", "--http", ""))
 	svc := service(MeshService(c.Name), DeployMesh, corev1.ServiceTypeClusterIP, "", []corev1.ServicePort{
 		{Name: "grpc", Protocol: corev1.ProtocolTCP, Port: PortMesh, TargetPort: intstr.FromInt32(PortMesh), AppProtocol: ptr("grpc")},
 	})
@@ -73,7 +68,24 @@ func meshObjects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string)
 		TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"},
 		ObjectMeta: metav1.ObjectMeta{Name: MeshAccount, Namespace: Namespace, Labels: labels},
 	}
-	return []runtime.Object{sa, d, svc}
+	return []runtime.Object{sa, server, client, svc}
+}
+
+// meshDeployment is one Pod of the mesh: ctr under service account mesh-probe, with pilot-agent
+// injected by Istio's grpc-agent template (no Envoy).
+func meshDeployment(name string, ctr corev1.Container) runtime.Object {
+	d := deployment(name, 1, corev1.PodSpec{
+		ServiceAccountName: MeshAccount,
+		Tolerations:        tolerateAll, TerminationGracePeriodSeconds: ptr(int64(1)),
+		Containers: []corev1.Container{ctr},
+	})
+	d.Spec.Template.Labels["sidecar.istio.io/inject"] = "true"
+	d.Spec.Template.Annotations = map[string]string{
+		"inject.istio.io/templates": grpcAgentInject,
+		// the probe starts once pilot-agent has written the bootstrap and holds certificates
+		"proxy.istio.io/config": `{"holdApplicationUntilProxyStarts": true}`,
+	}
+	return d
 }
 
 // meshPolicies are the Istio objects of the checks' namespace: clients originate mTLS to every
