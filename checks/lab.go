@@ -73,6 +73,9 @@ type Lab interface {
 	// RemoveRemoteSecret deletes, in cluster, the remote secret through which its istiod reads
 	// cluster remote's API server, and returns the function that puts it back as it was.
 	RemoveRemoteSecret(ctx context.Context, cluster, remote string) (restore func() error, err error)
+	// SetMeshMTLS sets the mTLS mode (STRICT, PERMISSIVE) of the checks' namespace in cluster and
+	// returns the function that puts the scenario's mode back.
+	SetMeshMTLS(ctx context.Context, cluster, mode string) (restore func() error, err error)
 
 	// TGWTable is the transit gateway's kernel view of the plan's route table name.
 	TGWTable(ctx context.Context, name string) (api.TableView, error)

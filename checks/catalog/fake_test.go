@@ -76,6 +76,8 @@ type fakeLab struct {
 	removed    map[string]bool
 	meshStale  bool
 	restoreErr error
+	// mtls is each cluster's mTLS mode as set by SetMeshMTLS (absent: the scenario's)
+	mtls map[string]string
 
 	mu       sync.Mutex
 	scaled   []int32
@@ -373,6 +375,31 @@ func (f *fakeLab) RemoveRemoteSecret(ctx context.Context, cluster, remote string
 		delete(f.removed, cluster+"/"+remote)
 		return nil
 	}, nil
+}
+
+func (f *fakeLab) SetMeshMTLS(ctx context.Context, cluster, mode string) (func() error, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.mtls == nil {
+		f.mtls = map[string]string{}
+	}
+	f.mtls[cluster] = mode
+	return func() error {
+		f.mu.Lock()
+		defer f.mu.Unlock()
+		delete(f.mtls, cluster)
+		return nil
+	}, nil
+}
+
+// mtlsOf is cluster's mTLS mode: as set, or the scenario's.
+func (f *fakeLab) mtlsOf(cluster string) string {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if m, ok := f.mtls[cluster]; ok {
+		return m
+	}
+	return f.p.Istio.MTLS
 }
 
 // runDef runs the definition of id at the first target, like the runner does, with the fake.

@@ -22,7 +22,8 @@ import (
 // traffic leaving the cluster), Pod to Pod through the transit gateway, while on several it is
 // not (the east-west gateway of To's network carries the call). Negative control, under STRICT:
 // a plaintext client outside the mesh (a probe Pod of To without the agent) is refused by the
-// server.
+// server; that the policy refuses it is shown by contrast: with To's PeerAuthentication set to
+// PERMISSIVE the same call is answered, and with STRICT put back it is refused again.
 func meshEastWest() checks.Definition {
 	return checks.Definition{
 		ID:      "mesh/east-west",
@@ -77,9 +78,30 @@ func meshEastWest() checks.Definition {
 			}
 			plainFrom := to.InPod(to.Probe[to.Nodes[0].Name])
 			plainTarget := hostPort(servers[0].IP, live.PortMesh)
-			pr, perr := l.GRPC(ctx, plainFrom, plainTarget)
-			refused := !pr.OK && pr.Error != "" && !strings.Contains(pr.Error, "DeadlineExceeded") && !strings.Contains(pr.Error, "i/o timeout")
-			b.negative(fmt.Sprintf("a plaintext gRPC client outside the mesh (%s) calls %s directly", plainFrom.Pod, plainTarget), refused, grpcSeen(pr, perr), "refused by the server (STRICT mTLS), not a timeout")
+			plain := func() (bool, bool, string) {
+				pr, perr := l.GRPC(ctx, plainFrom, plainTarget)
+				refused := !pr.OK && pr.Error != "" && !strings.Contains(pr.Error, "DeadlineExceeded") && !strings.Contains(pr.Error, "i/o timeout")
+				return pr.OK && pr.Reply != nil, refused, grpcSeen(pr, perr)
+			}
+			_, refused, seen := plain()
+			b.negative(fmt.Sprintf("a plaintext gRPC client outside the mesh (%s) calls %s directly", plainFrom.Pod, plainTarget), refused, seen, "refused by the server (STRICT mTLS), not a timeout")
+			if !refused {
+				return b.done("a plaintext client was not refused under STRICT")
+			}
+			// The refusal is the policy's: with PERMISSIVE the same plaintext call is answered (istiod
+			// pushes the server a listener that also takes plaintext), and with STRICT back it is
+			// refused again.
+			restore, err := l.SetMeshMTLS(ctx, to.Plan.Name, "PERMISSIVE")
+			if err != nil {
+				return b.errorf("%v", err)
+			}
+			answered := poll(ctx, meshWait, meshWait/30, func() bool { ok, _, s := plain(); seen = s; return ok })
+			b.add("with "+to.Plan.Name+"'s PeerAuthentication PERMISSIVE, the same plaintext call", seen, "answered", answered)
+			if err := restore(); err != nil {
+				return b.errorf("%v", err)
+			}
+			again := poll(ctx, meshWait, meshWait/30, func() bool { _, r, s := plain(); seen = s; return r })
+			b.add("STRICT put back: the plaintext call", seen, "refused again", again)
 			return b.done(fmt.Sprintf("%s answered %s over mTLS as %s", to.Plan.Name, from.Plan.Name, rep.PeerSPIFFE))
 		}),
 	}

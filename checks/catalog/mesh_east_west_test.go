@@ -14,7 +14,8 @@ import (
 
 // eastWestFake is meshFake with the mesh probes (servers and clients) and a mesh that answers as Istio does on one
 // network: the call by name reaches west's server over mTLS, the TCP peer is east's node (the
-// CNI masquerades Pod traffic leaving the cluster), and a plaintext call is reset.
+// CNI masquerades Pod traffic leaving the cluster), and a plaintext call is reset under STRICT and
+// answered under PERMISSIVE.
 func eastWestFake(t *testing.T) *fakeLab {
 	f := meshFake(t)
 	f.pods["east/mesh-echo"] = []checks.Pod{{Name: "mesh-echo-e", Node: f.clusters["east"].Nodes[1].Name, IP: "10.0.65.9"}}
@@ -28,6 +29,9 @@ func eastWestFake(t *testing.T) *fakeLab {
 			return probe.GRPCResult{Target: target, OK: true, RTTMs: 2, Reply: &probe.GRPCReply{
 				Server: probe.Identity{PodName: "mesh-echo-w", ClusterName: "west"}, PeerAddr: eastNode + ":41234",
 				MTLS: true, PeerSPIFFE: live.MeshIdentity()}}, nil
+		}
+		if !strings.HasPrefix(target, "xds:///") && f.mtlsOf(w.Cluster) == "PERMISSIVE" {
+			return probe.GRPCResult{Target: target, OK: true, Reply: &probe.GRPCReply{Server: probe.Identity{PodName: "mesh-echo-w", ClusterName: "west"}}}, nil
 		}
 		err := errors.New("rpc error: code = Unavailable desc = connection closed before server preface received")
 		return probe.GRPCResult{Target: target, Error: err.Error()}, err
@@ -43,6 +47,18 @@ func TestMeshEastWestPasses(t *testing.T) {
 	}
 	if r.Negative == nil || r.Negative.Verdict != report.Pass {
 		t.Errorf("negative control %+v", r.Negative)
+	}
+	if len(f.mtls) != 0 {
+		t.Errorf("the mTLS mode was left changed: %v", f.mtls)
+	}
+	var contrast int
+	for _, e := range r.Evidence {
+		if strings.Contains(e.Name, "PERMISSIVE") || strings.Contains(e.Name, "STRICT put back") {
+			contrast++
+		}
+	}
+	if contrast != 2 {
+		t.Errorf("want the PERMISSIVE contrast and the STRICT repair in the evidence: %+v", r.Evidence)
 	}
 }
 
@@ -98,6 +114,17 @@ func TestMeshEastWestFails(t *testing.T) {
 			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
 				if !strings.HasPrefix(target, "xds:///") {
 					return probe.GRPCResult{Target: target, OK: true, Reply: &probe.GRPCReply{Server: probe.Identity{ClusterName: "west"}}}, nil
+				}
+				return inner(w, target)
+			}
+		},
+		// the plaintext call is refused whatever the policy says: the refusal is not STRICT's
+		"refused under PERMISSIVE too": func(f *fakeLab) {
+			inner := f.grpc
+			f.grpc = func(w checks.Where, target string) (probe.GRPCResult, error) {
+				if !strings.HasPrefix(target, "xds:///") {
+					err := errors.New("rpc error: code = Unavailable desc = connection closed before server preface received")
+					return probe.GRPCResult{Target: target, Error: err.Error()}, err
 				}
 				return inner(w, target)
 			}

@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/internal/names"
@@ -123,6 +124,34 @@ func (l *Lab) RemoveRemoteSecret(ctx context.Context, cluster, remote string) (f
 			return fmt.Errorf("cluster %s: put back the remote secret for cluster %s: %w", cluster, remote, err)
 		}
 		return nil
+	}, nil
+}
+
+// SetMeshMTLS sets the mTLS mode of the checks' namespace in cluster (its PeerAuthentication)
+// and returns the function that puts the scenario's mode back.
+func (l *Lab) SetMeshMTLS(ctx context.Context, cluster, mode string) (func() error, error) {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return nil, err
+	}
+	if l.Plan.Istio == nil {
+		return nil, fmt.Errorf("the scenario has no mesh")
+	}
+	set := func(ctx context.Context, mode string) error {
+		err := c.Kube.Apply(ctx, []*unstructured.Unstructured{peerAuthentication(mode)})
+		checks.Record(ctx, "cluster "+cluster, "apply PeerAuthentication "+Namespace+"/"+meshPeerAuth+" mtls "+mode, "", err)
+		if err != nil {
+			return fmt.Errorf("cluster %s: PeerAuthentication %s/%s to %s: %w", cluster, Namespace, meshPeerAuth, mode, err)
+		}
+		return nil
+	}
+	if err := set(ctx, mode); err != nil {
+		return nil, err
+	}
+	return func() error {
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
+		defer cancel()
+		return set(rctx, l.Plan.Istio.MTLS)
 	}, nil
 }
 

@@ -109,10 +109,16 @@ func meshPolicies(p *plan.Plan, c plan.ClusterPlan) []*unstructured.Unstructured
 			},
 		}})
 	}
-	return append(out, &unstructured.Unstructured{Object: map[string]interface{}{
-		"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication", "metadata": meta(meshPeerAuth),
-		"spec": map[string]interface{}{"mtls": map[string]interface{}{"mode": p.Istio.MTLS}},
-	}})
+	return append(out, peerAuthentication(p.Istio.MTLS))
+}
+
+// peerAuthentication is the checks' namespace-wide PeerAuthentication with mTLS mode.
+func peerAuthentication(mode string) *unstructured.Unstructured {
+	return &unstructured.Unstructured{Object: map[string]interface{}{
+		"apiVersion": "security.istio.io/v1", "kind": "PeerAuthentication",
+		"metadata": map[string]interface{}{"name": meshPeerAuth, "namespace": Namespace, "labels": toInterfaceMap(labels)},
+		"spec":     map[string]interface{}{"mtls": map[string]interface{}{"mode": mode}},
+	}}
 }
 
 func toInterfaceMap(m map[string]string) map[string]interface{} {
