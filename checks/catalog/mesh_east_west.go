@@ -17,17 +17,17 @@ import (
 // it, no Envoy) calls xds:///mesh-echo-<To>.netlab-checks.svc.cluster.local:7070, a Service that
 // exists in To only. istiod in From knows it from To's API server (mesh/remote-discovery) and
 // hands the client To's endpoints. The evidence: the server that answers is To's; the call came
-// over mTLS and the server saw the client's SPIFFE identity (one root of trust); on one network
-// the TCP peer is the client itself (its Pod IP, or its node's when the CNI masquerades Pod
-// traffic leaving the cluster), Pod to Pod through the transit gateway, while on several it is
-// not (the east-west gateway of To's network carries the call). Negative control, under STRICT:
+// over mTLS and the server saw the client's SPIFFE identity (one root of trust); the TCP peer is
+// the client itself (its Pod IP, or its node's when the CNI masquerades Pod traffic leaving the
+// cluster), Pod to Pod through the transit gateway. On several networks the check is skipped
+// (meshOneNetworkPairs says why). Negative control, under STRICT:
 // a plaintext client outside the mesh (a probe Pod of To without the agent) is refused by the
 // server; that the policy refuses it is shown by contrast: with To's PeerAuthentication set to
 // PERMISSIVE the same call is answered, and with STRICT put back it is refused again.
 func meshEastWest() checks.Definition {
 	return checks.Definition{
 		ID:      "mesh/east-west",
-		Targets: istioPairs,
+		Targets: meshOneNetworkPairs,
 		Hops:    meshEastWestHops,
 		Run: run(func(ctx context.Context, env *checks.Env, l checks.Lab, t checks.Target, b *builder) report.Result {
 			from, to, err := pair(l, t)
@@ -67,11 +67,7 @@ func meshEastWest() checks.Definition {
 			if n, ok := from.Node(cli.Node); ok && from.Plan.CNI.CrossClusterSource != "preserve" {
 				self = []string{n.IP}
 			}
-			if env.Plan.Istio.MultiNetwork {
-				b.add("the TCP peer is "+to.Plan.Name+"'s east-west gateway, not the client", orText(peerIP, "none"), "not "+strings.Join(self, ","), peerIP != "" && peerIP != self[0])
-			} else {
-				b.add("one network: the TCP peer is the client itself, Pod to Pod", orText(peerIP, "none"), strings.Join(self, ",")+" (the client's "+map[bool]string{true: "Pod IP", false: "node, masqueraded by the CNI"}[self[0] == cli.IP]+")", peerIP == self[0])
-			}
+			b.add("one network: the TCP peer is the client itself, Pod to Pod", orText(peerIP, "none"), strings.Join(self, ",")+" (the client's "+map[bool]string{true: "Pod IP", false: "node, masqueraded by the CNI"}[self[0] == cli.IP]+")", peerIP == self[0])
 			// Negative control: a client outside the mesh, in plain gRPC, at the server Pod itself.
 			if env.Plan.Istio.MTLS != "STRICT" {
 				return b.done(fmt.Sprintf("%s answered %s over mTLS (%s); mTLS is %s, so no plaintext refusal to assert", to.Plan.Name, from.Plan.Name, rep.PeerSPIFFE, env.Plan.Istio.MTLS))

@@ -76,6 +76,17 @@ func istioPairs(p *plan.Plan) ([]checks.Target, string) {
 	return ts, ""
 }
 
+// meshOneNetworkPairs are istioPairs on a one-network mesh. On several networks the calls cross
+// Envoy east-west gateways (Istio's published images, which this machine cannot build or pull):
+// that data path has not been run by netlab anywhere, so the check is skipped with the reason
+// rather than run with expectations nobody has seen hold.
+func meshOneNetworkPairs(p *plan.Plan) ([]checks.Target, string) {
+	if p.Istio != nil && p.Istio.MultiNetwork {
+		return nil, "several networks: the calls cross Envoy east-west gateways (Istio's published images); not run here, and this version of netlab has not verified that data path anywhere (docs/istio.md)"
+	}
+	return istioPairs(p)
+}
+
 func twoIngresses(p *plan.Plan) string {
 	n := 0
 	for _, c := range p.Clusters {
