@@ -164,9 +164,16 @@ func twoNodes(c *checks.Cluster) (a, b checks.Node, ok bool) {
 	return a, b, a.Name != "" && b.Name != ""
 }
 
-// podsOf lists the running Pods of a workload (app label) with their IPs and nodes.
-func podsOf(ctx context.Context, l checks.Lab, c *checks.Cluster, app string) ([]checks.Pod, error) {
-	return l.Pods(ctx, c.Plan.Name, app)
+// runningPods are the running Pods of app in cluster c; none is an error naming both.
+func runningPods(ctx context.Context, l checks.Lab, c *checks.Cluster, app string) ([]checks.Pod, error) {
+	pods, err := l.Pods(ctx, c.Plan.Name, app)
+	if err != nil {
+		return nil, fmt.Errorf("cluster %s: no running %s Pod: %w", c.Plan.Name, app, err)
+	}
+	if len(pods) == 0 {
+		return nil, fmt.Errorf("cluster %s: no running %s Pod", c.Plan.Name, app)
+	}
+	return pods, nil
 }
 
 func hostPort(ip string, port int) string { return fmt.Sprintf("%s:%d", ip, port) }

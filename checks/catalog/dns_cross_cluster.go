@@ -45,9 +45,9 @@ func dnsCrossCluster() checks.Definition {
 				dnsIP = ip
 			}
 			b.add(to.Plan.Name+"'s CoreDNS on an internal address of "+to.Plan.VPC, orText(dnsIP, "none"), "from "+strings.Join(to.Plan.MetalLB.Addresses, ","), dnsIP != "" && InPool(dnsIP, to.Plan.MetalLB.Addresses))
-			backends, err := podsOf(ctx, l, to, live.DeployPinned)
-			if err != nil || len(backends) == 0 {
-				return b.errorf("cluster %s: no running %s Pod: %v", to.Plan.Name, live.DeployPinned, err)
+			backends, err := runningPods(ctx, l, to, live.DeployPinned)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
 			var want []string
 			for _, p := range backends {

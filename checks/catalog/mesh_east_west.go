@@ -34,13 +34,13 @@ func meshEastWest() checks.Definition {
 			if err != nil {
 				return b.errorf("%v", err)
 			}
-			clients, err := podsOf(ctx, l, from, live.DeployMeshCall)
-			if err != nil || len(clients) == 0 {
-				return b.errorf("cluster %s: no running %s Pod (the mesh client): %v", from.Plan.Name, live.DeployMeshCall, err)
+			clients, err := runningPods(ctx, l, from, live.DeployMeshCall)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
-			servers, err := podsOf(ctx, l, to, live.DeployMesh)
-			if err != nil || len(servers) == 0 {
-				return b.errorf("cluster %s: no running %s Pod (the mesh probe): %v", to.Plan.Name, live.DeployMesh, err)
+			servers, err := runningPods(ctx, l, to, live.DeployMesh)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
 			unlock := l.Lock("mesh", false)
 			defer unlock()

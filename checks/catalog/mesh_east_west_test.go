@@ -154,7 +154,7 @@ func TestMeshEastWestFails(t *testing.T) {
 }
 
 func TestMeshEastWestNoMeshProbe(t *testing.T) {
-	for pods, want := range map[string]string{"west/mesh-echo": "mesh probe", "east/mesh-client": "mesh client"} {
+	for pods, want := range map[string]string{"west/mesh-echo": "no running mesh-echo Pod", "east/mesh-client": "no running mesh-client Pod"} {
 		f := eastWestFake(t)
 		f.pods[pods] = nil
 		if r := runDefOn(t, f, "mesh/east-west", "", context.Background()); r.Verdict != report.Error || !strings.Contains(r.Reason, want) {

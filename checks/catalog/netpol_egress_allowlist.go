@@ -37,9 +37,9 @@ func netpolEgressAllowlist() checks.Definition {
 			if err != nil {
 				return b.errorf("%v", err)
 			}
-			pods, err := podsOf(ctx, l, c, live.PodNetpol)
-			if err != nil || len(pods) == 0 {
-				return b.errorf("no running %s Pod: %v", live.PodNetpol, err)
+			pods, err := runningPods(ctx, l, c, live.PodNetpol)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
 			applied, err := scenarioPolicies(ctx, l, b, c)
 			if err != nil {

@@ -19,9 +19,9 @@ func podToPodSameNode() checks.Definition {
 		Targets: everyCluster,
 		Hops:    podToPodSameNodeHops,
 		Run: inCluster(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
-			servers, err := podsOf(ctx, l, c, live.DeployPinned)
-			if err != nil || len(servers) == 0 {
-				return b.errorf("no running %s Pod: %v", live.DeployPinned, err)
+			servers, err := runningPods(ctx, l, c, live.DeployPinned)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
 			srv := servers[0]
 			cli := c.Probe[srv.Node]

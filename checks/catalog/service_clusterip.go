@@ -36,9 +36,9 @@ func serviceClusterIP() checks.Definition {
 				return b.errorf("%v", err)
 			}
 			vip := svc.ClusterIP
-			backends, err := podsOf(ctx, l, c, live.DeployEcho)
-			if err != nil || len(backends) == 0 {
-				return b.errorf("no running %s Pods: %v", live.DeployEcho, err)
+			backends, err := runningPods(ctx, l, c, live.DeployEcho)
+			if err != nil {
+				return b.errorf("%v", err)
 			}
 			var ips []string
 			for _, p := range backends {
@@ -109,7 +109,7 @@ func serviceClusterIP() checks.Definition {
 					}
 				}
 			}()
-			poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := podsOf(ctx, l, c, live.DeployEcho); return len(ps) == 0 })
+			poll(ctx, 60*time.Second, time.Second, func() bool { ps, _ := l.Pods(ctx, c.Plan.Name, live.DeployEcho); return len(ps) == 0 })
 			r, nerr := l.TCP(ctx, cli, hostPort(vip, live.PortTCP))
 			b.negative(live.DeployEcho+" scaled to 0", b.silent("the ClusterIP without backends", r, nerr), seen(r, nerr), "no answer (refused or timed out)")
 			if err := scale(echoReplicas); err != nil {
