@@ -49,8 +49,35 @@ func (e *MissingError) Error() string {
 	if e.Offline {
 		why = "and --offline never pulls"
 	}
-	return fmt.Sprintf("image(s) %s are not on this host's Docker engine %s: load them with 'netlab images load BUNDLE' (a bundle written by 'netlab images save SCENARIO -o BUNDLE' on a host with registry access), or build them here with 'bash ci/images/build.sh' (its node image is %s, for --node-image), then run 'netlab up --offline' again",
-		strings.Join(e.Images, ", "), why, images.HermeticNodeImage)
+	// The way out for each image: the build.sh set that makes it here, or a bundle from a host
+	// that can pull it.
+	var sets, ways []string
+	bySet := map[string][]string{}
+	var upstream []string
+	for _, ref := range e.Images {
+		if strings.HasPrefix(ref, "kindest/node:") {
+			// kind's own node image: the hermetic one stands in for it
+			ways = append(ways, fmt.Sprintf("instead of %s, build %s with 'bash ci/images/build.sh' and pass --node-image %s", ref, images.HermeticNodeImage, images.HermeticNodeImage))
+			continue
+		}
+		cmd, ok := images.BuildCommand(ref)
+		if !ok {
+			upstream = append(upstream, ref)
+			continue
+		}
+		if bySet[cmd] == nil {
+			sets = append(sets, cmd)
+		}
+		bySet[cmd] = append(bySet[cmd], ref)
+	}
+	for _, cmd := range sets {
+		ways = append(ways, fmt.Sprintf("build %s here with '%s'", strings.Join(bySet[cmd], ", "), cmd))
+	}
+	if len(upstream) > 0 {
+		ways = append(ways, fmt.Sprintf("%s %s built by nothing here: only upstream publishes them", strings.Join(upstream, ", "), map[bool]string{true: "is", false: "are"}[len(upstream) == 1]))
+	}
+	return fmt.Sprintf("image(s) %s are not on this host's Docker engine %s: %s; or load them with 'netlab images load BUNDLE' (a bundle written by 'netlab images save SCENARIO -o BUNDLE' on a host with registry access); then run 'netlab up --offline' again",
+		strings.Join(e.Images, ", "), why, strings.Join(ways, "; "))
 }
 
 // Ensure makes sure every image of l that comes from a registry is on the host, before anything

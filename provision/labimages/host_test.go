@@ -14,6 +14,7 @@ import (
 	"github.com/netlab-dev/netlab/internal/status"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/component"
+	"github.com/netlab-dev/netlab/provision/images"
 )
 
 // fakeEngine holds images by reference; pullable ones arrive on PullImage. It records every call,
@@ -155,5 +156,25 @@ func TestInspect(t *testing.T) {
 	}
 	if !got[0].Present || got[0].ID != "sha256:aa" || got[0].RepoDigests[0] != "a@sha256:dd" || got[1].Present || got[1].ID != "" {
 		t.Fatalf("%+v", got)
+	}
+}
+
+// The message names, for each missing image, its way out: the build.sh set that makes it here,
+// the hermetic node image for kind's, or that only upstream publishes it.
+func TestMissingErrorNamesEachWayOut(t *testing.T) {
+	e := &MissingError{Offline: true, Images: []string{
+		"kindest/node:v1.37.0", images.IstioPilot, images.IstioAgent, images.CalicoNode, images.IstioUpstreamHub + "/proxyv2:" + images.IstioUpstreamTag,
+	}}
+	msg := e.Error()
+	for _, s := range []string{
+		"--node-image " + images.HermeticNodeImage,
+		"build " + images.IstioPilot + ", " + images.IstioAgent + " here with 'bash ci/images/build.sh istio'",
+		"build " + images.CalicoNode + " here with 'bash ci/images/build.sh calico'",
+		images.IstioUpstreamHub + "/proxyv2:" + images.IstioUpstreamTag + " is built by nothing here",
+		"--offline never pulls", "netlab images load BUNDLE",
+	} {
+		if !strings.Contains(msg, s) {
+			t.Errorf("message lacks %q:\n%s", s, msg)
+		}
 	}
 }
