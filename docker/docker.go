@@ -97,10 +97,8 @@ func (e *Engine) EnsureNetwork(ctx context.Context, s NetworkSpec) (bool, error)
 		IPAM: &network.IPAM{Driver: "default", Config: []network.IPAMConfig{{
 			Subnet: s.Subnet, IPRange: s.IPRange, Gateway: s.Gateway,
 		}}},
-		Options: map[string]string{
-			"com.docker.network.driver.mtu": strconv.Itoa(s.MTU),
-		},
-		Labels: map[string]string{LabelLab: s.Lab, LabelRole: "vpc", LabelVPC: s.VPC, LabelSubnet: s.SubnetTag},
+		Options: vpcNetworkOptions(s.MTU, e.c.ClientVersion()),
+		Labels:  map[string]string{LabelLab: s.Lab, LabelRole: "vpc", LabelVPC: s.VPC, LabelSubnet: s.SubnetTag},
 	})
 	if err != nil {
 		if strings.Contains(err.Error(), "overlap") {
@@ -109,6 +107,41 @@ func (e *Engine) EnsureNetwork(ctx context.Context, s NetworkSpec) (bool, error)
 		return false, fmt.Errorf("create network %s (%s): %w", s.Name, s.Subnet, err)
 	}
 	return true, nil
+}
+
+// gatewayModeAPI is the first API version (Docker 28.0) that knows the bridge driver's
+// gateway_mode_ipv4 option and its nat-unprotected mode.
+const gatewayModeAPI = "1.48"
+
+// vpcNetworkOptions are the bridge driver options of a VPC network, for an engine that speaks API
+// version api (the version negotiated with it). From Docker 28 the default gateway mode ("nat")
+// puts a raw-table rule per container that drops packets addressed to it from outside its own
+// bridge: a VPC's nodes would not be reachable through the transit gateway, which routes between
+// bridges (measured on Docker 29.8: the TCP connect timed out, the DROP rule counted the packets).
+// nat-unprotected keeps masquerading and leaves routed traffic to the lab's own rules, as engines
+// before 28 did. Older engines do not know the option, so it is sent to 28 and newer only.
+func vpcNetworkOptions(mtu int, api string) map[string]string {
+	opts := map[string]string{"com.docker.network.driver.mtu": strconv.Itoa(mtu)}
+	if versionAtLeast(api, gatewayModeAPI) {
+		opts["com.docker.network.bridge.gateway_mode_ipv4"] = "nat-unprotected"
+	}
+	return opts
+}
+
+// versionAtLeast compares dotted API versions ("1.41" < "1.48" < "1.52").
+func versionAtLeast(v, min string) bool {
+	vs, ms := strings.Split(v, "."), strings.Split(min, ".")
+	for i := 0; i < len(ms); i++ {
+		var a, b int
+		if i < len(vs) {
+			a, _ = strconv.Atoi(vs[i])
+		}
+		b, _ = strconv.Atoi(ms[i])
+		if a != b {
+			return a > b
+		}
+	}
+	return true
 }
 
 func checkNetwork(n network.Inspect, s NetworkSpec) error {

@@ -15,12 +15,27 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"syscall"
 )
 
-const realRunc = "/usr/sbin/runc"
+// debianRunc is the runc the wrapper runs unless a file named runc stands beside the wrapper
+// itself (a second engine's own runc, built from Go modules: see docs/notes/docker-28-29-research.md).
+const debianRunc = "/usr/sbin/runc"
+
+// realRunc is the runc beside this executable, or Debian's.
+func realRunc() string {
+	if self, err := os.Executable(); err == nil {
+		if beside := filepath.Join(filepath.Dir(self), "runc"); beside != self {
+			if st, err := os.Stat(beside); err == nil && st.Mode().IsRegular() && st.Mode()&0o111 != 0 {
+				return beside
+			}
+		}
+	}
+	return debianRunc
+}
 
 // capNames are the Linux capability numbers 0–40.
 var capNames = []string{
@@ -127,9 +142,10 @@ func main() {
 			}
 		}
 	}
-	argv := append([]string{realRunc}, args...)
-	if err := syscall.Exec(realRunc, argv, os.Environ()); err != nil {
-		fmt.Fprintf(os.Stderr, "runc-nocap: exec %s: %v\n", realRunc, err)
+	runc := realRunc()
+	argv := append([]string{runc}, args...)
+	if err := syscall.Exec(runc, argv, os.Environ()); err != nil {
+		fmt.Fprintf(os.Stderr, "runc-nocap: exec %s: %v\n", runc, err)
 		os.Exit(1)
 	}
 }
