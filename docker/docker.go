@@ -59,15 +59,6 @@ func Connect(ctx context.Context) (*Engine, error) {
 // Close releases the connection.
 func (e *Engine) Close() error { return e.c.Close() }
 
-// RootDir is the engine's data directory (DockerRootDir), where images and containers take disk.
-func (e *Engine) RootDir(ctx context.Context) (string, error) {
-	info, err := e.c.Info(ctx, client.InfoOptions{})
-	if err != nil {
-		return "", fmt.Errorf("ask the Docker engine for its data directory: %w", err)
-	}
-	return info.Info.DockerRootDir, nil
-}
-
 // NetworkSpec is a VPC subnet as a Docker network.
 type NetworkSpec struct {
 	Name      string

@@ -25,15 +25,6 @@ func connect(ctx context.Context) (*docker.Engine, error) {
 	return eng, nil
 }
 
-// dockerRootDir is where the engine keeps containers and images; "" when it does not say.
-func dockerRootDir(ctx context.Context, eng *docker.Engine) string {
-	root, err := eng.RootDir(ctx)
-	if err != nil {
-		return ""
-	}
-	return root
-}
-
 // engine is steps.Engine over package docker.
 type engine struct{ eng *docker.Engine }
 

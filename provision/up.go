@@ -61,7 +61,7 @@ func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error 
 	var eng *docker.Engine
 	if err := st.Step("Preflight: Docker, kernel features, memory, disk", func() error {
 		var err error
-		eng, err = preflightHost(ctx, p, reg)
+		eng, err = preflightHost(ctx, p, reg, st)
 		return err
 	}); err != nil {
 		return err
@@ -123,10 +123,10 @@ func contexts(p *plan.Plan) []string {
 // Preflight checks everything 'up' needs before it creates anything, and fails at once, naming
 // what is missing. It returns a connected engine.
 func Preflight(ctx context.Context, p *plan.Plan) (*docker.Engine, error) {
-	return preflightHost(ctx, p, component.Builtin(component.Options{}))
+	return preflightHost(ctx, p, component.Builtin(component.Options{}), nil)
 }
 
-func preflightHost(ctx context.Context, p *plan.Plan, reg *component.Registry) (*docker.Engine, error) {
+func preflightHost(ctx context.Context, p *plan.Plan, reg *component.Registry, st *status.Status) (*docker.Engine, error) {
 	if err := preflight.Host(p, reg.Check); err != nil {
 		return nil, err
 	}
@@ -134,8 +134,15 @@ func preflightHost(ctx context.Context, p *plan.Plan, reg *component.Registry) (
 	if err != nil {
 		return nil, err
 	}
+	// The engine's version, image store and firewall backend are what changed under labs from
+	// Debian's 20.10 to Docker 28/29; said on every run, so a report names the engine it ran on.
+	var root string
+	if d, err := eng.Describe(ctx); err == nil {
+		status.Or(st).Printf("   %s", d)
+		root = d.RootDir
+	}
 	cp, w := preflight.Nodes(p)
-	if err := preflight.Disk(cp+w, dockerRootDir(ctx, eng)); err != nil {
+	if err := preflight.Disk(cp+w, root); err != nil {
 		eng.Close()
 		return nil, err
 	}
