@@ -149,38 +149,48 @@ func (e *Engine) create(ctx context.Context, s ContainerSpec) error {
 		bindings[port] = []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: hostPort}}
 	}
 	first := s.Networks[0]
-	req := testcontainers.GenericContainerRequest{
-		Started: true,
-		ContainerRequest: testcontainers.ContainerRequest{
-			Name:         s.Name,
-			Image:        s.Image,
-			Cmd:          s.Cmd,
-			Env:          s.Env,
-			Labels:       s.Labels,
-			Networks:     []string{first.Network},
-			ExposedPorts: s.Publish,
-			Mounts:       testcontainers.Mounts(mounts...),
-			EndpointSettingsModifier: func(m map[string]*network.EndpointSettings) {
-				es := m[first.Network]
-				if es == nil {
-					es = &network.EndpointSettings{}
-					m[first.Network] = es
-				}
-				es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: first.IP}
-			},
-			HostConfigModifier: func(hc *container.HostConfig) {
-				hc.CapAdd = s.CapAdd
-				hc.Sysctls = s.Sysctls
-				if s.RestartUnlessStopped {
-					hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
-				}
-				if len(bindings) > 0 {
-					hc.PortBindings = bindings
-				}
-			},
+	req := testcontainers.ContainerRequest{
+		Name:         s.Name,
+		Image:        s.Image,
+		Cmd:          s.Cmd,
+		Env:          s.Env,
+		Labels:       s.Labels,
+		Networks:     []string{first.Network},
+		ExposedPorts: s.Publish,
+		Mounts:       testcontainers.Mounts(mounts...),
+		EndpointSettingsModifier: func(m map[string]*network.EndpointSettings) {
+			es := m[first.Network]
+			if es == nil {
+				es = &network.EndpointSettings{}
+				m[first.Network] = es
+			}
+			es.IPAMConfig = &network.EndpointIPAMConfig{IPv4Address: first.IP}
+		},
+		HostConfigModifier: func(hc *container.HostConfig) {
+			hc.CapAdd = s.CapAdd
+			hc.Sysctls = s.Sysctls
+			if s.RestartUnlessStopped {
+				hc.RestartPolicy = container.RestartPolicy{Name: container.RestartPolicyUnlessStopped}
+			}
+			if len(bindings) > 0 {
+				hc.PortBindings = bindings
+			}
 		},
 	}
-	if _, err := testcontainers.GenericContainer(ctx, req); err != nil {
+	// The container's first network stands in for testcontainers' default bridge. Left to itself,
+	// on an engine without the "bridge" network (a dockerd with "bridge": "none") testcontainers
+	// creates a network "reaper_default", attaches the container to it as well (a way out of the
+	// lab, beside the legs the plan gives it) and never removes it.
+	provider, err := testcontainers.NewDockerProvider(testcontainers.WithDefaultBridgeNetwork(first.Network))
+	if err != nil {
+		return fmt.Errorf("container %s: reach the Docker engine: %w", s.Name, err)
+	}
+	defer provider.Close()
+	c, err := provider.CreateContainer(ctx, req)
+	if err == nil {
+		err = c.Start(ctx)
+	}
+	if err != nil {
 		return fmt.Errorf("start container %s from %s on %s at %s: %w", s.Name, s.Image, first.Network, first.IP, err)
 	}
 	return nil
