@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -115,8 +116,14 @@ func (e *Engine) SaveImages(ctx context.Context, refs []string) (io.ReadCloser, 
 
 // ImageInfo is what the engine knows of one local image.
 type ImageInfo struct {
-	// ID is the image's content-addressable ID (sha256:…), the same on every host that holds it.
+	// ID is the image's content-addressable ID (sha256:…): the digest of its config on Docker's
+	// classic image store, of its manifest on the containerd image store (Docker 29's default).
+	// The same image has the same ID on every host of one store, not across the two: see Same.
 	ID string `json:"id"`
+	// Layers are its layers' diff IDs (the digests of their uncompressed contents) and Created
+	// the instant its config records: the same in both stores.
+	Layers  []string `json:"layers,omitempty"`
+	Created string   `json:"created,omitempty"`
 	// RepoDigests are the registry manifest digests it was pulled by; empty for an image built or
 	// loaded here.
 	RepoDigests []string `json:"repoDigests,omitempty"`
@@ -124,6 +131,16 @@ type ImageInfo struct {
 	Size int64 `json:"size"`
 	// Labels are the image's labels (not written where ImageInfo is kept, e.g. bundle manifests).
 	Labels map[string]string `json:"-"`
+}
+
+// Same reports whether o is the image i is: the same ID, or, when one of them comes from the other
+// image store (an image saved from Docker 20.10 and loaded into Docker 29), the same layers created
+// at the same instant. What only one side records does not count as a match.
+func (i ImageInfo) Same(o ImageInfo) bool {
+	if i.ID != "" && i.ID == o.ID {
+		return true
+	}
+	return len(i.Layers) > 0 && slices.Equal(i.Layers, o.Layers) && i.Created != "" && i.Created == o.Created
 }
 
 // InspectImage returns what the engine knows of ref, and false when ref is not on the host.
@@ -135,7 +152,10 @@ func (e *Engine) InspectImage(ctx context.Context, ref string) (ImageInfo, bool,
 		}
 		return ImageInfo{}, false, fmt.Errorf("inspect image %s: %w", ref, err)
 	}
-	info := ImageInfo{ID: res.ID, RepoDigests: res.RepoDigests, Size: res.Size}
+	info := ImageInfo{ID: res.ID, RepoDigests: res.RepoDigests, Size: res.Size, Created: res.Created}
+	if res.RootFS.Type != "" {
+		info.Layers = res.RootFS.Layers
+	}
 	if res.Config != nil {
 		info.Labels = res.Config.Labels
 	}

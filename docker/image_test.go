@@ -23,3 +23,27 @@ func TestLoadedImages(t *testing.T) {
 		t.Fatal("an answer that is not JSON is an error")
 	}
 }
+
+// One image is the same across Docker's two image stores (the classic one names it by its config's
+// digest, the containerd one by its manifest's) by its layers and creation; a differing layer, a
+// differing instant, or layers on one side only are another image.
+func TestImageInfoSame(t *testing.T) {
+	classic := ImageInfo{ID: "sha256:config", Layers: []string{"sha256:l1", "sha256:l2"}, Created: "2026-12-03T03:25:22.950100792Z"}
+	ctrd := ImageInfo{ID: "sha256:manifest", Layers: []string{"sha256:l1", "sha256:l2"}, Created: "2026-12-03T03:25:22.950100792Z", Size: 2}
+	if !classic.Same(ctrd) || !ctrd.Same(classic) || !classic.Same(ImageInfo{ID: "sha256:config"}) {
+		t.Fatal("the same image across the stores, or by ID, is not Same")
+	}
+	for name, o := range map[string]ImageInfo{
+		"another layer":      {ID: "sha256:m", Layers: []string{"sha256:l1", "sha256:l3"}, Created: classic.Created},
+		"another instant":    {ID: "sha256:m", Layers: classic.Layers, Created: "2026-12-03T03:25:23Z"},
+		"no layers recorded": {ID: "sha256:m"},
+		"a layer fewer":      {ID: "sha256:m", Layers: classic.Layers[:1], Created: classic.Created},
+	} {
+		if classic.Same(o) || o.Same(classic) {
+			t.Errorf("%s: Same", name)
+		}
+	}
+	if (ImageInfo{}).Same(ImageInfo{}) {
+		t.Error("two unknown images are Same")
+	}
+}

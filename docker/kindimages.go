@@ -78,7 +78,7 @@ func loadKindImages(ctx context.Context, eng nodeImages, st *status.Status, l Ki
 			if err != nil {
 				return err
 			}
-			if id == "" || (hostIDs[ref] != "" && id != unknownID && id != hostIDs[ref]) {
+			if id.missing() || (hostIDs[ref] != "" && !id.is(hostIDs[ref])) {
 				need[n] = append(need[n], ref)
 			}
 		}
@@ -161,22 +161,34 @@ func (e *Engine) KindNodes(ctx context.Context, kindCluster string) ([]string, e
 	return out, nil
 }
 
-// unknownID stands for an image a node holds whose ID nodeImageID cannot read (its record is an
-// index of several platforms, not one manifest): it is taken to be the host's.
-const unknownID = "?"
+// nodeID is how a node's containerd knows an image: the digest of its manifest and of its config.
+// The host's engine names an image by one of them: Docker's classic image store by the config's
+// digest, the containerd image store (Docker 29's default) by the manifest's, which a node imports
+// unchanged from the archive the host saved.
+type nodeID struct {
+	Manifest, Config string
+	// Unknown: the node holds ref but its config cannot be read (its record is an index of
+	// several platforms, not one manifest); it is taken to be the host's.
+	Unknown bool
+}
 
-// nodeImageID is the ID of image ref in the node's containerd, in Docker's terms (the digest of its
-// config), so that an image rebuilt on the host under the same tag is loaded again, as kind's own
-// loader does: "" when the node lacks ref, unknownID when it cannot tell. It asks ctr (the hermetic
-// node image has no crictl): the image's manifest digest, then the manifest's config.
-func nodeImageID(ctx context.Context, eng nodeImages, node, ref string) (string, error) {
+func (n nodeID) missing() bool { return n.Manifest == "" && !n.Unknown }
+
+// is reports whether the node holds the image the host knows by id.
+func (n nodeID) is(id string) bool { return n.Unknown || id == n.Manifest || id == n.Config }
+
+// nodeImageID is how the node's containerd knows image ref, so that an image rebuilt on the host
+// under the same tag is loaded again, as kind's own loader does: the zero nodeID when the node
+// lacks ref. It asks ctr (the hermetic node image has no crictl): the image's manifest digest, then
+// the manifest's config.
+func nodeImageID(ctx context.Context, eng nodeImages, node, ref string) (nodeID, error) {
 	name := normalize(ref)
 	r, err := eng.Exec(ctx, node, []string{"ctr", "--namespace=k8s.io", "images", "ls", "name==" + name}, nil)
 	if err != nil {
-		return "", fmt.Errorf("ask node %s for its images: %w", node, err)
+		return nodeID{}, fmt.Errorf("ask node %s for its images: %w", node, err)
 	}
 	if r.ExitCode != 0 {
-		return "", nil
+		return nodeID{}, nil
 	}
 	var manifest string
 	for _, line := range strings.Split(string(r.Stdout), "\n") {
@@ -185,11 +197,11 @@ func nodeImageID(ctx context.Context, eng nodeImages, node, ref string) (string,
 		}
 	}
 	if manifest == "" {
-		return "", nil
+		return nodeID{}, nil
 	}
 	r, err = eng.Exec(ctx, node, []string{"ctr", "--namespace=k8s.io", "content", "get", manifest}, nil)
 	if err != nil {
-		return "", fmt.Errorf("ask node %s for image %s: %w", node, ref, err)
+		return nodeID{}, fmt.Errorf("ask node %s for image %s: %w", node, ref, err)
 	}
 	var m struct {
 		Config struct {
@@ -197,9 +209,9 @@ func nodeImageID(ctx context.Context, eng nodeImages, node, ref string) (string,
 		} `json:"config"`
 	}
 	if r.ExitCode != 0 || json.Unmarshal(r.Stdout, &m) != nil || m.Config.Digest == "" {
-		return unknownID, nil
+		return nodeID{Manifest: manifest, Unknown: true}, nil
 	}
-	return m.Config.Digest, nil
+	return nodeID{Manifest: manifest, Config: m.Config.Digest}, nil
 }
 
 // importArchive imports an image archive into the node's containerd with the snapshotter the

@@ -21,10 +21,13 @@ type fakeNodes struct {
 	host  map[string]bool
 	// stale marks node images built otherwise than the host's (node → normalized ref); every
 	// other image a node holds has the host's ID.
-	stale    map[string]map[string]bool
-	config   string // containerd config dump
-	saved    [][]string
-	imported map[string]string // node → "snapshotter|archive"
+	stale  map[string]map[string]bool
+	config string // containerd config dump
+	// manifestIDs: the host names images by their manifest's digest, as Docker's containerd image
+	// store does, not by their config's.
+	manifestIDs bool
+	saved       [][]string
+	imported    map[string]string // node → "snapshotter|archive"
 }
 
 func (f *fakeNodes) KindNodes(_ context.Context, kind string) ([]string, error) {
@@ -36,6 +39,9 @@ func (f *fakeNodes) KindNodes(_ context.Context, kind string) ([]string, error) 
 	return out, nil
 }
 func (f *fakeNodes) ImageID(_ context.Context, ref string) (string, error) {
+	if f.host[ref] && f.manifestIDs {
+		return "sha256:m-" + normalize(ref), nil
+	}
 	if f.host[ref] {
 		return idOf(normalize(ref)), nil
 	}
@@ -140,6 +146,29 @@ func TestLoadKindImagesReloadsAnotherBuild(t *testing.T) {
 	}
 	if len(f.imported) != 1 || !strings.HasPrefix(f.imported["lab-c1-worker"], "overlayfs|archive:registry.k8s.io/e2e-test-images/agnhost:2.53") {
 		t.Fatalf("imported %v, want the host's build into the worker only", f.imported)
+	}
+}
+
+// A host on Docker's containerd image store names an image by its manifest's digest, which the
+// node imported unchanged: an image the nodes hold is not loaded again (every 'up' would reload
+// it), and one rebuilt on the host since is.
+func TestLoadKindImagesContainerdStoreHost(t *testing.T) {
+	f := &fakeNodes{
+		nodes:       map[string][]string{"lab-c1-control-plane": {"netlab.local/netlab:v1"}, "lab-c1-worker": {"netlab.local/netlab:v1"}},
+		host:        map[string]bool{"netlab.local/netlab:v1": true},
+		manifestIDs: true,
+		config:      configV3,
+	}
+	l := KindImageLoad{KindCluster: "lab-c1", Images: []string{"netlab.local/netlab:v1"}}
+	if err := loadKindImages(context.Background(), f, status.Discard(), l); err != nil || f.saved != nil || f.imported != nil {
+		t.Fatalf("the nodes hold the host's manifest: nothing to load, got saved %v imported %v err %v", f.saved, f.imported, err)
+	}
+	f.nodes["lab-c1-worker"] = []string{"netlab.local/netlab:v0"}
+	if err := loadKindImages(context.Background(), f, status.Discard(), l); err != nil {
+		t.Fatal(err)
+	}
+	if len(f.imported) != 1 || !strings.HasPrefix(f.imported["lab-c1-worker"], "overlayfs|archive:netlab.local/netlab:v1") {
+		t.Fatalf("imported %v, want the image into the worker that lacks it", f.imported)
 	}
 }
 

@@ -247,7 +247,8 @@ func check(r io.Reader) (Manifest, error) {
 }
 
 // Present looks up each image of a bundle on the host: present when its reference names the
-// image the bundle holds (the same ID).
+// image the bundle holds (docker.ImageInfo.Same: the same ID, or the same layers and creation
+// when the bundle was written on the other image store).
 func Present(ctx context.Context, eng Engine, m Manifest) ([]Local, error) {
 	out := make([]Local, 0, len(m.Images))
 	for _, s := range m.Images {
@@ -255,7 +256,7 @@ func Present(ctx context.Context, eng Engine, m Manifest) ([]Local, error) {
 		if err != nil {
 			return nil, err
 		}
-		out = append(out, Local{Image: Image{Ref: s.Ref, Role: s.Role, Component: s.Component}, Present: ok && info.ID == s.ID, ImageInfo: info})
+		out = append(out, Local{Image: Image{Ref: s.Ref, Role: s.Role, Component: s.Component}, Present: ok && info.Same(s.ImageInfo), ImageInfo: info})
 	}
 	return out, nil
 }

@@ -118,6 +118,28 @@ func TestSaveWritesManifestThenTheEnginesArchive(t *testing.T) {
 	}
 }
 
+// A bundle written on Docker's classic image store, loaded into the containerd store (Docker 29's
+// default), gets other IDs there (manifest digests): its images are present by their layers and
+// creation; one whose layers differ is not.
+func TestPresentAcrossImageStores(t *testing.T) {
+	layers := []string{"sha256:l1", "sha256:l2"}
+	m := Manifest{Images: []Saved{
+		{Ref: "a:1", ImageInfo: docker.ImageInfo{ID: "sha256:config-a", Layers: layers, Created: "2026-12-03T03:25:22Z"}},
+		{Ref: "b:1", ImageInfo: docker.ImageInfo{ID: "sha256:config-b", Layers: layers, Created: "2026-12-03T03:25:22Z"}},
+	}}
+	f := &fakeEngine{host: map[string]docker.ImageInfo{
+		"a:1": {ID: "sha256:manifest-a", Layers: layers, Created: "2026-12-03T03:25:22Z"},
+		"b:1": {ID: "sha256:manifest-b", Layers: layers[:1], Created: "2026-12-03T03:25:22Z"},
+	}}
+	local, err := Present(context.Background(), f, m)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(local) != 2 || !local[0].Present || local[1].Present {
+		t.Fatalf("present %+v: want a:1 (same layers and creation) and not b:1 (a layer fewer)", local)
+	}
+}
+
 // Load streams a good bundle to the engine byte for byte and reports its images as now present
 // when the host's reference names the bundle's image ID.
 func TestLoadReportsWhatIsPresent(t *testing.T) {
