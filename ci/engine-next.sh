@@ -1,11 +1,12 @@
 #!/usr/bin/env bash
 # A current Docker engine beside Debian's 20.10, for issue 19 (docs/notes/docker-28-29-research.md).
-# On demand, not part of .ci/run.
+# ci/stages.d/60-engine-next.sh runs the representative e2e lab on it in every CI run.
 #
 #   ci/engine-next.sh build          compile dockerd 29.8 (moby/moby/v2 v2.0.0-beta.24), containerd
 #                                    v2.4.2 and runc v1.5.3 from Go modules; cached by key
 #   ci/engine-next.sh start          run that engine in a network namespace of its own
-#   ci/engine-next.sh run CMD...     run CMD in that namespace, with DOCKER_HOST on its socket
+#   ci/engine-next.sh run CMD...     run CMD in that namespace, with DOCKER_HOST on its socket, in
+#                                    the caller's working directory
 #                                    (e.g. ci/engine-next.sh run netlab up tgw-two-vpc ...)
 #   ci/engine-next.sh load IMAGE...  copy images from the default engine into it
 #   ci/engine-next.sh stop           stop it, remove its namespace and its data
@@ -17,6 +18,7 @@
 # The engine keeps its defaults (containerd image store, time namespaces, iptables backend); the
 # CI VM's capability wrapper (ci/runc-nocap) runs in front of the runc built here.
 set -euo pipefail
+CALLER_PWD=$(pwd)
 cd "$(dirname "$0")/.."
 REPO=$(pwd)
 
@@ -31,8 +33,6 @@ RUN=/run/$NS
 DATA=/var/lib/$NS
 SOCK=unix://$RUN/docker.sock
 
-key() { printf '%s\n' "$MOBY_VERSION" "$CONTAINERD_VERSION" "$RUNC_VERSION" "$(go version)" "$(sha256sum ci/engine-next.sh ci/runc-nocap/main.go)" | sha256sum | cut -c1-16; }
-BIN=$CACHE/bin-$(key)
 
 build() {
 	if [ -f "$BIN/.complete" ]; then
@@ -59,6 +59,11 @@ build() {
 	touch "$BIN/.complete"
 	echo "engine-next: built dockerd $DOCKER_VERSION, containerd $CONTAINERD_VERSION, runc $RUNC_VERSION in $(($(date +%s) - s)) s ($BIN)"
 }
+
+# The cache key: the versions, the Go toolchain, the build recipe itself (this function's text, so
+# that editing the rest of this script keeps the cache) and the capability wrapper's source.
+key() { printf '%s\n' "$MOBY_VERSION" "$CONTAINERD_VERSION" "$RUNC_VERSION" "$DOCKER_VERSION" "$(go version)" "$(declare -f build)" "$(sha256sum ci/runc-nocap/main.go)" | sha256sum | cut -c1-16; }
+BIN=$CACHE/bin-$(key)
 
 answers() { DOCKER_HOST=$SOCK docker info --format '{{.ServerVersion}}' >/dev/null 2>&1; }
 
@@ -131,10 +136,11 @@ load)
 run)
 	shift
 	answers || { echo "engine-next: not running: ci/engine-next.sh start" >&2; exit 1; }
+	cd "$CALLER_PWD"
 	DOCKER_HOST=$SOCK exec nsenter --net=/run/netns/$NS "$@"
 	;;
 *)
-	sed -n '2,12p' "$0" >&2
+	sed -n '2,14p' "$0" >&2
 	exit 2
 	;;
 esac
