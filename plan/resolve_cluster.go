@@ -18,7 +18,7 @@ var (
 	}
 	kubeProxyModes      = []string{"iptables", "ipvs", "nftables", "none"}
 	crossClusterSources = []string{"masquerade", "preserve"}
-	ingressControllers  = []string{"ingress-nginx", "traefik"}
+	ingressControllers  = []string{"traefik", "ingress-nginx"}
 	protocols           = []string{"TCP", "UDP", "SCTP"}
 )
 
@@ -155,7 +155,9 @@ func (rs *resolver) ingress(f string, in *Ingress) *IngressPlan {
 	if ctl == "" {
 		ctl = ingressControllers[0]
 	}
-	rs.oneOf(f+".ingress.controller", ctl, ingressControllers)
+	if rs.oneOf(f+".ingress.controller", ctl, ingressControllers) && ctl == "ingress-nginx" {
+		rs.r.warnf(f+".ingress.controller", "ingress-nginx was retired upstream in 2026 and cannot be built without a registry (it needs OpenResty); it runs only from upstream's images on a connected host; controller: traefik (the default) serves the same Ingress rules")
+	}
 	return &IngressPlan{Controller: ctl}
 }
 

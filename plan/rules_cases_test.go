@@ -176,6 +176,12 @@ var ruleCases = []ruleCase{
 	{"NetworkPolicy under Flannel is a warning", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    networkPolicies:\n      - name: p\n        egressAllow: [{cidr: 10.0.1.0/24, ports: [80]}]\n"), []string{
 		"s.yaml:15:7: clusters[0].networkPolicies: warning: flannel does not enforce NetworkPolicy; the policies are applied but have no effect, and netpol checks report that",
 	}},
+	{"ingress-nginx is a warning naming its retirement", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: ingress-nginx}\n"), []string{
+		"s.yaml:14:27: clusters[0].ingress.controller: warning: ingress-nginx was retired upstream in 2026 and cannot be built without a registry (it needs OpenResty); it runs only from upstream's images on a connected host; controller: traefik (the default) serves the same Ingress rules",
+	}},
+	{"an unknown ingress controller", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: haproxy}\n"), []string{
+		"s.yaml:14:27: clusters[0].ingress.controller: \"haproxy\" is not allowed; use one of: traefik, ingress-nginx",
+	}},
 }
 
 func replace(s, old, new string) string {
