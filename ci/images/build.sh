@@ -12,6 +12,7 @@
 #        ci/images/build.sh conformance  the same, and the Kubernetes e2e suite's runner and test
 #                                        images ('netlab conformance')
 #        ci/images/build.sh istio        the same, and istiod and Istio's agent (proxyless: no Envoy)
+#        ci/images/build.sh traefik      the same, and Traefik (the ingress and Gateway API controller)
 #        NETLAB_IMAGE_CACHE=DIR ...      cache elsewhere
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,13 +22,15 @@ CACHE=${NETLAB_IMAGE_CACHE:-/var/cache/netlab/images}
 WITH_CALICO=0
 WITH_CONFORMANCE=0
 WITH_ISTIO=0
+WITH_TRAEFIK=0
 for arg in "$@"; do
 	case $arg in
 	calico) WITH_CALICO=1 ;;
 	conformance) WITH_CONFORMANCE=1 ;;
 	istio) WITH_ISTIO=1 ;;
+	traefik) WITH_TRAEFIK=1 ;;
 	*)
-		echo "usage: ci/images/build.sh [calico] [conformance] [istio]" >&2
+		echo "usage: ci/images/build.sh [calico] [conformance] [istio] [traefik]" >&2
 		exit 2
 		;;
 	esac
@@ -527,6 +530,51 @@ ENTRYPOINT ["/usr/local/bin/$prog"]
 DOCKERFILE
 }
 
+# Traefik: github.com/traefik/traefik/v3 at TRAEFIK_VERSION, with the replace and exclude lines of
+# that version's own go.mod (forks of three modules; a tencentcloud module that makes an import
+# ambiguous), which a wrapper module does not inherit. Its web dashboard is built with npm upstream
+# and is empty here; routing does not use it.
+build_traefik() {
+	local out=$1 dir=$CACHE/src/traefik-$TRAEFIK_VERSION
+	wrapper_module "$dir" github.com/traefik/traefik/v3 "$TRAEFIK_VERSION" github.com/traefik/traefik/v3/cmd/traefik
+	cat >>"$dir/go.mod" <<'GOMOD'
+
+replace (
+	github.com/abbot/go-http-auth => github.com/containous/go-http-auth v0.4.1-0.20200324110947-a37a7636d23e
+	github.com/gorilla/mux => github.com/containous/mux v0.0.0-20250523120546-41b6ec3aed59
+	github.com/mailgun/minheap => github.com/containous/minheap v0.0.0-20190809180810-6e71eb837595
+)
+
+exclude github.com/tencentcloud/tencentcloud-sdk-go v3.0.83+incompatible
+GOMOD
+	(cd "$dir" && go mod tidy &&
+		go build -trimpath -ldflags "-s -w -X github.com/traefik/traefik/v3/pkg/version.Version=${TRAEFIK_VERSION#v}" \
+			-o "$out/traefik" github.com/traefik/traefik/v3/cmd/traefik)
+}
+
+stage_traefik_binaries() {
+	cached_binaries TRAEFIK_BIN traefik "$(key "$TRAEFIK_VERSION" "$(declare -f build_traefik)" "$(go version)")" build_traefik
+}
+
+# Laid out as upstream's image: the program at /usr/local/bin/traefik, its entry point, ports 80
+# and 443 declared. FROM scratch: it is static, and in a cluster it reads the API server's CA from
+# its service account.
+stage_traefik_images() {
+	dockerfile_image "$IMG_TRAEFIK" "$(key "$TRAEFIK_BIN")" traefik_context
+}
+
+traefik_context() {
+	local ctx=$1
+	cp "$TRAEFIK_BIN/traefik" "$ctx/"
+	cat >"$ctx/Dockerfile" <<'DOCKERFILE'
+FROM scratch
+COPY traefik /usr/local/bin/traefik
+ENV PATH=/usr/local/bin
+EXPOSE 80 443
+ENTRYPOINT ["/usr/local/bin/traefik"]
+DOCKERFILE
+}
+
 stage_node_image() {
 	local k
 	k=$(key "$NODE_ROOT" "$BIN" "$(filekey ci/images/node)" "$(for i in $IMG_APISERVER $IMG_CONTROLLER_MANAGER $IMG_SCHEDULER $IMG_PROXY $IMG_ETCD $IMG_COREDNS $IMG_PAUSE; do image_key "$i"; done)")
@@ -600,8 +648,13 @@ if [ "$WITH_ISTIO" = 1 ]; then
 	timed "istio binaries" stage_istio_binaries
 	timed "istio images" stage_istio_images
 fi
+if [ "$WITH_TRAEFIK" = 1 ]; then
+	timed "traefik binaries" stage_traefik_binaries
+	timed "traefik images" stage_traefik_images
+fi
 extra=""
 [ "$WITH_CALICO" = 1 ] && extra+=", Calico"
 [ "$WITH_ISTIO" = 1 ] && extra+=", istiod and Istio's agent"
+[ "$WITH_TRAEFIK" = 1 ] && extra+=", Traefik"
 [ "$WITH_CONFORMANCE" = 1 ] && extra+=", the e2e suite"
 echo "== images: ready: $NODE_IMAGE, the component images$extra"

@@ -16,6 +16,8 @@ func BuildCommand(ref string) (string, bool) {
 		return build + " conformance", true
 	case IstioPilot, IstioAgent:
 		return build + " istio", true
+	case Traefik:
+		return build + " traefik", true
 	}
 	return "", false
 }

@@ -12,6 +12,7 @@ func TestBuildCommand(t *testing.T) {
 		E2EAgnhost:        "bash ci/images/build.sh conformance",
 		IstioPilot:        "bash ci/images/build.sh istio",
 		IstioAgent:        "bash ci/images/build.sh istio",
+		Traefik:           "bash ci/images/build.sh traefik",
 	} {
 		if got, ok := BuildCommand(ref); !ok || got != want {
 			t.Errorf("%s: %q %v, want %q", ref, got, ok, want)

@@ -89,6 +89,12 @@ const (
 	IstioUpstreamHub = "docker.io/istio"
 	IstioUpstreamTag = "1.30.8"
 
+	// TraefikVersion is the ingress and Gateway API controller (github.com/traefik/traefik/v3),
+	// under its upstream name: ci/images/build.sh traefik compiles it from that module version
+	// (v3.7 does not build here: modules it needs are not served); a connected host pulls it.
+	TraefikVersion = "v3.6.12"
+	Traefik        = "docker.io/library/traefik:" + TraefikVersion
+
 	// Cilium is installed from upstream's chart through the Helm SDK and runs only on upstream's
 	// images: its data plane is BPF C that the agent compiles with clang at run time, which nothing
 	// here builds (docs/cni.md). The chart is pinned by the digest helm.cilium.io's index.yaml lists

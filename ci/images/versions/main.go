@@ -43,6 +43,8 @@ func main() {
 		{"ISTIO_TAG", images.IstioTag},
 		{"IMG_ISTIO_PILOT", images.IstioPilot},
 		{"IMG_ISTIO_AGENT", images.IstioAgent},
+		{"TRAEFIK_VERSION", images.TraefikVersion},
+		{"IMG_TRAEFIK", images.Traefik},
 	} {
 		fmt.Printf("%s=%q\n", kv[0], kv[1])
 	}
