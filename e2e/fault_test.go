@@ -47,7 +47,7 @@ func TestE2EUpConvergesAfterKillAtEachStep(t *testing.T) {
 		assertNothingLeft(t, p)
 	})
 	upArgs := []string{"up", scenario, "--node-image", images.HermeticNodeImage, "--offline", "--check=false"}
-	steps := []string{"Preflight", "Creating VPC networks", "Creating kind clusters", "Loading images", "Installing the CNI", "Installing MetalLB"}
+	steps := []string{"Preflight", "Creating VPC networks", "Creating kind clusters", "Loading images", "Installing the CNI", "Installing the add-ons (MetalLB, ingress)"}
 	for i, step := range steps {
 		cmd := exec.Command(bin, upArgs...)
 		cmd.Env = env

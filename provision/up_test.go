@@ -62,7 +62,7 @@ func TestStepTitles(t *testing.T) {
 		"guard":           "Keeping lab traffic on this machine (unreachable routes on the nodes)",
 		"images":          "Loading images into the nodes",
 		"cni":             "Installing the CNI",
-		"metallb":         "Installing MetalLB",
+		"metallb":         "Installing the add-ons (MetalLB, ingress)",
 		"networkpolicies": "Applying NetworkPolicies",
 		"tgw":             "Starting the transit gateway and routing the VPCs through it",
 		"ready":           "Waiting for every node to be Ready",

@@ -1,7 +1,7 @@
 // Package component is what 'up' installs into a cluster beside Kubernetes itself: its CNI (one per
-// cluster, chosen by the scenario's cni.type) and its add-ons (MetalLB today; an ingress controller
-// and Istio next). Each component is a value implementing CNI or Addon; Builtin lists them
-// explicitly, in one place, and the steps ask the Registry for them.
+// cluster, chosen by the scenario's cni.type) and its add-ons (MetalLB and the ingress controller).
+// Each component is a value implementing CNI or Addon; Builtin lists them explicitly, in one place,
+// and the steps ask the Registry for them.
 package component
 
 import (
@@ -19,6 +19,7 @@ import (
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/metallb"
+	"github.com/netlab-dev/netlab/provision/traefik"
 )
 
 // CNI installs a cluster's network plugin.
@@ -108,6 +109,7 @@ func Builtin(opts Options) *Registry {
 	reg.AddCNI(calico.CNI{})
 	reg.AddCNI(cilium.CNI{Charts: opts.Charts, Mirror: opts.RegistryMirror})
 	reg.AddAddon(metallb.Addon{})
+	reg.AddAddon(traefik.Addon{}) // after MetalLB: its Service takes an address from the pool
 	return reg
 }
 
