@@ -25,10 +25,12 @@ type Lab interface {
 
 	// TCP, UDPDF and HTTP call target from w and return what the server reported. A probe that
 	// ran returns its result (OK false when nothing answered) and possibly an error; a probe that
-	// could not run at all returns a result without Proto.
+	// could not run at all returns a result without Proto. HTTP sends host as the Host header
+	// ("" keeps the URL's); an answer that is not the probe's echo (an ingress controller's 404)
+	// has its status in HTTPStatus and OK false.
 	TCP(ctx context.Context, w Where, target string) (probe.Result, error)
 	UDPDF(ctx context.Context, w Where, target string, size int) (probe.Result, error)
-	HTTP(ctx context.Context, w Where, url string) (probe.Result, error)
+	HTTP(ctx context.Context, w Where, url, host string) (probe.Result, error)
 	DNS(ctx context.Context, w Where, server, name string) (probe.DNSResult, error)
 	Bulk(ctx context.Context, w Where, target string, d time.Duration) (probe.BulkResult, error)
 	RR(ctx context.Context, w Where, target string, count int) (probe.RRResult, error)

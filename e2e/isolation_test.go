@@ -134,7 +134,7 @@ func assertTGWAPIOnlyFromHost(t *testing.T, lab string) {
 	}
 	pod := c.Probe[c.Nodes[0].Name]
 	leg := "10.1.1.254"
-	r, err := l.HTTP(ctx, c.InPod(pod), "http://"+leg+":4566/?Action=DescribeTransitGateways&Version=2016-11-15")
+	r, err := l.HTTP(ctx, c.InPod(pod), "http://"+leg+":4566/?Action=DescribeTransitGateways&Version=2016-11-15", "")
 	t.Logf("TGW API from Pod %s (%s) at %s:4566: HTTP status %d, error %q (%v)", pod.Name, pod.IP, leg, r.HTTPStatus, r.Error, err)
 	if r.Proto == "" || r.HTTPStatus != 0 || r.OK || !strings.Contains(r.Error, "connection refused") {
 		t.Errorf("a Pod reached the TGW's API, or was not refused at once (nftables table %s), or the probe did not run: %+v %v", tgwserve.APIFilterTable, r, err)

@@ -26,6 +26,8 @@ type fakeLab struct {
 	clusters map[string]*checks.Cluster
 	clients  map[string]*checks.Client // by network
 	call     func(w checks.Where, proto, target string) (probe.Result, error)
+	// httpHost answers HTTP calls with a Host header (ingress checks); nil: call answers them
+	httpHost func(w checks.Where, url, host string) (probe.Result, error)
 	dns      func(server, name string) (probe.DNSResult, error)
 	fit      int                       // the largest DF payload that crosses (0: any)
 	services map[string]checks.Service // cluster/namespace/name
@@ -160,7 +162,10 @@ func (f *fakeLab) UDPDF(ctx context.Context, w checks.Where, target string, size
 	return f.call(w, "udp", target)
 }
 
-func (f *fakeLab) HTTP(ctx context.Context, w checks.Where, url string) (probe.Result, error) {
+func (f *fakeLab) HTTP(ctx context.Context, w checks.Where, url, host string) (probe.Result, error) {
+	if host != "" && f.httpHost != nil {
+		return f.httpHost(w, url, host)
+	}
 	return f.call(w, "http", url)
 }
 

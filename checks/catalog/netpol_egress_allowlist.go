@@ -59,7 +59,7 @@ func netpolEgressAllowlist() checks.Definition {
 			// probe Pod, on the Pod network).
 			deniedPort := fmt.Sprintf("http://%s:%d/", cl.IP, live.PortDenied)
 			deniedCIDR := hostPort(c.Probe[c.Nodes[0].Name].IP, live.PortTCP)
-			rp, errp := l.HTTP(ctx, w, deniedPort)
+			rp, errp := l.HTTP(ctx, w, deniedPort, "")
 			rc, errc := l.TCP(ctx, w, deniedCIDR)
 			enforced, why := checks.NetworkPolicyEnforced(c.Plan)
 			if !enforced {
@@ -73,7 +73,7 @@ func netpolEgressAllowlist() checks.Definition {
 				return b.errorf("delete the NetworkPolicy: %v", err)
 			}
 			rn, errn := rp, errp
-			poll(ctx, 20*programDelay/3, programDelay, func() bool { rn, errn = l.HTTP(ctx, w, deniedPort); return answered(rn, errn) })
+			poll(ctx, 20*programDelay/3, programDelay, func() bool { rn, errn = l.HTTP(ctx, w, deniedPort, ""); return answered(rn, errn) })
 			b.negative("NetworkPolicy deleted", answered(rn, errn), seen(rn, errn), "the denied port connects")
 			return b.done(fmt.Sprintf("egress from %s allowed only to %s", pods[0].Name, allowed))
 		}),

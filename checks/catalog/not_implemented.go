@@ -6,7 +6,6 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/hop"
 	"github.com/netlab-dev/netlab/checks/report"
-	"github.com/netlab-dev/netlab/plan"
 )
 
 // The paths whose machinery 'netlab up' does not install yet, or that need scenarios this version
@@ -18,18 +17,6 @@ import (
 func notInstalled(why string) runFunc {
 	return func(context.Context, *checks.Env, checks.Target) report.Result {
 		return report.Result{Verdict: report.Skip, Reason: why}
-	}
-}
-
-func ingressHostPath() checks.Definition {
-	return checks.Definition{ID: "ingress/host-path", Targets: each(func(c plan.ClusterPlan) bool { return c.Ingress != nil }, "has an ingress controller (add ingress: {} to a cluster)"), Hops: ingressHostPathHops, Run: notInstalled("no ingress controller is installed by this version of netlab ('up' leaves the clusters' ingress out), so there are no Host/Path rules to route by")}
-}
-
-func ingressHostPathHops(x *hop.Context) []string {
-	return []string{
-		"client -> the ingress controller's LoadBalancer IP",
-		"the controller (a Pod) matches the Host header and path against the Ingress rules",
-		"it proxies to the matching Service's ClusterIP -> a backend; an unknown host gets the default backend (404)",
 	}
 }
 

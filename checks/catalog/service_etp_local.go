@@ -44,7 +44,7 @@ func serviceETPLocal() checks.Definition {
 					ip   string
 					want int
 				}{{pinned.Name, pinned.IP, 200}, {other.Name, other.IP, 503}} {
-					h, _ := l.HTTP(ctx, cl, fmt.Sprintf("http://%s:%d/healthz", n.ip, hc))
+					h, _ := l.HTTP(ctx, cl, fmt.Sprintf("http://%s:%d/healthz", n.ip, hc), "")
 					b.add(fmt.Sprintf("healthCheckNodePort %d on %s", hc, n.node), fmt.Sprintf("HTTP %d", h.HTTPStatus), fmt.Sprintf("HTTP %d", n.want), h.HTTPStatus == n.want)
 				}
 			}

@@ -92,13 +92,17 @@ func (l *Lab) UDPDF(ctx context.Context, w Where, target string, size int) (prob
 	return r, err
 }
 
-// HTTP fetches url from w.
-func (l *Lab) HTTP(ctx context.Context, w Where, url string) (probe.Result, error) {
+// HTTP fetches url from w, with host as the Host header when set.
+func (l *Lab) HTTP(ctx context.Context, w Where, url, host string) (probe.Result, error) {
 	if err := l.CheckTarget(url); err != nil {
 		return probe.Result{Target: url}, err
 	}
+	args := []string{"probe", "--timeout", callTimeout, "http", url}
+	if host != "" {
+		args = append(args, "--host", host)
+	}
 	var r probe.Result
-	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", callTimeout, "http", url)
+	err := l.probeJSON(ctx, w, &r, args...)
 	return r, err
 }
 

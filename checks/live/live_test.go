@@ -46,7 +46,7 @@ func TestClientCallsRefuseBeforeRunning(t *testing.T) {
 	if _, err := l.TCP(t.Context(), w, "8.8.8.8:53"); !probe.IsRefused(err) {
 		t.Fatalf("TCP to 8.8.8.8: %v", err)
 	}
-	if _, err := l.HTTP(t.Context(), w, "http://1.1.1.1/"); !probe.IsRefused(err) {
+	if _, err := l.HTTP(t.Context(), w, "http://1.1.1.1/", ""); !probe.IsRefused(err) {
 		t.Fatalf("HTTP to 1.1.1.1: %v", err)
 	}
 	if _, err := l.DNS(t.Context(), w, "9.9.9.9", "x"); !probe.IsRefused(err) {

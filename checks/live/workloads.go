@@ -173,6 +173,7 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string) ([]
 	headless := service(SvcHeadless, DeployPinned, corev1.ServiceTypeClusterIP, "", tcpOnly)
 	headless.Spec.ClusterIP = corev1.ClusterIPNone
 	objs = append(objs, headless)
+	objs = append(objs, ingressObjects(c)...)
 	objs = append(objs, meshObjects(p, c, image, allow)...)
 
 	out := make([]*unstructured.Unstructured, 0, len(objs))

@@ -1,0 +1,68 @@
+package live
+
+import (
+	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/intstr"
+
+	"github.com/netlab-dev/netlab/plan"
+)
+
+// The ingress/host-path workload: one Ingress whose rules send two hosts and two paths to two
+// different backends (the echo Pods and the pinned Pod), so that the check can see each rule pick
+// its own. The hosts are under .test (RFC 2606): nothing resolves them; the check sends them as Host
+// headers to the controller's address.
+const (
+	// IngressName is the check's Ingress.
+	IngressName = "netlab-checks"
+	// SvcPinnedHTTP serves the pinned backend's HTTP echo on port 80 (SvcEcho serves the echo Pods').
+	SvcPinnedHTTP = "echo-pinned-http"
+	// IngressPathPinned is the path under the echo host that routes to the pinned backend.
+	IngressPathPinned = "/pinned"
+)
+
+// IngressHostEcho and IngressHostPinned are the Ingress's two hosts in cluster c.
+func IngressHostEcho(c plan.ClusterPlan) string   { return "echo." + c.Name + ".netlab.test" }
+func IngressHostPinned(c plan.ClusterPlan) string { return "pinned." + c.Name + ".netlab.test" }
+
+// IngressClassOf is the IngressClass of cluster c's controller, as 'up' installs it.
+func IngressClassOf(c plan.ClusterPlan) string {
+	if c.Ingress != nil && c.Ingress.Controller == "ingress-nginx" {
+		return "nginx"
+	}
+	return "traefik"
+}
+
+func ingressObjects(c plan.ClusterPlan) []runtime.Object {
+	if c.Ingress == nil {
+		return nil
+	}
+	http := []corev1.ServicePort{{Name: "http", Protocol: corev1.ProtocolTCP, Port: 80, TargetPort: intstr.FromInt32(PortHTTP)}}
+	prefix := networkingv1.PathTypePrefix
+	backend := func(svc string) networkingv1.IngressBackend {
+		return networkingv1.IngressBackend{Service: &networkingv1.IngressServiceBackend{Name: svc, Port: networkingv1.ServiceBackendPort{Number: 80}}}
+	}
+	rule := func(host string, paths ...networkingv1.HTTPIngressPath) networkingv1.IngressRule {
+		return networkingv1.IngressRule{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}}}
+	}
+	class := IngressClassOf(c)
+	return []runtime.Object{
+		service(SvcPinnedHTTP, DeployPinned, corev1.ServiceTypeClusterIP, "", http),
+		&networkingv1.Ingress{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
+			ObjectMeta: metav1.ObjectMeta{Name: IngressName, Namespace: Namespace, Labels: labels},
+			Spec: networkingv1.IngressSpec{
+				IngressClassName: &class,
+				Rules: []networkingv1.IngressRule{
+					rule(IngressHostEcho(c),
+						networkingv1.HTTPIngressPath{Path: IngressPathPinned, PathType: &prefix, Backend: backend(SvcPinnedHTTP)},
+						networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: backend(SvcEcho)}),
+					rule(IngressHostPinned(c),
+						networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: backend(SvcPinnedHTTP)}),
+				},
+			},
+		},
+	}
+}
