@@ -112,7 +112,8 @@ func TestClientsRefuseOutside(t *testing.T) {
 	_, checks["dns"] = c.DNS(ctx, "192.0.2.1", "kubernetes.default.svc.cluster.local", "A", false)
 	_, checks["bulk"] = c.Bulk(ctx, "192.0.2.1:7001", BulkOptions{})
 	_, checks["rr"] = c.RR(ctx, "192.0.2.1:7001", RROptions{})
-	_, checks["http-scheme"] = c.HTTP(ctx, "https://10.244.0.1/", "")
+	_, checks["http-scheme"] = c.HTTP(ctx, "ftp://10.244.0.1/", "") // refused before any dial: not http or https
+	_, checks["https"] = c.HTTP(ctx, "https://192.0.2.1/", "")
 	for name, err := range checks {
 		if !IsRefused(err) {
 			t.Errorf("%s: %v, want a refusal", name, err)

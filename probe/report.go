@@ -84,6 +84,20 @@ type Result struct {
 	Client        Identity `json:"client"`
 	Server        *Report  `json:"server,omitempty"`
 	HTTPStatus    int      `json:"httpStatus,omitempty"`
+	// TLS is the server's side of an https:// call's handshake, as the client saw it.
+	TLS *TLSSeen `json:"tls,omitempty"`
+}
+
+// TLSSeen is what an https:// client saw of the server's certificate. The probe does not verify
+// it (it has no roots to trust): it reports the leaf, and the check verifies it against the lab's
+// CA (package labca).
+type TLSSeen struct {
+	Version    string   `json:"version"`
+	ServerName string   `json:"serverName"` // the SNI sent
+	Subject    string   `json:"subject"`
+	Issuer     string   `json:"issuer"`
+	DNSNames   []string `json:"dnsNames,omitempty"`
+	LeafPEM    string   `json:"leafPEM"`
 }
 
 // DNSResult is the outcome of one DNS look-up.

@@ -200,7 +200,7 @@ func newProbeHTTPCmd(pf *probeFlags) *cobra.Command {
 	var host string
 	cmd := &cobra.Command{
 		Use:   "http URL",
-		Short: "GET an http:// URL and print the echo's report (Host and path included)",
+		Short: "GET an http:// or https:// URL and print the echo's report (Host and path included; for https, the server's certificate, unverified)",
 		Args:  cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := pf.client()
@@ -211,7 +211,7 @@ func newProbeHTTPCmd(pf *probeFlags) *cobra.Command {
 			return pf.finish(cmd, res, err)
 		},
 	}
-	cmd.Flags().StringVar(&host, "host", "", "Host header to send (default: from the URL)")
+	cmd.Flags().StringVar(&host, "host", "", "Host header to send, and for https the TLS server name (default: from the URL)")
 	return cmd
 }
 
