@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/netlab-dev/netlab/egress"
+	"github.com/netlab-dev/netlab/labca"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
@@ -57,6 +58,9 @@ type Lab interface {
 	// of them are available.
 	Scale(ctx context.Context, cluster, deployment string, replicas int32) error
 	WaitDeployment(ctx context.Context, cluster, deployment string, d time.Duration) error
+	// ScaleIngressController sets the replicas of cluster's ingress controller and waits (bounded
+	// by d) until that many are ready, or for 0 until none runs.
+	ScaleIngressController(ctx context.Context, cluster string, replicas int32, d time.Duration) error
 	// ApplyEgressPolicy (re)creates the NetworkPolicy p in the checks' namespace;
 	// DeleteNetworkPolicy removes it (no error when it is already gone).
 	ApplyEgressPolicy(ctx context.Context, cluster string, p EgressPolicy) error
@@ -87,6 +91,10 @@ type Lab interface {
 	// RouteTo points cidr in the TGW route table t at the plan's attachment (through its EC2 API)
 	// and returns the function that puts the table back as it was.
 	RouteTo(ctx context.Context, t api.TableView, cidr, attachment string) (restore func() error, err error)
+
+	// LabCA is the lab's certificate authority (package labca): what the certificates netlab
+	// issues for the lab's TLS endpoints chain to.
+	LabCA() (*labca.CA, error)
 
 	// EgressGuard reads the counters of the lab's egress guard on the host (package egress).
 	EgressGuard(ctx context.Context) (egress.Counters, error)

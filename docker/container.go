@@ -35,6 +35,9 @@ type ContainerSpec struct {
 	Publish []string
 	// RestartUnlessStopped sets the restart policy unless-stopped (the engine restarts it on boot).
 	RestartUnlessStopped bool
+	// Files are written into the container before it starts (path → content, mode 0644). A
+	// running container is not rewritten: put a digest of them into Env to have a change replace it.
+	Files map[string]string
 }
 
 // Attachment is a container's interface on a Docker network at a fixed address.
@@ -149,7 +152,12 @@ func (e *Engine) create(ctx context.Context, s ContainerSpec) error {
 		bindings[port] = []network.PortBinding{{HostIP: netip.MustParseAddr("127.0.0.1"), HostPort: hostPort}}
 	}
 	first := s.Networks[0]
+	var files []testcontainers.ContainerFile
+	for path, content := range s.Files {
+		files = append(files, testcontainers.ContainerFile{Reader: strings.NewReader(content), ContainerFilePath: path, FileMode: 0o644})
+	}
 	req := testcontainers.ContainerRequest{
+		Files:        files,
 		Name:         s.Name,
 		Image:        s.Image,
 		Cmd:          s.Cmd,

@@ -13,8 +13,11 @@ import (
 )
 
 // Issue 15: ingress-two-clusters comes up with Traefik built here as each cluster's ingress
-// controller (the default of ingress: {}), on a MetalLB address; ingress/host-path passes in both
-// clusters with its negative control (an unknown Host gets the controller's 404, no backend).
+// controller (the default of ingress: {}), on a MetalLB address, and a global load balancer (a
+// Traefik container with a leg in each VPC) in front of both; ingress/host-path passes in both
+// clusters with its negative control (an unknown Host gets the controller's 404, no backend) and
+// its TLS evidence (the lab CA's certificate), and gateway/global-lb with its (one cluster's
+// ingress scaled to 0: every request lands on the other).
 // Full matrix only: Traefik's compile (ci/images/build.sh traefik) is minutes on two cores.
 func TestE2EIngressTwoClusters(t *testing.T) {
 	testenv.RequireFullMatrix(t)
@@ -35,5 +38,5 @@ func TestE2EIngressTwoClusters(t *testing.T) {
 			t.Fatalf("%s: IngressClass %s: %v", c.Name, traefik.IngressClass, err)
 		}
 	}
-	runChecks(t, p, "ingress/host-path")
+	runChecks(t, p, "ingress/host-path", "gateway/global-lb")
 }

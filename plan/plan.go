@@ -18,9 +18,11 @@ type Plan struct {
 	Clusters       []ClusterPlan `json:"clusters"`
 	TransitGateway *TGWPlan      `json:"transitGateway,omitempty"`
 	Istio          *IstioPlan    `json:"istio,omitempty"`
-	Checks         ChecksPlan    `json:"checks"`
-	Outside        OutsidePlan   `json:"outside"`
-	Warnings       []string      `json:"warnings,omitempty"`
+	// GlobalLB is the global load balancer (seed pattern 1), when the scenario has one.
+	GlobalLB *GlobalLBPlan `json:"globalLoadBalancer,omitempty"`
+	Checks   ChecksPlan    `json:"checks"`
+	Outside  OutsidePlan   `json:"outside"`
+	Warnings []string      `json:"warnings,omitempty"`
 }
 
 // VPCPlan is a VPC: an address range and the Docker networks (subnets) inside it.
@@ -115,6 +117,28 @@ type MetalLBPlan struct {
 // IngressPlan is the cluster's ingress controller.
 type IngressPlan struct {
 	Controller string `json:"controller"`
+	// Address is the LoadBalancer address its Service asks MetalLB for: the first of the pool
+	// (unset without MetalLB).
+	Address netip.Addr `json:"address,omitzero"`
+}
+
+// GlobalLBPlan is the global load balancer: one container with a leg on each member cluster's
+// subnet, spreading requests for Host over the members' ingress addresses.
+type GlobalLBPlan struct {
+	Container string `json:"container"`
+	// Host is the name every member's ingress serves for it, and the one clients send.
+	Host    string           `json:"host"`
+	Members []GlobalLBMember `json:"members"`
+}
+
+// GlobalLBMember is one cluster behind the global load balancer.
+type GlobalLBMember struct {
+	Cluster string `json:"cluster"`
+	// Network and Address are the load balancer's leg on the cluster's subnet.
+	Network string     `json:"network"`
+	Address netip.Addr `json:"address"`
+	// Ingress is the cluster's ingress controller's LoadBalancer address, where requests go.
+	Ingress netip.Addr `json:"ingress"`
 }
 
 // VPCRoute is one route of a node's VPC route table.

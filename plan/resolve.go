@@ -96,6 +96,7 @@ func (rs *resolver) resolve() *Plan {
 	rs.transitGateway()
 	rs.nodeRoutes()
 	rs.istio()
+	rs.globalLB()
 	rs.checks()
 	rs.outside()
 	return rs.p

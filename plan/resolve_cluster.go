@@ -81,6 +81,13 @@ func (rs *resolver) clusters() {
 	rs.defaultPools(subnetUsers)
 	rs.checkPoolOverlaps()
 	rs.checkSubnetCapacity()
+	// The ingress controller's Service asks MetalLB for the pool's first address, so that what
+	// stands in front of it (the global load balancer) knows where it is before it exists.
+	for i := range p.Clusters {
+		if c := &p.Clusters[i]; c.Ingress != nil && c.MetalLB != nil {
+			c.Ingress.Address = firstOfPool(c.MetalLB.Addresses)
+		}
+	}
 }
 
 // placeCluster resolves the cluster's VPC and subnet (defaulting each when there is only one

@@ -123,7 +123,7 @@ func (rs *resolver) allocSubnet(vpc string, vp netip.Prefix) (netip.Prefix, bool
 }
 
 // subnetPlan lays out a subnet: nodes in the lower half, a LoadBalancer block at 3/4 to 7/8, and
-// netlab's reserved block in the top eighth (TGW at broadcast-1, VPC client at broadcast-2).
+// netlab's reserved block in the top eighth (TGW at broadcast-1, VPC client at broadcast-2, global load balancer at broadcast-3).
 func (rs *resolver) subnetPlan(v *VPC, name string, sp netip.Prefix) SubnetPlan {
 	network := rs.p.Lab + "-" + v.Name
 	if len(v.Subnets) > 1 {

@@ -54,7 +54,7 @@ var ruleCases = []ruleCase{
 		"s.yaml:1:1: kind: missing; write 'kind: Scenario'",
 	}},
 	{"unknown top-level field", replace(base, "clusters:", "cluster:"), []string{
-		"s.yaml:10:1: cluster: unknown field \"cluster\" (did you mean \"clusters\"?); allowed here: apiVersion, checks, clusters, defaults, dns, egress, istio, kind, metadata, transitGateway, vpcs",
+		"s.yaml:10:1: cluster: unknown field \"cluster\" (did you mean \"clusters\"?); allowed here: apiVersion, checks, clusters, defaults, dns, egress, globalLoadBalancer, istio, kind, metadata, transitGateway, vpcs",
 	}},
 	{"egress policy misspelt", base + "egress: open\n", []string{
 		"s.yaml:23:9: egress: \"open\" is not an egress policy; use \"deny\" (the default: the host refuses and counts every packet from the lab to an address outside it) or \"allow\" (the lab may reach whatever the host reaches)",
@@ -178,6 +178,15 @@ var ruleCases = []ruleCase{
 	}},
 	{"ingress-nginx is a warning naming its retirement", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: ingress-nginx}\n"), []string{
 		"s.yaml:14:27: clusters[0].ingress.controller: warning: ingress-nginx was retired upstream in 2026 and cannot be built without a registry (it needs OpenResty); it runs only from upstream's images on a connected host; controller: traefik (the default) serves the same Ingress rules",
+	}},
+	{"a global load balancer over an unknown cluster", replace(replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {}\n"), "transitGateway:\n", "globalLoadBalancer:\n  clusters: [a, nope]\ntransitGateway:\n"), []string{
+		"s.yaml:21:17: globalLoadBalancer.clusters[1]: cluster \"nope\" is not defined; the scenario's clusters are: a, b",
+	}},
+	{"a global load balancer over a cluster without ingress", replace(replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {}\n"), "transitGateway:\n", "globalLoadBalancer:\n  clusters: [a, b]\ntransitGateway:\n"), []string{
+		"s.yaml:21:17: globalLoadBalancer.clusters[1]: cluster b has no ingress controller, and the global load balancer sends requests to the clusters' ingress; add ingress: {} to cluster b",
+	}},
+	{"a global load balancer over one cluster", replace(replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {}\n"), "transitGateway:\n", "globalLoadBalancer:\n  clusters: [a]\ntransitGateway:\n"), []string{
+		"s.yaml:21:13: globalLoadBalancer.clusters: a global load balancer spreads requests over at least two clusters; list two or more, each with ingress: {} and metallb: {}",
 	}},
 	{"an unknown ingress controller", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: haproxy}\n"), []string{
 		"s.yaml:14:27: clusters[0].ingress.controller: \"haproxy\" is not allowed; use one of: traefik, ingress-nginx",

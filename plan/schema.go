@@ -23,7 +23,9 @@ type Scenario struct {
 	Clusters       []Cluster       `yaml:"clusters"`
 	TransitGateway *TransitGateway `yaml:"transitGateway"`
 	Istio          *Istio          `yaml:"istio"`
-	Checks         Checks          `yaml:"checks"`
+	// GlobalLoadBalancer is seed pattern 1's load balancer in front of several clusters' ingress.
+	GlobalLoadBalancer *GlobalLoadBalancer `yaml:"globalLoadBalancer"`
+	Checks             Checks              `yaml:"checks"`
 	// DNS and Egress say what of the lab may reach past this machine (docs/scenario.md, "Outside").
 	DNS    DNS    `yaml:"dns"`
 	Egress string `yaml:"egress"`
@@ -102,6 +104,13 @@ type MetalLB struct {
 // Ingress installs an ingress controller.
 type Ingress struct {
 	Controller string `yaml:"controller"`
+}
+
+// GlobalLoadBalancer spreads requests over the ingress controllers of the clusters it lists (at
+// least two, each with ingress and MetalLB), with health checks: a cluster whose ingress stops
+// answering gets no more requests until it answers again.
+type GlobalLoadBalancer struct {
+	Clusters []string `yaml:"clusters"`
 }
 
 // NetworkPolicy is an egress allow-list for the Pods a selector picks.

@@ -117,6 +117,14 @@ func (p *Plan) WriteTable(out io.Writer) error {
 		}
 	}
 
+	if g := p.GlobalLB; g != nil {
+		section(fmt.Sprintf("GLOBAL LOAD BALANCER (container %s, Host %s)", g.Container, g.Host))
+		line("CLUSTER\tLEG\tNETWORK\tINGRESS")
+		for _, m := range g.Members {
+			line("%s\t%s\t%s\t%s", m.Cluster, m.Address, m.Network, m.Ingress)
+		}
+	}
+
 	section(fmt.Sprintf("CHECKS (%d packet paths%s)", len(p.Checks.Paths), map[bool]string{true: ", with throughput", false: ""}[p.Checks.Perf]))
 	line("%s", wrap(p.Checks.Paths, 6))
 

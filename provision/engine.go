@@ -44,6 +44,10 @@ func (e engine) EnsureTGW(ctx context.Context, spec tgw.ContainerSpec) (string, 
 	return tgw.EnsureContainer(ctx, e.eng, spec)
 }
 
+func (e engine) EnsureContainer(ctx context.Context, spec docker.ContainerSpec) error {
+	return e.eng.EnsureContainer(ctx, spec)
+}
+
 func (e engine) InspectImage(ctx context.Context, ref string) (docker.ImageInfo, bool, error) {
 	return e.eng.InspectImage(ctx, ref)
 }

@@ -22,6 +22,7 @@ import (
 	"github.com/netlab-dev/netlab/provision/steps/cni"
 	"github.com/netlab-dev/netlab/provision/steps/crossdns"
 	"github.com/netlab-dev/netlab/provision/steps/egressguard"
+	"github.com/netlab-dev/netlab/provision/steps/globallb"
 	"github.com/netlab-dev/netlab/provision/steps/guard"
 	"github.com/netlab-dev/netlab/provision/steps/images"
 	"github.com/netlab-dev/netlab/provision/steps/labdns"
@@ -43,6 +44,7 @@ func Steps() []steps.Step {
 		images.Step(),
 		cni.Step(),
 		addons.Step(),
+		globallb.Step(),
 		netpol.Step(),
 		tgw.Step(),
 		crossdns.Step(),

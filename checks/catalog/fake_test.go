@@ -13,6 +13,7 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/egress"
+	"github.com/netlab-dev/netlab/labca"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
@@ -28,13 +29,19 @@ type fakeLab struct {
 	call     func(w checks.Where, proto, target string) (probe.Result, error)
 	// httpHost answers HTTP calls with a Host header (ingress checks); nil: call answers them
 	httpHost func(w checks.Where, url, host string) (probe.Result, error)
-	dns      func(server, name string) (probe.DNSResult, error)
-	fit      int                       // the largest DF payload that crosses (0: any)
-	services map[string]checks.Service // cluster/namespace/name
-	pods     map[string][]checks.Pod   // cluster/app
-	links    map[string][]node.Interface
-	routes   []node.Route
-	rules    node.KubeProxyRules
+	// ca is the lab's CA (nil: none); serveCert, when set, is the certificate the fake ingress
+	// controller presents for its hosts instead of the lab's leaf
+	ca        *labca.CA
+	serveCert string
+	// ingressReplicas are the ingress controllers' replicas as ScaleIngressController set them
+	ingressReplicas map[string]int32
+	dns             func(server, name string) (probe.DNSResult, error)
+	fit             int                       // the largest DF payload that crosses (0: any)
+	services        map[string]checks.Service // cluster/namespace/name
+	pods            map[string][]checks.Pod   // cluster/app
+	links           map[string][]node.Interface
+	routes          []node.Route
+	rules           node.KubeProxyRules
 	// cilium is the Cilium agent's service map (ciliumErr: asking the agent fails)
 	cilium    []node.CiliumService
 	ciliumErr error
@@ -454,6 +461,31 @@ func expired() context.Context {
 func TestMain(m *testing.M) {
 	settle, programDelay = 30*time.Millisecond, time.Millisecond
 	os.Exit(m.Run())
+}
+
+func (f *fakeLab) ScaleIngressController(ctx context.Context, cluster string, replicas int32, d time.Duration) error {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if f.ingressReplicas == nil {
+		f.ingressReplicas = map[string]int32{}
+	}
+	f.ingressReplicas[cluster] = replicas
+	return nil
+}
+
+// ingressUp says whether cluster's ingress controller runs (it does unless scaled to 0).
+func (f *fakeLab) ingressUp(cluster string) bool {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	n, ok := f.ingressReplicas[cluster]
+	return !ok || n > 0
+}
+
+func (f *fakeLab) LabCA() (*labca.CA, error) {
+	if f.ca == nil {
+		return nil, errors.New("the lab has no CA")
+	}
+	return f.ca, nil
 }
 
 func (f *fakeLab) EgressGuard(context.Context) (egress.Counters, error) {

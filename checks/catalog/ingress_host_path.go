@@ -25,8 +25,10 @@ const (
 // ingress/host-path: the VPC client calls the ingress controller's LoadBalancer address with the
 // check Ingress's hosts and paths (live.ingressObjects): each rule must pick its own backend (the
 // echo host's "/" an echo Pod, its /pinned path and the pinned host the pinned Pod), and the
-// backend must see the Host and path the client sent. Negative control: a Host no rule names gets
-// the controller's 404 and no backend.
+// backend must see the Host and path the client sent. Over https the controller terminates TLS
+// with the certificate netlab issued from the lab's CA (it verifies for the host), and a name no
+// rule has gets another certificate. Negative control: a Host no rule names gets the
+// controller's 404 and no backend.
 func ingressHostPath() checks.Definition {
 	return checks.Definition{
 		ID:      "ingress/host-path",
@@ -39,9 +41,12 @@ func ingressHostPath() checks.Definition {
 			if c.Plan.MetalLB == nil {
 				return b.skip("the ingress controller's Service is a NodePort without MetalLB; this check calls its LoadBalancer address (add metallb: {} to the cluster)")
 			}
-			// service/clusterip scales the echo Pods to 0 for its negative control: not meanwhile.
+			// service/clusterip scales the echo Pods to 0, gateway/global-lb the controller, for
+			// their negative controls: not meanwhile.
 			unlock := l.Lock(c.Plan.Name+"/"+live.DeployEcho, false)
 			defer unlock()
+			unlockIngress := l.Lock("ingress/"+c.Plan.Name, false)
+			defer unlockIngress()
 			var svc checks.Service
 			var err error
 			poll(ctx, 60*time.Second, 2*time.Second, func() bool {
@@ -101,8 +106,20 @@ func ingressHostPath() checks.Definition {
 					b.add("the backend saw the Host and path sent", got, k.host+" "+k.path, h != nil && h.Host == k.host && h.Path == k.path)
 				}
 			}
-			// Negative control: a Host no rule names.
+			// TLS: the echo host over https (its name as SNI) is answered by its backend, with the
+			// certificate netlab issued from the lab's CA; a name no rule has gets another one.
 			unknown := "nobody." + c.Plan.Name + ".netlab.test"
+			ca, caErr := l.LabCA()
+			if caErr != nil {
+				return b.errorf("%v", caErr)
+			}
+			rt, terr := l.HTTP(ctx, from, "https://"+ip+"/", echoHost)
+			b.add("https, server name "+echoHost+" -> a Pod of "+live.DeployEcho, ingressSeen(rt, terr), "one of "+podNames(echo), answered(rt, terr) && slices.ContainsFunc(echo, func(p checks.Pod) bool { return p.Name == rt.Server.Server.PodName }))
+			b.add("the certificate the client saw is the lab's", certSeen(rt), "issued by "+ca.Subject()+" for "+echoHost, rt.TLS != nil && ca.Verify([]byte(rt.TLS.LeafPEM), echoHost, time.Now()) == nil)
+			ru, _ := l.HTTP(ctx, from, "https://"+ip+"/", unknown)
+			b.add("a server name no rule has gets a certificate that is not the lab's", certSeen(ru), "not issued by "+ca.Subject(), ru.TLS != nil && ca.Verify([]byte(ru.TLS.LeafPEM), unknown, time.Now()) != nil)
+
+			// Negative control: a Host no rule names.
 			r, nerr := get(unknown, "/")
 			b.negative("a Host no rule names ("+unknown+")", r.HTTPStatus == 404 && !answered(r, nerr), ingressSeen(r, nerr), "HTTP 404 from the controller, no backend")
 			return b.done(fmt.Sprintf("%s: two hosts and two paths to their own backends through %s", ip, c.Plan.Ingress.Controller))
@@ -119,6 +136,14 @@ func ingressSeen(r probe.Result, err error) string {
 		return fmt.Sprintf("HTTP %d, not from a backend", r.HTTPStatus)
 	}
 	return seen(r, err)
+}
+
+// certSeen is the certificate an https call was shown, in one line.
+func certSeen(r probe.Result) string {
+	if r.TLS == nil {
+		return orText(r.Error, "no TLS handshake")
+	}
+	return fmt.Sprintf("%s (%v), issued by %s, %s", r.TLS.Subject, r.TLS.DNSNames, r.TLS.Issuer, r.TLS.Version)
 }
 
 func podNames(ps []checks.Pod) string {

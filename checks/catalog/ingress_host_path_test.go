@@ -2,12 +2,15 @@ package catalog
 
 import (
 	"context"
+	"crypto/rand"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
+	"github.com/netlab-dev/netlab/labca"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
 )
@@ -29,9 +32,22 @@ func rulesAsDeclared(host, path string) string {
 	return ""
 }
 
-// fakeIngress is c1 with Traefik behind the MetalLB address lb, routing by route.
+// fakeIngress is c1 with Traefik behind the MetalLB address lb, routing by route; over https it
+// presents the lab's leaf for the Ingress's hosts and a certificate of its own for other names.
 func fakeIngress(t *testing.T, lb string, route ingressController) *fakeLab {
 	f := fakeC1(t)
+	now := time.Now()
+	ca, err := labca.New("flannel-basic", now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	leaf, _, err := ca.Leaf("ingress/c1", []string{"echo.c1.netlab.test", "pinned.c1.netlab.test"}, now, rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	own, _ := labca.New("traefik default", now, rand.Reader)
+	ownLeaf, _, _ := own.Leaf("x", []string{"traefik.default"}, now, rand.Reader)
+	f.ca = ca
 	c := f.clusters["c1"]
 	c.Plan.Ingress = &plan.IngressPlan{Controller: "traefik"}
 	f.p.Clusters[0].Ingress = c.Plan.Ingress
@@ -43,15 +59,24 @@ func fakeIngress(t *testing.T, lb string, route ingressController) *fakeLab {
 		if w.Client == "" {
 			t.Errorf("an ingress call from %s, want the VPC client", w)
 		}
-		path := strings.TrimPrefix(url, "http://"+lb)
-		if !strings.HasPrefix(url, "http://"+lb+"/") {
+		scheme, rest, _ := strings.Cut(url, "://")
+		if !strings.HasPrefix(rest, lb+"/") {
 			return timedOut("http")
+		}
+		path := strings.TrimPrefix(rest, lb)
+		var seen *probe.TLSSeen
+		if scheme == "https" {
+			cert := ownLeaf.CertPEM
+			if host == "echo.c1.netlab.test" || host == "pinned.c1.netlab.test" {
+				cert = f.servedCert(leaf.CertPEM)
+			}
+			seen = &probe.TLSSeen{Version: "TLS 1.3", ServerName: host, LeafPEM: cert, Subject: "CN=" + host, Issuer: "CN=someone"}
 		}
 		pod := route(host, path)
 		if pod == "" {
-			return probe.Result{Proto: "http", HTTPStatus: 404, Error: `HTTP 404 without a probe report: "404 page not found"`}, nil
+			return probe.Result{Proto: "http", HTTPStatus: 404, TLS: seen, Error: `HTTP 404 without a probe report: "404 page not found"`}, nil
 		}
-		return probe.Result{Proto: "http", OK: true, HTTPStatus: 200, Server: &probe.Report{RemoteIP: ip0,
+		return probe.Result{Proto: "http", OK: true, HTTPStatus: 200, TLS: seen, Server: &probe.Report{RemoteIP: ip0,
 			HTTP: &probe.HTTPSeen{Method: "GET", Host: host, Path: path}, Server: probe.Identity{PodName: pod}}}, nil
 	}
 	return f
@@ -119,6 +144,24 @@ func TestIngressHostPath(t *testing.T) {
 	}
 }
 
+// A controller that terminates TLS with a certificate other than the lab's (its own default, or
+// another lab's) fails the TLS evidence.
+func TestIngressHostPathTLSIsTheLabs(t *testing.T) {
+	f := fakeIngress(t, "10.0.1.200", rulesAsDeclared)
+	other, _ := labca.New("another lab", time.Now(), rand.Reader)
+	foreign, _, _ := other.Leaf("x", []string{"echo.c1.netlab.test", "pinned.c1.netlab.test"}, time.Now(), rand.Reader)
+	f.serveCert = foreign.CertPEM
+	r := runDef(t, f, "ingress/host-path", context.Background())
+	if e, ok := hasEvidence(r, "the certificate the client saw is the lab's"); r.Verdict != report.Fail || !ok || e.OK {
+		t.Fatalf("another lab's certificate: verdict %s, evidence %+v", r.Verdict, e)
+	}
+	f = fakeIngress(t, "10.0.1.200", rulesAsDeclared)
+	f.ca = nil
+	if r := runDef(t, f, "ingress/host-path", context.Background()); r.Verdict != report.Error {
+		t.Fatalf("no lab CA: verdict %s", r.Verdict)
+	}
+}
+
 // Without MetalLB, and with ingress-nginx (not installed here), the check skips and says why.
 func TestIngressHostPathSkips(t *testing.T) {
 	f := fakeIngress(t, "10.0.1.200", rulesAsDeclared)
@@ -131,4 +174,13 @@ func TestIngressHostPathSkips(t *testing.T) {
 	if r := runDef(t, f, "ingress/host-path", context.Background()); r.Verdict != report.Skip || !strings.Contains(r.Reason, "metallb") {
 		t.Fatalf("no MetalLB: %s %s", r.Verdict, r.Reason)
 	}
+}
+
+// servedCert is the certificate the fake controller presents for the Ingress's hosts: the lab's
+// leaf, unless a test set another.
+func (f *fakeLab) servedCert(leaf string) string {
+	if f.serveCert != "" {
+		return f.serveCert
+	}
+	return leaf
 }

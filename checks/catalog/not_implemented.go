@@ -1,36 +1,13 @@
 package catalog
 
 import (
-	"context"
-
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/checks/hop"
-	"github.com/netlab-dev/netlab/checks/report"
 )
 
 // The paths whose machinery 'netlab up' does not install yet, or that need scenarios this version
 // does not build. A scenario that asks for them gets a skip that names what is missing, never a
 // pass. Their pages in docs/paths/ describe the paths.
-
-// notInstalled is the Run of a path the scenario can describe but 'up' does not build: a skip
-// with the reason.
-func notInstalled(why string) runFunc {
-	return func(context.Context, *checks.Env, checks.Target) report.Result {
-		return report.Result{Verdict: report.Skip, Reason: why}
-	}
-}
-
-func gatewayGlobalLB() checks.Definition {
-	return checks.Definition{ID: "gateway/global-lb", Targets: single(twoIngresses), Hops: gatewayGlobalLBHops, Run: notInstalled("no ingress controller is installed by this version of netlab, so there is nothing for a global load balancer to spread over")}
-}
-
-func gatewayGlobalLBHops(x *hop.Context) []string {
-	return []string{
-		"client -> a global load balancer in front of every cluster's ingress",
-		"it spreads requests over the clusters' ingress controllers (overlapping Pod CIDRs do not matter: no Pod IP crosses)",
-		"with one cluster's ingress down, every request lands on the other",
-	}
-}
 
 func ingressGatewayAPI() checks.Definition {
 	return checks.Definition{ID: "ingress/gateway-api", Targets: nowhere("needs a Gateway API controller; this version of netlab installs none"), Hops: ingressGatewayAPIHops, Run: nil}

@@ -1,8 +1,6 @@
 package catalog
 
 import (
-	"fmt"
-
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/plan"
 )
@@ -85,19 +83,6 @@ func meshOneNetworkPairs(p *plan.Plan) ([]checks.Target, string) {
 		return nil, "several networks: the calls cross Envoy east-west gateways (Istio's published images); not run here, and this version of netlab has not verified that data path anywhere (docs/istio.md)"
 	}
 	return istioPairs(p)
-}
-
-func twoIngresses(p *plan.Plan) string {
-	n := 0
-	for _, c := range p.Clusters {
-		if c.Ingress != nil {
-			n++
-		}
-	}
-	if n < 2 {
-		return fmt.Sprintf("needs two or more clusters with an ingress controller, the scenario has %d", n)
-	}
-	return ""
 }
 
 // pairs lists client->server cluster pairs in different VPCs, attached to the transit gateway,

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 
+	"github.com/netlab-dev/netlab/labca"
 	"github.com/netlab-dev/netlab/plan"
 )
 
@@ -35,7 +36,9 @@ func IngressClassOf(c plan.ClusterPlan) string {
 	return "traefik"
 }
 
-func ingressObjects(c plan.ClusterPlan) []runtime.Object {
+// ingressObjects are the Ingress, its second backend's Service and, with leaf, its TLS Secret
+// (the Ingress then terminates TLS for both hosts with it).
+func ingressObjects(c plan.ClusterPlan, leaf *labca.Leaf) []runtime.Object {
 	if c.Ingress == nil {
 		return nil
 	}
@@ -48,21 +51,35 @@ func ingressObjects(c plan.ClusterPlan) []runtime.Object {
 		return networkingv1.IngressRule{Host: host, IngressRuleValue: networkingv1.IngressRuleValue{HTTP: &networkingv1.HTTPIngressRuleValue{Paths: paths}}}
 	}
 	class := IngressClassOf(c)
-	return []runtime.Object{
+	var objs []runtime.Object
+	var tls []networkingv1.IngressTLS
+	if leaf != nil {
+		objs = append(objs, &corev1.Secret{
+			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Secret"},
+			ObjectMeta: metav1.ObjectMeta{Name: IngressTLSSecret, Namespace: Namespace, Labels: labels},
+			Type:       corev1.SecretTypeTLS,
+			Data:       map[string][]byte{corev1.TLSCertKey: []byte(leaf.CertPEM), corev1.TLSPrivateKeyKey: []byte(leaf.KeyPEM)},
+		})
+		tls = []networkingv1.IngressTLS{{Hosts: []string{IngressHostEcho(c), IngressHostPinned(c)}, SecretName: IngressTLSSecret}}
+	}
+	return append(objs,
 		service(SvcPinnedHTTP, DeployPinned, corev1.ServiceTypeClusterIP, "", http),
 		&networkingv1.Ingress{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "networking.k8s.io/v1", Kind: "Ingress"},
 			ObjectMeta: metav1.ObjectMeta{Name: IngressName, Namespace: Namespace, Labels: labels},
 			Spec: networkingv1.IngressSpec{
 				IngressClassName: &class,
+				TLS:              tls,
 				Rules: []networkingv1.IngressRule{
 					rule(IngressHostEcho(c),
 						networkingv1.HTTPIngressPath{Path: IngressPathPinned, PathType: &prefix, Backend: backend(SvcPinnedHTTP)},
 						networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: backend(SvcEcho)}),
 					rule(IngressHostPinned(c),
 						networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: backend(SvcPinnedHTTP)}),
+					// What the global load balancer (seed pattern 1) sends every member.
+					rule(plan.GlobalLBHost,
+						networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: backend(SvcEcho)}),
 				},
 			},
-		},
-	}
+		})
 }

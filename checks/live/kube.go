@@ -14,6 +14,7 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/internal/names"
+	"github.com/netlab-dev/netlab/provision/traefik"
 )
 
 // The Kubernetes side of checks.Lab: the few reads and writes the checks make, as values.
@@ -98,6 +99,43 @@ func (l *Lab) Scale(ctx context.Context, cluster, deployment string, replicas in
 	}
 	checks.Record(ctx, "cluster "+cluster, fmt.Sprintf("scale deployment %s to %d", deployment, replicas), "", err)
 	return err
+}
+
+// ScaleIngressController scales cluster's ingress controller (provision/traefik's Deployment) to
+// replicas and waits, bounded by d, until that many are ready, or for 0 until none runs.
+func (l *Lab) ScaleIngressController(ctx context.Context, cluster string, replicas int32, d time.Duration) error {
+	c, err := l.kube(cluster)
+	if err != nil {
+		return err
+	}
+	dep := c.Kube.Clientset.AppsV1().Deployments(traefik.Namespace)
+	s, err := dep.GetScale(ctx, traefik.Name, metav1.GetOptions{})
+	if err == nil {
+		s.Spec.Replicas = replicas
+		_, err = dep.UpdateScale(ctx, traefik.Name, s, metav1.UpdateOptions{})
+	}
+	checks.Record(ctx, "cluster "+cluster, fmt.Sprintf("scale deployment %s/%s to %d", traefik.Namespace, traefik.Name, replicas), "", err)
+	if err != nil {
+		return err
+	}
+	if replicas > 0 {
+		return c.Kube.WaitDeployment(ctx, traefik.Namespace, traefik.Name, d)
+	}
+	deadline := time.Now().Add(d)
+	for {
+		pods, err := c.Kube.Clientset.CoreV1().Pods(traefik.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + traefik.Name})
+		if err == nil && len(pods.Items) == 0 {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("cluster %s: the ingress controller's Pods still run %v after scaling to 0", cluster, d)
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // WaitDeployment waits until a Deployment of the checks' namespace is available.

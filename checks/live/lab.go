@@ -24,6 +24,7 @@ import (
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/names"
 	"github.com/netlab-dev/netlab/internal/status"
+	"github.com/netlab-dev/netlab/labca"
 	"github.com/netlab-dev/netlab/labstate"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
@@ -49,6 +50,9 @@ type Lab struct {
 	eng   *docker.Engine
 	guard *probe.Guard
 	locks sync.Map // name -> *sync.RWMutex
+	// ca is the lab's CA and tls each ingress cluster's leaf from it (prepareTLS).
+	ca  *labca.CA
+	tls map[string]labca.Leaf
 }
 
 // Cluster is one cluster's nodes and probe Pods (what the checks see) and its API client.
@@ -170,6 +174,9 @@ func (l *Lab) Prepare(ctx context.Context, progress *status.Status) error {
 		return fmt.Errorf("netlab's own image: %w", err)
 	}
 	l.Image = img
+	if err := l.prepareTLS(); err != nil {
+		return err
+	}
 	var wg sync.WaitGroup
 	errs := make([]error, len(l.Plan.Clusters))
 	for i, cp := range l.Plan.Clusters {
@@ -192,7 +199,11 @@ func (l *Lab) prepareCluster(ctx context.Context, c *Cluster) error {
 	if err := l.eng.LoadKindImages(ctx, nil, load); err != nil {
 		return fmt.Errorf("cluster %s: load %s: %w", c.Plan.Name, l.Image, err)
 	}
-	objs, err := Objects(l.Plan, c.Plan, l.Image, l.allowList())
+	var leaf *labca.Leaf
+	if t, ok := l.tls[c.Plan.Name]; ok {
+		leaf = &t
+	}
+	objs, err := Objects(l.Plan, c.Plan, l.Image, l.allowList(), leaf)
 	if err != nil {
 		return err
 	}

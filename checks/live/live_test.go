@@ -60,7 +60,7 @@ func TestClientCallsRefuseBeforeRunning(t *testing.T) {
 func TestObjectsRenderTheProbeWorkloads(t *testing.T) {
 	p := builtin(t, "flannel-basic")
 	c := p.Clusters[0]
-	objs, err := Objects(p, c, "netlab.local/netlab:test", []string{"10.0.0.0/16"})
+	objs, err := Objects(p, c, "netlab.local/netlab:test", []string{"10.0.0.0/16"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -105,7 +105,7 @@ func TestObjectsRenderTheProbeWorkloads(t *testing.T) {
 
 	// Without MetalLB the external Services are NodePorts.
 	c.MetalLB = nil
-	objs, _ = Objects(p, c, "img", nil)
+	objs, _ = Objects(p, c, "img", nil, nil)
 	for _, o := range objs {
 		if o.GetName() == SvcCluster {
 			if typ, _, _ := unstructuredString(o.Object, "spec", "type"); typ != "NodePort" {

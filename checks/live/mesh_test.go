@@ -42,7 +42,7 @@ func TestShardsOf(t *testing.T) {
 // scenario's PeerAuthentication; a cluster outside the mesh gets none of it.
 func TestMeshWorkloads(t *testing.T) {
 	p := testplan.Builtin(t, "istio-multi-primary")
-	objs, err := Objects(p, p.Clusters[0], "img", []string{"10.0.0.0/8"})
+	objs, err := Objects(p, p.Clusters[0], "img", []string{"10.0.0.0/8"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestMeshWorkloads(t *testing.T) {
 		t.Errorf("last object %s", objs[len(objs)-1].GetKind())
 	}
 	flat := testplan.Builtin(t, "flannel-basic")
-	objs, _ = Objects(flat, flat.Clusters[0], "img", nil)
+	objs, _ = Objects(flat, flat.Clusters[0], "img", nil, nil)
 	for _, o := range objs {
 		if strings.Contains(o.GetAPIVersion(), "istio.io") || strings.HasPrefix(o.GetName(), "mesh-") {
 			t.Errorf("a lab without a mesh got %s %s", o.GetKind(), o.GetName())

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/intstr"
 
 	"github.com/netlab-dev/netlab/checks"
+	"github.com/netlab-dev/netlab/labca"
 	"github.com/netlab-dev/netlab/plan"
 )
 
@@ -102,8 +103,9 @@ func probeContainer(name, image, cluster string, allow []string, args ...string)
 }
 
 // Objects are the check workloads of cluster c, in apply order. image is netlab's own image;
-// allow the CIDRs the probe clients may reach.
-func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string) ([]*unstructured.Unstructured, error) {
+// allow the CIDRs the probe clients may reach; ingressTLS, for a cluster with an ingress
+// controller, the certificate its check Ingress serves (nil: plain HTTP only).
+func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string, ingressTLS *labca.Leaf) ([]*unstructured.Unstructured, error) {
 	if len(c.Nodes) == 0 {
 		return nil, fmt.Errorf("cluster %s has no nodes", c.Name)
 	}
@@ -173,7 +175,7 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string) ([]
 	headless := service(SvcHeadless, DeployPinned, corev1.ServiceTypeClusterIP, "", tcpOnly)
 	headless.Spec.ClusterIP = corev1.ClusterIPNone
 	objs = append(objs, headless)
-	objs = append(objs, ingressObjects(c)...)
+	objs = append(objs, ingressObjects(c, ingressTLS)...)
 	objs = append(objs, meshObjects(p, c, image, allow)...)
 
 	out := make([]*unstructured.Unstructured, 0, len(objs))

@@ -36,6 +36,9 @@ type Engine interface {
 	// EnsureTGW starts the transit gateway container unless it runs, and returns its EC2 API's
 	// endpoint on the host.
 	EnsureTGW(ctx context.Context, spec tgwctr.ContainerSpec) (endpoint string, err error)
+	// EnsureContainer makes a container netlab runs itself run as spec says (the global load
+	// balancer).
+	EnsureContainer(ctx context.Context, spec docker.ContainerSpec) error
 	// InspectImage and BuildDerivedNodeImage make the derived node images (package nodeimage).
 	nodeimage.Engine
 }

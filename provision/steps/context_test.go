@@ -69,6 +69,7 @@ func (f *fakeEngine) LoadImages(context.Context, *status.Status, docker.KindImag
 func (f *fakeEngine) EnsureTGW(context.Context, tgwctr.ContainerSpec) (string, error) {
 	return "", nil
 }
+func (f *fakeEngine) EnsureContainer(context.Context, docker.ContainerSpec) error { return nil }
 
 // fakeKind counts kubeconfig and node lookups per cluster.
 type fakeKind struct {

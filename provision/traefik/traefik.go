@@ -85,8 +85,13 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 		return nil, fmt.Errorf("traefik: cluster %s does not ask for it (ingress.controller)", c.Name)
 	}
 	svcType := corev1.ServiceTypeNodePort
+	svcMeta := meta(Name)
 	if c.MetalLB != nil {
 		svcType = corev1.ServiceTypeLoadBalancer
+		if c.Ingress.Address.IsValid() {
+			// The plan's address (the pool's first), so that the global load balancer knows it.
+			svcMeta.Annotations = map[string]string{"metallb.io/loadBalancerIPs": c.Ingress.Address.String()}
+		}
 	}
 	return kube.Unstructured([]runtime.Object{
 		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: Namespace, Labels: labels()}},
@@ -107,7 +112,7 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 		deployment(),
 		&corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
-			ObjectMeta: meta(Name),
+			ObjectMeta: svcMeta,
 			Spec: corev1.ServiceSpec{
 				Type:     svcType,
 				Selector: selector(),

@@ -77,6 +77,7 @@ func (f *fakeEngine) LoadImages(context.Context, *status.Status, docker.KindImag
 	return nil
 }
 func (f *fakeEngine) EnsureTGW(context.Context, tgwctr.ContainerSpec) (string, error) { return "", nil }
+func (f *fakeEngine) EnsureContainer(context.Context, docker.ContainerSpec) error     { return nil }
 func (f *fakeEngine) InspectImage(_ context.Context, ref string) (docker.ImageInfo, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

@@ -1,0 +1,88 @@
+package globallb
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"sigs.k8s.io/yaml"
+
+	"github.com/netlab-dev/netlab/docker"
+	"github.com/netlab-dev/netlab/internal/testplan"
+	"github.com/netlab-dev/netlab/plan"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+// ingress-two-clusters' load balancer: a router for every path on the web entry point, a weighted
+// service (health-checked) over one load balancer per member, each at its ingress's address with
+// a health check that sends the plan's Host.
+func TestRender(t *testing.T) {
+	p := testplan.Builtin(t, "ingress-two-clusters")
+	out, err := Render(*p.GlobalLB)
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join("testdata", "ingress-two-clusters.yaml")
+	if *update {
+		if err := os.WriteFile(golden, out, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(want) != string(out) {
+		t.Fatalf("%s differs (rewrite with go test ./provision/globallb -update):\n%s", golden, out)
+	}
+	var c Config
+	if err := yaml.UnmarshalStrict(out, &c); err != nil {
+		t.Fatal(err)
+	}
+	w := c.HTTP.Services["global"].Weighted
+	if r := c.HTTP.Routers["global"]; r.Service != "global" || w == nil || w.HealthCheck == nil || len(w.Services) != len(p.GlobalLB.Members) {
+		t.Fatalf("router %+v, weighted %+v", r, w)
+	}
+	for _, m := range p.GlobalLB.Members {
+		lb := c.HTTP.Services["cluster-"+m.Cluster].LoadBalancer
+		if lb == nil || len(lb.Servers) != 1 || lb.Servers[0].URL != "http://"+m.Ingress.String()+":80" || lb.HealthCheck.Hostname != plan.GlobalLBHost || !lb.PassHostHeader {
+			t.Errorf("member %s: %+v", m.Cluster, lb)
+		}
+	}
+}
+
+// The container has a leg on each member's subnet at the plan's address, the configuration as a
+// file, and its digest in the environment, so that a changed configuration replaces it.
+func TestContainer(t *testing.T) {
+	p := testplan.Builtin(t, "ingress-two-clusters")
+	s, err := Container(p, map[string]string{docker.LabelLab: p.Lab})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Name != "ingress-two-clusters-global-lb" || s.Image != Image || len(s.Networks) != 2 || s.Files[ConfigPath] == "" {
+		t.Fatalf("spec %+v", s)
+	}
+	for i, m := range p.GlobalLB.Members {
+		if s.Networks[i] != (docker.Attachment{Network: m.Network, IP: m.Address}) {
+			t.Errorf("leg %d: %+v, want %s at %s", i, s.Networks[i], m.Network, m.Address)
+		}
+	}
+	if !strings.Contains(strings.Join(s.Cmd, " "), "--providers.file.filename="+ConfigPath) {
+		t.Errorf("args %q do not read the file", s.Cmd)
+	}
+	q := *p.GlobalLB
+	q.Members = q.Members[:1]
+	p2 := *p
+	p2.GlobalLB = &q
+	s2, err := Container(&p2, nil)
+	if err != nil || s2.Env["NETLAB_CONFIG_SHA256"] == s.Env["NETLAB_CONFIG_SHA256"] {
+		t.Fatalf("another configuration kept the digest %s: %v", s.Env["NETLAB_CONFIG_SHA256"], err)
+	}
+	p2.GlobalLB = nil
+	if _, err := Container(&p2, nil); err == nil {
+		t.Fatal("a lab without a global load balancer got a container")
+	}
+}
