@@ -201,6 +201,17 @@ func minTime(a, b time.Time) time.Time {
 // call does not verify the server's certificate: it reports it (Result.TLS) for the caller to
 // judge. Redirects are not followed.
 func (c *Client) HTTP(ctx context.Context, rawURL, host string) (Result, error) {
+	return c.httpGet(ctx, rawURL, host, false)
+}
+
+// Stream is HTTP asking for a streamed answer (Accept: text/event-stream): the probe server
+// answers as Server-Sent Events, and the result says how many chunks arrived and when
+// (Result.Stream); Result.Server is the last chunk's report.
+func (c *Client) Stream(ctx context.Context, rawURL, host string) (Result, error) {
+	return c.httpGet(ctx, rawURL, host, true)
+}
+
+func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool) (Result, error) {
 	res := Result{Proto: "http", Target: rawURL, Client: c.identity()}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -254,6 +265,9 @@ func (c *Client) HTTP(ctx context.Context, rawURL, host string) (Result, error) 
 	if host != "" {
 		req.Host = host
 	}
+	if stream {
+		req.Header.Set("Accept", StreamAccept)
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return res.fail(err)
@@ -265,6 +279,19 @@ func (c *Client) HTTP(ctx context.Context, rawURL, host string) (Result, error) 
 		res.TLS = &TLSSeen{Version: tls.VersionName(cs.Version), ServerName: cs.ServerName, Subject: leaf.Subject.String(),
 			Issuer: leaf.Issuer.String(), DNSNames: leaf.DNSNames,
 			LeafPEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: leaf.Raw}))}
+	}
+	if stream && resp.StatusCode == http.StatusOK && strings.HasPrefix(resp.Header.Get("Content-Type"), StreamAccept) {
+		seen, last, err := readStream(io.LimitReader(resp.Body, 1<<20), t1)
+		res.RTTMillis = ms(time.Since(t1))
+		res.Stream = seen
+		if last != nil {
+			res.Server = last
+		}
+		if err != nil {
+			return res.fail(err)
+		}
+		res.OK = last != nil
+		return res, nil
 	}
 	body, err := io.ReadAll(io.LimitReader(resp.Body, 1<<20))
 	if err != nil {

@@ -59,6 +59,9 @@ type Report struct {
 	Echo   string    `json:"echo,omitempty"`
 	HTTP   *HTTPSeen `json:"http,omitempty"`
 	Server Identity  `json:"server"`
+	// Seq and Of number the chunks of a streamed answer (Server-Sent Events): chunk Seq of Of.
+	Seq int `json:"seq,omitempty"`
+	Of  int `json:"of,omitempty"`
 }
 
 // HTTPSeen is what the HTTP echo saw of the request (the ingress checks assert Host and Path).
@@ -86,6 +89,26 @@ type Result struct {
 	HTTPStatus    int      `json:"httpStatus,omitempty"`
 	// TLS is the server's side of an https:// call's handshake, as the client saw it.
 	TLS *TLSSeen `json:"tls,omitempty"`
+	// Stream is what a streamed answer (Server-Sent Events) looked like when it arrived.
+	Stream *StreamSeen `json:"stream,omitempty"`
+}
+
+// StreamSeen is a streamed answer as the client received it: how many chunks, and when each
+// arrived, in milliseconds after the request was sent. Chunks that arrive together (buffered by a
+// proxy on the way) have the same or close offsets; a stream that really streams spreads them.
+type StreamSeen struct {
+	Chunks    int       `json:"chunks"`
+	Of        int       `json:"of"` // how many the server said it would send
+	AtMillis  []float64 `json:"atMillis"`
+	Completed bool      `json:"completed"` // the server's closing event arrived
+}
+
+// SpreadMillis is the time between the first and the last chunk.
+func (s *StreamSeen) SpreadMillis() float64 {
+	if s == nil || len(s.AtMillis) < 2 {
+		return 0
+	}
+	return s.AtMillis[len(s.AtMillis)-1] - s.AtMillis[0]
 }
 
 // TLSSeen is what an https:// client saw of the server's certificate. The probe does not verify

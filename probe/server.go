@@ -429,8 +429,12 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 		setTTL(&rep, ti.ttl, ti.err, TTLFromSYN)
 	}
 	rep.HTTP = &HTTPSeen{Method: r.Method, Host: r.Host, Path: r.URL.Path, XForwardedFor: r.Header.Get("X-Forwarded-For")}
-	w.Header().Set("Content-Type", "application/json")
 	w.Header().Set("X-Netlab-Pod", s.cfg.Identity.PodName)
+	if wantsStream(r) {
+		serveStream(w, r, rep)
+		return
+	}
+	w.Header().Set("Content-Type", "application/json")
 	reply(w, rep)
 }
 

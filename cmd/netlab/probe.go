@@ -198,6 +198,7 @@ func newProbeUDPCmd(pf *probeFlags) *cobra.Command {
 
 func newProbeHTTPCmd(pf *probeFlags) *cobra.Command {
 	var host string
+	var stream bool
 	cmd := &cobra.Command{
 		Use:   "http URL",
 		Short: "GET an http:// or https:// URL and print the echo's report (Host and path included; for https, the server's certificate, unverified)",
@@ -207,11 +208,16 @@ func newProbeHTTPCmd(pf *probeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			res, err := c.HTTP(context.Background(), args[0], host)
+			get := c.HTTP
+			if stream {
+				get = c.Stream
+			}
+			res, err := get(context.Background(), args[0], host)
 			return pf.finish(cmd, res, err)
 		},
 	}
 	cmd.Flags().StringVar(&host, "host", "", "Host header to send, and for https the TLS server name (default: from the URL)")
+	cmd.Flags().BoolVar(&stream, "stream", false, "ask for a streamed answer (Server-Sent Events; the probe server sends ?chunks=N chunks ?intervalMs=M apart, 5 and 200 by default) and report when each chunk arrived")
 	return cmd
 }
 
