@@ -34,6 +34,8 @@ type LabStatus struct {
 	TGWEndpoint string `json:"tgwEndpoint,omitempty"`
 	// TGW is the lab's transit gateway container, when its scenario has one.
 	TGW *TGWStatus `json:"tgw,omitempty"`
+	// GlobalLB is the lab's global load balancer container, when its scenario has one.
+	GlobalLB *GlobalLBStatus `json:"globalLoadBalancer,omitempty"`
 	// Outside is the plan's policy for what may leave the machine; Egress the guard's counters.
 	Outside plan.OutsidePlan `json:"outside"`
 	Egress  egress.Counters  `json:"egress"`
@@ -50,6 +52,16 @@ type TGWStatus struct {
 	Endpoint string `json:"endpoint,omitempty"` // its EC2 API on the host's loopback
 	Volume   string `json:"volume"`             // the named volume holding its state
 	Error    string `json:"error,omitempty"`
+}
+
+// GlobalLBStatus is the global load balancer container of a lab (seed pattern 1).
+type GlobalLBStatus struct {
+	Container string `json:"container"`
+	// State is Docker's ("running", "exited", ...) or "missing".
+	State string `json:"state"`
+	// Legs are its planned addresses, one per member cluster ("10.30.1.252 -> east").
+	Legs  []string `json:"legs"`
+	Error string   `json:"error,omitempty"`
 }
 
 // ClusterStatus is one cluster's live state.
@@ -106,6 +118,18 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		}
 		ls.TGW, ls.TGWEndpoint = ts, ts.Endpoint
 	}
+	if g := st.Plan.GlobalLB; g != nil {
+		gs := &GlobalLBStatus{Container: g.Container}
+		for _, m := range g.Members {
+			gs.Legs = append(gs.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
+		}
+		if state, err := eng.ContainerState(ctx, g.Container); err != nil {
+			gs.Error = err.Error()
+		} else {
+			gs.State = state
+		}
+		ls.GlobalLB = gs
+	}
 	ls.Outside = st.Plan.Outside
 	if ls.Egress, err = egress.Read(st.Lab); err != nil {
 		ls.EgressError = err.Error()
@@ -136,6 +160,9 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 	}
 	if ls.TGW != nil {
 		complete = complete && ls.TGW.State == "running"
+	}
+	if ls.GlobalLB != nil {
+		complete = complete && ls.GlobalLB.State == "running"
 	}
 	if ls.Outside.Guarded() && !ls.Egress.Installed {
 		complete = false
@@ -264,6 +291,14 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 		}
 		fmt.Fprintf(w, "\nTGW\tCONTAINER\tSTATE\tAPI\tSTATE VOLUME\tNOTE\n")
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Container, t.State, cell.Dash(t.Endpoint), t.Volume, note)
+	}
+	if g := s.GlobalLB; g != nil {
+		note := g.Error
+		if note == "" && g.State != "running" {
+			note = "not running: run 'netlab up' again to start it"
+		}
+		fmt.Fprintf(w, "\nGLOBAL LB\tSTATE\tLEGS\tNOTE\n")
+		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", g.Container, g.State, strings.Join(g.Legs, ", "), note)
 	}
 	return w.Flush()
 }

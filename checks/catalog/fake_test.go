@@ -460,6 +460,7 @@ func expired() context.Context {
 // TestMain shortens tcpSettled's wait: the fake answers at once or never.
 func TestMain(m *testing.M) {
 	settle, programDelay = 30*time.Millisecond, time.Millisecond
+	globalLBWarmUp, globalLBFailover, globalLBBack, globalLBEvery = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond, 10*time.Millisecond
 	os.Exit(m.Run())
 }
 

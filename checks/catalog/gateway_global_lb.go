@@ -17,6 +17,17 @@ import (
 // globalLBRequests is how many requests one round sends through the global load balancer.
 const globalLBRequests = 20
 
+// How long the check waits: for the load balancer to answer at all (the members' ingress learn
+// the check Ingress from their API servers), for the failover once a member's ingress is down
+// (the health check asks every second), and for the member to take requests again; and how
+// often it asks meanwhile. Variables so that the fake lab's tests can shorten them.
+var (
+	globalLBWarmUp   = 60 * time.Second
+	globalLBFailover = 30 * time.Second
+	globalLBBack     = 60 * time.Second
+	globalLBEvery    = time.Second
+)
+
 // gateway/global-lb (seed pattern 1): the VPC client of the first member cluster sends requests
 // for the plan's Host to the global load balancer; they are answered by backends of every member
 // cluster (each echo reports its cluster). Negative control: the first member's ingress controller
@@ -65,10 +76,16 @@ func gatewayGlobalLB() checks.Definition {
 				return byCluster, failed, lastErr
 			}
 			// The members' ingress learn the check Ingress from their API servers: give them time once.
-			poll(ctx, 60*time.Second, 2*time.Second, func() bool {
-				got, failed, _ := round(len(g.Members))
+			var warmErr string
+			ready := poll(ctx, globalLBWarmUp, 2*globalLBEvery, func() bool {
+				got, failed, lastErr := round(len(g.Members))
+				warmErr = lastErr
 				return failed == 0 && len(got) > 0
 			})
+			if !ready {
+				b.add("the global load balancer answers at "+url, orText(warmErr, "no answer"), "answers from the member clusters' backends", false)
+				return b.done(g.Container + " does not answer")
+			}
 			got, failed, lastErr := round(globalLBRequests)
 			for _, m := range g.Members {
 				b.add(fmt.Sprintf("requests answered by cluster %s (via its ingress %s)", m.Cluster, m.Ingress), fmt.Sprintf("%d of %d", got[m.Cluster], globalLBRequests), "at least 1", got[m.Cluster] > 0)
@@ -91,7 +108,7 @@ func gatewayGlobalLB() checks.Definition {
 			}
 			var down map[string]int
 			var downFailed int
-			out := poll(ctx, 30*time.Second, time.Second, func() bool {
+			out := poll(ctx, globalLBFailover, globalLBEvery, func() bool {
 				down, downFailed, _ = round(10)
 				return down[first.Cluster] == 0 && downFailed == 0
 			})
@@ -101,7 +118,7 @@ func gatewayGlobalLB() checks.Definition {
 			}
 			restored = true
 			var back map[string]int
-			again := poll(ctx, 60*time.Second, 2*time.Second, func() bool {
+			again := poll(ctx, globalLBBack, 2*globalLBEvery, func() bool {
 				back, _, _ = round(10)
 				return back[first.Cluster] > 0
 			})

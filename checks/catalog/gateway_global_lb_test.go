@@ -2,6 +2,7 @@ package catalog
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"sync"
 	"testing"
@@ -58,6 +59,45 @@ func TestGatewayGlobalLB(t *testing.T) {
 	r = runDef(t, f, "gateway/global-lb", context.Background())
 	if e, ok := hasEvidence(r, "requests answered by cluster east"); r.Verdict != report.Fail || !ok || e.OK {
 		t.Fatalf("one member only: verdict %s, evidence %+v", r.Verdict, e)
+	}
+}
+
+// A load balancer without health checks keeps sending to the member whose ingress is down: those
+// requests fail, and the negative control says so.
+func TestGatewayGlobalLBWithoutHealthChecks(t *testing.T) {
+	f := fakeGlobalLB(t, func(*fakeLab, string) bool { return true })
+	answer := f.httpHost
+	var mu sync.Mutex
+	n := 0
+	f.httpHost = func(w checks.Where, url, host string) (probe.Result, error) {
+		mu.Lock()
+		m := f.p.GlobalLB.Members[n%2].Cluster
+		n++
+		mu.Unlock()
+		if !f.ingressUp(m) {
+			return probe.Result{Proto: "http", HTTPStatus: 502, Error: "HTTP 502 without a probe report"}, nil
+		}
+		return answer(w, url, host)
+	}
+	r := runDef(t, f, "gateway/global-lb", context.Background())
+	if r.Negative == nil || r.Negative.Verdict != report.Fail || r.Verdict != report.Fail {
+		t.Fatalf("verdict %s, negative %+v", r.Verdict, r.Negative)
+	}
+}
+
+// A load balancer that does not answer (its container stopped) fails the check at once, and no
+// member's ingress is scaled down for a negative control that could not tell anything.
+func TestGatewayGlobalLBDown(t *testing.T) {
+	f := fakeGlobalLB(t, func(*fakeLab, string) bool { return true })
+	f.httpHost = func(checks.Where, string, string) (probe.Result, error) {
+		return probe.Result{Proto: "http", Error: "dial tcp 10.30.1.252:80: connect: no route to host"}, errors.New("no route to host")
+	}
+	r := runDef(t, f, "gateway/global-lb", context.Background())
+	if e, ok := hasEvidence(r, "the global load balancer answers"); r.Verdict != report.Fail || !ok || e.OK || r.Negative != nil {
+		t.Fatalf("verdict %s, evidence %+v, negative %+v", r.Verdict, r.Evidence, r.Negative)
+	}
+	if f.ingressReplicas != nil {
+		t.Fatalf("scaled %v", f.ingressReplicas)
 	}
 }
 
