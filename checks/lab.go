@@ -92,6 +92,9 @@ type Lab interface {
 	// and returns the function that puts the table back as it was.
 	RouteTo(ctx context.Context, t api.TableView, cidr, attachment string) (restore func() error, err error)
 
+	// RouteStatus reads the status of the checks' HTTPRoute name (Gateway API) in cluster.
+	RouteStatus(ctx context.Context, cluster, name string) (RouteStatus, error)
+
 	// LabCA is the lab's certificate authority (package labca): what the certificates netlab
 	// issues for the lab's TLS endpoints chain to.
 	LabCA() (*labca.CA, error)
@@ -191,6 +194,23 @@ func (w Where) String() string {
 		return "container " + w.Client
 	}
 	return fmt.Sprintf("%s/%s/%s", w.Cluster, w.Pod, w.Container)
+}
+
+// RouteStatus is what a Gateway API route's status says, per parent Gateway.
+type RouteStatus struct {
+	Parents []RouteParent
+}
+
+// RouteParent is a route's status for one Gateway ("namespace/name"), as the controller that
+// implements it wrote it.
+type RouteParent struct {
+	Gateway, Controller    string
+	Accepted, ResolvedRefs Condition
+}
+
+// Condition is a status condition's status ("True", "False", "Unknown"; "" when absent) and reason.
+type Condition struct {
+	Status, Reason string
 }
 
 // Service is what the checks read of a Kubernetes Service.

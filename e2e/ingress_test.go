@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/netlab-dev/netlab/internal/testenv"
+	"github.com/netlab-dev/netlab/provision/gatewayapi"
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/traefik"
 )
@@ -16,12 +17,17 @@ import (
 // controller (the default of ingress: {}), on a MetalLB address, and a global load balancer (a
 // Traefik container with a leg in each VPC) in front of both; ingress/host-path passes in both
 // clusters with its negative control (an unknown Host gets the controller's 404, no backend) and
-// its TLS evidence (the lab CA's certificate), and gateway/global-lb with its (one cluster's
-// ingress scaled to 0: every request lands on the other).
+// its TLS evidence (the lab CA's certificate), ingress/gateway-api in east (its Traefik also
+// implements the Gateway API, CRDs from ci/gateway-api-crds.sh) with its (an unknown hostname gets
+// 404), and gateway/global-lb with its (one cluster's ingress scaled to 0: every request lands on
+// the other).
 // Full matrix only: Traefik's compile (ci/images/build.sh traefik) is minutes on two cores.
 func TestE2EIngressTwoClusters(t *testing.T) {
 	testenv.RequireFullMatrix(t)
 	requireImages(t, "ci/images/build.sh traefik", images.Traefik)
+	if _, err := gatewayapi.CRDs(gatewayapi.DefaultDir()); err != nil {
+		t.Fatalf("east serves the Gateway API: %v", err)
+	}
 	p := planFor(t, "builtin/ingress-two-clusters.yaml", builtinPlan(t, "ingress-two-clusters"))
 	up(t, p)
 	loadProbe(t, p)
@@ -38,5 +44,5 @@ func TestE2EIngressTwoClusters(t *testing.T) {
 			t.Fatalf("%s: IngressClass %s: %v", c.Name, traefik.IngressClass, err)
 		}
 	}
-	runChecks(t, p, "ingress/host-path", "gateway/global-lb")
+	runChecks(t, p, "ingress/host-path", "ingress/gateway-api", "gateway/global-lb")
 }

@@ -117,6 +117,8 @@ type MetalLBPlan struct {
 // IngressPlan is the cluster's ingress controller.
 type IngressPlan struct {
 	Controller string `json:"controller"`
+	// GatewayAPI: the controller also implements the Gateway API (CRDs, GatewayClass, Gateway).
+	GatewayAPI bool `json:"gatewayAPI,omitempty"`
 	// Address is the LoadBalancer address its Service asks MetalLB for: the first of the pool
 	// (unset without MetalLB).
 	Address netip.Addr `json:"address,omitzero"`

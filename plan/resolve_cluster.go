@@ -165,7 +165,10 @@ func (rs *resolver) ingress(f string, in *Ingress) *IngressPlan {
 	if rs.oneOf(f+".ingress.controller", ctl, ingressControllers) && ctl == "ingress-nginx" {
 		rs.r.warnf(f+".ingress.controller", "ingress-nginx was retired upstream in 2026 and cannot be built without a registry (it needs OpenResty); it runs only from upstream's images on a connected host; controller: traefik (the default) serves the same Ingress rules")
 	}
-	return &IngressPlan{Controller: ctl}
+	if in.GatewayAPI && ctl != "traefik" {
+		rs.r.errorf(f+".ingress.gatewayAPI", "%s does not implement the Gateway API; use controller: traefik, or drop gatewayAPI", ctl)
+	}
+	return &IngressPlan{Controller: ctl, GatewayAPI: in.GatewayAPI}
 }
 
 func nodeNames(kindName string, cps, ws int) []NodePlan {

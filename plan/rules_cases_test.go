@@ -188,6 +188,10 @@ var ruleCases = []ruleCase{
 	{"a global load balancer over one cluster", replace(replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {}\n"), "transitGateway:\n", "globalLoadBalancer:\n  clusters: [a]\ntransitGateway:\n"), []string{
 		"s.yaml:21:13: globalLoadBalancer.clusters: a global load balancer spreads requests over at least two clusters; list two or more, each with ingress: {} and metallb: {}",
 	}},
+	{"the Gateway API needs Traefik", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: ingress-nginx, gatewayAPI: true}\n"), []string{
+		"s.yaml:14:27: clusters[0].ingress.controller: warning: ingress-nginx was retired upstream in 2026 and cannot be built without a registry (it needs OpenResty); it runs only from upstream's images on a connected host; controller: traefik (the default) serves the same Ingress rules",
+		"s.yaml:14:54: clusters[0].ingress.gatewayAPI: ingress-nginx does not implement the Gateway API; use controller: traefik, or drop gatewayAPI",
+	}},
 	{"an unknown ingress controller", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: haproxy}\n"), []string{
 		"s.yaml:14:27: clusters[0].ingress.controller: \"haproxy\" is not allowed; use one of: traefik, ingress-nginx",
 	}},

@@ -104,6 +104,9 @@ type MetalLB struct {
 // Ingress installs an ingress controller.
 type Ingress struct {
 	Controller string `yaml:"controller"`
+	// GatewayAPI also installs the Gateway API (its standard CRDs, a GatewayClass and a Gateway)
+	// with the controller as its implementation (Traefik only).
+	GatewayAPI bool `yaml:"gatewayAPI"`
 }
 
 // GlobalLoadBalancer spreads requests over the ingress controllers of the clusters it lists (at

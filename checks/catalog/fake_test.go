@@ -35,13 +35,15 @@ type fakeLab struct {
 	serveCert string
 	// ingressReplicas are the ingress controllers' replicas as ScaleIngressController set them
 	ingressReplicas map[string]int32
-	dns             func(server, name string) (probe.DNSResult, error)
-	fit             int                       // the largest DF payload that crosses (0: any)
-	services        map[string]checks.Service // cluster/namespace/name
-	pods            map[string][]checks.Pod   // cluster/app
-	links           map[string][]node.Interface
-	routes          []node.Route
-	rules           node.KubeProxyRules
+	// routes are the HTTPRoutes' statuses, by cluster/name
+	httpRoutes map[string]checks.RouteStatus
+	dns        func(server, name string) (probe.DNSResult, error)
+	fit        int                       // the largest DF payload that crosses (0: any)
+	services   map[string]checks.Service // cluster/namespace/name
+	pods       map[string][]checks.Pod   // cluster/app
+	links      map[string][]node.Interface
+	routes     []node.Route
+	rules      node.KubeProxyRules
 	// cilium is the Cilium agent's service map (ciliumErr: asking the agent fails)
 	cilium    []node.CiliumService
 	ciliumErr error
@@ -461,6 +463,7 @@ func expired() context.Context {
 func TestMain(m *testing.M) {
 	settle, programDelay = 30*time.Millisecond, time.Millisecond
 	globalLBWarmUp, globalLBFailover, globalLBBack, globalLBEvery = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond, 10*time.Millisecond
+	gatewayAccepted, gatewayEvery = 200*time.Millisecond, 10*time.Millisecond
 	os.Exit(m.Run())
 }
 
@@ -480,6 +483,16 @@ func (f *fakeLab) ingressUp(cluster string) bool {
 	defer f.mu.Unlock()
 	n, ok := f.ingressReplicas[cluster]
 	return !ok || n > 0
+}
+
+func (f *fakeLab) RouteStatus(_ context.Context, cluster, name string) (checks.RouteStatus, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	st, ok := f.httpRoutes[cluster+"/"+name]
+	if !ok {
+		return checks.RouteStatus{}, fmt.Errorf("httproutes %q not found", name)
+	}
+	return st, nil
 }
 
 func (f *fakeLab) LabCA() (*labca.CA, error) {

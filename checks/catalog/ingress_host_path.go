@@ -35,77 +35,18 @@ func ingressHostPath() checks.Definition {
 		Targets: each(func(c plan.ClusterPlan) bool { return c.Ingress != nil }, "has an ingress controller (add ingress: {} to a cluster)"),
 		Hops:    ingressHostPathHops,
 		Run: inCluster(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
-			if c.Plan.Ingress.Controller != "traefik" {
-				return b.skip(fmt.Sprintf("not run here: controller %s is not installed by this version of netlab (only from upstream's images on a connected host); controller: traefik is", c.Plan.Ingress.Controller))
+			e, res := enterIngress(ctx, l, c, b)
+			if res != nil {
+				return *res
 			}
-			if c.Plan.MetalLB == nil {
-				return b.skip("the ingress controller's Service is a NodePort without MetalLB; this check calls its LoadBalancer address (add metallb: {} to the cluster)")
-			}
-			// service/clusterip scales the echo Pods to 0, gateway/global-lb the controller, for
-			// their negative controls: not meanwhile.
-			unlock := l.Lock(c.Plan.Name+"/"+live.DeployEcho, false)
-			defer unlock()
-			unlockIngress := l.Lock("ingress/"+c.Plan.Name, false)
-			defer unlockIngress()
-			var svc checks.Service
-			var err error
-			poll(ctx, 60*time.Second, 2*time.Second, func() bool {
-				svc, err = l.Service(ctx, c.Plan.Name, ingressNamespace, ingressService)
-				return err == nil && svc.LoadBalancerIP() != ""
-			})
-			if err != nil {
-				return b.errorf("the ingress controller's Service: %v", err)
-			}
-			ip := svc.LoadBalancerIP()
-			b.add("the controller's Service has an address from the MetalLB pool", orText(ip, "none"), strings.Join(c.Plan.MetalLB.Addresses, ","), ip != "" && InPool(ip, c.Plan.MetalLB.Addresses))
-			if ip == "" {
-				return b.done("no LoadBalancer address for the ingress controller")
-			}
-			client, err := l.ClientFor(c.Plan)
-			if err != nil {
-				return b.errorf("%v", err)
-			}
-			echo, err := runningPods(ctx, l, c, live.DeployEcho)
-			if err != nil {
-				return b.errorf("%v", err)
-			}
-			pinned, err := runningPods(ctx, l, c, live.DeployPinned)
-			if err != nil {
-				return b.errorf("%v", err)
-			}
-			from := checks.InClient(client)
-			get := func(host, path string) (probe.Result, error) {
-				return l.HTTP(ctx, from, "http://"+ip+path, host)
-			}
+			defer e.unlock()
+			ip, from, echo, pinned, get := e.ip, e.from, e.echo, e.pinned, e.get
 			echoHost, pinnedHost := live.IngressHostEcho(c.Plan), live.IngressHostPinned(c.Plan)
-			cases := []struct {
-				host, path string
-				want       []checks.Pod
-				backend    string
-			}{
+			assertRoutes(ctx, b, get, []routeCase{
 				{echoHost, "/", echo, live.DeployEcho},
 				{echoHost, live.IngressPathPinned + "/x", pinned, live.DeployPinned},
 				{pinnedHost, "/", pinned, live.DeployPinned},
-			}
-			for i, k := range cases {
-				var r probe.Result
-				var err error
-				if i == 0 {
-					// The controller learns the Ingress from the API server: give it time once.
-					poll(ctx, 60*time.Second, 2*time.Second, func() bool { r, err = get(k.host, k.path); return answered(r, err) })
-				} else {
-					r, err = get(k.host, k.path)
-				}
-				b.add(fmt.Sprintf("Host %s, path %s -> a Pod of %s", k.host, k.path, k.backend), ingressSeen(r, err), "one of "+podNames(k.want), answered(r, err) && slices.ContainsFunc(k.want, func(p checks.Pod) bool { return p.Name == r.Server.Server.PodName }))
-				if answered(r, err) {
-					h := r.Server.HTTP
-					got := "no HTTP report"
-					if h != nil {
-						got = h.Host + " " + h.Path
-					}
-					b.add("the backend saw the Host and path sent", got, k.host+" "+k.path, h != nil && h.Host == k.host && h.Path == k.path)
-				}
-			}
+			})
 			// TLS: the echo host over https (its name as SNI) is answered by its backend, with the
 			// certificate netlab issued from the lab's CA; a name no rule has gets another one.
 			unknown := "nobody." + c.Plan.Name + ".netlab.test"

@@ -9,18 +9,6 @@ import (
 // does not build. A scenario that asks for them gets a skip that names what is missing, never a
 // pass. Their pages in docs/paths/ describe the paths.
 
-func ingressGatewayAPI() checks.Definition {
-	return checks.Definition{ID: "ingress/gateway-api", Targets: nowhere("needs a Gateway API controller; this version of netlab installs none"), Hops: ingressGatewayAPIHops, Run: nil}
-}
-
-func ingressGatewayAPIHops(x *hop.Context) []string {
-	return []string{
-		"client -> the Gateway's LoadBalancer address (MetalLB) -> the Gateway API controller's Pod",
-		"the controller matches the HTTPRoute's hostnames and path prefixes, in the order Gateway API defines",
-		"-> the backend Service the matching rule names -> kube-proxy DNAT -> a backend Pod; no match: 404",
-	}
-}
-
 func dmzWAF() checks.Definition {
 	return checks.Definition{ID: "dmz/waf", Targets: nowhere("needs a scenario with a DMZ (a WAF in front of the DMZ load balancer); this version of netlab builds none"), Hops: dmzWAFHops, Run: nil}
 }

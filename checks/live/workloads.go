@@ -176,6 +176,7 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string, ing
 	headless.Spec.ClusterIP = corev1.ClusterIPNone
 	objs = append(objs, headless)
 	objs = append(objs, ingressObjects(c, ingressTLS)...)
+	objs = append(objs, httpRouteObjects(c)...)
 	objs = append(objs, meshObjects(p, c, image, allow)...)
 
 	out := make([]*unstructured.Unstructured, 0, len(objs))

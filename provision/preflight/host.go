@@ -10,6 +10,7 @@ import (
 	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/internal/hint"
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/gatewayapi"
 )
 
 // Measured costs on a 2-core host (shared/notes/offline-kind.md): a control plane uses about
@@ -127,7 +128,23 @@ func Host(p *plan.Plan, checkCNI func(c plan.ClusterPlan) error) error {
 		errs = append(errs, Inotify(cp+w, string(data)))
 	}
 	errs = append(errs, EgressGuard(p, egress.CanInstall))
+	errs = append(errs, GatewayAPI(p, func() error { _, err := gatewayapi.CRDs(gatewayapi.DefaultDir()); return err }))
 	return errors.Join(errs...)
+}
+
+// GatewayAPI refuses a plan with a cluster that serves the Gateway API when its CRDs cannot be
+// read (load fails: not built on this host, or not the pinned ones), naming the way to build them.
+func GatewayAPI(p *plan.Plan, load func() error) error {
+	for _, c := range p.Clusters {
+		if c.Ingress == nil || !c.Ingress.GatewayAPI {
+			continue
+		}
+		if err := load(); err != nil {
+			return fmt.Errorf("%s: cluster %s (ingress.gatewayAPI): %w", p.Source, c.Name, err)
+		}
+		return nil
+	}
+	return nil
 }
 
 // EgressGuard refuses a plan whose egress guard cannot be installed (canInstall fails: no

@@ -102,3 +102,21 @@ func TestEgressGuard(t *testing.T) {
 		t.Errorf("egress: allow still needs the guard: %v", err)
 	}
 }
+
+// A cluster that serves the Gateway API needs its CRDs built on the host; the error names the
+// file, the cluster and the field; a lab without it needs nothing.
+func TestGatewayAPI(t *testing.T) {
+	p := &plan.Plan{Source: "s.yaml", Clusters: []plan.ClusterPlan{{Name: "a"}, {Name: "b", Ingress: &plan.IngressPlan{Controller: "traefik", GatewayAPI: true}}}}
+	missing := func() error { return errors.New("not built; run bash ci/gateway-api-crds.sh") }
+	err := GatewayAPI(p, missing)
+	if err == nil || !strings.Contains(err.Error(), "s.yaml: cluster b (ingress.gatewayAPI): not built; run bash ci/gateway-api-crds.sh") {
+		t.Fatalf("%v", err)
+	}
+	if err := GatewayAPI(p, func() error { return nil }); err != nil {
+		t.Fatal(err)
+	}
+	p.Clusters[1].Ingress.GatewayAPI = false
+	if err := GatewayAPI(p, missing); err != nil {
+		t.Fatalf("no cluster asks for it: %v", err)
+	}
+}

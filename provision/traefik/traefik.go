@@ -19,8 +19,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/utils/ptr"
+	gatewayv1 "sigs.k8s.io/gateway-api/apis/v1"
 
 	"github.com/netlab-dev/netlab/plan"
+	"github.com/netlab-dev/netlab/provision/gatewayapi"
 	"github.com/netlab-dev/netlab/provision/images"
 	"github.com/netlab-dev/netlab/provision/kube"
 )
@@ -64,12 +66,24 @@ func (a Addon) Status(c plan.ClusterPlan) string {
 	if !a.Enabled(c) {
 		return "ingress: none"
 	}
-	return fmt.Sprintf("ingress: Traefik %s, IngressClass %s (Service %s/%s, type LoadBalancer)", images.TraefikVersion, IngressClass, Namespace, Name)
+	line := fmt.Sprintf("ingress: Traefik %s, IngressClass %s (Service %s/%s, type LoadBalancer)", images.TraefikVersion, IngressClass, Namespace, Name)
+	if gatewayEnabled(c) {
+		line += fmt.Sprintf("; Gateway API %s: GatewayClass %s, Gateway %s/%s", gatewayapi.Version, GatewayClass, Namespace, GatewayName)
+	}
+	return line
 }
 
-// Install applies the objects and waits until the controller is ready.
+// Install applies the objects and waits until the controller is ready. With the Gateway API it
+// reads the CRDs from netlab's CRD cache (package gatewayapi) first.
 func (Addon) Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, timeout time.Duration) error {
-	objs, err := Objects(c)
+	var crds []*unstructured.Unstructured
+	if gatewayEnabled(c) {
+		var err error
+		if crds, err = gatewayapi.CRDs(gatewayapi.DefaultDir()); err != nil {
+			return fmt.Errorf("cluster %s: %w", c.Name, err)
+		}
+	}
+	objs, err := Objects(c, crds)
 	if err != nil {
 		return fmt.Errorf("cluster %s: render Traefik: %w", c.Name, err)
 	}
@@ -79,8 +93,9 @@ func (Addon) Install(ctx context.Context, kc *kube.Client, c plan.ClusterPlan, t
 	return kc.WaitDeployment(ctx, Namespace, Name, timeout)
 }
 
-// Objects are Traefik's objects for cluster c, in apply order.
-func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
+// Objects are Traefik's objects for cluster c, in apply order; with the Gateway API, gatewayCRDs
+// (package gatewayapi) and the GatewayClass and Gateway come last.
+func Objects(c plan.ClusterPlan, gatewayCRDs []*unstructured.Unstructured) ([]*unstructured.Unstructured, error) {
 	if c.Ingress == nil || c.Ingress.Controller != Controller {
 		return nil, fmt.Errorf("traefik: cluster %s does not ask for it (ingress.controller)", c.Name)
 	}
@@ -93,10 +108,10 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 			svcMeta.Annotations = map[string]string{"metallb.io/loadBalancerIPs": c.Ingress.Address.String()}
 		}
 	}
-	return kube.Unstructured([]runtime.Object{
+	objs, err := kube.Unstructured([]runtime.Object{
 		&corev1.Namespace{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "Namespace"}, ObjectMeta: metav1.ObjectMeta{Name: Namespace, Labels: labels()}},
 		&corev1.ServiceAccount{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ServiceAccount"}, ObjectMeta: meta(Name)},
-		clusterRole(),
+		clusterRole(gatewayEnabled(c)),
 		&rbacv1.ClusterRoleBinding{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRoleBinding"},
 			ObjectMeta: metav1.ObjectMeta{Name: "netlab-traefik", Labels: labels()},
@@ -109,7 +124,7 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 				Annotations: map[string]string{networkingv1.AnnotationIsDefaultIngressClass: "true"}},
 			Spec: networkingv1.IngressClassSpec{Controller: ControllerID},
 		},
-		deployment(),
+		deployment(gatewayEnabled(c)),
 		&corev1.Service{
 			TypeMeta:   metav1.TypeMeta{APIVersion: "v1", Kind: "Service"},
 			ObjectMeta: svcMeta,
@@ -123,14 +138,22 @@ func Objects(c plan.ClusterPlan) ([]*unstructured.Unstructured, error) {
 			},
 		},
 	})
+	if err != nil || !gatewayEnabled(c) {
+		return objs, err
+	}
+	gw, err := gatewayObjects(c, gatewayCRDs)
+	if err != nil {
+		return nil, err
+	}
+	return append(objs, gw...), nil
 }
 
 // Args are the controller's static configuration, on its command line: the entry points, the
 // Kubernetes Ingress provider for IngressClass traefik (which writes the Service's address into
 // each Ingress's status), /ping for the probes, and nothing that calls out of the lab (no version
-// check, no usage statistics).
-func Args() []string {
-	return []string{
+// check, no usage statistics); with gateway, its kubernetesGateway provider as well.
+func Args(gateway bool) []string {
+	args := []string{
 		fmt.Sprintf("--entryPoints.web.address=:%d", PortWeb),
 		fmt.Sprintf("--entryPoints.websecure.address=:%d", PortWebSecure),
 		"--entryPoints.websecure.http.tls=true",
@@ -143,9 +166,13 @@ func Args() []string {
 		"--global.sendAnonymousUsage=false",
 		"--log.level=INFO",
 	}
+	if gateway {
+		args = append(args, gatewayArgs()...)
+	}
+	return args
 }
 
-func deployment() *appsv1.Deployment {
+func deployment(gateway bool) *appsv1.Deployment {
 	one := int32(1)
 	return &appsv1.Deployment{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "apps/v1", Kind: "Deployment"},
@@ -165,7 +192,7 @@ func deployment() *appsv1.Deployment {
 						Name:            Name,
 						Image:           Image,
 						ImagePullPolicy: corev1.PullIfNotPresent,
-						Args:            Args(),
+						Args:            Args(gateway),
 						Ports: []corev1.ContainerPort{
 							{Name: "web", ContainerPort: PortWeb, Protocol: corev1.ProtocolTCP},
 							{Name: "websecure", ContainerPort: PortWebSecure, Protocol: corev1.ProtocolTCP},
@@ -194,10 +221,12 @@ func deployment() *appsv1.Deployment {
 }
 
 // clusterRole is what the Kubernetes Ingress provider reads and writes (Traefik's documented
-// RBAC for it since v3.1: EndpointSlices instead of Endpoints, and Nodes).
-func clusterRole() *rbacv1.ClusterRole {
+// RBAC for it since v3.1: EndpointSlices instead of Endpoints, and Nodes), and with gateway what
+// the kubernetesGateway provider does (Traefik's documented RBAC for it, without the
+// experimental channel's routes, whose CRDs netlab does not install).
+func clusterRole(gateway bool) *rbacv1.ClusterRole {
 	read := []string{"get", "list", "watch"}
-	return &rbacv1.ClusterRole{
+	r := &rbacv1.ClusterRole{
 		TypeMeta:   metav1.TypeMeta{APIVersion: "rbac.authorization.k8s.io/v1", Kind: "ClusterRole"},
 		ObjectMeta: metav1.ObjectMeta{Name: "netlab-traefik", Labels: labels()},
 		Rules: []rbacv1.PolicyRule{
@@ -207,6 +236,20 @@ func clusterRole() *rbacv1.ClusterRole {
 			{APIGroups: []string{"networking.k8s.io"}, Resources: []string{"ingresses/status"}, Verbs: []string{"update"}},
 		},
 	}
+	if gateway {
+		kinds := []string{"gatewayclasses", "gateways", "httproutes", "grpcroutes", "referencegrants", "backendtlspolicies"}
+		var status []string
+		for _, k := range kinds {
+			status = append(status, k+"/status")
+		}
+		r.Rules = append(r.Rules,
+			rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"namespaces"}, Verbs: []string{"list", "watch"}},
+			rbacv1.PolicyRule{APIGroups: []string{""}, Resources: []string{"configmaps"}, Verbs: read},
+			rbacv1.PolicyRule{APIGroups: []string{gatewayv1.GroupName}, Resources: kinds, Verbs: read},
+			rbacv1.PolicyRule{APIGroups: []string{gatewayv1.GroupName}, Resources: status, Verbs: []string{"update"}},
+		)
+	}
+	return r
 }
 
 func meta(name string) metav1.ObjectMeta {
