@@ -135,8 +135,13 @@ func Container(p *plan.Plan, labels map[string]string) (docker.ContainerSpec, er
 		Files:                map[string]string{ConfigPath: string(cfg)},
 		RestartUnlessStopped: true,
 	}
+	// One leg per network: members that share a subnet share the leg.
+	seen := map[string]bool{}
 	for _, m := range g.Members {
-		s.Networks = append(s.Networks, docker.Attachment{Network: m.Network, IP: m.Address})
+		if !seen[m.Network] {
+			seen[m.Network] = true
+			s.Networks = append(s.Networks, docker.Attachment{Network: m.Network, IP: m.Address})
+		}
 	}
 	return s, nil
 }

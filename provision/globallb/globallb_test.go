@@ -86,3 +86,17 @@ func TestContainer(t *testing.T) {
 		t.Fatal("a lab without a global load balancer got a container")
 	}
 }
+
+// Two members in one subnet share the load balancer's one leg there.
+func TestContainerOneLegPerNetwork(t *testing.T) {
+	p := testplan.Builtin(t, "ingress-two-clusters")
+	q := *p.GlobalLB
+	q.Members = []plan.GlobalLBMember{q.Members[0], q.Members[0]}
+	q.Members[1].Cluster = "east2"
+	p2 := *p
+	p2.GlobalLB = &q
+	s, err := Container(&p2, nil)
+	if err != nil || len(s.Networks) != 1 {
+		t.Fatalf("legs %+v: %v", s.Networks, err)
+	}
+}
