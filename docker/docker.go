@@ -22,6 +22,7 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/network"
 	"github.com/moby/moby/client"
+	"github.com/moby/moby/client/pkg/versions"
 )
 
 // Labels.
@@ -113,26 +114,10 @@ const gatewayModeAPI = "1.48"
 // before 28 did. Older engines do not know the option, so it is sent to 28 and newer only.
 func vpcNetworkOptions(mtu int, api string) map[string]string {
 	opts := map[string]string{"com.docker.network.driver.mtu": strconv.Itoa(mtu)}
-	if versionAtLeast(api, gatewayModeAPI) {
+	if versions.GreaterThanOrEqualTo(api, gatewayModeAPI) {
 		opts["com.docker.network.bridge.gateway_mode_ipv4"] = "nat-unprotected"
 	}
 	return opts
-}
-
-// versionAtLeast compares dotted API versions ("1.41" < "1.48" < "1.52").
-func versionAtLeast(v, min string) bool {
-	vs, ms := strings.Split(v, "."), strings.Split(min, ".")
-	for i := 0; i < len(ms); i++ {
-		var a, b int
-		if i < len(vs) {
-			a, _ = strconv.Atoi(vs[i])
-		}
-		b, _ = strconv.Atoi(ms[i])
-		if a != b {
-			return a > b
-		}
-	}
-	return true
 }
 
 func checkNetwork(n network.Inspect, s NetworkSpec) error {
