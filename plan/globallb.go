@@ -58,19 +58,15 @@ func (rs *resolver) globalLB() {
 	rs.p.GlobalLB = gp
 }
 
-// firstOfPool is the first address of a MetalLB pool's first block (CIDR or first-last).
+// firstOfPool is the first address of a MetalLB pool's first block (parseRange: a CIDR or
+// first-last); invalid when there is none (a bad pool is reported where pools are checked).
 func firstOfPool(pool []string) netip.Addr {
 	if len(pool) == 0 {
 		return netip.Addr{}
 	}
-	block := pool[0]
-	if pf, err := netip.ParsePrefix(block); err == nil {
-		return pf.Masked().Addr()
+	r, err := parseRange(pool[0])
+	if err != nil {
+		return netip.Addr{}
 	}
-	if first, _, ok := strings.Cut(block, "-"); ok {
-		if a, err := netip.ParseAddr(strings.TrimSpace(first)); err == nil {
-			return a
-		}
-	}
-	return netip.Addr{}
+	return r.from
 }
