@@ -14,6 +14,7 @@ import (
 
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/internal/names"
+	"github.com/netlab-dev/netlab/provision/kube"
 	"github.com/netlab-dev/netlab/provision/traefik"
 )
 
@@ -91,13 +92,22 @@ func (l *Lab) Scale(ctx context.Context, cluster, deployment string, replicas in
 	if err != nil {
 		return err
 	}
-	dep := c.Kube.Clientset.AppsV1().Deployments(Namespace)
-	s, err := dep.GetScale(ctx, deployment, metav1.GetOptions{})
+	return scale(ctx, c, Namespace, deployment, replicas)
+}
+
+// scale sets the replicas of Deployment namespace/name in cluster c, recorded in the check's trace.
+func scale(ctx context.Context, c *Cluster, namespace, name string, replicas int32) error {
+	dep := c.Kube.Clientset.AppsV1().Deployments(namespace)
+	s, err := dep.GetScale(ctx, name, metav1.GetOptions{})
 	if err == nil {
 		s.Spec.Replicas = replicas
-		_, err = dep.UpdateScale(ctx, deployment, s, metav1.UpdateOptions{})
+		_, err = dep.UpdateScale(ctx, name, s, metav1.UpdateOptions{})
 	}
-	checks.Record(ctx, "cluster "+cluster, fmt.Sprintf("scale deployment %s to %d", deployment, replicas), "", err)
+	what := name
+	if namespace != Namespace {
+		what = namespace + "/" + name
+	}
+	checks.Record(ctx, "cluster "+c.Plan.Name, fmt.Sprintf("scale deployment %s to %d", what, replicas), "", err)
 	return err
 }
 
@@ -108,34 +118,23 @@ func (l *Lab) ScaleIngressController(ctx context.Context, cluster string, replic
 	if err != nil {
 		return err
 	}
-	dep := c.Kube.Clientset.AppsV1().Deployments(traefik.Namespace)
-	s, err := dep.GetScale(ctx, traefik.Name, metav1.GetOptions{})
-	if err == nil {
-		s.Spec.Replicas = replicas
-		_, err = dep.UpdateScale(ctx, traefik.Name, s, metav1.UpdateOptions{})
-	}
-	checks.Record(ctx, "cluster "+cluster, fmt.Sprintf("scale deployment %s/%s to %d", traefik.Namespace, traefik.Name, replicas), "", err)
-	if err != nil {
+	if err := scale(ctx, c, traefik.Namespace, traefik.Name, replicas); err != nil {
 		return err
 	}
 	if replicas > 0 {
 		return c.Kube.WaitDeployment(ctx, traefik.Namespace, traefik.Name, d)
 	}
-	deadline := time.Now().Add(d)
-	for {
+	err = kube.Poll(ctx, d, func(ctx context.Context) (bool, string, error) {
 		pods, err := c.Kube.Clientset.CoreV1().Pods(traefik.Namespace).List(ctx, metav1.ListOptions{LabelSelector: "app.kubernetes.io/name=" + traefik.Name})
-		if err == nil && len(pods.Items) == 0 {
-			return nil
+		if err != nil {
+			return false, err.Error(), nil
 		}
-		if time.Now().After(deadline) {
-			return fmt.Errorf("cluster %s: the ingress controller's Pods still run %v after scaling to 0", cluster, d)
-		}
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(time.Second):
-		}
+		return len(pods.Items) == 0, fmt.Sprintf("%d Pods still run", len(pods.Items)), nil
+	})
+	if err != nil {
+		return fmt.Errorf("cluster %s: the ingress controller scaled to 0: %w", cluster, err)
 	}
+	return nil
 }
 
 // WaitDeployment waits until a Deployment of the checks' namespace is available.
