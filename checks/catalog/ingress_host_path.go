@@ -3,7 +3,6 @@ package catalog
 import (
 	"context"
 	"fmt"
-	"slices"
 	"strings"
 	"time"
 
@@ -13,13 +12,6 @@ import (
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/probe"
-)
-
-// Where the ingress controller 'up' installs listens (provision/traefik): its Service in its
-// namespace, with the LoadBalancer address MetalLB gives it.
-const (
-	ingressNamespace = "traefik"
-	ingressService   = "traefik"
 )
 
 // ingress/host-path: the VPC client calls the ingress controller's LoadBalancer address with the
@@ -55,7 +47,7 @@ func ingressHostPath() checks.Definition {
 				return b.errorf("%v", caErr)
 			}
 			rt, terr := l.HTTP(ctx, from, "https://"+ip+"/", echoHost)
-			b.add("https, server name "+echoHost+" -> a Pod of "+live.DeployEcho, ingressSeen(rt, terr), "one of "+podNames(echo), answered(rt, terr) && slices.ContainsFunc(echo, func(p checks.Pod) bool { return p.Name == rt.Server.Server.PodName }))
+			b.add("https, server name "+echoHost+" -> a Pod of "+live.DeployEcho, ingressSeen(rt, terr), "one of "+podNames(echo), answeredBy(rt, terr, echo))
 			b.add("the certificate the client saw is the lab's", certSeen(rt), "issued by "+ca.Subject()+" for "+echoHost, rt.TLS != nil && ca.Verify([]byte(rt.TLS.LeafPEM), echoHost, time.Now()) == nil)
 			ru, _ := l.HTTP(ctx, from, "https://"+ip+"/", unknown)
 			b.add("a server name no rule has gets a certificate that is not the lab's", certSeen(ru), "not issued by "+ca.Subject(), ru.TLS != nil && ca.Verify([]byte(ru.TLS.LeafPEM), unknown, time.Now()) != nil)

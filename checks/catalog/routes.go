@@ -11,6 +11,7 @@ import (
 	"github.com/netlab-dev/netlab/checks/live"
 	"github.com/netlab-dev/netlab/checks/report"
 	"github.com/netlab-dev/netlab/probe"
+	"github.com/netlab-dev/netlab/provision/traefik"
 )
 
 // routeCase is one request through an ingress controller or a Gateway: its Host and path, and the
@@ -33,7 +34,7 @@ func assertRoutes(ctx context.Context, b *builder, get func(host, path string) (
 		} else {
 			r, err = get(k.host, k.path)
 		}
-		b.add(fmt.Sprintf("Host %s, path %s -> a Pod of %s", k.host, k.path, k.backend), ingressSeen(r, err), "one of "+podNames(k.want), answered(r, err) && slices.ContainsFunc(k.want, func(p checks.Pod) bool { return p.Name == r.Server.Server.PodName }))
+		b.add(fmt.Sprintf("Host %s, path %s -> a Pod of %s", k.host, k.path, k.backend), ingressSeen(r, err), "one of "+podNames(k.want), answeredBy(r, err, k.want))
 		if answered(r, err) {
 			h := r.Server.HTTP
 			got := "no HTTP report"
@@ -43,6 +44,11 @@ func assertRoutes(ctx context.Context, b *builder, get func(host, path string) (
 			b.add("the backend saw the Host and path sent", got, k.host+" "+k.path, h != nil && h.Host == k.host && h.Path == k.path)
 		}
 	}
+}
+
+// answeredBy says whether the call was answered by one of pods (its probe report names the Pod).
+func answeredBy(r probe.Result, err error, pods []checks.Pod) bool {
+	return answered(r, err) && slices.ContainsFunc(pods, func(p checks.Pod) bool { return p.Name == r.Server.Server.PodName })
 }
 
 // ingressEntry is what a check through cluster c's ingress controller starts from: the
@@ -62,7 +68,7 @@ type ingressEntry struct {
 // check (skipped, or not reachable); otherwise the caller defers unlock.
 func enterIngress(ctx context.Context, l checks.Lab, c *checks.Cluster, b *builder) (ingressEntry, *report.Result) {
 	end := func(r report.Result) (ingressEntry, *report.Result) { return ingressEntry{}, &r }
-	if c.Plan.Ingress.Controller != "traefik" {
+	if c.Plan.Ingress.Controller != traefik.Controller {
 		return end(b.skip(fmt.Sprintf("not run here: controller %s is not installed by this version of netlab (only from upstream's images on a connected host); controller: traefik is", c.Plan.Ingress.Controller)))
 	}
 	if c.Plan.MetalLB == nil {
@@ -75,7 +81,7 @@ func enterIngress(ctx context.Context, l checks.Lab, c *checks.Cluster, b *build
 	var svc checks.Service
 	var err error
 	poll(ctx, 60*time.Second, 2*time.Second, func() bool {
-		svc, err = l.Service(ctx, c.Plan.Name, ingressNamespace, ingressService)
+		svc, err = l.Service(ctx, c.Plan.Name, traefik.Namespace, traefik.Name)
 		return err == nil && svc.LoadBalancerIP() != ""
 	})
 	if err != nil {
