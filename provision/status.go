@@ -8,6 +8,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/egress"
 	"github.com/netlab-dev/netlab/internal/cell"
 	"github.com/netlab-dev/netlab/internal/names"
@@ -108,11 +109,7 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 	if st.Plan != nil && st.Plan.TransitGateway != nil {
 		t := st.Plan.TransitGateway
 		ts := &TGWStatus{Name: t.Name, Container: t.Container, Volume: tgw.ContainerSpec{Name: t.Container}.Volume(), Endpoint: st.TGWEndpoint}
-		if state, err := eng.ContainerState(ctx, t.Container); err != nil {
-			ts.Error = err.Error()
-		} else {
-			ts.State = state
-		}
+		ts.State, ts.Error = containerState(ctx, eng, t.Container)
 		if ep, err := tgw.Endpoint(ctx, eng, t.Container); err == nil {
 			ts.Endpoint = ep
 		}
@@ -123,11 +120,7 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		for _, m := range g.Members {
 			gs.Legs = append(gs.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
 		}
-		if state, err := eng.ContainerState(ctx, g.Container); err != nil {
-			gs.Error = err.Error()
-		} else {
-			gs.State = state
-		}
+		gs.State, gs.Error = containerState(ctx, eng, g.Container)
 		ls.GlobalLB = gs
 	}
 	ls.Outside = st.Plan.Outside
@@ -285,20 +278,32 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 		fmt.Fprintf(w, "EGRESS GUARD\t%s\n", guard)
 	}
 	if t := s.TGW; t != nil {
-		note := t.Error
-		if note == "" && t.State != "running" {
-			note = "not running: run 'netlab up' again to start it"
-		}
+		note := containerNote(t.State, t.Error)
 		fmt.Fprintf(w, "\nTGW\tCONTAINER\tSTATE\tAPI\tSTATE VOLUME\tNOTE\n")
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\n", t.Name, t.Container, t.State, cell.Dash(t.Endpoint), t.Volume, note)
 	}
 	if g := s.GlobalLB; g != nil {
-		note := g.Error
-		if note == "" && g.State != "running" {
-			note = "not running: run 'netlab up' again to start it"
-		}
+		note := containerNote(g.State, g.Error)
 		fmt.Fprintf(w, "\nGLOBAL LB\tSTATE\tLEGS\tNOTE\n")
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", g.Container, g.State, strings.Join(g.Legs, ", "), note)
 	}
 	return w.Flush()
+}
+
+// containerState is Docker's state of a container the lab runs itself, or why it could not be read.
+func containerState(ctx context.Context, eng *docker.Engine, name string) (state, errText string) {
+	state, err := eng.ContainerState(ctx, name)
+	if err != nil {
+		return "", err.Error()
+	}
+	return state, ""
+}
+
+// containerNote is the status table's note for such a container: the error, or the way back when
+// it does not run.
+func containerNote(state, errText string) string {
+	if errText == "" && state != "running" {
+		return "not running: run 'netlab up' again to start it"
+	}
+	return errText
 }
