@@ -16,6 +16,7 @@ import (
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/plan"
 	"github.com/netlab-dev/netlab/provision/images"
+	"github.com/netlab-dev/netlab/provision/traefik"
 )
 
 const (
@@ -147,14 +148,11 @@ func Container(p *plan.Plan, labels map[string]string) (docker.ContainerSpec, er
 }
 
 // Args are Traefik's static configuration: the web entry point, the file provider, access to
-// /ping, and no version check or usage statistics.
+// /ping, and what every Traefik of a lab has (traefik.InLabArgs: nothing that calls out).
 func Args() []string {
-	return []string{
+	return append([]string{
 		fmt.Sprintf("--entryPoints.web.address=:%d", Port),
 		"--providers.file.filename=" + ConfigPath,
 		"--ping=true",
-		"--global.checkNewVersion=false",
-		"--global.sendAnonymousUsage=false",
-		"--log.level=INFO",
-	}
+	}, traefik.InLabArgs()...)
 }

@@ -162,14 +162,19 @@ func Args(gateway bool) []string {
 		"--providers.kubernetesingress=true",
 		"--providers.kubernetesingress.ingressClass=" + IngressClass,
 		"--providers.kubernetesingress.ingressEndpoint.publishedService=" + Namespace + "/" + Name,
-		"--global.checkNewVersion=false",
-		"--global.sendAnonymousUsage=false",
-		"--log.level=INFO",
 	}
+	args = append(args, InLabArgs()...)
 	if gateway {
 		args = append(args, gatewayArgs()...)
 	}
 	return args
+}
+
+// InLabArgs are what every Traefik netlab runs has on its command line (the clusters' ingress and
+// the global load balancer): no version check and no usage statistics, both of which would call
+// out of the lab, and INFO logs.
+func InLabArgs() []string {
+	return []string{"--global.checkNewVersion=false", "--global.sendAnonymousUsage=false", "--log.level=INFO"}
 }
 
 func deployment(gateway bool) *appsv1.Deployment {
