@@ -7,10 +7,8 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
 	"crypto/x509"
 	"crypto/x509/pkix"
-	"encoding/hex"
 	"encoding/json"
 	"encoding/pem"
 	"errors"
@@ -152,16 +150,6 @@ func (ca *CA) Subject() string {
 		return ""
 	}
 	return root.Subject.String()
-}
-
-// Fingerprint is the SHA-256 of a PEM certificate's DER, hex, or "" when it is not one.
-func Fingerprint(certPEM string) string {
-	b, _ := pem.Decode([]byte(certPEM))
-	if b == nil {
-		return ""
-	}
-	sum := sha256.Sum256(b.Bytes)
-	return hex.EncodeToString(sum[:])
 }
 
 // Marshal and Unmarshal are the CA's form in the lab's state.

@@ -49,9 +49,6 @@ func TestLeaf(t *testing.T) {
 	if err != nil || back.Leaves["ingress/c1"].CertPEM != other.CertPEM || back.Subject() != ca.Subject() || !strings.Contains(ca.Subject(), "netlab lab CA lab") {
 		t.Fatalf("round trip: %v, subject %q", err, back.Subject())
 	}
-	if Fingerprint(other.CertPEM) == "" || Fingerprint(other.CertPEM) == Fingerprint(l.CertPEM) || Fingerprint("junk") != "" {
-		t.Error("fingerprints")
-	}
 }
 
 // A certificate of another lab's root is not this lab's; a CA whose key is not its certificate's
