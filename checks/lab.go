@@ -11,6 +11,7 @@ import (
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
 	"github.com/netlab-dev/netlab/tgw/api"
+	"github.com/netlab-dev/netlab/waf"
 )
 
 // Lab is everything a check asks of a running lab: probes run from a Where, node evidence, the
@@ -21,8 +22,8 @@ import (
 type Lab interface {
 	// Cluster is the named cluster's nodes and probe Pods, as found when the lab was prepared.
 	Cluster(name string) (*Cluster, error)
-	// ClientFor is the VPC client container on cluster c's subnet.
-	ClientFor(c plan.ClusterPlan) (*Client, error)
+	// ClientOn is the VPC client container on a Docker network (a cluster's subnet, the DMZ's).
+	ClientOn(network string) (*Client, error)
 
 	// TCP, UDPDF and HTTP call target from w and return what the server reported. A probe that
 	// ran returns its result (OK false when nothing answered) and possibly an error; a probe that
@@ -98,6 +99,9 @@ type Lab interface {
 	// LabCA is the lab's certificate authority (package labca): what the certificates netlab
 	// issues for the lab's TLS endpoints chain to.
 	LabCA() (*labca.CA, error)
+
+	// WAFCounters reads, from w, the counters a WAF serves at addr (ip:port; package waf).
+	WAFCounters(ctx context.Context, w Where, addr string) (waf.Snapshot, error)
 
 	// EgressGuard reads the counters of the lab's egress guard on the host (package egress).
 	EgressGuard(ctx context.Context) (egress.Counters, error)

@@ -25,13 +25,25 @@ func (rs *resolver) globalLB() {
 	if len(g.Clusters) < 2 {
 		rs.r.errorf(f, "a global load balancer spreads requests over at least two clusters; list two or more, each with ingress: {} and metallb: {}")
 	}
-	gp := &GlobalLBPlan{Container: rs.p.Lab + "-global-lb", Host: GlobalLBHost}
+	rs.p.GlobalLB = &GlobalLBPlan{
+		Container: rs.p.Lab + "-global-lb",
+		Host:      GlobalLBHost,
+		Members:   rs.lbMembers(f, g.Clusters, globalLBLeg, "the global load balancer", ""),
+	}
+}
+
+// lbMembers resolves the clusters a load balancer of the lab (the global one, the DMZ's) sends
+// requests to, listed at field f: each defined, listed once, with an ingress controller and
+// MetalLB, and in VPC vpc unless it is "". Each member gets the load balancer's leg at address leg
+// (from the top) of its subnet.
+func (rs *resolver) lbMembers(f string, names []string, leg int64, what, vpc string) []GlobalLBMember {
 	seen := map[string]bool{}
 	var known []string
 	for _, c := range rs.p.Clusters {
 		known = append(known, c.Name)
 	}
-	for i, name := range g.Clusters {
+	var out []GlobalLBMember
+	for i, name := range names {
 		mf := fmt.Sprintf("%s[%d]", f, i)
 		cp, ok := rs.p.Cluster(name)
 		switch {
@@ -42,10 +54,13 @@ func (rs *resolver) globalLB() {
 			rs.r.errorf(mf, "cluster %q is listed twice", name)
 			continue
 		case cp.Ingress == nil:
-			rs.r.errorf(mf, "cluster %s has no ingress controller, and the global load balancer sends requests to the clusters' ingress; add ingress: {} to cluster %s", name, name)
+			rs.r.errorf(mf, "cluster %s has no ingress controller, and %s sends requests to the clusters' ingress; add ingress: {} to cluster %s", name, what, name)
 			continue
 		case cp.MetalLB == nil || !cp.Ingress.Address.IsValid():
-			rs.r.errorf(mf, "cluster %s has no MetalLB, and the global load balancer reaches a cluster's ingress at its LoadBalancer address; add metallb: {} to cluster %s", name, name)
+			rs.r.errorf(mf, "cluster %s has no MetalLB, and %s reaches a cluster's ingress at its LoadBalancer address; add metallb: {} to cluster %s", name, what, name)
+			continue
+		case vpc != "" && cp.VPC != vpc:
+			rs.r.errorf(mf, "cluster %s is in VPC %s; %s reaches the clusters of its own VPC (%s), with a leg in each of their subnets", name, cp.VPC, what, vpc)
 			continue
 		}
 		seen[name] = true
@@ -53,9 +68,9 @@ func (rs *resolver) globalLB() {
 		if sp == nil {
 			continue
 		}
-		gp.Members = append(gp.Members, GlobalLBMember{Cluster: name, Network: sp.Network, Address: nth(sp.CIDR, globalLBLeg), Ingress: cp.Ingress.Address})
+		out = append(out, GlobalLBMember{Cluster: name, Network: sp.Network, Address: nth(sp.CIDR, leg), Ingress: cp.Ingress.Address})
 	}
-	rs.p.GlobalLB = gp
+	return out
 }
 
 // firstOfPool is the first address of a MetalLB pool's first block (parseRange: a CIDR or

@@ -20,9 +20,12 @@ type Plan struct {
 	Istio          *IstioPlan    `json:"istio,omitempty"`
 	// GlobalLB is the global load balancer (seed pattern 1), when the scenario has one.
 	GlobalLB *GlobalLBPlan `json:"globalLoadBalancer,omitempty"`
-	Checks   ChecksPlan    `json:"checks"`
-	Outside  OutsidePlan   `json:"outside"`
-	Warnings []string      `json:"warnings,omitempty"`
+	// DMZ is seed pattern 4's entry from outside (a WAF and the DMZ load balancer), when the
+	// scenario has one.
+	DMZ      *DMZPlan    `json:"dmz,omitempty"`
+	Checks   ChecksPlan  `json:"checks"`
+	Outside  OutsidePlan `json:"outside"`
+	Warnings []string    `json:"warnings,omitempty"`
 }
 
 // VPCPlan is a VPC: an address range and the Docker networks (subnets) inside it.
@@ -131,6 +134,41 @@ type GlobalLBPlan struct {
 	// Host is the name every member's ingress serves for it, and the one clients send.
 	Host    string           `json:"host"`
 	Members []GlobalLBMember `json:"members"`
+	// Front is a leg of its own where its clients are (the DMZ's, for the DMZ load balancer);
+	// zero for the global load balancer, whose clients come from the members' subnets.
+	Front LBLeg `json:"front,omitzero"`
+}
+
+// LBLeg is a load balancer's address on a Docker network.
+type LBLeg struct {
+	Network string     `json:"network"`
+	Address netip.Addr `json:"address"`
+}
+
+// DMZPlan is seed pattern 4's entry from outside, in a subnet of its own: a user stand-in (the
+// subnet's VPC client), the WAF in front, and the DMZ load balancer behind it, which spreads
+// requests over the member clusters' ingress as the global load balancer does.
+type DMZPlan struct {
+	VPC     string       `json:"vpc"`
+	Subnet  string       `json:"subnet"`
+	Network string       `json:"network"`
+	CIDR    netip.Prefix `json:"cidr"`
+	// Client is where the user stand-in sends from: the subnet's VPC client.
+	Client netip.Addr `json:"client"`
+	WAF    WAFPlan    `json:"waf"`
+	// LB is the DMZ load balancer; its Front leg is in the DMZ subnet, where the WAF sends.
+	LB GlobalLBPlan `json:"loadBalancer"`
+}
+
+// WAFPlan is the DMZ's web application firewall: netlab's own image ('netlab waf') at Address,
+// the rule engine on at Port and off at PortOff (for the negative control), its counters at
+// PortCounters.
+type WAFPlan struct {
+	Container    string     `json:"container"`
+	Address      netip.Addr `json:"address"`
+	Port         int        `json:"port"`
+	PortOff      int        `json:"portOff"`
+	PortCounters int        `json:"portCounters"`
 }
 
 // GlobalLBMember is one cluster behind the global load balancer.

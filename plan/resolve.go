@@ -97,6 +97,7 @@ func (rs *resolver) resolve() *Plan {
 	rs.nodeRoutes()
 	rs.istio()
 	rs.globalLB()
+	rs.dmz()
 	rs.checks()
 	rs.outside()
 	return rs.p

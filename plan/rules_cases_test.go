@@ -54,7 +54,7 @@ var ruleCases = []ruleCase{
 		"s.yaml:1:1: kind: missing; write 'kind: Scenario'",
 	}},
 	{"unknown top-level field", replace(base, "clusters:", "cluster:"), []string{
-		"s.yaml:10:1: cluster: unknown field \"cluster\" (did you mean \"clusters\"?); allowed here: apiVersion, checks, clusters, defaults, dns, egress, globalLoadBalancer, istio, kind, metadata, transitGateway, vpcs",
+		"s.yaml:10:1: cluster: unknown field \"cluster\" (did you mean \"clusters\"?); allowed here: apiVersion, checks, clusters, defaults, dmz, dns, egress, globalLoadBalancer, istio, kind, metadata, transitGateway, vpcs",
 	}},
 	{"egress policy misspelt", base + "egress: open\n", []string{
 		"s.yaml:23:9: egress: \"open\" is not an egress policy; use \"deny\" (the default: the host refuses and counts every packet from the lab to an address outside it) or \"allow\" (the lab may reach whatever the host reaches)",
@@ -188,6 +188,24 @@ var ruleCases = []ruleCase{
 	{"a global load balancer over one cluster", replace(replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {}\n"), "transitGateway:\n", "globalLoadBalancer:\n  clusters: [a]\ntransitGateway:\n"), []string{
 		"s.yaml:21:13: globalLoadBalancer.clusters: a global load balancer spreads requests over at least two clusters; list two or more, each with ingress: {} and metallb: {}",
 	}},
+	{"a DMZ over an unknown cluster", dmzCase("clusters: [a, nope]"), []string{
+		"s.yaml:27:17: dmz.clusters[1]: cluster \"nope\" is not defined; the scenario's clusters are: a, b",
+	}},
+	{"a DMZ over a cluster without ingress", dmzCase("clusters: [b]"), []string{
+		"s.yaml:27:14: dmz.clusters[0]: cluster b has no ingress controller, and the DMZ load balancer sends requests to the clusters' ingress; add ingress: {} to cluster b",
+	}},
+	{"a DMZ over a cluster of another VPC", replace(dmzCase("clusters: [b]"), "    podCIDR: 10.1.64.0/18\n", "    podCIDR: 10.1.64.0/18\n    ingress: {}\n"), []string{
+		"s.yaml:28:14: dmz.clusters[0]: cluster b is in VPC vpc-b; the DMZ load balancer reaches the clusters of its own VPC (vpc-a), with a leg in each of their subnets",
+	}},
+	{"a DMZ in a subnet that is not there", replace(dmzCase("clusters: [a]"), "  subnet: dmz\n", "  subnet: edge\n"), []string{
+		"s.yaml:26:11: dmz.subnet: subnet \"edge\" is not in VPC vpc-a (its subnets: dmz, apps); add a subnet of its own for the DMZ to VPC vpc-a's subnets and name it here",
+	}},
+	{"a DMZ in a cluster's subnet", replace(dmzCase("clusters: [a]"), "  subnet: dmz\n", "  subnet: apps\n"), []string{
+		"s.yaml:26:11: dmz.subnet: cluster a's nodes are in subnet apps; the DMZ is a subnet of its own: add one to VPC vpc-a that no cluster uses",
+	}},
+	{"a DMZ with no cluster", dmzCase("clusters: []"), []string{
+		"s.yaml:27:13: dmz.clusters: the DMZ load balancer needs at least one cluster to send requests to; list the clusters (with ingress: {} and metallb: {}) that serve the outside",
+	}},
 	{"the Gateway API needs Traefik", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: ingress-nginx, gatewayAPI: true}\n"), []string{
 		"s.yaml:14:27: clusters[0].ingress.controller: warning: ingress-nginx was retired upstream in 2026 and cannot be built without a registry (it needs OpenResty); it runs only from upstream's images on a connected host; controller: traefik (the default) serves the same Ingress rules",
 		"s.yaml:14:54: clusters[0].ingress.gatewayAPI: ingress-nginx does not implement the Gateway API; use controller: traefik, or drop gatewayAPI",
@@ -195,6 +213,14 @@ var ruleCases = []ruleCase{
 	{"an unknown ingress controller", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: haproxy}\n"), []string{
 		"s.yaml:14:27: clusters[0].ingress.controller: \"haproxy\" is not allowed; use one of: traefik, ingress-nginx",
 	}},
+}
+
+// dmzCase is base with VPC vpc-a split into a DMZ subnet and cluster a's subnet (a with ingress),
+// and a dmz section whose clusters line is members.
+func dmzCase(members string) string {
+	s := replace(base, "    cidr: 10.0.0.0/16\n", "    cidr: 10.0.0.0/16\n    subnets:\n      - {name: dmz, cidr: 10.0.0.0/24}\n      - {name: apps, cidr: 10.0.1.0/24}\n")
+	s = replace(s, "    vpc: vpc-a\n    podCIDR: 10.0.64.0/18\n", "    vpc: vpc-a\n    subnet: apps\n    podCIDR: 10.0.64.0/18\n    ingress: {}\n")
+	return replace(s, "transitGateway:\n", "dmz:\n  vpc: vpc-a\n  subnet: dmz\n  "+members+"\ntransitGateway:\n")
 }
 
 func replace(s, old, new string) string {

@@ -25,7 +25,9 @@ type Scenario struct {
 	Istio          *Istio          `yaml:"istio"`
 	// GlobalLoadBalancer is seed pattern 1's load balancer in front of several clusters' ingress.
 	GlobalLoadBalancer *GlobalLoadBalancer `yaml:"globalLoadBalancer"`
-	Checks             Checks              `yaml:"checks"`
+	// DMZ is seed pattern 4's entry from outside: a WAF and a load balancer in a subnet of their own.
+	DMZ    *DMZ   `yaml:"dmz"`
+	Checks Checks `yaml:"checks"`
 	// DNS and Egress say what of the lab may reach past this machine (docs/scenario.md, "Outside").
 	DNS    DNS    `yaml:"dns"`
 	Egress string `yaml:"egress"`
@@ -113,6 +115,16 @@ type Ingress struct {
 // least two, each with ingress and MetalLB), with health checks: a cluster whose ingress stops
 // answering gets no more requests until it answers again.
 type GlobalLoadBalancer struct {
+	Clusters []string `yaml:"clusters"`
+}
+
+// DMZ is the entry from outside of seed pattern 4, in subnet Subnet of VPC VPC (a subnet no
+// cluster uses): a WAF (Coraza with the OWASP Core Rule Set) in front of a load balancer that
+// spreads requests over the ingress controllers of Clusters (one or more, in the same VPC, each
+// with ingress and MetalLB). The subnet's VPC client plays the user.
+type DMZ struct {
+	VPC      string   `yaml:"vpc"`
+	Subnet   string   `yaml:"subnet"`
 	Clusters []string `yaml:"clusters"`
 }
 

@@ -125,6 +125,16 @@ func (p *Plan) WriteTable(out io.Writer) error {
 		}
 	}
 
+	if d := p.DMZ; d != nil {
+		section(fmt.Sprintf("DMZ (subnet %s of VPC %s, %s; Host %s)", d.Subnet, d.VPC, d.CIDR, d.LB.Host))
+		line("HOP\tCONTAINER\tADDRESS\tTO")
+		line("user\t%s\t%s\tWAF", d.Network+"-client", d.Client)
+		line("WAF\t%s\t%s (rules on :%d, off :%d, counters :%d)\tDMZ load balancer %s", d.WAF.Container, d.WAF.Address, d.WAF.Port, d.WAF.PortOff, d.WAF.PortCounters, d.LB.Front.Address)
+		for _, m := range d.LB.Members {
+			line("DMZ LB\t%s\t%s (%s)\tcluster %s's ingress %s", d.LB.Container, m.Address, m.Network, m.Cluster, m.Ingress)
+		}
+	}
+
 	section(fmt.Sprintf("CHECKS (%d packet paths%s)", len(p.Checks.Paths), map[bool]string{true: ", with throughput", false: ""}[p.Checks.Perf]))
 	line("%s", wrap(p.Checks.Paths, 6))
 

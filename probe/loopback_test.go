@@ -3,7 +3,10 @@ package probe
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"net/http"
 	"net/netip"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -289,5 +292,47 @@ func TestTTLFromIPHeader(t *testing.T) {
 		if (err == nil) != c.ok || got != c.want {
 			t.Errorf("TTLFromIPHeader(% x) = %d, %v", c.h, got, err)
 		}
+	}
+}
+
+// The HTTP echo counts requests by Host and path (query strings aside): a second request for the
+// same pair reports 2, another pair starts at 1; and it reports the hop header as it arrived.
+func TestEchoServedAndHops(t *testing.T) {
+	s := startLoopback(t)
+	c := loopbackClient(t)
+	ctx := context.Background()
+	base := "http://" + s.HTTPAddr()
+	var got []int64
+	for _, u := range []struct{ url, host string }{{"/", "a.test"}, {"/?id=1", "a.test"}, {"/", "b.test"}, {"/x", "a.test"}, {"/", "a.test"}} {
+		res, err := c.HTTP(ctx, base+u.url, u.host)
+		if err != nil || res.Server == nil || res.Server.HTTP == nil {
+			t.Fatalf("%s %s: %v %+v", u.host, u.url, err, res)
+		}
+		got = append(got, res.Server.HTTP.Served)
+	}
+	if want := []int64{1, 2, 1, 1, 3}; !slices.Equal(got, want) {
+		t.Errorf("served %v, want %v", got, want)
+	}
+	s.served = map[string]int64{}
+	for i := range maxServedKeys {
+		s.count(fmt.Sprint(i), "/")
+	}
+	if n := s.count("new", "/"); n != 0 {
+		t.Errorf("a pair past the bound counted %d, want 0", n)
+	}
+	if n := s.count("0", "/"); n != 2 {
+		t.Errorf("a known pair past the bound counted %d, want 2", n)
+	}
+
+	req, _ := http.NewRequestWithContext(ctx, http.MethodGet, base+"/", nil)
+	req.Header.Set(HopHeader, "waf@10.0.0.253")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var rep Report
+	if err := json.NewDecoder(resp.Body).Decode(&rep); err != nil || rep.HTTP == nil || rep.HTTP.Hops != "waf@10.0.0.253" {
+		t.Errorf("hops: %v %+v", err, rep.HTTP)
 	}
 }

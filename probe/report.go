@@ -69,8 +69,18 @@ type HTTPSeen struct {
 	Method string `json:"method"`
 	Host   string `json:"host"`
 	Path   string `json:"path"`
+	// Query is the request's query string, as it arrived (an attack a WAF let through shows here).
+	Query string `json:"query,omitempty"`
 	// XForwardedFor is set when a proxy (an ingress controller) added it.
 	XForwardedFor string `json:"xForwardedFor,omitempty"`
+	// Hops is the hop header (X-Netlab-Hops) as it arrived: "name@source,..." from each proxy of
+	// a chain that appends to it (the DMZ's WAF).
+	Hops string `json:"hops,omitempty"`
+	// Served is how many requests for this Host and path this server has answered since it
+	// started, this one included: a backend's request counter, which the DMZ check reads before
+	// and after an attack to see whether the attack reached it. 0 when the server no longer
+	// counts new Host and path pairs (it keeps at most maxServedKeys).
+	Served int64 `json:"served,omitempty"`
 }
 
 // Result is what a client prints: the server's report plus the client-side facts.

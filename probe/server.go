@@ -73,13 +73,36 @@ type Server struct {
 	mu      sync.Mutex
 	conns   map[net.Conn]struct{}
 	closed  bool
+	// served counts HTTP requests by Host and path (see HTTPSeen.Served).
+	served map[string]int64
+}
+
+// maxServedKeys bounds the Host and path pairs a server counts: a client cannot grow it without end.
+const maxServedKeys = 1024
+
+// HopHeader is the header each hop of a chain appends "name@source-address" to, comma-separated
+// (package waf appends to it; the HTTP echo reports it).
+const HopHeader = "X-Netlab-Hops"
+
+// count adds one to the requests answered for host and path and returns the new count, or 0 when
+// the pair is new and the server already counts maxServedKeys of them.
+func (s *Server) count(host, path string) int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	k := host + path
+	n, ok := s.served[k]
+	if !ok && len(s.served) >= maxServedKeys {
+		return 0
+	}
+	s.served[k] = n + 1
+	return n + 1
 }
 
 // Start listens on the configured addresses and serves in the background. Sockets are created in
 // the calling goroutine's network namespace (call it inside ns.Do to serve in a netns).
 func Start(ctx context.Context, cfg ServerConfig) (*Server, error) {
 	cfg.defaults()
-	s := &Server{cfg: cfg, conns: map[net.Conn]struct{}{}}
+	s := &Server{cfg: cfg, conns: map[net.Conn]struct{}{}, served: map[string]int64{}}
 	fail := func(err error) (*Server, error) { s.Close(); return nil, err }
 	if cfg.TCPAddr != "" {
 		ln, err := listenTCP(ctx, cfg.TCPAddr)
@@ -428,7 +451,8 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	if ti, ok := r.Context().Value(ttlKey{}).(ttlInfo); ok {
 		setTTL(&rep, ti.ttl, ti.err, TTLFromSYN)
 	}
-	rep.HTTP = &HTTPSeen{Method: r.Method, Host: r.Host, Path: r.URL.Path, XForwardedFor: r.Header.Get("X-Forwarded-For")}
+	rep.HTTP = &HTTPSeen{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery, XForwardedFor: r.Header.Get("X-Forwarded-For"),
+		Hops: r.Header.Get(HopHeader), Served: s.count(r.Host, r.URL.Path)}
 	w.Header().Set("X-Netlab-Pod", s.cfg.Identity.PodName)
 	if wantsStream(r) {
 		serveStream(w, r, rep)

@@ -36,7 +36,9 @@ type LabStatus struct {
 	// TGW is the lab's transit gateway container, when its scenario has one.
 	TGW *TGWStatus `json:"tgw,omitempty"`
 	// GlobalLB is the lab's global load balancer container, when its scenario has one.
-	GlobalLB *GlobalLBStatus `json:"globalLoadBalancer,omitempty"`
+	GlobalLB *ApplianceStatus `json:"globalLoadBalancer,omitempty"`
+	// DMZ is the DMZ's WAF and load balancer containers, when its scenario has a DMZ.
+	DMZ []ApplianceStatus `json:"dmz,omitempty"`
 	// Outside is the plan's policy for what may leave the machine; Egress the guard's counters.
 	Outside plan.OutsidePlan `json:"outside"`
 	Egress  egress.Counters  `json:"egress"`
@@ -55,12 +57,13 @@ type TGWStatus struct {
 	Error    string `json:"error,omitempty"`
 }
 
-// GlobalLBStatus is the global load balancer container of a lab (seed pattern 1).
-type GlobalLBStatus struct {
+// ApplianceStatus is a container the lab runs beside its clusters: the global load balancer (seed
+// pattern 1), the DMZ's WAF and load balancer (pattern 4).
+type ApplianceStatus struct {
 	Container string `json:"container"`
 	// State is Docker's ("running", "exited", ...) or "missing".
 	State string `json:"state"`
-	// Legs are its planned addresses, one per member cluster ("10.30.1.252 -> east").
+	// Legs are its planned addresses and what each leads to ("10.30.1.252 -> east").
 	Legs  []string `json:"legs"`
 	Error string   `json:"error,omitempty"`
 }
@@ -116,12 +119,23 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		ls.TGW, ls.TGWEndpoint = ts, ts.Endpoint
 	}
 	if g := st.Plan.GlobalLB; g != nil {
-		gs := &GlobalLBStatus{Container: g.Container}
+		gs := &ApplianceStatus{Container: g.Container}
 		for _, m := range g.Members {
 			gs.Legs = append(gs.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
 		}
 		gs.State, gs.Error = containerState(ctx, eng, g.Container)
 		ls.GlobalLB = gs
+	}
+	if d := st.Plan.DMZ; d != nil {
+		waf := ApplianceStatus{Container: d.WAF.Container, Legs: []string{fmt.Sprintf("%s:%d (rules on), :%d (off) -> %s", d.WAF.Address, d.WAF.Port, d.WAF.PortOff, d.LB.Front.Address)}}
+		lb := ApplianceStatus{Container: d.LB.Container, Legs: []string{fmt.Sprintf("%s (front)", d.LB.Front.Address)}}
+		for _, m := range d.LB.Members {
+			lb.Legs = append(lb.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
+		}
+		for _, a := range []*ApplianceStatus{&waf, &lb} {
+			a.State, a.Error = containerState(ctx, eng, a.Container)
+			ls.DMZ = append(ls.DMZ, *a)
+		}
 	}
 	ls.Outside = st.Plan.Outside
 	if ls.Egress, err = egress.Read(st.Lab); err != nil {
@@ -156,6 +170,9 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 	}
 	if ls.GlobalLB != nil {
 		complete = complete && ls.GlobalLB.State == "running"
+	}
+	for _, a := range ls.DMZ {
+		complete = complete && a.State == "running"
 	}
 	if ls.Outside.Guarded() && !ls.Egress.Installed {
 		complete = false
@@ -286,6 +303,12 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 		note := containerNote(g.State, g.Error)
 		fmt.Fprintf(w, "\nGLOBAL LB\tSTATE\tLEGS\tNOTE\n")
 		fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", g.Container, g.State, strings.Join(g.Legs, ", "), note)
+	}
+	if len(s.DMZ) > 0 {
+		fmt.Fprintf(w, "\nDMZ\tSTATE\tLEGS\tNOTE\n")
+		for _, a := range s.DMZ {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\n", a.Container, a.State, strings.Join(a.Legs, ", "), containerNote(a.State, a.Error))
+		}
 	}
 	return w.Flush()
 }

@@ -21,6 +21,7 @@ import (
 	"github.com/netlab-dev/netlab/provision/steps/clusters"
 	"github.com/netlab-dev/netlab/provision/steps/cni"
 	"github.com/netlab-dev/netlab/provision/steps/crossdns"
+	"github.com/netlab-dev/netlab/provision/steps/dmz"
 	"github.com/netlab-dev/netlab/provision/steps/egressguard"
 	"github.com/netlab-dev/netlab/provision/steps/globallb"
 	"github.com/netlab-dev/netlab/provision/steps/guard"
@@ -45,6 +46,7 @@ func Steps() []steps.Step {
 		cni.Step(),
 		addons.Step(),
 		globallb.Step(),
+		dmz.Step(),
 		netpol.Step(),
 		tgw.Step(),
 		crossdns.Step(),

@@ -23,7 +23,7 @@ func stepNames(list []steps.Step, p func(steps.Step) bool) []string {
 // NetworkPolicy step runs for every lab (one without policies removes those an earlier 'up' applied).
 func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 	all := Steps()
-	want := []string{"egress", "networks", "clusters", "guard", "dns", "images", "cni", "metallb", "global-lb", "networkpolicies", "tgw", "crossdns", "mesh", "ready"}
+	want := []string{"egress", "networks", "clusters", "guard", "dns", "images", "cni", "metallb", "global-lb", "dmz", "networkpolicies", "tgw", "crossdns", "mesh", "ready"}
 	if got := stepNames(all, func(steps.Step) bool { return true }); !slices.Equal(got, want) {
 		t.Fatalf("steps = %q, want %q", got, want)
 	}
@@ -39,16 +39,20 @@ func TestStepsOrderAndWhereTheyApply(t *testing.T) {
 		t.Errorf("flannel-basic (no TGW) runs %q", got)
 	}
 	tgw := testplan.Builtin(t, "tgw-two-vpc")
-	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(tgw) }); !slices.Equal(got, without(want, "mesh", "global-lb")) {
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(tgw) }); !slices.Equal(got, without(want, "mesh", "global-lb", "dmz")) {
 		t.Errorf("tgw-two-vpc runs %q, want every step but the mesh and the global load balancer", got)
 	}
 	mesh := testplan.Builtin(t, "istio-multi-primary")
-	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(mesh) }); !slices.Equal(got, without(want, "global-lb")) {
-		t.Errorf("istio-multi-primary runs %q, want every step but the global load balancer", got)
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(mesh) }); !slices.Equal(got, without(want, "global-lb", "dmz")) {
+		t.Errorf("istio-multi-primary runs %q, want every step but the global load balancer and the DMZ", got)
 	}
 	glb := testplan.Builtin(t, "ingress-two-clusters")
 	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(glb) }); !slices.Equal(got, []string{"egress", "networks", "clusters", "guard", "dns", "images", "cni", "metallb", "global-lb", "networkpolicies", "ready"}) {
 		t.Errorf("ingress-two-clusters runs %q", got)
+	}
+	ehs := testplan.Builtin(t, "enterprise-hub-spoke")
+	if got := stepNames(all, func(s steps.Step) bool { return s.AppliesTo(ehs) }); !slices.Equal(got, without(want, "global-lb", "mesh")) {
+		t.Errorf("enterprise-hub-spoke runs %q, want every step but the global load balancer and the mesh", got)
 	}
 }
 

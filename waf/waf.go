@@ -21,10 +21,12 @@ import (
 	coreruleset "github.com/corazawaf/coraza-coreruleset/v4"
 	"github.com/corazawaf/coraza/v3"
 	txhttp "github.com/corazawaf/coraza/v3/http"
+
+	"github.com/netlab-dev/netlab/probe"
 )
 
 // HopHeader is the header each hop of a chain appends "name@source-address" to, comma-separated.
-const HopHeader = "X-Netlab-Hops"
+const HopHeader = probe.HopHeader
 
 // CRSVersion is the Core Rule Set's version (the coraza-coreruleset module's).
 const CRSVersion = "v4.25.0"
@@ -37,6 +39,25 @@ type Counters struct {
 
 // Blocked is how many requests the WAF refused.
 func (c *Counters) Blocked() int64 { return c.Seen.Load() - c.Passed.Load() }
+
+// Count is a reading of Counters.
+func (c *Counters) Count() Count {
+	seen, passed := c.Seen.Load(), c.Passed.Load()
+	return Count{Seen: seen, Passed: passed, Blocked: seen - passed}
+}
+
+// Count is what one listener of the WAF has done: requests seen, passed to the upstream, refused.
+type Count struct {
+	Seen    int64 `json:"seen"`
+	Passed  int64 `json:"passed"`
+	Blocked int64 `json:"blocked"`
+}
+
+// Snapshot is what 'netlab waf' serves on its counters address (JSON): both listeners' counts.
+type Snapshot struct {
+	On  Count `json:"on"`
+	Off Count `json:"off"`
+}
 
 // Directives are the rule configuration for engine On or Off: Coraza's recommended base, the
 // CRS's setup example (paranoia level 1, anomaly threshold 5: one critical rule blocks) and every

@@ -18,7 +18,7 @@ func egressSNAT() checks.Definition {
 		Targets: everyCluster,
 		Hops:    egressSNATHops,
 		Run: inCluster(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
-			cl, err := l.ClientFor(c.Plan)
+			cl, err := l.ClientOn(c.Plan.Network)
 			if err != nil {
 				return b.errorf("%v", err)
 			}

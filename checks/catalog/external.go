@@ -20,7 +20,7 @@ func external(ctx context.Context, l checks.Lab, c *checks.Cluster, name string)
 	if err != nil {
 		return nil, err
 	}
-	cl, err := l.ClientFor(c.Plan)
+	cl, err := l.ClientOn(c.Plan.Network)
 	if err != nil {
 		return nil, err
 	}

@@ -18,6 +18,7 @@ import (
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
 	"github.com/netlab-dev/netlab/tgw/api"
+	"github.com/netlab-dev/netlab/waf"
 )
 
 // fakeLab is a checks.Lab with canned answers: call answers every probe call (TCP, HTTP, UDP with
@@ -72,6 +73,10 @@ type fakeLab struct {
 	baseline *probe.BaselineResult
 	bulkFor  time.Duration
 
+	// waf is the DMZ's WAF's counters (wafErr: reading them fails)
+	waf    waf.Snapshot
+	wafErr error
+
 	// guard is the host's egress guard; canary is what the network does with the canary
 	// datagram (nil: the guard refuses it)
 	guard    egress.Counters
@@ -115,6 +120,9 @@ func newFake(t *testing.T, name string) *fakeLab {
 		f.clusters[cp.Name] = c
 		f.clients[cp.Network] = &checks.Client{Name: cp.Network + "-client", Network: cp.Network, IP: "10.0.1.250", CIDR: "10.0.1.0/24"}
 	}
+	if d := p.DMZ; d != nil {
+		f.clients[d.Network] = &checks.Client{Name: d.Network + "-client", Network: d.Network, IP: d.Client.String(), CIDR: d.CIDR.String()}
+	}
 	f.call = func(checks.Where, string, string) (probe.Result, error) { return timedOut("tcp") }
 	return f
 }
@@ -150,12 +158,19 @@ func (f *fakeLab) Cluster(name string) (*checks.Cluster, error) {
 	return c, nil
 }
 
-func (f *fakeLab) ClientFor(c plan.ClusterPlan) (*checks.Client, error) {
-	cl, ok := f.clients[c.Network]
+func (f *fakeLab) ClientOn(network string) (*checks.Client, error) {
+	cl, ok := f.clients[network]
 	if !ok {
-		return nil, fmt.Errorf("no VPC client on network %s", c.Network)
+		return nil, fmt.Errorf("no VPC client on network %s", network)
 	}
 	return cl, nil
+}
+
+func (f *fakeLab) WAFCounters(ctx context.Context, w checks.Where, addr string) (waf.Snapshot, error) {
+	checks.Record(ctx, w.String(), "waf counters "+addr, "", f.wafErr)
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return f.waf, f.wafErr
 }
 
 func (f *fakeLab) TCP(ctx context.Context, w checks.Where, target string) (probe.Result, error) {
@@ -464,6 +479,7 @@ func TestMain(m *testing.M) {
 	settle, programDelay = 30*time.Millisecond, time.Millisecond
 	globalLBWarmUp, globalLBFailover, globalLBBack, globalLBEvery = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond, 10*time.Millisecond
 	gatewayAccepted, gatewayEvery = 200*time.Millisecond, 10*time.Millisecond
+	dmzWarmUp, dmzEvery = 200*time.Millisecond, 10*time.Millisecond
 	os.Exit(m.Run())
 }
 

@@ -55,7 +55,7 @@ func gatewayGlobalLB() checks.Definition {
 			if err != nil {
 				return b.errorf("%v", err)
 			}
-			client, err := l.ClientFor(c.Plan)
+			client, err := l.ClientOn(c.Plan.Network)
 			if err != nil {
 				return b.errorf("%v", err)
 			}

@@ -33,7 +33,7 @@ func netpolEgressAllowlist() checks.Definition {
 		Targets: everyCluster,
 		Hops:    netpolEgressAllowlistHops,
 		Run: inCluster(func(ctx context.Context, env *checks.Env, l checks.Lab, c *checks.Cluster, b *builder) report.Result {
-			cl, err := l.ClientFor(c.Plan)
+			cl, err := l.ClientOn(c.Plan.Network)
 			if err != nil {
 				return b.errorf("%v", err)
 			}

@@ -9,18 +9,6 @@ import (
 // does not build. A scenario that asks for them gets a skip that names what is missing, never a
 // pass. Their pages in docs/paths/ describe the paths.
 
-func dmzWAF() checks.Definition {
-	return checks.Definition{ID: "dmz/waf", Targets: nowhere("needs a scenario with a DMZ (a WAF in front of the DMZ load balancer); this version of netlab builds none"), Hops: dmzWAFHops, Run: nil}
-}
-
-func dmzWAFHops(x *hop.Context) []string {
-	return []string{
-		"user -> the WAF in the DMZ, which inspects each request against its rule set",
-		"a request that matches an attack rule ends there (403); the backend never sees it",
-		"a clean request -> the DMZ load balancer -> a cluster's LoadBalancer address and ingress",
-	}
-}
-
 func chainUserToLLM() checks.Definition {
 	return checks.Definition{ID: "chain/user-to-llm", Targets: nowhere("needs a pattern-4 scenario with a live DMZ, ingress controllers and an inference service; this version of netlab builds none"), Hops: chainUserToLLMHops, Run: nil}
 }

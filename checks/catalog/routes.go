@@ -92,7 +92,7 @@ func enterIngress(ctx context.Context, l checks.Lab, c *checks.Cluster, b *build
 	if e.ip == "" {
 		return fail(b.done("no LoadBalancer address for the ingress controller"))
 	}
-	client, err := l.ClientFor(c.Plan)
+	client, err := l.ClientOn(c.Plan.Network)
 	if err != nil {
 		return fail(b.errorf("%v", err))
 	}

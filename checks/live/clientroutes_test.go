@@ -24,4 +24,11 @@ func TestClientRoutes(t *testing.T) {
 	if strings.Contains(got, "--via") || strings.Count(got, "--unreachable") != len(p.LabCIDRs()) {
 		t.Errorf("ClientRoutes(kube-proxy-modes) = %s", got)
 	}
+	// The DMZ's client reaches its own subnet only: every other lab range is unreachable.
+	p = testplan.Builtin(t, "enterprise-hub-spoke")
+	got = strings.Join(DMZClientRoutes(p), " ")
+	if strings.Contains(got, "--via") || strings.Contains(got, "10.0.0.0/24") || !strings.Contains(got, "--unreachable 10.0.1.0/24") ||
+		strings.Count(got, "--unreachable") != len(p.LabCIDRs())-1 {
+		t.Errorf("DMZClientRoutes(enterprise-hub-spoke) = %s", got)
+	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/netlab-dev/netlab/checks"
 	"github.com/netlab-dev/netlab/probe"
 	"github.com/netlab-dev/netlab/probe/node"
+	"github.com/netlab-dev/netlab/waf"
 )
 
 // Exec runs the netlab binary with args where w says, bounded by ctx, and returns its standard
@@ -104,6 +105,16 @@ func (l *Lab) HTTP(ctx context.Context, w Where, url, host string) (probe.Result
 	var r probe.Result
 	err := l.probeJSON(ctx, w, &r, args...)
 	return r, err
+}
+
+// WAFCounters reads from w the counters the WAF serves at addr (ip:port).
+func (l *Lab) WAFCounters(ctx context.Context, w Where, addr string) (waf.Snapshot, error) {
+	if err := l.CheckTarget(addr); err != nil {
+		return waf.Snapshot{}, err
+	}
+	var s waf.Snapshot
+	err := l.probeJSON(ctx, w, &s, "waf", "counters", "http://"+addr+"/")
+	return s, err
 }
 
 // DNS asks server (ip) for name from w.

@@ -79,6 +79,10 @@ func ingressObjects(c plan.ClusterPlan, leaf *labca.Leaf) []runtime.Object {
 					// What the global load balancer (seed pattern 1) sends every member.
 					rule(plan.GlobalLBHost,
 						networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: backend(SvcEcho)}),
+					// What the DMZ load balancer (seed pattern 4) sends: one Pod, whose request
+					// count for this Host the DMZ check reads.
+					rule(plan.DMZHost,
+						networkingv1.HTTPIngressPath{Path: "/", PathType: &prefix, Backend: backend(SvcPinnedHTTP)}),
 				},
 			},
 		})

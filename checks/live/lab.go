@@ -249,12 +249,12 @@ func (c *Cluster) refreshPods(ctx context.Context) error {
 	return nil
 }
 
-// ClientFor returns the VPC client on cluster c's subnet.
-func (l *Lab) ClientFor(c plan.ClusterPlan) (*Client, error) {
-	if cl, ok := l.Clients[c.Network]; ok {
+// ClientOn returns the VPC client on a network (a cluster's subnet, the DMZ's).
+func (l *Lab) ClientOn(network string) (*Client, error) {
+	if cl, ok := l.Clients[network]; ok {
 		return cl, nil
 	}
-	return nil, fmt.Errorf("no VPC client on network %s", c.Network)
+	return nil, fmt.Errorf("no VPC client on network %s", network)
 }
 
 // startClients runs one client container per cluster subnet, at the plan's ClientAddress, labelled
@@ -278,7 +278,29 @@ func (l *Lab) startClients(ctx context.Context) error {
 		}
 		l.Clients[c.Network] = cl
 	}
+	if d := l.Plan.DMZ; d != nil {
+		if _, ok := l.Clients[d.Network]; !ok {
+			cl := &Client{Name: d.Network + "-client", Network: d.Network, IP: d.Client.String(), VPC: d.VPC, CIDR: d.CIDR.String()}
+			if err := l.ensureClient(ctx, cl, DMZClientRoutes(l.Plan)); err != nil {
+				return err
+			}
+			l.Clients[d.Network] = cl
+		}
+	}
 	return nil
+}
+
+// DMZClientRoutes are the arguments of 'probe routes' for the DMZ's VPC client, the user
+// stand-in of seed pattern 4: it reaches the WAF on its own subnet and nothing else of the lab (an
+// unreachable route for every lab range but its subnet), as the outside reaches only the DMZ.
+func DMZClientRoutes(p *plan.Plan) []string {
+	args := []string{"probe", "routes"}
+	for _, pf := range p.LabCIDRs() {
+		if pf != p.DMZ.CIDR.Masked() {
+			args = append(args, "--unreachable", pf.String())
+		}
+	}
+	return args
 }
 
 // ClientRoutes are the arguments of 'probe routes' for the VPC client on cluster c's subnet: its

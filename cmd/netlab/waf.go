@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"net/http"
 	"net/netip"
@@ -68,10 +69,7 @@ It runs until SIGINT or SIGTERM.`,
 			if counters != "" {
 				servers[counters] = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 					w.Header().Set("Content-Type", "application/json")
-					_ = json.NewEncoder(w).Encode(map[string]map[string]int64{
-						"on":  {"seen": cOn.Seen.Load(), "passed": cOn.Passed.Load(), "blocked": cOn.Blocked()},
-						"off": {"seen": cOff.Seen.Load(), "passed": cOff.Passed.Load(), "blocked": cOff.Blocked()},
-					})
+					_ = json.NewEncoder(w).Encode(waf.Snapshot{On: cOn.Count(), Off: cOff.Count()})
 				})
 			}
 			errc := make(chan error, len(servers))
@@ -108,5 +106,59 @@ It runs until SIGINT or SIGTERM.`,
 	cmd.Flags().StringVar(&name, "name", "waf", "this hop's name in the hop header")
 	cmd.Flags().StringSliceVar(&allow, "allow", nil, "CIDRs the upstream may be in (loopback is always allowed)")
 	_ = cmd.MarkFlagRequired("upstream")
+	cmd.AddCommand(newWAFCountersCmd())
+	return cmd
+}
+
+// newWAFCountersCmd reads a WAF's counters, as the DMZ check does from the DMZ's client.
+func newWAFCountersCmd() *cobra.Command {
+	var allow []string
+	cmd := &cobra.Command{
+		Use:   "counters URL",
+		Short: "Print a WAF's counters (what 'netlab waf --counters' serves) as JSON",
+		Long: `counters asks the counters address of a 'netlab waf' (http://IP:PORT/) and prints what it
+answered: requests seen, passed and blocked by the rules-on and the rules-off listener. The address
+must lie in --allow or $` + probeAllowEnv + ` (the lab's ranges), or on loopback. It waits at most 5 s.
+Exit codes: 0 read, 1 no answer, 2 usage or an address outside the allowed ranges.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			u, err := url.Parse(args[0])
+			if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+				return failf(exitUsage, "%q: want http://IP:PORT/", args[0])
+			}
+			ranges := append([]string(nil), allow...)
+			if env := os.Getenv(probeAllowEnv); env != "" {
+				ranges = append(ranges, env)
+			}
+			g, err := probe.NewGuard(ranges...)
+			if err != nil {
+				return failf(exitUsage, "--allow: %v", err)
+			}
+			ip, err := netip.ParseAddr(u.Hostname())
+			if err != nil {
+				return failf(exitUsage, "%q: the host must be an IP address", args[0])
+			}
+			if err := g.CheckAddr(ip); err != nil {
+				return failf(exitUsage, "%v", err)
+			}
+			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
+			defer cancel()
+			req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+			if err != nil {
+				return failf(exitUsage, "%v", err)
+			}
+			resp, err := http.DefaultClient.Do(req)
+			if err != nil {
+				return failf(exitFailed, "waf counters: %v", err)
+			}
+			defer resp.Body.Close()
+			var s waf.Snapshot
+			if err := json.NewDecoder(io.LimitReader(resp.Body, 1<<16)).Decode(&s); err != nil || resp.StatusCode != http.StatusOK {
+				return failf(exitFailed, "waf counters: %s answered %s, not a WAF's counters (%v)", u, resp.Status, err)
+			}
+			return json.NewEncoder(cmd.OutOrStdout()).Encode(s)
+		},
+	}
+	cmd.Flags().StringSliceVar(&allow, "allow", nil, "allowed CIDRs (loopback is always allowed)")
 	return cmd
 }

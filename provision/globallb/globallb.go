@@ -1,4 +1,5 @@
-// Package globallb renders the global load balancer of seed pattern 1: one container of Traefik
+// Package globallb renders the global load balancer of seed pattern 1 (and the DMZ load balancer
+// of pattern 4, which is the same with a front leg in the DMZ): one container of Traefik
 // (the image the clusters' ingress runs) with a leg on each member cluster's subnet, whose file
 // provider spreads requests for the plan's Host over the members' ingress addresses by weighted
 // round robin, each member health-checked: a member whose ingress stops answering gets no more
@@ -28,6 +29,9 @@ const (
 	// may take. A member is out after one failed ask and back after one good one.
 	HealthInterval = "1s"
 	HealthTimeout  = "1s"
+	// HealthPath is what the health check asks each member for: a path of its own, so that the
+	// backends' request counts by Host and path (the DMZ check's evidence) never count it.
+	HealthPath = "/netlab-health"
 	// Role is the container's netlab.dev/role label.
 	Role = "global-lb"
 )
@@ -105,20 +109,19 @@ func Render(g plan.GlobalLBPlan) ([]byte, error) {
 		c.HTTP.Services[name] = Service{LoadBalancer: &LoadBalancer{
 			Servers:        []Server{{URL: "http://" + netip.AddrPortFrom(m.Ingress, 80).String()}},
 			PassHostHeader: true,
-			HealthCheck:    HealthCheck{Path: "/", Hostname: g.Host, Interval: HealthInterval, Timeout: HealthTimeout},
+			HealthCheck:    HealthCheck{Path: HealthPath, Hostname: g.Host, Interval: HealthInterval, Timeout: HealthTimeout},
 		}}
 	}
 	c.HTTP.Services["global"] = Service{Weighted: w}
 	return yaml.Marshal(c)
 }
 
-// Container is the global load balancer's container for plan p (which must have one): Traefik
-// with its file provider on ConfigPath, a leg on each member's subnet at the plan's address, no
-// added capabilities, nothing that calls out of the lab.
-func Container(p *plan.Plan, labels map[string]string) (docker.ContainerSpec, error) {
-	g := p.GlobalLB
+// Container is the container of load balancer g of lab (the global one, or the DMZ's): Traefik
+// with its file provider on ConfigPath, a leg on g's front network (when it has one) and on each
+// member's subnet at the plan's addresses, no added capabilities, nothing that calls out of the lab.
+func Container(lab string, g *plan.GlobalLBPlan, labels map[string]string) (docker.ContainerSpec, error) {
 	if g == nil || len(g.Members) == 0 {
-		return docker.ContainerSpec{}, fmt.Errorf("lab %s has no global load balancer", p.Lab)
+		return docker.ContainerSpec{}, fmt.Errorf("lab %s: a load balancer without members", lab)
 	}
 	cfg, err := Render(*g)
 	if err != nil {
@@ -138,11 +141,17 @@ func Container(p *plan.Plan, labels map[string]string) (docker.ContainerSpec, er
 	}
 	// One leg per network: members that share a subnet share the leg.
 	seen := map[string]bool{}
-	for _, m := range g.Members {
-		if !seen[m.Network] {
-			seen[m.Network] = true
-			s.Networks = append(s.Networks, docker.Attachment{Network: m.Network, IP: m.Address})
+	leg := func(network string, addr netip.Addr) {
+		if !seen[network] {
+			seen[network] = true
+			s.Networks = append(s.Networks, docker.Attachment{Network: network, IP: addr})
 		}
+	}
+	if g.Front.Network != "" {
+		leg(g.Front.Network, g.Front.Address)
+	}
+	for _, m := range g.Members {
+		leg(m.Network, m.Address)
 	}
 	return s, nil
 }

@@ -58,7 +58,7 @@ func TestRender(t *testing.T) {
 // file, and its digest in the environment, so that a changed configuration replaces it.
 func TestContainer(t *testing.T) {
 	p := testplan.Builtin(t, "ingress-two-clusters")
-	s, err := Container(p, map[string]string{docker.LabelLab: p.Lab})
+	s, err := Container(p.Lab, p.GlobalLB, map[string]string{docker.LabelLab: p.Lab})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,14 +75,11 @@ func TestContainer(t *testing.T) {
 	}
 	q := *p.GlobalLB
 	q.Members = q.Members[:1]
-	p2 := *p
-	p2.GlobalLB = &q
-	s2, err := Container(&p2, nil)
+	s2, err := Container(p.Lab, &q, nil)
 	if err != nil || s2.Env["NETLAB_CONFIG_SHA256"] == s.Env["NETLAB_CONFIG_SHA256"] {
 		t.Fatalf("another configuration kept the digest %s: %v", s.Env["NETLAB_CONFIG_SHA256"], err)
 	}
-	p2.GlobalLB = nil
-	if _, err := Container(&p2, nil); err == nil {
+	if _, err := Container(p.Lab, nil, nil); err == nil {
 		t.Fatal("a lab without a global load balancer got a container")
 	}
 }
@@ -93,10 +90,26 @@ func TestContainerOneLegPerNetwork(t *testing.T) {
 	q := *p.GlobalLB
 	q.Members = []plan.GlobalLBMember{q.Members[0], q.Members[0]}
 	q.Members[1].Cluster = "east2"
-	p2 := *p
-	p2.GlobalLB = &q
-	s, err := Container(&p2, nil)
+	s, err := Container(p.Lab, &q, nil)
 	if err != nil || len(s.Networks) != 1 {
 		t.Fatalf("legs %+v: %v", s.Networks, err)
+	}
+}
+
+// The DMZ load balancer has its front leg in the DMZ subnet first, then one in each member's
+// subnet; its health check asks for the DMZ's Host.
+func TestContainerDMZ(t *testing.T) {
+	p := testplan.Builtin(t, "enterprise-hub-spoke")
+	g := &p.DMZ.LB
+	s, err := Container(p.Lab, g, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []docker.Attachment{{Network: "enterprise-hub-spoke-main-dmz", IP: g.Front.Address}, {Network: "enterprise-hub-spoke-main-web", IP: g.Members[0].Address}}
+	if s.Name != "enterprise-hub-spoke-dmz-lb" || len(s.Networks) != 2 || s.Networks[0] != want[0] || s.Networks[1] != want[1] {
+		t.Fatalf("spec %s legs %+v, want %+v", s.Name, s.Networks, want)
+	}
+	if cfg := s.Files[ConfigPath]; !strings.Contains(cfg, "hostname: "+plan.DMZHost) || !strings.Contains(cfg, "url: http://10.0.1.192:80") {
+		t.Errorf("configuration:\n%s", cfg)
 	}
 }

@@ -20,7 +20,7 @@ func Step() steps.Step {
 		Title:   "Starting the global load balancer in front of the clusters' ingress",
 		Applies: func(p *plan.Plan) bool { return p.GlobalLB != nil },
 		Run: func(ctx context.Context, sc *steps.StepContext) error {
-			spec, err := glb.Container(sc.Plan, map[string]string{docker.LabelLab: sc.Plan.Lab, docker.LabelRole: glb.Role})
+			spec, err := glb.Container(sc.Plan.Lab, sc.Plan.GlobalLB, map[string]string{docker.LabelLab: sc.Plan.Lab, docker.LabelRole: glb.Role})
 			if err != nil {
 				return err
 			}
