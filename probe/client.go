@@ -201,17 +201,24 @@ func minTime(a, b time.Time) time.Time {
 // call does not verify the server's certificate: it reports it (Result.TLS) for the caller to
 // judge. Redirects are not followed.
 func (c *Client) HTTP(ctx context.Context, rawURL, host string) (Result, error) {
-	return c.httpGet(ctx, rawURL, host, false)
+	return c.httpGet(ctx, rawURL, host, false, nil)
 }
 
 // Stream is HTTP asking for a streamed answer (Accept: text/event-stream): the probe server
 // answers as Server-Sent Events, and the result says how many chunks arrived and when
 // (Result.Stream); Result.Server is the last chunk's report.
 func (c *Client) Stream(ctx context.Context, rawURL, host string) (Result, error) {
-	return c.httpGet(ctx, rawURL, host, true)
+	return c.httpGet(ctx, rawURL, host, true, nil)
 }
 
-func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool) (Result, error) {
+// Chain is HTTP (or Stream) through a chain of relaying echo servers: the server at rawURL sends
+// the request on to each of legs in turn (RelayHeader), the last answers. When a hop could not
+// reach its next leg, Result.RelayStop says which and why.
+func (c *Client) Chain(ctx context.Context, rawURL, host string, legs []RelayLeg, stream bool) (Result, error) {
+	return c.httpGet(ctx, rawURL, host, stream, legs)
+}
+
+func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool, legs []RelayLeg) (Result, error) {
 	res := Result{Proto: "http", Target: rawURL, Client: c.identity()}
 	u, err := url.Parse(rawURL)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
@@ -268,6 +275,9 @@ func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool) 
 	if stream {
 		req.Header.Set("Accept", StreamAccept)
 	}
+	if len(legs) > 0 {
+		req.Header.Set(RelayHeader, FormatRelay(legs))
+	}
 	resp, err := hc.Do(req)
 	if err != nil {
 		return res.fail(err)
@@ -298,6 +308,13 @@ func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool) 
 		return res.fail(err)
 	}
 	res.RTTMillis = ms(time.Since(t1))
+	if resp.Header.Get(RelayStopHeader) != "" {
+		var rs relayStopBody
+		if err := json.Unmarshal(body, &rs); err == nil && rs.RelayStop.Hop != "" {
+			res.RelayStop = &rs.RelayStop
+			return res.fail(fmt.Errorf("HTTP %d: the chain stopped at %s (from %s): %s %s: %s", resp.StatusCode, rs.RelayStop.Hop, rs.RelayStop.From, rs.RelayStop.Leg.URL, rs.RelayStop.Leg.Host, rs.RelayStop.Error))
+		}
+	}
 	var rep Report
 	if err := json.Unmarshal(body, &rep); err != nil || rep.Proto == "" {
 		// Not our echo (an ingress default backend, a 404 page): that is an answer, not a report.

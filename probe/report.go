@@ -101,6 +101,8 @@ type Result struct {
 	TLS *TLSSeen `json:"tls,omitempty"`
 	// Stream is what a streamed answer (Server-Sent Events) looked like when it arrived.
 	Stream *StreamSeen `json:"stream,omitempty"`
+	// RelayStop names the hop of a chain (Client.Chain) that could not reach its next leg.
+	RelayStop *RelayStop `json:"relayStop,omitempty"`
 }
 
 // StreamSeen is a streamed answer as the client received it: how many chunks, and when each

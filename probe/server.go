@@ -38,6 +38,10 @@ type ServerConfig struct {
 	// iperf3's default length, so that the two measure the same thing).
 	BulkReadSize int
 
+	// Relay, when set, lets the HTTP echo relay requests that ask for it (RelayHeader) to the
+	// addresses it allows; nil refuses every relay.
+	Relay *Guard
+
 	Logf func(format string, args ...any) // optional
 }
 
@@ -454,6 +458,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rep.HTTP = &HTTPSeen{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery, XForwardedFor: r.Header.Get("X-Forwarded-For"),
 		Hops: r.Header.Get(HopHeader), Served: s.count(r.Host, r.URL.Path)}
 	w.Header().Set("X-Netlab-Pod", s.cfg.Identity.PodName)
+	if r.Header.Get(RelayHeader) != "" {
+		s.relay(w, r, rep.RemoteIP)
+		return
+	}
 	if wantsStream(r) {
 		serveStream(w, r, rep)
 		return

@@ -2,6 +2,7 @@ package provision
 
 import (
 	"context"
+	"io"
 
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/internal/hint"
@@ -46,6 +47,14 @@ func (e engine) EnsureTGW(ctx context.Context, spec tgw.ContainerSpec) (string, 
 
 func (e engine) EnsureContainer(ctx context.Context, spec docker.ContainerSpec) error {
 	return e.eng.EnsureContainer(ctx, spec)
+}
+
+func (e engine) Exec(ctx context.Context, name string, cmd []string, stdin io.Reader) (docker.ExecResult, error) {
+	return e.eng.Exec(ctx, name, cmd, stdin)
+}
+
+func (e engine) ContainerState(ctx context.Context, name string) (string, error) {
+	return e.eng.ContainerState(ctx, name)
 }
 
 func (e engine) InspectImage(ctx context.Context, ref string) (docker.ImageInfo, bool, error) {

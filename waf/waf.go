@@ -15,6 +15,7 @@ import (
 	"net/http"
 	"net/http/httputil"
 	"net/url"
+	"os"
 	"strings"
 	"sync/atomic"
 
@@ -84,6 +85,11 @@ func New(upstream, name string, on bool) (http.Handler, *Counters, error) {
 	if err != nil || u.Scheme != "http" || u.Host == "" {
 		return nil, nil, fmt.Errorf("waf: upstream %q: want http://host:port", upstream)
 	}
+	// Coraza checks that it can write to the temporary directory, which a FROM scratch image
+	// (netlab's own) does not have: make it.
+	if err := os.MkdirAll(os.TempDir(), 0o1777); err != nil {
+		return nil, nil, fmt.Errorf("waf: the temporary directory: %w", err)
+	}
 	w, err := coraza.NewWAF(coraza.NewWAFConfig().WithRootFS(coreruleset.FS).WithDirectives(Directives(on)))
 	if err != nil {
 		return nil, nil, fmt.Errorf("waf: the rules: %w", err)
@@ -108,15 +114,12 @@ func New(upstream, name string, on bool) (http.Handler, *Counters, error) {
 	}), c, nil
 }
 
-// AppendHop adds "name@host" (the address a request came from) to h's hop header.
+// AppendHop adds "name@host" (the address a request came from, remote without its port) to h's
+// hop header.
 func AppendHop(h http.Header, name, remote string) {
 	host, _, err := net.SplitHostPort(remote)
 	if err != nil {
 		host = remote
 	}
-	hop := name + "@" + host
-	if prev := h.Get(HopHeader); prev != "" {
-		hop = prev + "," + hop
-	}
-	h.Set(HopHeader, hop)
+	probe.AppendHop(h, h.Get(HopHeader), name, host)
 }

@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -105,5 +107,17 @@ func TestAppendHop(t *testing.T) {
 	AppendHop(h, "dmz-lb", "10.0.1.250:1234")
 	if got := h.Get(HopHeader); got != "waf@10.0.1.5,dmz-lb@10.0.1.250" {
 		t.Fatalf("%q", got)
+	}
+}
+
+// netlab's image is FROM scratch: no /tmp, which Coraza wants to write to. New makes it.
+func TestNewWithoutTempDir(t *testing.T) {
+	tmp := filepath.Join(t.TempDir(), "missing", "tmp")
+	t.Setenv("TMPDIR", tmp)
+	if _, _, err := New("http://127.0.0.1:1", "waf", true); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Stat(tmp); err != nil || !fi.IsDir() {
+		t.Fatalf("the temporary directory: %v", err)
 	}
 }

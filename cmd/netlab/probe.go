@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -107,7 +108,8 @@ func newProbeServeCmd(pf *probeFlags) *cobra.Command {
 		Short: "Serve TCP, HTTP and UDP echo (and the bulk and request/response sessions on the TCP port)",
 		Long: `serve answers every request with a JSON report of what it saw. The TCP port also takes the bulk
 stream and the request/response test of 'netlab probe bulk' and 'netlab probe rr'. An empty address
-disables that server. It runs until SIGINT or SIGTERM, or for --for when set. It first prints one
+disables that server. The HTTP echo also relays a request that carries ` + probe.RelayHeader + ` (see
+'netlab probe http --relay') to its next leg, when that leg's address lies in --allow or $` + probeAllowEnv + `. It runs until SIGINT or SIGTERM, or for --for when set. It first prints one
 JSON line naming the addresses it listens on.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -125,6 +127,15 @@ JSON line naming the addresses it listens on.`,
 				defer cancel()
 			}
 			cfg.Logf = func(format string, args ...any) { fmt.Fprintf(cmd.ErrOrStderr(), "probe: "+format+"\n", args...) }
+			// The HTTP echo relays (a hop of a chain) only within the allowed ranges, and only
+			// when some are given: the lab's Pods and clients have them in their environment.
+			if len(pf.allow) > 0 || os.Getenv(probeAllowEnv) != "" {
+				c, err := pf.client()
+				if err != nil {
+					return err
+				}
+				cfg.Relay = c.Guard
+			}
 			s, err := probe.Start(ctx, cfg)
 			if err != nil {
 				return failf(exitFailed, "%v", err)
@@ -199,26 +210,54 @@ func newProbeUDPCmd(pf *probeFlags) *cobra.Command {
 func newProbeHTTPCmd(pf *probeFlags) *cobra.Command {
 	var host string
 	var stream bool
+	var relay []string
 	cmd := &cobra.Command{
 		Use:   "http URL",
 		Short: "GET an http:// or https:// URL and print the echo's report (Host and path included; for https, the server's certificate, unverified)",
-		Args:  cobra.ExactArgs(1),
+		Long: `http GETs URL and prints the echo's report. With --relay the echo at URL does not answer but
+sends the request on to the first relay leg, which sends it to the next, and so on; the last
+answers. Each echo appends "<cluster>/<pod>@<source it saw>" to the hop header, which the last
+one reports; a hop that cannot reach its next leg answers 502 naming itself ("relayStop").`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c, err := pf.client()
 			if err != nil {
 				return err
 			}
-			get := c.HTTP
-			if stream {
-				get = c.Stream
+			legs, err := relayLegs(c.Guard, relay)
+			if err != nil {
+				return err
 			}
-			res, err := get(context.Background(), args[0], host)
+			res, err := c.Chain(context.Background(), args[0], host, legs, stream)
 			return pf.finish(cmd, res, err)
 		},
 	}
+	cmd.Flags().StringArrayVar(&relay, "relay", nil, "a leg the request is relayed along after URL: \"http://IP:PORT/PATH [HOST]\" (repeatable, in order)")
 	cmd.Flags().StringVar(&host, "host", "", "Host header to send, and for https the TLS server name (default: from the URL)")
 	cmd.Flags().BoolVar(&stream, "stream", false, "ask for a streamed answer (Server-Sent Events; the probe server sends ?chunks=N chunks ?intervalMs=M apart, 5 and 200 by default) and report when each chunk arrived")
 	return cmd
+}
+
+// relayLegs parses --relay values, each leg's address checked against g as the first URL is.
+func relayLegs(g *probe.Guard, values []string) ([]probe.RelayLeg, error) {
+	if len(values) == 0 {
+		return nil, nil
+	}
+	legs, err := probe.ParseRelay(strings.Join(values, ","))
+	if err != nil {
+		return nil, failf(exitUsage, "--relay: %v", err)
+	}
+	for _, l := range legs {
+		u, _ := url.Parse(l.URL)
+		ip, err := netip.ParseAddr(u.Hostname())
+		if err != nil {
+			return nil, failf(exitUsage, "--relay %q: the host must be an IP address", l.URL)
+		}
+		if err := g.CheckAddr(ip); err != nil {
+			return nil, failf(exitUsage, "--relay: %v", err)
+		}
+	}
+	return legs, nil
 }
 
 func newProbeDNSCmd(pf *probeFlags) *cobra.Command {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"sync"
 	"time"
@@ -37,8 +38,11 @@ type Engine interface {
 	// endpoint on the host.
 	EnsureTGW(ctx context.Context, spec tgwctr.ContainerSpec) (endpoint string, err error)
 	// EnsureContainer makes a container netlab runs itself run as spec says (the global load
-	// balancer).
+	// balancer, the DMZ's WAF and load balancer).
 	EnsureContainer(ctx context.Context, spec docker.ContainerSpec) error
+	// Exec runs cmd in a running container; ContainerState is Docker's state of one.
+	Exec(ctx context.Context, name string, cmd []string, stdin io.Reader) (docker.ExecResult, error)
+	ContainerState(ctx context.Context, name string) (string, error)
 	// InspectImage and BuildDerivedNodeImage make the derived node images (package nodeimage).
 	nodeimage.Engine
 }

@@ -3,6 +3,7 @@ package steps
 import (
 	"context"
 	"errors"
+	"io"
 	"slices"
 	"strings"
 	"sync"
@@ -70,6 +71,10 @@ func (f *fakeEngine) EnsureTGW(context.Context, tgwctr.ContainerSpec) (string, e
 	return "", nil
 }
 func (f *fakeEngine) EnsureContainer(context.Context, docker.ContainerSpec) error { return nil }
+func (f *fakeEngine) Exec(context.Context, string, []string, io.Reader) (docker.ExecResult, error) {
+	return docker.ExecResult{}, nil
+}
+func (f *fakeEngine) ContainerState(context.Context, string) (string, error) { return "running", nil }
 
 // fakeKind counts kubeconfig and node lookups per cluster.
 type fakeKind struct {

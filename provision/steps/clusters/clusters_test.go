@@ -2,6 +2,7 @@ package clusters
 
 import (
 	"context"
+	"io"
 	"strings"
 	"sync"
 	"testing"
@@ -78,6 +79,10 @@ func (f *fakeEngine) LoadImages(context.Context, *status.Status, docker.KindImag
 }
 func (f *fakeEngine) EnsureTGW(context.Context, tgwctr.ContainerSpec) (string, error) { return "", nil }
 func (f *fakeEngine) EnsureContainer(context.Context, docker.ContainerSpec) error     { return nil }
+func (f *fakeEngine) Exec(context.Context, string, []string, io.Reader) (docker.ExecResult, error) {
+	return docker.ExecResult{}, nil
+}
+func (f *fakeEngine) ContainerState(context.Context, string) (string, error) { return "running", nil }
 func (f *fakeEngine) InspectImage(_ context.Context, ref string) (docker.ImageInfo, bool, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()

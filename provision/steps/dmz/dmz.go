@@ -4,6 +4,9 @@ package dmz
 
 import (
 	"context"
+	"fmt"
+	"strings"
+	"time"
 
 	"github.com/netlab-dev/netlab/docker"
 	"github.com/netlab-dev/netlab/plan"
@@ -46,8 +49,41 @@ func Step() steps.Step {
 			if err := sc.Engine.EnsureContainer(ctx, waf); err != nil {
 				return err
 			}
+			if err := wafAnswers(ctx, sc, waf.Name, d.WAF.PortCounters); err != nil {
+				return err
+			}
 			sc.Status.V(1).Printf("   %s: %s:%d (rules on), :%d (off) -> %s", waf.Name, d.WAF.Address, d.WAF.Port, d.WAF.PortOff, pdmz.Upstream(d))
 			return nil
 		},
 	}
+}
+
+// wafAnswerWait bounds the wait for the WAF to load its rules and answer.
+const wafAnswerWait = 30 * time.Second
+
+// wafAnswers waits until the WAF's process answers on its counters port inside its container
+// (it has loaded the rules and listens), or says why not: a WAF that cannot start must fail 'up',
+// not the first check.
+func wafAnswers(ctx context.Context, sc *steps.StepContext, name string, port int) error {
+	cmd := []string{"/netlab", "waf", "counters", fmt.Sprintf("http://127.0.0.1:%d/", port)}
+	deadline := time.Now().Add(wafAnswerWait)
+	var last string
+	for time.Now().Before(deadline) {
+		r, err := sc.Engine.Exec(ctx, name, cmd, nil)
+		if err == nil && r.ExitCode == 0 {
+			return nil
+		}
+		if err != nil {
+			last = err.Error()
+		} else {
+			last = strings.TrimSpace(string(r.Stderr))
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(500 * time.Millisecond):
+		}
+	}
+	state, _ := sc.Engine.ContainerState(ctx, name)
+	return fmt.Errorf("the WAF %s does not answer within %s (container %s; last: %s); its log: docker logs %s", name, wafAnswerWait, state, last, name)
 }
