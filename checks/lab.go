@@ -34,6 +34,10 @@ type Lab interface {
 	UDPDF(ctx context.Context, w Where, target string, size int) (probe.Result, error)
 	HTTP(ctx context.Context, w Where, url, host string) (probe.Result, error)
 	DNS(ctx context.Context, w Where, server, name string) (probe.DNSResult, error)
+	// Chain sends, from w, a request for url (with host) that the echo there relays along legs,
+	// asking for a streamed answer (probe.Client.Chain); Result.RelayStop names the hop where a
+	// broken chain stopped.
+	Chain(ctx context.Context, w Where, url, host string, legs []probe.RelayLeg) (probe.Result, error)
 	Bulk(ctx context.Context, w Where, target string, d time.Duration) (probe.BulkResult, error)
 	RR(ctx context.Context, w Where, target string, count int) (probe.RRResult, error)
 	// Baseline is the host's two-namespace measurement the perf figures are compared with.

@@ -38,10 +38,7 @@ func (rs *resolver) globalLB() {
 // (from the top) of its subnet.
 func (rs *resolver) lbMembers(f string, names []string, leg int64, what, vpc string) []GlobalLBMember {
 	seen := map[string]bool{}
-	var known []string
-	for _, c := range rs.p.Clusters {
-		known = append(known, c.Name)
-	}
+	known := rs.clusterNames()
 	var out []GlobalLBMember
 	for i, name := range names {
 		mf := fmt.Sprintf("%s[%d]", f, i)
@@ -84,4 +81,13 @@ func firstOfPool(pool []string) netip.Addr {
 		return netip.Addr{}
 	}
 	return r.from
+}
+
+// clusterNames are the names of the plan's clusters, in the scenario's order.
+func (rs *resolver) clusterNames() []string {
+	var names []string
+	for _, c := range rs.p.Clusters {
+		names = append(names, c.Name)
+	}
+	return names
 }

@@ -158,6 +158,17 @@ type DMZPlan struct {
 	WAF    WAFPlan    `json:"waf"`
 	// LB is the DMZ load balancer; its Front leg is in the DMZ subnet, where the WAF sends.
 	LB GlobalLBPlan `json:"loadBalancer"`
+	// Chain is the clusters a request from outside passes through after the DMZ, in order.
+	Chain []ChainHop `json:"chain,omitempty"`
+}
+
+// ChainHop is one cluster of the DMZ's chain and how the hop before reaches it: at its ingress
+// controller (Ingress, with Host) or, without one, at an HTTP LoadBalancer Service of the check
+// workloads, whose address MetalLB assigns when the lab runs.
+type ChainHop struct {
+	Cluster string     `json:"cluster"`
+	Ingress netip.Addr `json:"ingress,omitzero"`
+	Host    string     `json:"host,omitempty"`
 }
 
 // WAFPlan is the DMZ's web application firewall: netlab's own image ('netlab waf') at Address,

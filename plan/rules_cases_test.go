@@ -206,6 +206,15 @@ var ruleCases = []ruleCase{
 	{"a DMZ with no cluster", dmzCase("clusters: []"), []string{
 		"s.yaml:27:13: dmz.clusters: the DMZ load balancer needs at least one cluster to send requests to; list the clusters (with ingress: {} and metallb: {}) that serve the outside",
 	}},
+	{"a chain that starts outside the DMZ", replace(dmzCase("clusters: [a]"), "  clusters: [a]\n", "  clusters: [a]\n  chain: [b, a]\n"), []string{
+		"s.yaml:28:11: dmz.chain[0]: the chain starts where the DMZ load balancer sends; cluster b is not in dmz.clusters: add it there, or start the chain with one of them",
+	}},
+	{"a chain of one", replace(dmzCase("clusters: [a]"), "  clusters: [a]\n", "  clusters: [a]\n  chain: [a]\n"), []string{
+		"s.yaml:28:10: dmz.chain: a chain is the clusters a request passes through after the DMZ, two or more in order (for example [web, was, gpu]); list them, or drop chain",
+	}},
+	{"a chain through an unknown cluster", replace(dmzCase("clusters: [a]"), "  clusters: [a]\n", "  clusters: [a]\n  chain: [a, c]\n"), []string{
+		"s.yaml:28:14: dmz.chain[1]: cluster \"c\" is not defined; the scenario's clusters are: a, b",
+	}},
 	{"the Gateway API needs Traefik", replace(base, "    podCIDR: 10.0.64.0/18\n", "    podCIDR: 10.0.64.0/18\n    ingress: {controller: ingress-nginx, gatewayAPI: true}\n"), []string{
 		"s.yaml:14:27: clusters[0].ingress.controller: warning: ingress-nginx was retired upstream in 2026 and cannot be built without a registry (it needs OpenResty); it runs only from upstream's images on a connected host; controller: traefik (the default) serves the same Ingress rules",
 		"s.yaml:14:54: clusters[0].ingress.gatewayAPI: ingress-nginx does not implement the Gateway API; use controller: traefik, or drop gatewayAPI",

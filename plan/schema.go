@@ -126,6 +126,10 @@ type DMZ struct {
 	VPC      string   `yaml:"vpc"`
 	Subnet   string   `yaml:"subnet"`
 	Clusters []string `yaml:"clusters"`
+	// Chain is the clusters a request from outside passes through after the DMZ, in order (seed
+	// pattern 4: web, was, gpu): the first is one of Clusters; each next is reached at its
+	// ingress controller's address, or at an HTTP LoadBalancer Service when it has no ingress.
+	Chain []string `yaml:"chain"`
 }
 
 // NetworkPolicy is an egress allow-list for the Pods a selector picks.

@@ -117,23 +117,7 @@ func (p *Plan) WriteTable(out io.Writer) error {
 		}
 	}
 
-	if g := p.GlobalLB; g != nil {
-		section(fmt.Sprintf("GLOBAL LOAD BALANCER (container %s, Host %s)", g.Container, g.Host))
-		line("CLUSTER\tLEG\tNETWORK\tINGRESS")
-		for _, m := range g.Members {
-			line("%s\t%s\t%s\t%s", m.Cluster, m.Address, m.Network, m.Ingress)
-		}
-	}
-
-	if d := p.DMZ; d != nil {
-		section(fmt.Sprintf("DMZ (subnet %s of VPC %s, %s; Host %s)", d.Subnet, d.VPC, d.CIDR, d.LB.Host))
-		line("HOP\tCONTAINER\tADDRESS\tTO")
-		line("user\t%s\t%s\tWAF", d.Network+"-client", d.Client)
-		line("WAF\t%s\t%s (rules on :%d, off :%d, counters :%d)\tDMZ load balancer %s", d.WAF.Container, d.WAF.Address, d.WAF.Port, d.WAF.PortOff, d.WAF.PortCounters, d.LB.Front.Address)
-		for _, m := range d.LB.Members {
-			line("DMZ LB\t%s\t%s (%s)\tcluster %s's ingress %s", d.LB.Container, m.Address, m.Network, m.Cluster, m.Ingress)
-		}
-	}
+	writeLoadBalancers(p, line, section)
 
 	section(fmt.Sprintf("CHECKS (%d packet paths%s)", len(p.Checks.Paths), map[bool]string{true: ", with throughput", false: ""}[p.Checks.Perf]))
 	line("%s", wrap(p.Checks.Paths, 6))
@@ -173,4 +157,41 @@ func wrap(items []string, per int) string {
 		lines = append(lines, strings.Join(items[i:min(i+per, len(items))], "  "))
 	}
 	return strings.Join(lines, "\n")
+}
+
+// writeLoadBalancers are the sections of the global load balancer and the DMZ, when p has them.
+func writeLoadBalancers(p *Plan, line func(string, ...any), section func(string)) {
+	if g := p.GlobalLB; g != nil {
+		section(fmt.Sprintf("GLOBAL LOAD BALANCER (container %s, Host %s)", g.Container, g.Host))
+		line("CLUSTER\tLEG\tNETWORK\tINGRESS")
+		for _, m := range g.Members {
+			line("%s\t%s\t%s\t%s", m.Cluster, m.Address, m.Network, m.Ingress)
+		}
+	}
+	if p.DMZ != nil {
+		writeDMZ(p.DMZ, line, section)
+	}
+}
+
+// writeDMZ is the DMZ's section of the table: the hops from the user to the first cluster, then
+// the chain.
+func writeDMZ(d *DMZPlan, line func(string, ...any), section func(string)) {
+	section(fmt.Sprintf("DMZ (subnet %s of VPC %s, %s; Host %s)", d.Subnet, d.VPC, d.CIDR, d.LB.Host))
+	line("HOP\tCONTAINER\tADDRESS\tTO")
+	line("user\t%s\t%s\tWAF", d.Network+"-client", d.Client)
+	line("WAF\t%s\t%s (rules on :%d, off :%d, counters :%d)\tDMZ load balancer %s", d.WAF.Container, d.WAF.Address, d.WAF.Port, d.WAF.PortOff, d.WAF.PortCounters, d.LB.Front.Address)
+	for _, m := range d.LB.Members {
+		line("DMZ LB\t%s\t%s (%s)\tcluster %s's ingress %s", d.LB.Container, m.Address, m.Network, m.Cluster, m.Ingress)
+	}
+	for i, h := range d.Chain {
+		to := "(the end: answers as a stream)"
+		if i+1 < len(d.Chain) {
+			n := d.Chain[i+1]
+			to = fmt.Sprintf("cluster %s's HTTP LoadBalancer Service", n.Cluster)
+			if n.Ingress.IsValid() {
+				to = fmt.Sprintf("cluster %s's ingress %s (Host %s)", n.Cluster, n.Ingress, n.Host)
+			}
+		}
+		line("chain %d\t%s\t-\t%s", i+1, "a Pod of "+h.Cluster, to)
+	}
 }

@@ -118,25 +118,7 @@ func Status(ctx context.Context, labName string) (*LabStatus, error) {
 		}
 		ls.TGW, ls.TGWEndpoint = ts, ts.Endpoint
 	}
-	if g := st.Plan.GlobalLB; g != nil {
-		gs := &ApplianceStatus{Container: g.Container}
-		for _, m := range g.Members {
-			gs.Legs = append(gs.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
-		}
-		gs.State, gs.Error = containerState(ctx, eng, g.Container)
-		ls.GlobalLB = gs
-	}
-	if d := st.Plan.DMZ; d != nil {
-		waf := ApplianceStatus{Container: d.WAF.Container, Legs: []string{fmt.Sprintf("%s:%d (rules on), :%d (off) -> %s", d.WAF.Address, d.WAF.Port, d.WAF.PortOff, d.LB.Front.Address)}}
-		lb := ApplianceStatus{Container: d.LB.Container, Legs: []string{fmt.Sprintf("%s (front)", d.LB.Front.Address)}}
-		for _, m := range d.LB.Members {
-			lb.Legs = append(lb.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
-		}
-		for _, a := range []*ApplianceStatus{&waf, &lb} {
-			a.State, a.Error = containerState(ctx, eng, a.Container)
-			ls.DMZ = append(ls.DMZ, *a)
-		}
-	}
+	ls.GlobalLB, ls.DMZ = appliances(ctx, eng, st.Plan)
 	ls.Outside = st.Plan.Outside
 	if ls.Egress, err = egress.Read(st.Lab); err != nil {
 		ls.EgressError = err.Error()
@@ -311,6 +293,31 @@ func (s *LabStatus) WriteTable(out io.Writer) error {
 		}
 	}
 	return w.Flush()
+}
+
+// appliances are the containers of p's global load balancer and DMZ, with their state.
+func appliances(ctx context.Context, eng *docker.Engine, p *plan.Plan) (*ApplianceStatus, []ApplianceStatus) {
+	var glb *ApplianceStatus
+	if g := p.GlobalLB; g != nil {
+		glb = &ApplianceStatus{Container: g.Container}
+		for _, m := range g.Members {
+			glb.Legs = append(glb.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
+		}
+		glb.State, glb.Error = containerState(ctx, eng, g.Container)
+	}
+	var dmz []ApplianceStatus
+	if d := p.DMZ; d != nil {
+		waf := ApplianceStatus{Container: d.WAF.Container, Legs: []string{fmt.Sprintf("%s:%d (rules on), :%d (off) -> %s", d.WAF.Address, d.WAF.Port, d.WAF.PortOff, d.LB.Front.Address)}}
+		lb := ApplianceStatus{Container: d.LB.Container, Legs: []string{fmt.Sprintf("%s (front)", d.LB.Front.Address)}}
+		for _, m := range d.LB.Members {
+			lb.Legs = append(lb.Legs, fmt.Sprintf("%s -> %s", m.Address, m.Cluster))
+		}
+		for _, a := range []*ApplianceStatus{&waf, &lb} {
+			a.State, a.Error = containerState(ctx, eng, a.Container)
+			dmz = append(dmz, *a)
+		}
+	}
+	return glb, dmz
 }
 
 // containerState is Docker's state of a container the lab runs itself, or why it could not be read.

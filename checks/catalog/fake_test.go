@@ -73,6 +73,8 @@ type fakeLab struct {
 	baseline *probe.BaselineResult
 	bulkFor  time.Duration
 
+	// chain answers chain calls (nil: nothing answers)
+	chain func(w checks.Where, url, host string, legs []probe.RelayLeg) (probe.Result, error)
 	// waf is the DMZ's WAF's counters (wafErr: reading them fails)
 	waf    waf.Snapshot
 	wafErr error
@@ -164,6 +166,14 @@ func (f *fakeLab) ClientOn(network string) (*checks.Client, error) {
 		return nil, fmt.Errorf("no VPC client on network %s", network)
 	}
 	return cl, nil
+}
+
+func (f *fakeLab) Chain(ctx context.Context, w checks.Where, url, host string, legs []probe.RelayLeg) (probe.Result, error) {
+	checks.Record(ctx, w.String(), "chain "+url, "", nil)
+	if f.chain == nil {
+		return timedOut("http")
+	}
+	return f.chain(w, url, host, legs)
 }
 
 func (f *fakeLab) WAFCounters(ctx context.Context, w checks.Where, addr string) (waf.Snapshot, error) {
@@ -480,6 +490,7 @@ func TestMain(m *testing.M) {
 	globalLBWarmUp, globalLBFailover, globalLBBack, globalLBEvery = 300*time.Millisecond, 300*time.Millisecond, 300*time.Millisecond, 10*time.Millisecond
 	gatewayAccepted, gatewayEvery = 200*time.Millisecond, 10*time.Millisecond
 	dmzWarmUp, dmzEvery = 200*time.Millisecond, 10*time.Millisecond
+	chainWarmUp, chainEvery = 200*time.Millisecond, 10*time.Millisecond
 	os.Exit(m.Run())
 }
 

@@ -28,11 +28,6 @@ var everyCluster = each(func(plan.ClusterPlan) bool { return true }, "")
 
 func multiNode(c plan.ClusterPlan) bool { return len(c.Nodes) >= 2 }
 
-// nowhere is the Targets of a path this version of netlab cannot show in any scenario.
-func nowhere(why string) func(p *plan.Plan) ([]checks.Target, string) {
-	return func(*plan.Plan) ([]checks.Target, string) { return nil, why }
-}
-
 // single is one run for the whole lab, when ok says the plan can show the path.
 func single(ok func(p *plan.Plan) string) func(p *plan.Plan) ([]checks.Target, string) {
 	return func(p *plan.Plan) ([]checks.Target, string) {

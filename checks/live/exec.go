@@ -107,6 +107,29 @@ func (l *Lab) HTTP(ctx context.Context, w Where, url, host string) (probe.Result
 	return r, err
 }
 
+// chainTimeout bounds one chain call: every hop's connect and the streamed answer.
+const chainTimeout = "30s"
+
+// Chain sends from w a streamed request for url that the echo there relays along legs.
+func (l *Lab) Chain(ctx context.Context, w Where, url, host string, legs []probe.RelayLeg) (probe.Result, error) {
+	if err := l.CheckTarget(url); err != nil {
+		return probe.Result{Target: url}, err
+	}
+	args := []string{"probe", "--timeout", chainTimeout, "http", url, "--stream"}
+	if host != "" {
+		args = append(args, "--host", host)
+	}
+	for _, leg := range legs {
+		if err := l.CheckTarget(leg.URL); err != nil {
+			return probe.Result{Target: url}, err
+		}
+		args = append(args, "--relay", leg.String())
+	}
+	var r probe.Result
+	err := l.probeJSON(ctx, w, &r, args...)
+	return r, err
+}
+
 // WAFCounters reads from w the counters the WAF serves at addr (ip:port).
 func (l *Lab) WAFCounters(ctx context.Context, w Where, addr string) (waf.Snapshot, error) {
 	if err := l.CheckTarget(addr); err != nil {

@@ -25,7 +25,7 @@ const (
 )
 
 // IngressHostEcho and IngressHostPinned are the Ingress's two hosts in cluster c.
-func IngressHostEcho(c plan.ClusterPlan) string   { return "echo." + c.Name + ".netlab.test" }
+func IngressHostEcho(c plan.ClusterPlan) string   { return plan.EchoHost(c.Name) }
 func IngressHostPinned(c plan.ClusterPlan) string { return "pinned." + c.Name + ".netlab.test" }
 
 // IngressClassOf is the IngressClass of cluster c's controller, as 'up' installs it.

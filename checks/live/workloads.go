@@ -40,6 +40,10 @@ const (
 	// SvcHeadless resolves to the pinned backend's Pod IP (dns/cross-cluster: a Pod IP is routable
 	// across the transit gateway, a ClusterIP is not).
 	SvcHeadless = "echo-headless"
+	// SvcHTTPLB is the echo Pods' HTTP echo on port 80 of a LoadBalancer address, in a cluster
+	// with MetalLB and no ingress controller: how the hop before reaches it in the DMZ's chain
+	// (seed pattern 4's "internal LB" of the GPU cluster).
+	SvcHTTPLB = "echo-http-lb"
 	// PodNetpol is the client Pod the NetworkPolicy check confines.
 	PodNetpol = "netpol-client"
 
@@ -172,6 +176,9 @@ func Objects(p *plan.Plan, c plan.ClusterPlan, image string, allow []string, ing
 	objs = append(objs,
 		service(SvcCluster, DeployPinned, ext, corev1.ServiceExternalTrafficPolicyCluster, tcpOnly),
 		service(SvcLocal, DeployPinned, ext, corev1.ServiceExternalTrafficPolicyLocal, tcpOnly))
+	if c.MetalLB != nil && c.Ingress == nil {
+		objs = append(objs, service(SvcHTTPLB, DeployEcho, corev1.ServiceTypeLoadBalancer, corev1.ServiceExternalTrafficPolicyCluster, ports[2:]))
+	}
 	headless := service(SvcHeadless, DeployPinned, corev1.ServiceTypeClusterIP, "", tcpOnly)
 	headless.Spec.ClusterIP = corev1.ClusterIPNone
 	objs = append(objs, headless)
