@@ -40,6 +40,11 @@ type Lab interface {
 	Chain(ctx context.Context, w Where, url, host string, legs []probe.RelayLeg) (probe.Result, error)
 	Bulk(ctx context.Context, w Where, target string, d time.Duration) (probe.BulkResult, error)
 	RR(ctx context.Context, w Where, target string, count int) (probe.RRResult, error)
+	// HTTPBulk and HTTPRR are Bulk and RR through HTTP proxies (an ingress controller): the
+	// echo's bulk answer at url (with host) read for d, and GET round trips over one kept-alive
+	// connection.
+	HTTPBulk(ctx context.Context, w Where, url, host string, d time.Duration) (probe.BulkResult, error)
+	HTTPRR(ctx context.Context, w Where, url, host string, count int) (probe.RRResult, error)
 	// Baseline is the host's two-namespace measurement the perf figures are compared with.
 	Baseline(ctx context.Context) (probe.BaselineResult, error)
 

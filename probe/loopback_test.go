@@ -336,3 +336,28 @@ func TestEchoServedAndHops(t *testing.T) {
 		t.Errorf("hops: %v %+v", err, rep.HTTP)
 	}
 }
+
+// Through HTTP: the bulk answer is read for its duration and measured; request latency over one
+// kept-alive connection has a figure per request; a bulk answer is bounded by the server.
+func TestHTTPBulkAndRRLoopback(t *testing.T) {
+	s := startLoopback(t)
+	c := loopbackClient(t)
+	ctx := context.Background()
+	b, err := c.HTTPBulk(ctx, "http://"+s.HTTPAddr()+"/", "echo.test", 300*time.Millisecond)
+	if err != nil || b.Gbps <= 0 || b.BytesSent == 0 || b.Stopped != "duration" || b.Source == "" {
+		t.Fatalf("bulk %+v: %v", b, err)
+	}
+	rr, err := c.HTTPRR(ctx, "http://"+s.HTTPAddr()+"/", "echo.test", 50, 3*time.Second)
+	if err != nil || rr.Count != 50 || rr.P50Us <= 0 || rr.Server == nil || rr.Server.HTTP.Host != "echo.test" {
+		t.Fatalf("rr %+v: %v", rr, err)
+	}
+	small, err := Start(ctx, ServerConfig{HTTPAddr: "127.0.0.1:0", Identity: testID, MaxBulkBytes: 1000})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer small.Close()
+	b, err = c.HTTPBulk(ctx, "http://"+small.HTTPAddr()+"/", "", time.Second)
+	if err != nil || b.BytesSent != 1000 || b.Stopped != "bytes" {
+		t.Fatalf("a bounded bulk answer: %+v: %v", b, err)
+	}
+}

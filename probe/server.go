@@ -458,6 +458,10 @@ func (s *Server) serveHTTP(w http.ResponseWriter, r *http.Request) {
 	rep.HTTP = &HTTPSeen{Method: r.Method, Host: r.Host, Path: r.URL.Path, Query: r.URL.RawQuery, XForwardedFor: r.Header.Get("X-Forwarded-For"),
 		Hops: r.Header.Get(HopHeader), Served: s.count(r.Host, r.URL.Path)}
 	w.Header().Set("X-Netlab-Pod", s.cfg.Identity.PodName)
+	if v := r.URL.Query().Get(bulkParam); v != "" {
+		s.serveBulk(w, r, v)
+		return
+	}
 	if r.Header.Get(RelayHeader) != "" {
 		s.relay(w, r, rep.RemoteIP)
 		return

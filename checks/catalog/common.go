@@ -287,11 +287,27 @@ func poll(ctx context.Context, d, every time.Duration, f func() bool) bool {
 // kept without a ratio and the check is an error, never a pass. Measurements run one at a time, so
 // that they do not compete for the CPUs.
 func measure(ctx context.Context, l checks.Lab, b *builder, from checks.Where, target string) {
+	measureWith(ctx, l, b, "TCP", "latency",
+		func() (probe.BulkResult, error) { return l.Bulk(ctx, from, target, checks.PerfDuration) },
+		func() (probe.RRResult, error) { return l.RR(ctx, from, target, checks.PerfRRCount) })
+}
+
+// measureHTTP is measure through HTTP proxies (an ingress controller): the HTTP echo's bulk answer
+// at url (with host) and GET round trips, beside the same host baseline.
+func measureHTTP(ctx context.Context, l checks.Lab, b *builder, from checks.Where, url, host string) {
+	measureWith(ctx, l, b, "HTTP", "HTTP latency",
+		func() (probe.BulkResult, error) { return l.HTTPBulk(ctx, from, url, host, checks.PerfDuration) },
+		func() (probe.RRResult, error) { return l.HTTPRR(ctx, from, url, host, checks.PerfRRCount) })
+}
+
+// measureWith runs bulk and rr alone on the lab, with the host baseline, and adds their figures
+// ("bulk <proto>", "<latency> p50" and "p99") with their ratios to the baseline.
+func measureWith(ctx context.Context, l checks.Lab, b *builder, proto, latency string, bulkFn func() (probe.BulkResult, error), rrFn func() (probe.RRResult, error)) {
 	unlock := l.Lock("perf", true)
 	defer unlock()
 	base, baseErr := l.Baseline(ctx)
-	bulk, berr := l.Bulk(ctx, from, target, checks.PerfDuration)
-	rr, rerr := l.RR(ctx, from, target, checks.PerfRRCount)
+	bulk, berr := bulkFn()
+	rr, rerr := rrFn()
 	switch {
 	case baseErr != nil:
 		b.unsure = append(b.unsure, "--perf: the host baseline (two namespaces on the host, needs root): "+truncate(baseErr.Error(), 160))
@@ -313,14 +329,14 @@ func measure(ctx context.Context, l checks.Lab, b *builder, from checks.Where, t
 		return m
 	}
 	if berr == nil {
-		b.res.Perf = append(b.res.Perf, fig("bulk TCP", "Gbit/s", bulk.Gbps, base.Bulk.Gbps))
+		b.res.Perf = append(b.res.Perf, fig("bulk "+proto, "Gbit/s", bulk.Gbps, base.Bulk.Gbps))
 	} else {
-		b.add("bulk TCP measurement", truncate(berr.Error(), 160), "a figure", false)
+		b.add("bulk "+proto+" measurement", truncate(berr.Error(), 160), "a figure", false)
 	}
 	if rerr == nil {
-		b.res.Perf = append(b.res.Perf, fig("latency p50", "µs", rr.P50Us, base.RR.P50Us), fig("latency p99", "µs", rr.P99Us, base.RR.P99Us))
+		b.res.Perf = append(b.res.Perf, fig(latency+" p50", "µs", rr.P50Us, base.RR.P50Us), fig(latency+" p99", "µs", rr.P99Us, base.RR.P99Us))
 	} else {
-		b.add("latency measurement", truncate(rerr.Error(), 160), "a figure", false)
+		b.add(latency+" measurement", truncate(rerr.Error(), 160), "a figure", false)
 	}
 }
 

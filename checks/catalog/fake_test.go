@@ -72,6 +72,8 @@ type fakeLab struct {
 	// of the last bulk stream asked for
 	baseline *probe.BaselineResult
 	bulkFor  time.Duration
+	// httpPerf are the HTTP measurements asked for ("bulk|rr URL HOST")
+	httpPerf []string
 
 	// chain answers chain calls (nil: nothing answers)
 	chain func(w checks.Where, url, host string, legs []probe.RelayLeg) (probe.Result, error)
@@ -220,6 +222,23 @@ func (f *fakeLab) Bulk(ctx context.Context, w checks.Where, target string, d tim
 func (f *fakeLab) RR(ctx context.Context, w checks.Where, target string, count int) (probe.RRResult, error) {
 	r := probe.RRResult{}
 	r.P50Us, r.P99Us = 50, 90
+	return r, nil
+}
+
+func (f *fakeLab) HTTPBulk(ctx context.Context, w checks.Where, url, host string, d time.Duration) (probe.BulkResult, error) {
+	f.mu.Lock()
+	f.bulkFor = d
+	f.httpPerf = append(f.httpPerf, "bulk "+url+" "+host)
+	f.mu.Unlock()
+	return probe.BulkResult{Gbps: 2}, nil
+}
+
+func (f *fakeLab) HTTPRR(ctx context.Context, w checks.Where, url, host string, count int) (probe.RRResult, error) {
+	f.mu.Lock()
+	f.httpPerf = append(f.httpPerf, "rr "+url+" "+host)
+	f.mu.Unlock()
+	r := probe.RRResult{}
+	r.P50Us, r.P99Us = 400, 900
 	return r, nil
 }
 

@@ -52,6 +52,11 @@ func ingressHostPath() checks.Definition {
 			ru, _ := l.HTTP(ctx, from, "https://"+ip+"/", unknown)
 			b.add("a server name no rule has gets a certificate that is not the lab's", certSeen(ru), "not issued by "+ca.Subject(), ru.TLS != nil && ca.Verify([]byte(ru.TLS.LeafPEM), unknown, time.Now()) != nil)
 
+			// --perf: through the controller to the echo Pods, beside the host baseline.
+			if env.Perf {
+				measureHTTP(ctx, l, b, from, "http://"+ip+"/", echoHost)
+			}
+
 			// Negative control: a Host no rule names.
 			r, nerr := get(unknown, "/")
 			b.negative("a Host no rule names ("+unknown+")", r.HTTPStatus == 404 && !answered(r, nerr), ingressSeen(r, nerr), "HTTP 404 from the controller, no backend")

@@ -3,6 +3,7 @@ package catalog
 import (
 	"context"
 	"crypto/rand"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -183,4 +184,30 @@ func (f *fakeLab) servedCert(leaf string) string {
 		return f.serveCert
 	}
 	return leaf
+}
+
+// With --perf the check measures through the controller, to the echo host, beside the host
+// baseline: bulk HTTP and HTTP request latency, each with its ratio.
+func TestIngressHostPathPerf(t *testing.T) {
+	f := fakeIngress(t, "10.0.1.200", rulesAsDeclared)
+	f.baseline = &probe.BaselineResult{Bulk: probe.BulkResult{Gbps: 40, Stopped: "duration"}, RR: probe.RRResult{LatencyStats: probe.LatencyStats{P50Us: 25, P99Us: 45}}}
+	env := f.env()
+	env.Perf = true
+	d, _ := checks.Lookup(All(), "ingress/host-path")
+	r := d.Run(context.Background(), env, checks.Target{Cluster: "c1"})
+	if r.Verdict != report.Pass || len(r.Perf) != 3 {
+		t.Fatalf("verdict %s (%s), perf %+v", r.Verdict, r.Reason, r.Perf)
+	}
+	want := []string{"bulk HTTP", "HTTP latency p50", "HTTP latency p99"}
+	for i, m := range r.Perf {
+		if m.Name != want[i] || m.Ratio == 0 {
+			t.Errorf("figure %d: %+v, want %s with a ratio", i, m, want[i])
+		}
+	}
+	if r.Perf[0].Ratio != 2.0/40 || r.Perf[1].Ratio != 400.0/25 {
+		t.Errorf("ratios %+v", r.Perf)
+	}
+	if !slices.Equal(f.httpPerf, []string{"bulk http://10.0.1.200/ echo.c1.netlab.test", "rr http://10.0.1.200/ echo.c1.netlab.test"}) {
+		t.Errorf("measured %q", f.httpPerf)
+	}
 }

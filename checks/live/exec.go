@@ -161,6 +161,26 @@ func (l *Lab) Bulk(ctx context.Context, w Where, target string, d time.Duration)
 	return r, err
 }
 
+// HTTPBulk reads the HTTP echo's bulk answer at url (with host) from w for d.
+func (l *Lab) HTTPBulk(ctx context.Context, w Where, url, host string, d time.Duration) (probe.BulkResult, error) {
+	if err := l.CheckTarget(url); err != nil {
+		return probe.BulkResult{}, err
+	}
+	var r probe.BulkResult
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "bulk", url, "--host", host, "--duration", d.String())
+	return r, err
+}
+
+// HTTPRR measures GET round trips from w to url (with host) over one kept-alive connection.
+func (l *Lab) HTTPRR(ctx context.Context, w Where, url, host string, count int) (probe.RRResult, error) {
+	if err := l.CheckTarget(url); err != nil {
+		return probe.RRResult{}, err
+	}
+	var r probe.RRResult
+	err := l.probeJSON(ctx, w, &r, "probe", "--timeout", "10s", "rr", url, "--host", host, "--count", strconv.Itoa(count), "--duration", checks.PerfRRDuration.String())
+	return r, err
+}
+
 // RR measures request/response latency from w to target.
 func (l *Lab) RR(ctx context.Context, w Where, target string, count int) (probe.RRResult, error) {
 	if err := l.CheckTarget(target); err != nil {

@@ -316,11 +316,14 @@ func parseProbeBytes(s string) (int64, error) {
 
 func newProbeBulkCmd(pf *probeFlags) *cobra.Command {
 	var o probe.BulkOptions
-	var bytesStr, writeStr string
+	var bytesStr, writeStr, host string
 	cmd := &cobra.Command{
-		Use:   "bulk HOST:PORT",
+		Use:   "bulk HOST:PORT | http://IP[:PORT]/PATH",
 		Short: "Stream TCP to a probe server until --duration or --bytes, whichever comes first; print Gbit/s",
-		Args:  cobra.ExactArgs(1),
+		Long: `bulk streams TCP to a probe server's TCP port until --duration or --bytes. Given an http:// URL
+instead (a path through HTTP proxies, such as an ingress controller, with --host), it asks the HTTP
+echo there for a bulk answer and reads it for --duration: the rate is the server's sending direction.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			var err error
 			if o.Bytes, err = parseProbeBytes(bytesStr); err != nil {
@@ -341,10 +344,15 @@ func newProbeBulkCmd(pf *probeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if strings.HasPrefix(args[0], "http://") {
+				res, err := c.HTTPBulk(context.Background(), args[0], host, o.Duration)
+				return pf.finish(cmd, res, err)
+			}
 			res, err := c.Bulk(context.Background(), args[0], o)
 			return pf.finish(cmd, res, err)
 		},
 	}
+	cmd.Flags().StringVar(&host, "host", "", "with an http:// URL: the Host header to send")
 	cmd.Flags().DurationVar(&o.Duration, "duration", 3*time.Second, "stream at most this long")
 	cmd.Flags().StringVar(&bytesStr, "bytes", "4G", "stream at most this many bytes")
 	cmd.Flags().StringVar(&writeStr, "write-size", "128K", "bytes per write")
@@ -355,10 +363,14 @@ func newProbeBulkCmd(pf *probeFlags) *cobra.Command {
 
 func newProbeRRCmd(pf *probeFlags) *cobra.Command {
 	var o probe.RROptions
+	var host string
 	cmd := &cobra.Command{
-		Use:   "rr HOST:PORT",
+		Use:   "rr HOST:PORT | http://IP[:PORT]/PATH",
 		Short: "Request/response round trips over one TCP connection; print p50, p99 and mean latency",
-		Args:  cobra.ExactArgs(1),
+		Long: `rr makes request/response round trips of --size bytes over one TCP connection to a probe server's
+TCP port. Given an http:// URL instead (with --host), each round trip is a GET answered by the HTTP
+echo there, over one kept-alive connection: the latency of a request through HTTP proxies.`,
+		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if o.Count <= 0 || o.Count > 10_000_000 || o.Duration <= 0 || o.Duration > 5*time.Minute || o.Size <= 0 || o.Size > 1<<20 {
 				return failf(exitUsage, "want 0 < --count ≤ 10000000, 0 < --duration ≤ 5m, 0 < --size ≤ 1048576")
@@ -367,10 +379,15 @@ func newProbeRRCmd(pf *probeFlags) *cobra.Command {
 			if err != nil {
 				return err
 			}
+			if strings.HasPrefix(args[0], "http://") {
+				res, err := c.HTTPRR(context.Background(), args[0], host, o.Count, o.Duration)
+				return pf.finish(cmd, res, err)
+			}
 			res, err := c.RR(context.Background(), args[0], o)
 			return pf.finish(cmd, res, err)
 		},
 	}
+	cmd.Flags().StringVar(&host, "host", "", "with an http:// URL: the Host header to send")
 	cmd.Flags().IntVar(&o.Count, "count", 1000, "at most this many round trips")
 	cmd.Flags().DurationVar(&o.Duration, "duration", 3*time.Second, "for at most this long")
 	cmd.Flags().IntVar(&o.Size, "size", 1, "request and response size in bytes")
