@@ -46,3 +46,19 @@ func TestE2EIngressTwoClusters(t *testing.T) {
 	}
 	runChecks(t, p, "ingress/host-path", "ingress/gateway-api", "gateway/global-lb")
 }
+
+// Issue 15, seed pattern 4: enterprise-hub-spoke comes up with its DMZ (the WAF from netlab's own
+// image and the DMZ load balancer, Traefik) in front of web's ingress, Traefik in web, was and ai,
+// and the transit gateway to gpu. dmz/waf passes with its negative control (the WAF's rules-off
+// listener lets the attack reach the backend), chain/user-to-llm with its (the GPU cluster's
+// LoadBalancer address blackholed on the TGW: the report names the WAS Pod where the chain
+// stopped), and so do the ingress and TGW paths.
+// Full matrix only: eight nodes and the Traefik image.
+func TestE2EEnterpriseHubSpoke(t *testing.T) {
+	testenv.RequireFullMatrix(t)
+	requireImages(t, "ci/images/build.sh traefik", images.Traefik)
+	p := planFor(t, "builtin/enterprise-hub-spoke.yaml", builtinPlan(t, "enterprise-hub-spoke"))
+	up(t, p)
+	loadProbe(t, p)
+	runChecks(t, p, "dmz/waf", "chain/user-to-llm", "ingress/host-path", "cross-cluster/tgw-pod", "cross-cluster/tgw-internal-lb")
+}

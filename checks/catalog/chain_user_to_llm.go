@@ -62,14 +62,12 @@ func chainUserToLLM() checks.Definition {
 		Run: run(func(ctx context.Context, env *checks.Env, l checks.Lab, _ checks.Target, b *builder) report.Result {
 			p := env.Plan
 			d := p.DMZ
-			unlock := l.Lock(dmzLock, true)
-			defer unlock()
-			client, err := l.ClientOn(d.Network)
+			e, err := enterDMZ(l, d)
 			if err != nil {
 				return b.errorf("%v", err)
 			}
-			from := checks.InClient(client)
-			entry := fmt.Sprintf("http://%s:%d/", d.WAF.Address, d.WAF.Port)
+			defer e.unlock()
+			client, from, entry := e.client, e.from, e.waf
 
 			// Where each hop after the first is reached; the LoadBalancer Services get theirs at run time.
 			var legs []probe.RelayLeg

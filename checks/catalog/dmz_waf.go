@@ -31,6 +31,24 @@ var (
 // dmzLock is held exclusively by the checks that count the DMZ backends' requests.
 const dmzLock = "dmz"
 
+// dmzEntry is what a check through the DMZ starts from: the DMZ's client (the user), where its
+// probes run, the WAF's rules-on URL, and the DMZ lock, held exclusively until unlock.
+type dmzEntry struct {
+	client *checks.Client
+	from   checks.Where
+	waf    string
+	unlock func()
+}
+
+func enterDMZ(l checks.Lab, d *plan.DMZPlan) (dmzEntry, error) {
+	client, err := l.ClientOn(d.Network)
+	if err != nil {
+		return dmzEntry{}, err
+	}
+	return dmzEntry{client: client, from: checks.InClient(client), waf: fmt.Sprintf("http://%s:%d/", d.WAF.Address, d.WAF.Port),
+		unlock: l.Lock(dmzLock, true)}, nil
+}
+
 // dmz/waf (seed pattern 4): the DMZ's client, playing the user, sends through the WAF a clean
 // request (answered by a member's backend, the WAF's hop recorded with the user's address) and
 // two attacks (refused by the WAF with 403, counted blocked there, and the backend's request
@@ -48,14 +66,12 @@ func dmzWAF() checks.Definition {
 		Hops: dmzWAFHops,
 		Run: run(func(ctx context.Context, env *checks.Env, l checks.Lab, _ checks.Target, b *builder) report.Result {
 			d := env.Plan.DMZ
-			unlock := l.Lock(dmzLock, true)
-			defer unlock()
-			client, err := l.ClientOn(d.Network)
+			e, err := enterDMZ(l, d)
 			if err != nil {
 				return b.errorf("%v", err)
 			}
-			from := checks.InClient(client)
-			on := fmt.Sprintf("http://%s:%d/", d.WAF.Address, d.WAF.Port)
+			defer e.unlock()
+			client, from, on := e.client, e.from, e.waf
 			off := fmt.Sprintf("http://%s:%d/", d.WAF.Address, d.WAF.PortOff)
 			counters := fmt.Sprintf("%s:%d", d.WAF.Address, d.WAF.PortCounters)
 			host := d.LB.Host
