@@ -74,3 +74,27 @@ func TestDamagedStateSaysWhere(t *testing.T) {
 		t.Fatalf("err = %v", err)
 	}
 }
+
+// A second holder of a lab's lock is refused at once, told who holds it; released, it is free;
+// another lab's lock is another lock.
+func TestLock(t *testing.T) {
+	t.Setenv("NETLAB_STATE_DIR", t.TempDir())
+	unlock, err := Lock("a", "netlab up")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Lock("a", "netlab down"); err == nil || !strings.Contains(err.Error(), "being changed by another netlab (netlab up, pid ") {
+		t.Fatalf("a second lock: %v", err)
+	}
+	other, err := Lock("b", "netlab up")
+	if err != nil {
+		t.Fatalf("another lab: %v", err)
+	}
+	other()
+	unlock()
+	again, err := Lock("a", "netlab down")
+	if err != nil {
+		t.Fatalf("after unlock: %v", err)
+	}
+	again()
+}

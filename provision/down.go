@@ -34,6 +34,11 @@ type Removed struct {
 // on a lab whose state was lost (then kind clusters named <lab>-* are taken as the lab's). It
 // checks at the end that nothing labelled with the lab is left.
 func Down(ctx context.Context, labName string, kubeconfigPath string) (*Removed, error) {
+	unlock, err := labstate.Lock(labName, "netlab down")
+	if err != nil {
+		return &Removed{Lab: labName}, err
+	}
+	defer unlock()
 	st, err := labstate.Load(labName)
 	if err != nil && !errors.Is(err, labstate.ErrNoLab) {
 		return &Removed{Lab: labName}, err

@@ -60,6 +60,11 @@ func Steps() []steps.Step {
 func Up(ctx context.Context, p *plan.Plan, scenario string, opts Options) error {
 	opts.defaults()
 	st := status.Or(opts.Status)
+	unlock, err := labstate.Lock(p.Lab, "netlab up")
+	if err != nil {
+		return err
+	}
+	defer unlock()
 	st.Printf("Creating lab %q (%d cluster%s) ...", p.Lab, len(p.Clusters), plural(len(p.Clusters)))
 	reg := opts.Components()
 	var eng *docker.Engine
