@@ -128,7 +128,7 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, remoteIP string) 
 	if a := r.Header.Get("Accept"); a != "" {
 		req.Header.Set("Accept", a)
 	}
-	AppendHop(req.Header, r.Header.Get(HopHeader), me, remoteIP)
+	AppendHop(req.Header, r.Header.Get(HopHeader), HopEntry(me, remoteIP, r.Header.Get("X-Forwarded-For")))
 	if len(rest) > 0 {
 		req.Header.Set(RelayHeader, FormatRelay(rest))
 	}
@@ -181,11 +181,34 @@ func (s *Server) relay(w http.ResponseWriter, r *http.Request, remoteIP string) 
 	}
 }
 
-// AppendHop extends the hop header value prev with "name@source" into h.
-func AppendHop(h http.Header, prev, name, source string) {
-	hop := name + "@" + source
+// AppendHop extends the hop header value prev with entry (HopEntry) into h.
+func AppendHop(h http.Header, prev, entry string) {
 	if prev != "" {
-		hop = prev + "," + hop
+		entry = prev + "," + entry
 	}
-	h.Set(HopHeader, hop)
+	h.Set(HopHeader, entry)
+}
+
+// HopEntry is one hop of the hop header: "name@source", and when proxies that do not write the
+// hop header stood before it (an ingress controller, a load balancer), " via " and the addresses
+// they saw, in order, as their X-Forwarded-For gave them.
+func HopEntry(name, source, forwardedFor string) string {
+	e := name + "@" + source
+	var via []string
+	for _, a := range strings.Split(forwardedFor, ",") {
+		if a = strings.TrimSpace(a); a != "" {
+			via = append(via, a)
+		}
+	}
+	if len(via) > 0 {
+		e += " via " + strings.Join(via, " ")
+	}
+	return e
+}
+
+// ParseHopEntry splits a HopEntry into its name, source and the addresses the proxies before it saw.
+func ParseHopEntry(e string) (name, source string, via []string) {
+	e, v, _ := strings.Cut(strings.TrimSpace(e), " via ")
+	name, source, _ = strings.Cut(e, "@")
+	return name, source, strings.Fields(v)
 }

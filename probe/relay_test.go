@@ -2,7 +2,10 @@ package probe
 
 import (
 	"context"
+	"encoding/json"
 	"net"
+	"net/http"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -39,6 +42,24 @@ func TestRelayChain(t *testing.T) {
 	h := res.Server.HTTP
 	if res.Server.Server.ClusterName != "gpu" || h.Host != "gpu.test" || h.Path != "/v1/generate" || h.Hops != "web/w-1@127.0.0.1,was/a-1@127.0.0.1" {
 		t.Errorf("the last hop saw %+v from %s", h, res.Server.Server.HopName())
+	}
+
+	// A proxy before web (X-Forwarded-For) shows in web's entry, after " via ".
+	req, _ := http.NewRequest(http.MethodGet, "http://"+web.HTTPAddr()+"/", nil)
+	req.Header.Set(RelayHeader, FormatRelay(legs))
+	req.Header.Set("X-Forwarded-For", "10.0.0.253, 10.0.0.251")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var rep Report
+	_ = json.NewDecoder(resp.Body).Decode(&rep)
+	resp.Body.Close()
+	if rep.HTTP == nil || rep.HTTP.Hops != "web/w-1@127.0.0.1 via 10.0.0.253 10.0.0.251,was/a-1@127.0.0.1" {
+		t.Errorf("hops with a proxy before: %+v", rep.HTTP)
+	}
+	if n, src, via := ParseHopEntry("web/w-1@127.0.0.1 via 10.0.0.253 10.0.0.251"); n != "web/w-1" || src != "127.0.0.1" || !slices.Equal(via, []string{"10.0.0.253", "10.0.0.251"}) {
+		t.Errorf("ParseHopEntry: %q %q %q", n, src, via)
 	}
 
 	res, err = c.Chain(context.Background(), "http://"+web.HTTPAddr()+"/", "web.test", legs, true)

@@ -121,5 +121,5 @@ func AppendHop(h http.Header, name, remote string) {
 	if err != nil {
 		host = remote
 	}
-	probe.AppendHop(h, h.Get(HopHeader), name, host)
+	probe.AppendHop(h, h.Get(HopHeader), probe.HopEntry(name, host, ""))
 }

@@ -205,13 +205,21 @@ func chainLegs(ctx context.Context, p *plan.Plan, l checks.Lab) ([]probe.RelayLe
 // assertHops adds the evidence of the hop header the last Pod received, and of the last Pod
 // itself: the WAF first with the user's address, then a Pod of each cluster of the chain in order,
 // each having seen its request come from its own cluster (its ingress controller's Pod, or a node
-// that took the LoadBalancer address), never from the Pod before.
+// that took the LoadBalancer address), never from the Pod before; and the proxies before each Pod
+// (its X-Forwarded-For, "via"): before the first, the user (as the WAF saw it), the WAF (as the DMZ
+// load balancer saw it) and an address of the cluster (as its ingress saw the load balancer,
+// after kube-proxy); before one reached at its ingress, an address of its cluster; before one
+// reached at a LoadBalancer Service, no proxy.
 func assertHops(b *builder, p *plan.Plan, client *checks.Client, r probe.Result) {
 	var hops []string
 	if r.Server.HTTP != nil && r.Server.HTTP.Hops != "" {
 		hops = strings.Split(r.Server.HTTP.Hops, ",")
 	}
-	hops = append(hops, r.Server.Server.HopName()+"@"+r.Server.RemoteIP)
+	xff := ""
+	if r.Server.HTTP != nil {
+		xff = r.Server.HTTP.XForwardedFor
+	}
+	hops = append(hops, probe.HopEntry(r.Server.Server.HopName(), r.Server.RemoteIP, xff))
 	ch := p.DMZ.Chain
 	want := len(ch) + 1
 	b.add("hops recorded", strings.Join(hops, " -> "), fmt.Sprintf("%d: the WAF, then a Pod of %s", want, chainClusters(ch)), len(hops) == want)
@@ -220,10 +228,25 @@ func assertHops(b *builder, p *plan.Plan, client *checks.Client, r probe.Result)
 	}
 	b.add("hop 1", hops[0], plan.WAFHop+"@"+client.IP+" (the WAF saw the user)", hops[0] == plan.WAFHop+"@"+client.IP)
 	for i, h := range ch {
-		name, src, _ := strings.Cut(hops[i+1], "@")
+		name, src, via := probe.ParseHopEntry(hops[i+1])
 		c, _ := p.Cluster(h.Cluster)
-		ok := c != nil && strings.HasPrefix(name, h.Cluster+"/") && insideCluster(p, *c, src)
-		b.add(fmt.Sprintf("hop %d", i+2), hops[i+1], fmt.Sprintf("a Pod of %s that saw a source of %s (its ingress or its nodes), not the Pod before", h.Cluster, h.Cluster), ok)
+		if c == nil {
+			continue
+		}
+		inside := func(a string) bool { return insideCluster(p, *c, a) }
+		ok := strings.HasPrefix(name, h.Cluster+"/") && inside(src)
+		wantVia := "no proxy (a LoadBalancer Service)"
+		switch {
+		case i == 0:
+			wantVia = fmt.Sprintf("via %s (the WAF saw it), %s (the DMZ load balancer saw the WAF), an address of %s (its ingress saw the load balancer)", client.IP, p.DMZ.WAF.Address, h.Cluster)
+			ok = ok && len(via) == 3 && via[0] == client.IP && via[1] == p.DMZ.WAF.Address.String() && inside(via[2])
+		case h.Ingress.IsValid():
+			wantVia = fmt.Sprintf("via an address of %s (its ingress saw the Pod before through its LoadBalancer address)", h.Cluster)
+			ok = ok && len(via) == 1 && inside(via[0])
+		default:
+			ok = ok && len(via) == 0
+		}
+		b.add(fmt.Sprintf("hop %d", i+2), hops[i+1], fmt.Sprintf("a Pod of %s that saw a source of %s (its ingress or its nodes), not the Pod before; %s", h.Cluster, h.Cluster, wantVia), ok)
 	}
 }
 

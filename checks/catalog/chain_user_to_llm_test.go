@@ -38,7 +38,7 @@ func fakeChain(t *testing.T, answer func(hops string) probe.Result) *fakeLab {
 			return probe.Result{Proto: "http", HTTPStatus: 502, Error: err.Error(),
 				RelayStop: &probe.RelayStop{Hop: "was/echo-a", From: "10.0.129.3", Leg: legs[1], Error: "dial tcp 10.1.1.194:80: i/o timeout"}}, err
 		}
-		return answer("waf@10.0.0.253,web/echo-pinned-w@10.0.65.6,was/echo-a@10.0.129.3"), nil
+		return answer("waf@10.0.0.253,web/echo-pinned-w@10.0.65.6 via 10.0.0.253 10.0.0.251 10.0.1.11,was/echo-a@10.0.129.3 via 10.0.2.11"), nil
 	}
 	return f
 }
@@ -57,7 +57,7 @@ func TestChainUserToLLM(t *testing.T) {
 	if r.Verdict != report.Pass || r.Negative == nil || r.Negative.Verdict != report.Pass {
 		t.Fatalf("verdict %s (%s), negative %+v, evidence %+v", r.Verdict, r.Reason, r.Negative, r.Evidence)
 	}
-	if e, ok := hasEvidence(r, "hops recorded"); !ok || e.Observed != "waf@10.0.0.253 -> web/echo-pinned-w@10.0.65.6 -> was/echo-a@10.0.129.3 -> gpu/echo-g@10.1.64.1" {
+	if e, ok := hasEvidence(r, "hops recorded"); !ok || e.Observed != "waf@10.0.0.253 -> web/echo-pinned-w@10.0.65.6 via 10.0.0.253 10.0.0.251 10.0.1.11 -> was/echo-a@10.0.129.3 via 10.0.2.11 -> gpu/echo-g@10.1.64.1" {
 		t.Errorf("hops %+v", e)
 	}
 	if !strings.Contains(r.Negative.Evidence[0].Observed, "stopped at was/echo-a") {
@@ -78,7 +78,11 @@ func TestChainUserToLLMFailures(t *testing.T) {
 		return r
 	}
 	podToPod := func(h string) probe.Result {
-		return streamed(strings.Replace(h, "was/echo-a@10.0.129.3", "was/echo-a@10.0.65.10", 1))
+		return streamed(strings.Replace(h, "was/echo-a@10.0.129.3 via 10.0.2.11", "was/echo-a@10.0.65.10", 1))
+	}
+	// The DMZ load balancer not trusting what the WAF forwarded: the user is gone from web's view.
+	xffReplaced := func(h string) probe.Result {
+		return streamed(strings.Replace(h, "via 10.0.0.253 10.0.0.251 10.0.1.11", "via 10.0.1.11", 1))
 	}
 	for name, tc := range map[string]struct {
 		answer   func(string) probe.Result
@@ -87,6 +91,7 @@ func TestChainUserToLLMFailures(t *testing.T) {
 	}{
 		"buffered":          {buffered, "the streamed answer", nil},
 		"pod to pod":        {podToPod, "hop 3", nil},
+		"proxies forgotten": {xffReplaced, "hop 2", nil},
 		"no TGW counter":    {streamed, "TGW table hub", func(f *fakeLab) { f.tgwRoutes = []string{"10.9.0.0/16"} }},
 		"blackhole ignored": {streamed, "", func(f *fakeLab) { f.tgwRoutes = []string{"10.1.0.0/16"}; f.chainIgnoresBlackhole(t) }},
 	} {

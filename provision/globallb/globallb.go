@@ -11,6 +11,7 @@ import (
 	"encoding/hex"
 	"fmt"
 	"net/netip"
+	"strings"
 
 	"sigs.k8s.io/yaml"
 
@@ -127,14 +128,15 @@ func Container(lab string, g *plan.GlobalLBPlan, labels map[string]string) (dock
 	if err != nil {
 		return docker.ContainerSpec{}, err
 	}
-	sum := sha256.Sum256(cfg)
+	args := Args()
+	sum := sha256.Sum256([]byte(string(cfg) + "\n" + strings.Join(args, " ")))
 	s := docker.ContainerSpec{
 		Name:   g.Container,
 		Image:  Image,
-		Cmd:    Args(),
+		Cmd:    args,
 		Labels: labels,
-		// The digest makes a changed configuration replace the container (EnsureContainer keeps
-		// one whose environment holds every variable of Env).
+		// The digest (of the configuration and the command line) makes a change replace the
+		// container (EnsureContainer keeps one whose environment holds every variable of Env).
 		Env:                  map[string]string{"NETLAB_CONFIG_SHA256": hex.EncodeToString(sum[:])},
 		Files:                map[string]string{ConfigPath: string(cfg)},
 		RestartUnlessStopped: true,

@@ -8,6 +8,7 @@ package traefik
 import (
 	"context"
 	"fmt"
+	"strings"
 	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
@@ -171,10 +172,13 @@ func Args(gateway bool) []string {
 }
 
 // InLabArgs are what every Traefik netlab runs has on its command line (the clusters' ingress and
-// the global load balancer): no version check and no usage statistics, both of which would call
-// out of the lab, and INFO logs.
+// the global and DMZ load balancers): no version check and no usage statistics, both of which would
+// call out of the lab, INFO logs, and on the web entry point X-Forwarded-For trusted from the
+// ranges a lab may use (plan.SafeRanges), so that each proxy of a chain appends the source it saw
+// to the one it got instead of replacing it: the chain's record of its proxies.
 func InLabArgs() []string {
-	return []string{"--global.checkNewVersion=false", "--global.sendAnonymousUsage=false", "--log.level=INFO"}
+	return []string{"--global.checkNewVersion=false", "--global.sendAnonymousUsage=false", "--log.level=INFO",
+		"--entryPoints.web.forwardedHeaders.trustedIPs=" + strings.Join(plan.Strings(plan.SafeRanges()), ",")}
 }
 
 func deployment(gateway bool) *appsv1.Deployment {
