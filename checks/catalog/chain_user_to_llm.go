@@ -327,10 +327,32 @@ func streamText(s *probe.StreamSeen) string {
 }
 
 func chainUserToLLMHops(x *hop.Context) []string {
-	return []string{
-		"user (the DMZ's client) -> WAF -> DMZ load balancer -> the Web cluster's ingress LoadBalancer address -> a Web Pod",
-		"the Web Pod relays: -> the WAS cluster's ingress address in the same VPC (routed between subnets by the VPC router) -> a WAS Pod",
-		"the WAS Pod relays: -> the GPU cluster's internal LoadBalancer address, across the transit gateway -> an inference Pod",
-		"the inference Pod answers as a stream (Server-Sent Events), chunk after chunk back along the chain; each Pod appended itself and the source it saw to the hop header",
+	if x.Plan == nil || x.Plan.DMZ == nil || len(x.Plan.DMZ.Chain) < 2 {
+		return []string{
+			"user -> WAF -> DMZ load balancer -> the Web cluster's ingress LoadBalancer address -> a Web Pod",
+			"the Web Pod relays: -> the WAS cluster's ingress address in the same VPC (routed between subnets by the VPC router) -> a WAS Pod",
+			"the WAS Pod relays: -> the GPU cluster's internal LoadBalancer address, across the transit gateway -> an inference Pod",
+			"the inference Pod answers as a stream (Server-Sent Events), chunk after chunk back along the chain; each Pod appended itself and the source it saw to the hop header",
+		}
 	}
+	p, d := x.Plan, x.Plan.DMZ
+	h := []string{fmt.Sprintf("user %s -> WAF %s:%d -> DMZ load balancer %s -> %s's ingress %s -> a Pod of %s", d.Client, d.WAF.Address, d.WAF.Port, d.LB.Front.Address, d.Chain[0].Cluster, d.Chain[0].Ingress, d.Chain[0].Cluster)}
+	for i := 1; i < len(d.Chain); i++ {
+		prev, next := d.Chain[i-1].Cluster, d.Chain[i]
+		at := fmt.Sprintf("%s's ingress %s (Host %s)", next.Cluster, next.Ingress, next.Host)
+		if !next.Ingress.IsValid() {
+			at = fmt.Sprintf("%s's HTTP LoadBalancer Service (an address of its MetalLB pool)", next.Cluster)
+		}
+		a, _ := p.Cluster(prev)
+		b, _ := p.Cluster(next.Cluster)
+		if a == nil || b == nil {
+			continue
+		}
+		via := "routed inside VPC " + b.VPC
+		if a.VPC != b.VPC {
+			via = "across the transit gateway, VPC " + a.VPC + " -> " + b.VPC
+		}
+		h = append(h, fmt.Sprintf("the Pod of %s relays -> %s, %s -> a Pod of %s", prev, at, via, next.Cluster))
+	}
+	return append(h, "the last Pod answers as a stream (Server-Sent Events), chunk after chunk back along the chain; each Pod appended itself, the source it saw and the addresses its proxies saw to the hop header")
 }

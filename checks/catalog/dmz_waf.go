@@ -182,9 +182,21 @@ func countDelta(a, b waf.Count) string {
 }
 
 func dmzWAFHops(x *hop.Context) []string {
+	if x.Plan == nil || x.Plan.DMZ == nil {
+		return []string{
+			"user (the DMZ subnet's client) -> the WAF in the DMZ (Coraza, OWASP Core Rule Set), which inspects each request",
+			"a request that matches an attack rule ends there (403); the backend never sees it",
+			"a clean request -> the DMZ load balancer (a leg in the DMZ and in each member's subnet) -> a cluster's ingress LoadBalancer address -> its backend",
+		}
+	}
+	d := x.Plan.DMZ
+	var to []string
+	for _, m := range d.LB.Members {
+		to = append(to, fmt.Sprintf("%s's ingress %s (from its leg %s)", m.Cluster, m.Ingress, m.Address))
+	}
 	return []string{
-		"user (the DMZ subnet's client) -> the WAF in the DMZ (Coraza, OWASP Core Rule Set), which inspects each request",
+		fmt.Sprintf("user %s (the DMZ subnet's client, %s) -> the WAF %s:%d (Coraza, OWASP Core Rule Set), which inspects each request", d.Client, d.CIDR, d.WAF.Address, d.WAF.Port),
 		"a request that matches an attack rule ends there (403); the backend never sees it",
-		"a clean request -> the DMZ load balancer (a leg in the DMZ and in each member's subnet) -> a cluster's ingress LoadBalancer address -> its backend",
+		fmt.Sprintf("a clean request, Host %s -> the DMZ load balancer %s:80 -> %s -> the pinned echo Pod", d.LB.Host, d.LB.Front.Address, strings.Join(to, " or ")),
 	}
 }
