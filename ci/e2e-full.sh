@@ -3,7 +3,7 @@
 # the tests that only the full matrix runs (testenv.RequireFullMatrix: 'up' killed at each step
 # boundary, the two-node Flannel lab, kube-proxy-modes with both modes side by side, Kubernetes' own
 # sig-network conformance and NetworkPolicy suites through 'netlab conformance', the Istio mesh,
-# the Traefik ingress lab).
+# the Traefik ingress lab and seed pattern 4's enterprise-hub-spoke with its DMZ).
 # Needs what ci/test's set-up stage provides (run ci/test once first). Builds (or verifies, from
 # the cache) the images the full matrix needs beyond ci/test's: Calico's, the e2e suite's for the
 # 'netlab conformance' tests, istiod with Istio's proxyless agent, and Traefik; and the Gateway
