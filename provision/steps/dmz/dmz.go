@@ -58,8 +58,8 @@ func Step() steps.Step {
 	}
 }
 
-// wafAnswerWait bounds the wait for the WAF to load its rules and answer.
-const wafAnswerWait = 30 * time.Second
+// wafAnswerWait bounds the wait for the WAF to load its rules and answer (a variable for the tests).
+var wafAnswerWait = 30 * time.Second
 
 // wafAnswers waits until the WAF's process answers on its counters port inside its container
 // (it has loaded the rules and listens), or says why not: a WAF that cannot start must fail 'up',
