@@ -37,7 +37,9 @@ func (f *fakeEngine) Exec(_ context.Context, name string, cmd []string, _ io.Rea
 	}
 	return docker.ExecResult{}, nil
 }
-func (f *fakeEngine) ContainerState(context.Context, string) (string, error) { return "restarting", nil }
+func (f *fakeEngine) ContainerState(context.Context, string) (string, error) {
+	return "restarting", nil
+}
 
 // The step starts the DMZ load balancer, then the WAF from netlab's own image, and waits until
 // the WAF answers; a WAF that never answers fails 'up', naming the container and its log.
