@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"net/url"
 	"strconv"
 	"strings"
 )
@@ -114,6 +115,23 @@ func hostOf(target string) string {
 		return h
 	}
 	return target
+}
+
+// CheckURL parses raw as an http:// URL whose host is an IP address and checks that address: a
+// *RefusedError when g does not allow it, another error when raw is not such a URL.
+func (g *Guard) CheckURL(raw string) (*url.URL, error) {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.Hostname() == "" {
+		return nil, fmt.Errorf("%q: want http://IP[:PORT][/PATH]", raw)
+	}
+	ip, err := netip.ParseAddr(u.Hostname())
+	if err != nil {
+		return nil, fmt.Errorf("%q: the host must be an IP address", raw)
+	}
+	if err := g.CheckAddr(ip); err != nil {
+		return nil, err
+	}
+	return u, nil
 }
 
 // CheckAddr returns nil when a is allowed, a *RefusedError otherwise.

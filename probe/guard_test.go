@@ -120,3 +120,29 @@ func TestClientsRefuseOutside(t *testing.T) {
 		}
 	}
 }
+
+// CheckURL takes an http:// URL with an allowed IP host, and names what is wrong with any other.
+func TestCheckURL(t *testing.T) {
+	g, err := NewGuard("10.0.0.0/24")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if u, err := g.CheckURL("http://10.0.0.250:80/v1?x=1"); err != nil || u.Host != "10.0.0.250:80" {
+		t.Fatalf("an allowed URL: %v %v", u, err)
+	}
+	for raw, want := range map[string]string{
+		"http://10.0.1.5/":     "outside the allowed ranges",
+		"https://10.0.0.5/":    "want http://IP",
+		"ftp://10.0.0.5/":      "want http://IP",
+		"http://echo.test/":    "must be an IP address",
+		"http:///no-host/path": "want http://IP",
+	} {
+		_, err := g.CheckURL(raw)
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("CheckURL(%q) = %v, want an error saying %q", raw, err, want)
+		}
+		if want == "outside the allowed ranges" && !IsRefused(err) {
+			t.Errorf("CheckURL(%q): %v is not a refusal", raw, err)
+		}
+	}
+}

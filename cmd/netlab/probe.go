@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"net/url"
 	"os"
 	"os/signal"
 	"strconv"
@@ -64,7 +63,20 @@ Exit codes: 0 success; 1 the probe failed (timeout, refused connection, no answe
 }
 
 func (pf *probeFlags) client() (*probe.Client, error) {
-	ranges := append([]string(nil), pf.allow...)
+	g, err := allowedGuard(pf.allow)
+	if err != nil {
+		return nil, err
+	}
+	if pf.timeout <= 0 || pf.timeout > 5*time.Minute {
+		return nil, failf(exitUsage, "--timeout %v: want more than 0 and at most 5m", pf.timeout)
+	}
+	return &probe.Client{Guard: g, Timeout: pf.timeout}, nil
+}
+
+// allowedGuard is the guard of a client command: the ranges of --allow and $NETLAB_PROBE_ALLOW,
+// and loopback.
+func allowedGuard(allow []string) (*probe.Guard, error) {
+	ranges := append([]string(nil), allow...)
 	if env := os.Getenv(probeAllowEnv); env != "" {
 		ranges = append(ranges, env)
 	}
@@ -72,10 +84,7 @@ func (pf *probeFlags) client() (*probe.Client, error) {
 	if err != nil {
 		return nil, failf(exitUsage, "%v", err)
 	}
-	if pf.timeout <= 0 || pf.timeout > 5*time.Minute {
-		return nil, failf(exitUsage, "--timeout %v: want more than 0 and at most 5m", pf.timeout)
-	}
-	return &probe.Client{Guard: g, Timeout: pf.timeout}, nil
+	return g, nil
 }
 
 func (pf *probeFlags) print(w io.Writer, v any) error {
@@ -248,12 +257,7 @@ func relayLegs(g *probe.Guard, values []string) ([]probe.RelayLeg, error) {
 		return nil, failf(exitUsage, "--relay: %v", err)
 	}
 	for _, l := range legs {
-		u, _ := url.Parse(l.URL)
-		ip, err := netip.ParseAddr(u.Hostname())
-		if err != nil {
-			return nil, failf(exitUsage, "--relay %q: the host must be an IP address", l.URL)
-		}
-		if err := g.CheckAddr(ip); err != nil {
+		if _, err := g.CheckURL(l.URL); err != nil {
 			return nil, failf(exitUsage, "--relay: %v", err)
 		}
 	}

@@ -8,8 +8,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/netip"
-	"net/url"
 	"os"
 	"os/signal"
 	"syscall"
@@ -36,19 +34,11 @@ counts of both as JSON. The upstream must lie in --allow (the lab's ranges) or o
 It runs until SIGINT or SIGTERM.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			u, err := url.Parse(upstream)
-			if err != nil || u.Hostname() == "" {
-				return failf(exitUsage, "--upstream %q: want http://IP:PORT", upstream)
-			}
 			g, err := probe.NewGuard(allow...)
 			if err != nil {
 				return failf(exitUsage, "--allow: %v", err)
 			}
-			ip, err := netip.ParseAddr(u.Hostname())
-			if err != nil {
-				return failf(exitUsage, "--upstream %q: the host must be an IP address", upstream)
-			}
-			if err := g.CheckAddr(ip); err != nil {
+			if _, err := g.CheckURL(upstream); err != nil {
 				return failf(exitUsage, "--upstream: %v", err)
 			}
 			on, cOn, err := waf.New(upstream, name, true)
@@ -122,23 +112,12 @@ must lie in --allow or $` + probeAllowEnv + ` (the lab's ranges), or on loopback
 Exit codes: 0 read, 1 no answer, 2 usage or an address outside the allowed ranges.`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			u, err := url.Parse(args[0])
-			if err != nil || u.Scheme != "http" || u.Hostname() == "" {
-				return failf(exitUsage, "%q: want http://IP:PORT/", args[0])
-			}
-			ranges := append([]string(nil), allow...)
-			if env := os.Getenv(probeAllowEnv); env != "" {
-				ranges = append(ranges, env)
-			}
-			g, err := probe.NewGuard(ranges...)
+			g, err := allowedGuard(allow)
 			if err != nil {
-				return failf(exitUsage, "--allow: %v", err)
+				return err
 			}
-			ip, err := netip.ParseAddr(u.Hostname())
+			u, err := g.CheckURL(args[0])
 			if err != nil {
-				return failf(exitUsage, "%q: the host must be an IP address", args[0])
-			}
-			if err := g.CheckAddr(ip); err != nil {
 				return failf(exitUsage, "%v", err)
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
