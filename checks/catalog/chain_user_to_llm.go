@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/netip"
+	"net/url"
 	"strings"
 	"time"
 
@@ -104,7 +105,7 @@ func chainUserToLLM() checks.Definition {
 			b.add("the answer", backendText(r), "from a Pod of "+last, r.Server.Server.ClusterName == last)
 			assertHops(b, p, client, r)
 			for i, c := range crossings {
-				b.add(fmt.Sprintf("TGW table %s: packets on the route carrying %s (%s -> %s)", c.table.Name, c.dst, c.from, c.dst), fmt.Sprintf("%s -> %s", before[i], after[i]), "grows", grew(before[i], after[i]))
+				b.add(fmt.Sprintf("TGW table %s: packets on the route carrying %s (%s -> %s)", c.table.Name, c.dst, c.from, c.dst), fmt.Sprintf("%s -> %s", before[i], after[i]), "grows", before[i].ok && after[i].ok && after[i].n > before[i].n)
 			}
 			s := r.Stream
 			spread := 0.0
@@ -260,33 +261,32 @@ func insideCluster(p *plan.Plan, c plan.ClusterPlan, addr string) bool {
 	return c.PodCIDR.Contains(a) || sub.CIDR.Contains(a)
 }
 
-// tgwPackets reads the packet counter of the route carrying each crossing's destination ("?" when
-// it cannot be read).
-func tgwPackets(ctx context.Context, l checks.Lab, xs []chainCrossing) []string {
-	out := make([]string, len(xs))
+// packets is a reading of a TGW route's packet counter; ok is false when it could not be read.
+type packets struct {
+	n  uint64
+	ok bool
+}
+
+func (p packets) String() string {
+	if !p.ok {
+		return "?"
+	}
+	return fmt.Sprint(p.n)
+}
+
+// tgwPackets reads the packet counter of the route carrying each crossing's destination.
+func tgwPackets(ctx context.Context, l checks.Lab, xs []chainCrossing) []packets {
+	out := make([]packets, len(xs))
 	for i, x := range xs {
-		out[i] = "?"
 		tv, err := l.TGWTable(ctx, x.table.Name)
 		if err != nil {
 			continue
 		}
 		if kr, ok := carrying(tv, x.dst); ok {
-			out[i] = fmt.Sprint(kr.Packets)
+			out[i] = packets{n: kr.Packets, ok: true}
 		}
 	}
 	return out
-}
-
-// grew compares two readings of tgwPackets.
-func grew(before, after string) bool {
-	var a, b int64
-	if _, err := fmt.Sscan(before, &a); err != nil {
-		return false
-	}
-	if _, err := fmt.Sscan(after, &b); err != nil {
-		return false
-	}
-	return b > a
 }
 
 func chainClusters(ch []plan.ChainHop) string {
@@ -301,7 +301,11 @@ func chainClusters(ch []plan.ChainHop) string {
 func chainText(d *plan.DMZPlan, legs []probe.RelayLeg) string {
 	parts := []string{"WAF", "DMZ LB", d.Chain[0].Cluster}
 	for i, leg := range legs {
-		parts = append(parts, fmt.Sprintf("%s (%s)", d.Chain[i+1].Cluster, strings.SplitN(leg.URL, "/", 4)[2]))
+		host := leg.URL
+		if u, err := url.Parse(leg.URL); err == nil {
+			host = u.Host
+		}
+		parts = append(parts, fmt.Sprintf("%s (%s)", d.Chain[i+1].Cluster, host))
 	}
 	return strings.Join(parts, " -> ")
 }
