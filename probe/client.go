@@ -13,7 +13,6 @@ import (
 	"net/http"
 	"net/http/httptrace"
 	"net/netip"
-	"net/url"
 	"strings"
 	"time"
 )
@@ -220,32 +219,16 @@ func (c *Client) Chain(ctx context.Context, rawURL, host string, legs []RelayLeg
 
 func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool, legs []RelayLeg) (Result, error) {
 	res := Result{Proto: "http", Target: rawURL, Client: c.identity()}
-	u, err := url.Parse(rawURL)
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return res.fail(&RefusedError{Target: rawURL, Reason: "not an http:// or https:// URL with a host", Allowed: c.Guard.Allowed()})
-	}
-	hostport := u.Host
-	if u.Port() == "" {
-		port := "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-		hostport = net.JoinHostPort(u.Hostname(), port)
-	}
 	ctx, cancel := context.WithTimeout(ctx, c.timeout())
 	defer cancel()
-	// Check first, so that a refusal is reported as such and not as a transport error.
-	dial, ap, release, err := c.resolve(ctx, hostport)
+	hc, err := c.newHTTP(ctx, rawURL, true)
 	if err != nil {
 		return res.fail(err)
 	}
-	defer release()
-	res.Addr = ap.String()
-	tr := &http.Transport{
-		Proxy:             nil,
-		DialContext:       c.Guard.guardedDial(dial),
-		DisableKeepAlives: true,
-	}
+	defer hc.release()
+	res.Addr = hc.addr
+	u, tr := hc.u, hc.tr
+	tr.DisableKeepAlives = true
 	if u.Scheme == "https" {
 		sni := u.Hostname()
 		if host != "" {
@@ -254,8 +237,6 @@ func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool, 
 		// Reported, not trusted: the check verifies the leaf against the lab's CA.
 		tr.TLSClientConfig = &tls.Config{ServerName: sni, InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // the certificate is reported for the check to verify
 	}
-	defer tr.CloseIdleConnections()
-	hc := &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 	var t1 time.Time
 	trace := &httptrace.ClientTrace{
 		GotConn:      func(i httptrace.GotConnInfo) { res.Source = i.Conn.LocalAddr().String() },
@@ -278,7 +259,7 @@ func (c *Client) httpGet(ctx context.Context, rawURL, host string, stream bool, 
 	if len(legs) > 0 {
 		req.Header.Set(RelayHeader, FormatRelay(legs))
 	}
-	resp, err := hc.Do(req)
+	resp, err := hc.client.Do(req)
 	if err != nil {
 		return res.fail(err)
 	}

@@ -42,24 +42,55 @@ func (s *Server) serveBulk(w http.ResponseWriter, r *http.Request, v string) {
 	}
 }
 
-// httpClient is a client for rawURL through the guard, keeping one connection alive; addr is the
-// address dialed. The caller defers release when err is nil.
-func (c *Client) httpClient(ctx context.Context, rawURL string) (hc *http.Client, u *url.URL, addr string, release func(), err error) {
-	u, err = url.Parse(rawURL)
-	if err != nil || u.Scheme != "http" || u.Host == "" {
-		return nil, nil, "", nil, &RefusedError{Target: rawURL, Reason: "not an http:// URL with a host", Allowed: c.Guard.Allowed()}
+// httpConn is an HTTP client for one URL through the guard (newHTTP): the URL, the address
+// dialed, the transport (the caller sets its keep-alives, TLS) and its client, and release, which
+// the caller defers.
+type httpConn struct {
+	u       *url.URL
+	addr    string
+	tr      *http.Transport
+	client  *http.Client
+	release func()
+}
+
+// newHTTP parses rawURL (http://, or https:// too when tls), resolves its host and checks it with
+// the guard first, so that a refusal is reported as such and not as a transport error, and
+// returns a client whose transport dials only there and never follows a redirect.
+func (c *Client) newHTTP(ctx context.Context, rawURL string, tls bool) (*httpConn, error) {
+	u, err := url.Parse(rawURL)
+	if err != nil || u.Host == "" || (u.Scheme != "http" && (!tls || u.Scheme != "https")) {
+		what := "an http:// URL with a host"
+		if tls {
+			what = "an http:// or https:// URL with a host"
+		}
+		return nil, &RefusedError{Target: rawURL, Reason: "not " + what, Allowed: c.Guard.Allowed()}
 	}
 	hostport := u.Host
 	if u.Port() == "" {
-		hostport = net.JoinHostPort(u.Hostname(), "80")
+		port := "80"
+		if u.Scheme == "https" {
+			port = "443"
+		}
+		hostport = net.JoinHostPort(u.Hostname(), port)
 	}
 	dial, ap, done, err := c.resolve(ctx, hostport)
 	if err != nil {
-		return nil, nil, "", nil, err
+		return nil, err
 	}
-	tr := &http.Transport{Proxy: nil, DialContext: c.Guard.guardedDial(dial), MaxIdleConnsPerHost: 1, DisableCompression: true}
-	return &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
-		u, ap.String(), func() { tr.CloseIdleConnections(); done() }, nil
+	tr := &http.Transport{Proxy: nil, DialContext: c.Guard.guardedDial(dial)}
+	return &httpConn{u: u, addr: ap.String(), tr: tr,
+		client:  &http.Client{Transport: tr, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }},
+		release: func() { tr.CloseIdleConnections(); done() }}, nil
+}
+
+// httpKeepAlive is newHTTP for plain http:// keeping one connection alive (the measurements).
+func (c *Client) httpKeepAlive(ctx context.Context, rawURL string) (*httpConn, error) {
+	hc, err := c.newHTTP(ctx, rawURL, false)
+	if err != nil {
+		return nil, err
+	}
+	hc.tr.MaxIdleConnsPerHost, hc.tr.DisableCompression = 1, true
+	return hc, nil
 }
 
 // HTTPBulk GETs rawURL (with host) asking the echo for a bulk answer and reads it for d: Gbps is
@@ -72,12 +103,13 @@ func (c *Client) HTTPBulk(ctx context.Context, rawURL, host string, d time.Durat
 	}
 	ctx, cancel := context.WithTimeout(ctx, d+2*c.timeout())
 	defer cancel()
-	hc, u, addr, release, err := c.httpClient(ctx, rawURL)
+	hc, err := c.httpKeepAlive(ctx, rawURL)
 	if err != nil {
 		return fail(err)
 	}
-	defer release()
-	res.Addr = addr
+	defer hc.release()
+	res.Addr = hc.addr
+	u := hc.u
 	q := u.Query()
 	q.Set(bulkParam, "68719476736") // 64 GiB: the stream ends by time
 	u.RawQuery = q.Encode()
@@ -90,7 +122,7 @@ func (c *Client) HTTPBulk(ctx context.Context, rawURL, host string, d time.Durat
 	if host != "" {
 		req.Host = host
 	}
-	resp, err := hc.Do(req)
+	resp, err := hc.client.Do(req)
 	if err != nil {
 		return fail(err)
 	}
@@ -130,12 +162,13 @@ func (c *Client) HTTPRR(ctx context.Context, rawURL, host string, count int, d t
 	}
 	ctx, cancel := context.WithTimeout(ctx, d+2*c.timeout())
 	defer cancel()
-	hc, u, addr, release, err := c.httpClient(ctx, rawURL)
+	hc, err := c.httpKeepAlive(ctx, rawURL)
 	if err != nil {
 		return fail(err)
 	}
-	defer release()
-	res.Addr = addr
+	defer hc.release()
+	res.Addr = hc.addr
+	u := hc.u
 	get := func() (*http.Response, error) {
 		req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 		if err != nil {
@@ -144,7 +177,7 @@ func (c *Client) HTTPRR(ctx context.Context, rawURL, host string, count int, d t
 		if host != "" {
 			req.Host = host
 		}
-		return hc.Do(req)
+		return hc.client.Do(req)
 	}
 	rtts := make([]time.Duration, 0, min(count, 1<<16))
 	start := time.Now()
