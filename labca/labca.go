@@ -16,8 +16,9 @@ import (
 	"io"
 	"math/big"
 	"slices"
-	"strings"
 	"time"
+
+	"github.com/netlab-dev/netlab/internal/pemcert"
 )
 
 // File is the CA's file in the lab's state directory.
@@ -73,7 +74,7 @@ func New(lab string, now time.Time, random io.Reader) (*CA, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &CA{Lab: lab, CertPEM: encodeCert(der), KeyPEM: keyPEM}, nil
+	return &CA{Lab: lab, CertPEM: pemcert.Encode(der), KeyPEM: keyPEM}, nil
 }
 
 // Leaf returns the leaf kept under id when it names exactly names and is not near its end;
@@ -119,7 +120,7 @@ func (ca *CA) Leaf(id string, names []string, now time.Time, random io.Reader) (
 	if err != nil {
 		return Leaf{}, false, err
 	}
-	l := Leaf{Names: want, CertPEM: encodeCert(der), KeyPEM: keyPEM}
+	l := Leaf{Names: want, CertPEM: pemcert.Encode(der), KeyPEM: keyPEM}
 	if ca.Leaves == nil {
 		ca.Leaves = map[string]Leaf{}
 	}
@@ -190,10 +191,6 @@ func serialNumber(random io.Reader) (*big.Int, error) {
 	return rand.Int(random, new(big.Int).Lsh(big.NewInt(1), 127))
 }
 
-func encodeCert(der []byte) string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
 func encodeKey(k *ecdsa.PrivateKey) (string, error) {
 	der, err := x509.MarshalECPrivateKey(k)
 	if err != nil {
@@ -202,12 +199,13 @@ func encodeKey(k *ecdsa.PrivateKey) (string, error) {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der})), nil
 }
 
+// parseCert is pemcert.Parse with this package's name on its error.
 func parseCert(s string) (*x509.Certificate, error) {
-	b, _ := pem.Decode([]byte(strings.TrimSpace(s)))
-	if b == nil || b.Type != "CERTIFICATE" {
-		return nil, errors.New("labca: not a PEM certificate")
+	c, err := pemcert.Parse(s)
+	if err != nil {
+		return nil, fmt.Errorf("labca: %w", err)
 	}
-	return x509.ParseCertificate(b.Bytes)
+	return c, nil
 }
 
 func minTime(a, b time.Time) time.Time {

@@ -22,6 +22,8 @@ import (
 	"math/big"
 	"slices"
 	"time"
+
+	"github.com/netlab-dev/netlab/internal/pemcert"
 )
 
 // The names of the cacerts secret's keys, as istiod reads them (Istio's "plugged-in CA").
@@ -75,7 +77,7 @@ func New(mesh string, clusters []string, now time.Time, random io.Reader) (*CA, 
 	if err != nil {
 		return nil, fmt.Errorf("mesh CA: root: %w", err)
 	}
-	ca := &CA{Mesh: mesh, RootCert: encodeCert(rootDER), RootKey: encodeKey(rootKey), Intermediates: map[string]Intermediate{}}
+	ca := &CA{Mesh: mesh, RootCert: pemcert.Encode(rootDER), RootKey: encodeKey(rootKey), Intermediates: map[string]Intermediate{}}
 	if err := ca.Add(clusters, now, random); err != nil {
 		return nil, err
 	}
@@ -115,7 +117,7 @@ func (ca *CA) Add(clusters []string, now time.Time, random io.Reader) error {
 		if err != nil {
 			return fmt.Errorf("mesh CA: intermediate for cluster %s: %w", cl, err)
 		}
-		ca.Intermediates[cl] = Intermediate{Cert: encodeCert(der), Key: encodeKey(key)}
+		ca.Intermediates[cl] = Intermediate{Cert: pemcert.Encode(der), Key: encodeKey(key)}
 	}
 	return nil
 }
@@ -177,7 +179,7 @@ func (ca *CA) Verify(at time.Time) error {
 	roots.AddCert(rootCert)
 	for _, cl := range ca.Clusters() {
 		in := ca.Intermediates[cl]
-		cert, err := parseCert(in.Cert)
+		cert, err := pemcert.Parse(in.Cert)
 		if err != nil {
 			return fmt.Errorf("mesh CA %s, cluster %s: %w", ca.Mesh, cl, err)
 		}
@@ -200,7 +202,7 @@ func (ca *CA) Verify(at time.Time) error {
 }
 
 func (ca *CA) root() (*x509.Certificate, *rsa.PrivateKey, error) {
-	cert, err := parseCert(ca.RootCert)
+	cert, err := pemcert.Parse(ca.RootCert)
 	if err != nil {
 		return nil, nil, fmt.Errorf("mesh CA %s: root: %w", ca.Mesh, err)
 	}
@@ -220,21 +222,9 @@ func sign(tmpl, parent *x509.Certificate, pub crypto.PublicKey, signer crypto.Si
 	return x509.CreateCertificate(random, tmpl, parent, pub, signer)
 }
 
-func encodeCert(der []byte) string {
-	return string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}))
-}
-
 // encodeKey writes PKCS #1, which istiod's key parser reads (as it does PKCS #8 and EC keys).
 func encodeKey(k *rsa.PrivateKey) string {
 	return string(pem.EncodeToMemory(&pem.Block{Type: "RSA PRIVATE KEY", Bytes: x509.MarshalPKCS1PrivateKey(k)}))
-}
-
-func parseCert(s string) (*x509.Certificate, error) {
-	b, _ := pem.Decode([]byte(s))
-	if b == nil || b.Type != "CERTIFICATE" {
-		return nil, errors.New("no PEM certificate")
-	}
-	return x509.ParseCertificate(b.Bytes)
 }
 
 func parseKey(s string) (*rsa.PrivateKey, error) {

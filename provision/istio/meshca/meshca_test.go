@@ -11,6 +11,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/netlab-dev/netlab/internal/pemcert"
 )
 
 var now = time.Date(2026, 12, 2, 12, 0, 0, 0, time.UTC)
@@ -28,7 +30,7 @@ func newCA(t *testing.T, mesh string, clusters ...string) *CA {
 // cluster's intermediate from its cacerts secret.
 func workload(t *testing.T, data map[string][]byte, spiffe string) *x509.Certificate {
 	t.Helper()
-	caCert, err := parseCert(string(data[KeyCACert]))
+	caCert, err := pemcert.Parse(string(data[KeyCACert]))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,7 +170,7 @@ func TestShapeIstiodExpects(t *testing.T) {
 func TestIntermediateCannotSignACA(t *testing.T) {
 	ca := newCA(t, "mesh1", "east")
 	data, _ := ca.SecretData("east")
-	inter, _ := parseCert(string(data[KeyCACert]))
+	inter, _ := pemcert.Parse(string(data[KeyCACert]))
 	interKey, _ := parseKey(string(data[KeyCAKey]))
 	key, _ := rsa.GenerateKey(rand.Reader, 2048)
 	sub := &x509.Certificate{SerialNumber: big.NewInt(9), Subject: pkix.Name{CommonName: "rogue"},
